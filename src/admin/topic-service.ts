@@ -1,0 +1,34 @@
+// Owns topic administration (create, list, describe, delete) with name and type validation.
+import { BrokerError, Code } from '../errors.js';
+import { validateUserTopicName, validateTopicName } from '../message/names.js';
+import type { BrokerStore } from '../store/broker-store.js';
+import { isMessageType, MESSAGE_TYPES, type QueueStats, type TopicRecord } from '../store/types.js';
+
+export class TopicService {
+  constructor(private readonly deps: { store: BrokerStore }) {}
+
+  async create(name: string, messageType: string): Promise<{ topic: TopicRecord; created: boolean }> {
+    validateUserTopicName(name);
+    const type = messageType.toUpperCase();
+    if (!isMessageType(type)) {
+      throw new BrokerError(Code.BAD_REQUEST, `message type "${messageType}" is unknown: use one of ${MESSAGE_TYPES.join(', ')}`);
+    }
+    return this.deps.store.createTopic({ name, messageType: type, queueCount: 1 });
+  }
+
+  list(): Promise<TopicRecord[]> {
+    return this.deps.store.listTopics();
+  }
+
+  async describe(name: string): Promise<{ topic: TopicRecord; queues: QueueStats[] }> {
+    validateTopicName(name);
+    const topic = await this.deps.store.getTopic(name);
+    if (!topic) throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${name} does not exist`);
+    return { topic, queues: await this.deps.store.queueStats(name) };
+  }
+
+  async delete(name: string): Promise<void> {
+    validateTopicName(name);
+    if (!(await this.deps.store.deleteTopic(name))) throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${name} does not exist`);
+  }
+}

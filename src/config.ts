@@ -1,0 +1,213 @@
+// Owns broker configuration: one table of settings (type, bounds, default, env var, CLI flag,
+// upstream name) from which defaults, validation, `halfmoon start --help` and the README
+// table all derive. Precedence: defaults ← config file ← HALFMOON_* env ← CLI flags.
+import { readFileSync } from 'node:fs';
+
+interface BaseSpec {
+  description: string;
+  /** The RocketMQ setting this mirrors, if any. */
+  upstream?: string;
+}
+interface IntSpec extends BaseSpec {
+  type: 'int';
+  default: number;
+  min: number;
+  max?: number;
+}
+interface StringSpec extends BaseSpec {
+  type: 'string';
+  default: string;
+}
+interface BoolSpec extends BaseSpec {
+  type: 'bool';
+  default: boolean;
+}
+interface EnumSpec<T extends string> extends BaseSpec {
+  type: 'enum';
+  default: T;
+  values: readonly T[];
+}
+type Spec = IntSpec | StringSpec | BoolSpec | EnumSpec<string>;
+
+const MiB = 1024 * 1024;
+const HOUR = 3_600_000;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const CHECK_POLICIES = ['ROLLBACK', 'KEEP'] as const;
+
+export const CONFIG_SPEC = {
+  dataDir: { type: 'string', default: './data', description: 'LevelDB data directory' },
+  host: { type: 'string', default: '127.0.0.1', description: 'address the gRPC and HTTP servers bind to' },
+  advertisedHost: {
+    type: 'string',
+    default: '',
+    description: 'host advertised in routes (default: the host the client dialled)',
+  },
+  grpcPort: { type: 'int', default: 8081, min: 0, max: 65535, description: 'gRPC port (0 = any free port)', upstream: 'ProxyConfig.grpcServerPort' },
+  httpPort: { type: 'int', default: 8082, min: 0, max: 65535, description: 'MQ HTTP gateway port (0 = any free port)' },
+  httpEnabled: { type: 'bool', default: true, description: 'serve the MQ HTTP gateway' },
+  logLevel: { type: 'enum', default: 'info', values: LOG_LEVELS, description: 'log level' },
+  durable: { type: 'bool', default: true, description: 'fsync every write batch before acknowledging (group-committed)' },
+  autoCreateTopics: { type: 'bool', default: false, description: 'create unknown topics on first use (development only)' },
+  maxMessageSizeBytes: { type: 'int', default: 4 * MiB, min: 1, max: 64 * MiB, description: 'largest message body', upstream: 'maxMessageSize' },
+  maxPropertiesBytes: { type: 'int', default: 16 * 1024, min: 1, description: 'largest total size of tag, keys and user properties', upstream: 'maxUserPropertySize' },
+  maxUserProperties: { type: 'int', default: 128, min: 1, description: 'most user properties per message', upstream: 'maxUserPropertyNum' },
+  maxDelayMs: { type: 'int', default: 24 * HOUR, min: 1, description: 'furthest delivery time of a DELAY message', upstream: 'timerMaxDelaySec' },
+  minInvisibleDurationMs: { type: 'int', default: 10_000, min: 0, description: 'smallest invisible duration of ReceiveMessage', upstream: 'minInvisibleTimeMillsForRecv' },
+  maxInvisibleDurationMs: { type: 'int', default: 12 * HOUR, min: 1, description: 'largest invisible duration', upstream: 'maxInvisibleTimeMills' },
+  minLongPollingTimeoutMs: { type: 'int', default: 5_000, min: 0, description: 'shortest long-polling hold', upstream: 'grpcClientConsumerMinLongPollingTimeoutMillis' },
+  maxLongPollingTimeoutMs: { type: 'int', default: 20_000, min: 1, description: 'longest long-polling hold', upstream: 'grpcClientConsumerMaxLongPollingTimeoutMillis' },
+  longPollingMarginMs: { type: 'int', default: 500, min: 0, description: 'a long poll returns this long before the call deadline' },
+  receiveBatchSize: { type: 'int', default: 32, min: 1, max: 1024, description: 'receive batch size advertised to push consumers', upstream: 'grpcClientConsumerReceiveBatchSize' },
+  maxDeliveryAttempts: { type: 'int', default: 17, min: 1, max: 1000, description: 'deliveries before a message goes to %DLQ%<group> (groups may override)', upstream: 'retryMaxTimes + 1' },
+  autoRenewInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'invisible duration of auto-renewed (push consumer) deliveries', upstream: 'defaultInvisibleTimeMills' },
+  consumerBackoffInitialMs: { type: 'int', default: 1_000, min: 0, description: 'push consumer retry back-off: first delay' },
+  consumerBackoffMaxMs: { type: 'int', default: 60_000, min: 0, description: 'push consumer retry back-off: largest delay' },
+  producerMaxAttempts: { type: 'int', default: 3, min: 1, description: 'send attempts advertised to producers' },
+  transactionTimeoutMs: { type: 'int', default: 6_000, min: 0, description: 'age of a half message at its first check (unless the message sets its own)', upstream: 'transactionTimeOut' },
+  transactionCheckIntervalMs: { type: 'int', default: 30_000, min: 1, description: 'time between checks of an undecided transaction', upstream: 'transactionCheckInterval' },
+  transactionCheckMax: { type: 'int', default: 15, min: 1, description: 'checks delivered before the policy applies', upstream: 'transactionCheckMax' },
+  transactionCheckPolicy: { type: 'enum', default: 'ROLLBACK', values: CHECK_POLICIES, description: 'what happens after transactionCheckMax checks: ROLLBACK, or KEEP for manual resolution' },
+  transactionCheckTickMs: { type: 'int', default: 250, min: 1, description: 'how often the check scheduler looks for due transactions' },
+  transactionCheckBatchSize: { type: 'int', default: 500, min: 1, description: 'most checks dispatched per producer group per tick (rate limit)' },
+  transactionRestartJitterMs: { type: 'int', default: 2_000, min: 0, description: 'overdue checks after a restart are spread over this window' },
+  transactionMaxRecoveryMs: { type: 'int', default: HOUR, min: 1, description: 'largest per-message first-check delay a producer may ask for', upstream: 'maxTransactionRecoverySecond' },
+  httpHalfCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'HTTP gateway: time between offers of an undecided half message' },
+  httpTransactionMaxAgeMs: { type: 'int', default: 24 * HOUR, min: 1, description: 'HTTP gateway: age after which an undecided half message gets the policy' },
+  accessKey: { type: 'string', default: '', description: 'HTTP gateway: access key id that signs requests (empty: no signature check)' },
+  secretKey: { type: 'string', default: '', description: 'HTTP gateway: secret of accessKey' },
+} as const satisfies Record<string, Spec>;
+
+type SpecTable = typeof CONFIG_SPEC;
+type ValueOf<S> = S extends { type: 'int' }
+  ? number
+  : S extends { type: 'bool' }
+    ? boolean
+    : S extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : string;
+
+export type BrokerConfig = { readonly [K in keyof SpecTable]: ValueOf<SpecTable[K]> };
+export type ConfigKey = keyof BrokerConfig;
+
+export class InvalidConfigError extends Error {
+  override readonly name = 'InvalidConfigError';
+}
+
+/** camelCase key → HALFMOON_SNAKE_CASE env var. */
+export function envName(key: string): string {
+  return 'HALFMOON_' + key.replace(/([A-Z])/g, '_$1').toUpperCase();
+}
+
+/** camelCase key → --kebab-case flag. */
+export function flagName(key: string): string {
+  return '--' + key.replace(/([A-Z])/g, '-$1').toLowerCase();
+}
+
+const FLAG_ALIASES: Partial<Record<ConfigKey, string>> = { dataDir: '--data' };
+export function flagOf(key: ConfigKey): string {
+  return FLAG_ALIASES[key] ?? flagName(key);
+}
+
+export const DEFAULT_CONFIG: BrokerConfig = Object.freeze(
+  Object.fromEntries(Object.entries(CONFIG_SPEC).map(([k, s]) => [k, s.default])) as BrokerConfig,
+);
+
+function coerce(key: string, spec: Spec, raw: unknown, origin: string): unknown {
+  const where = `'${key}' (from ${origin})`;
+  switch (spec.type) {
+    case 'int': {
+      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new InvalidConfigError(`${where} must be an integer, got ${JSON.stringify(raw)}`);
+      if (n < spec.min) throw new InvalidConfigError(`${where} must be an integer ≥ ${spec.min}, got ${n}`);
+      if (spec.max !== undefined && n > spec.max) throw new InvalidConfigError(`${where} must be an integer ≤ ${spec.max}, got ${n}`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw new InvalidConfigError(`${where} must be true or false, got ${JSON.stringify(raw)}`);
+    }
+    case 'enum': {
+      const v = typeof raw === 'string' ? raw : String(raw);
+      const match = spec.values.find((x) => x.toLowerCase() === v.toLowerCase());
+      if (!match) throw new InvalidConfigError(`${where} must be one of ${spec.values.join(', ')}, got ${JSON.stringify(raw)}`);
+      return match;
+    }
+    case 'string':
+      if (typeof raw !== 'string') throw new InvalidConfigError(`${where} must be a string, got ${JSON.stringify(raw)}`);
+      return raw;
+  }
+}
+
+function apply(target: Record<string, unknown>, source: Record<string, unknown>, origin: string): void {
+  for (const [key, raw] of Object.entries(source)) {
+    if (raw === undefined) continue;
+    const spec = (CONFIG_SPEC as Record<string, Spec>)[key];
+    if (!spec) {
+      throw new InvalidConfigError(`unknown setting '${key}' (from ${origin}); known settings: ${Object.keys(CONFIG_SPEC).join(', ')}`);
+    }
+    target[key] = coerce(key, spec, raw, origin);
+  }
+}
+
+export interface ResolveConfigInput {
+  /** Path of a JSON config file (`--config`). */
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from CLI flags or code (highest precedence). */
+  overrides?: Partial<Record<ConfigKey, unknown>>;
+}
+
+/** Merges defaults ← file ← env ← overrides, validates, and returns a frozen config. */
+export function resolveConfig(input: ResolveConfigInput = {}): BrokerConfig {
+  const out: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  if (input.configFile) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(input.configFile, 'utf8'));
+    } catch (err) {
+      throw new InvalidConfigError(`cannot read config file ${input.configFile}: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new InvalidConfigError(`config file ${input.configFile} must contain a JSON object of settings`);
+    }
+    apply(out, parsed as Record<string, unknown>, `config file ${input.configFile}`);
+  }
+  const env = input.env ?? {};
+  const fromEnv: Record<string, unknown> = {};
+  for (const key of Object.keys(CONFIG_SPEC)) {
+    const v = env[envName(key)];
+    if (v !== undefined && v !== '') fromEnv[key] = v;
+  }
+  apply(out, fromEnv, 'environment');
+  apply(out, input.overrides ?? {}, 'flags');
+  const config = out as BrokerConfig;
+  checkRelations(config);
+  return Object.freeze(config);
+}
+
+function checkRelations(c: BrokerConfig): void {
+  if (c.minInvisibleDurationMs > c.maxInvisibleDurationMs) {
+    throw new InvalidConfigError(`'minInvisibleDurationMs' (${c.minInvisibleDurationMs}) must not exceed 'maxInvisibleDurationMs' (${c.maxInvisibleDurationMs})`);
+  }
+  if (c.minLongPollingTimeoutMs > c.maxLongPollingTimeoutMs) {
+    throw new InvalidConfigError(`'minLongPollingTimeoutMs' (${c.minLongPollingTimeoutMs}) must not exceed 'maxLongPollingTimeoutMs' (${c.maxLongPollingTimeoutMs})`);
+  }
+  if ((c.accessKey === '') !== (c.secretKey === '')) {
+    throw new InvalidConfigError(`'accessKey' and 'secretKey' must be set together`);
+  }
+}
+
+/** Rows for documentation: key, env var, flag, default, upstream name, description. */
+export function configTable(): { key: string; env: string; flag: string; default: string; upstream: string; description: string }[] {
+  return (Object.entries(CONFIG_SPEC) as [ConfigKey, Spec][]).map(([key, spec]) => ({
+    key,
+    env: envName(key),
+    flag: flagOf(key),
+    default: JSON.stringify(spec.default),
+    upstream: spec.upstream ?? '',
+    description: spec.description,
+  }));
+}

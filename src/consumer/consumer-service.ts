@@ -1,0 +1,168 @@
+// Owns consumption semantics shared by adapters: validation of receive parameters, consumer
+// groups (created on first use), long polling (woken by appends and redelivery deadlines,
+// bounded by the caller's deadline), ack, invisibility changes and dead-lettering.
+import type { BrokerConfig } from '../config.js';
+import { BrokerError, Code } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { parseTagExpression, validateGroupName } from '../message/names.js';
+import type { SendService } from '../producer/send-service.js';
+import type { BrokerStore } from '../store/broker-store.js';
+import type { Delivery, GroupRecord, TagFilter } from '../store/types.js';
+import type { Clock } from '../util/clock.js';
+
+export interface ReceiveParams {
+  group: string;
+  topic: string;
+  filter: { type: 'TAG' | 'SQL'; expression: string };
+  batchSize: number;
+  /** Absent for auto-renewed (push consumer) deliveries. */
+  invisibleDurationMs?: number;
+  autoRenew: boolean;
+  longPollingTimeoutMs?: number;
+  /** Absolute deadline of the caller (gRPC call deadline); the poll returns before it. */
+  deadlineMs?: number;
+}
+
+export interface ConsumerServiceDeps {
+  store: BrokerStore;
+  sender: SendService;
+  config: BrokerConfig;
+  clock: Clock;
+  log: Logger;
+}
+
+export const MAX_RECEIVE_BATCH = 1024;
+
+export class ConsumerService {
+  constructor(private readonly deps: ConsumerServiceDeps) {}
+
+  /** The group's record, created with the broker defaults on first use. */
+  async group(name: string): Promise<GroupRecord> {
+    validateGroupName(name);
+    const existing = await this.deps.store.getGroup(name);
+    if (existing) return existing;
+    return this.deps.store.upsertGroup({ name, fifo: false, maxDeliveryAttempts: this.deps.config.maxDeliveryAttempts });
+  }
+
+  parseFilter(filter: ReceiveParams['filter']): TagFilter {
+    if (filter.type === 'SQL') {
+      throw new BrokerError(Code.ILLEGAL_FILTER_EXPRESSION, 'SQL92 filters are not supported by Halfmoon; use a TAG expression such as "TagA||TagB"');
+    }
+    return parseTagExpression(filter.expression);
+  }
+
+  /** How long a poll may wait: the requested long-polling time clamped to the configured range and the deadline. */
+  holdTimeMs(p: Pick<ReceiveParams, 'longPollingTimeoutMs' | 'deadlineMs'>): number {
+    const { config, clock } = this.deps;
+    if (p.longPollingTimeoutMs !== undefined && p.longPollingTimeoutMs < 0) {
+      throw new BrokerError(Code.ILLEGAL_POLLING_TIME, `long polling timeout ${p.longPollingTimeoutMs} ms is negative`);
+    }
+    let hold = p.longPollingTimeoutMs ?? config.maxLongPollingTimeoutMs;
+    hold = Math.min(Math.max(hold, config.minLongPollingTimeoutMs), config.maxLongPollingTimeoutMs);
+    if (p.deadlineMs !== undefined) {
+      const left = p.deadlineMs - clock.now() - config.longPollingMarginMs;
+      if (left < 0 && p.deadlineMs - clock.now() <= 0) {
+        throw new BrokerError(Code.ILLEGAL_POLLING_TIME, 'the call deadline has already passed: give ReceiveMessage a deadline longer than the long polling timeout');
+      }
+      hold = Math.min(hold, Math.max(0, left));
+    }
+    return hold;
+  }
+
+  async receive(p: ReceiveParams, signal?: AbortSignal): Promise<Delivery[]> {
+    const { store, config, clock } = this.deps;
+    const group = await this.group(p.group);
+    const topic = await this.deps.sender.requireTopic(p.topic);
+    const filter = this.parseFilter(p.filter);
+    if (!Number.isInteger(p.batchSize) || p.batchSize < 1 || p.batchSize > MAX_RECEIVE_BATCH) {
+      throw new BrokerError(Code.BAD_REQUEST, `batch size ${p.batchSize} is out of range: ask for 1 to ${MAX_RECEIVE_BATCH} messages`);
+    }
+    let invisibleMs: number;
+    if (p.autoRenew && p.invisibleDurationMs === undefined) invisibleMs = config.autoRenewInvisibleDurationMs;
+    else {
+      invisibleMs = p.invisibleDurationMs ?? -1;
+      if (invisibleMs < config.minInvisibleDurationMs || invisibleMs > config.maxInvisibleDurationMs) {
+        throw new BrokerError(
+          Code.ILLEGAL_INVISIBLE_TIME,
+          `invisible duration ${p.invisibleDurationMs ?? 'missing'} ms is out of range: use ${config.minInvisibleDurationMs} to ${config.maxInvisibleDurationMs} ms`,
+        );
+      }
+    }
+    const holdMs = this.holdTimeMs(p);
+    const endAt = clock.now() + holdMs;
+    const request = {
+      group: group.name,
+      topic: topic.name,
+      filter,
+      maxMessages: p.batchSize,
+      invisibleDurationMs: invisibleMs,
+      maxDeliveryAttempts: group.maxDeliveryAttempts,
+      fifo: group.fifo && topic.messageType === 'FIFO',
+    };
+
+    for (;;) {
+      // Subscribe before looking, so an append between the look and the wait is not missed.
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const unsubscribe = store.onAppend(topic.name, () => wake());
+      try {
+        const result = await store.receive(request);
+        if (result.deadLettered.length > 0) {
+          this.deps.log.info({ group: group.name, topic: topic.name, count: result.deadLettered.length }, 'messages moved to the dead-letter queue');
+        }
+        if (result.deliveries.length > 0) return result.deliveries;
+        const now = clock.now();
+        if (now >= endAt || signal?.aborted) return [];
+        const redeliverAt = await store.nextRedeliveryAtMs(group.name, topic.name);
+        const wakeAt = Math.min(endAt, redeliverAt !== undefined ? Math.max(redeliverAt, now + 1) : endAt);
+        const timer = clock.setTimer(() => wake(), wakeAt - now);
+        const onAbort = (): void => wake();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        await woken;
+        timer.cancel();
+        signal?.removeEventListener('abort', onAbort);
+      } finally {
+        unsubscribe();
+      }
+    }
+  }
+
+  async ack(groupName: string, topicName: string, receiptHandle: string): Promise<void> {
+    validateGroupName(groupName);
+    await this.deps.sender.requireTopic(topicName);
+    const result = await this.deps.store.ack(groupName, topicName, receiptHandle);
+    if (result === 'stale') throw staleHandle();
+  }
+
+  async changeInvisibleDuration(
+    groupName: string,
+    topicName: string,
+    receiptHandle: string,
+    invisibleDurationMs: number,
+  ): Promise<{ receiptHandle: string; invisibleUntilMs: number }> {
+    validateGroupName(groupName);
+    await this.deps.sender.requireTopic(topicName);
+    const max = this.deps.config.maxInvisibleDurationMs;
+    // Tiny durations are a nack (the Node PushConsumer sends ~1 ms): accepted.
+    if (!Number.isFinite(invisibleDurationMs) || invisibleDurationMs < 0 || invisibleDurationMs > max) {
+      throw new BrokerError(Code.ILLEGAL_INVISIBLE_TIME, `invisible duration ${invisibleDurationMs} ms is out of range: use 0 to ${max} ms`);
+    }
+    const result = await this.deps.store.changeInvisibleDuration(groupName, topicName, receiptHandle, invisibleDurationMs);
+    if (result === 'stale') throw staleHandle();
+    return result;
+  }
+
+  async forwardToDeadLetter(groupName: string, topicName: string, receiptHandle: string): Promise<void> {
+    validateGroupName(groupName);
+    await this.deps.sender.requireTopic(topicName);
+    const result = await this.deps.store.forwardToDeadLetter(groupName, topicName, receiptHandle);
+    if (result === 'stale') throw staleHandle();
+  }
+}
+
+function staleHandle(): BrokerError {
+  return new BrokerError(
+    Code.INVALID_RECEIPT_HANDLE,
+    'receipt handle is stale: the message was acked, or redelivered with a newer handle after its invisible duration expired',
+  );
+}

@@ -1,0 +1,81 @@
+// Owns the naming rules for topics, groups, tags, keys and properties (RocketMQ's
+// TopicValidator / proxy validators), and the derived system topic names.
+import { BrokerError, Code, type CodeValue } from '../errors.js';
+
+/** RocketMQ: topic and group names are [%|a-zA-Z0-9_-], at most 127 characters (system names may use %). */
+const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
+export const MAX_TOPIC_NAME_LENGTH = 127;
+export const MAX_GROUP_NAME_LENGTH = 255;
+const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
+
+export const DLQ_PREFIX = '%DLQ%';
+export const deadLetterTopic = (group: string): string => `${DLQ_PREFIX}${group}`;
+
+function checkName(kind: string, code: CodeValue, name: string, maxLength: number): void {
+  if (!name || !name.trim()) throw new BrokerError(code, `${kind} name is empty: set a ${kind} name`);
+  if (name.length > maxLength) {
+    throw new BrokerError(code, `${kind} name "${name.slice(0, 40)}…" is ${name.length} characters; at most ${maxLength} are allowed`);
+  }
+  if (!NAME_PATTERN.test(name)) {
+    throw new BrokerError(code, `${kind} name "${name}" is illegal: use only letters, digits, '%', '|', '_' and '-'`);
+  }
+}
+
+export function validateTopicName(name: string): void {
+  checkName('topic', Code.ILLEGAL_TOPIC, name, MAX_TOPIC_NAME_LENGTH);
+}
+
+/** Topics users may create: no system prefixes. */
+export function validateUserTopicName(name: string): void {
+  validateTopicName(name);
+  if (name.startsWith('%') || name.startsWith('rmq_sys_') || name.startsWith('RMQ_SYS_')) {
+    throw new BrokerError(Code.ILLEGAL_TOPIC, `topic name "${name}" is reserved for system topics; choose a name without a '%' or 'rmq_sys_' prefix`);
+  }
+}
+
+export function validateGroupName(name: string): void {
+  checkName('consumer group', Code.ILLEGAL_CONSUMER_GROUP, name, MAX_GROUP_NAME_LENGTH);
+}
+
+export function validateTag(tag: string): void {
+  if (!tag.trim() || tag.includes('|') || CONTROL_CHARS.test(tag)) {
+    throw new BrokerError(Code.ILLEGAL_MESSAGE_TAG, `message tag "${tag}" is illegal: it must be non-blank and contain no '|' or control characters`);
+  }
+}
+
+export function validateKey(key: string): void {
+  if (!key.trim() || CONTROL_CHARS.test(key)) {
+    throw new BrokerError(Code.ILLEGAL_MESSAGE_KEY, `message key "${key}" is illegal: it must be non-blank and contain no control characters`);
+  }
+}
+
+/** Property keys RocketMQ reserves for itself (MessageConst.STRING_HASH_SET, the common ones). */
+export const RESERVED_PROPERTY_KEYS = new Set([
+  'KEYS', 'TAGS', 'WAIT', 'DELAY', 'RETRY_TOPIC', 'REAL_TOPIC', 'REAL_QID', 'TRAN_MSG', 'PGROUP',
+  'MIN_OFFSET', 'MAX_OFFSET', 'BUYER_ID', 'ORIGIN_MESSAGE_ID', 'TRANSFER_FLAG', 'CORRECTION_FLAG',
+  'MQ2_FLAG', 'RECONSUME_TIME', 'MSG_REGION', 'TRACE_ON', 'UNIQ_KEY', 'MAX_RECONSUME_TIMES',
+  'CONSUME_START_TIME', 'TRAN_PREPARED_QUEUE_OFFSET', 'TRANSACTION_CHECK_TIMES',
+  'CHECK_IMMUNITY_TIME_IN_SECONDS', 'SHARDING_KEY', '__SHARDINGKEY', '__transactionId__',
+  'TIMER_DELIVER_MS', 'TIMER_DELAY_SEC', 'TIMER_DELAY_MS', '__BORNHOST', 'BORN_TIMESTAMP',
+  'DLQ_ORIGIN_TOPIC', 'DLQ_ORIGIN_MESSAGE_ID', 'INNER_NUM', 'INNER_BASE',
+]);
+
+export function validatePropertyKey(key: string): void {
+  if (!key.trim() || CONTROL_CHARS.test(key)) {
+    throw new BrokerError(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `property key "${key}" is illegal: it must be non-blank and contain no control characters`);
+  }
+  if (RESERVED_PROPERTY_KEYS.has(key)) {
+    throw new BrokerError(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `property key "${key}" is reserved by RocketMQ; choose another key`);
+  }
+}
+
+/** Parses a TAG filter expression: '*' or empty = all; otherwise 'a||b||c'. */
+export function parseTagExpression(expression: string): { kind: 'all' } | { kind: 'tags'; tags: ReadonlySet<string> } {
+  const trimmed = expression.trim();
+  if (trimmed === '' || trimmed === '*') return { kind: 'all' };
+  const tags = trimmed.split('||').map((t) => t.trim());
+  if (tags.some((t) => t === '' || CONTROL_CHARS.test(t))) {
+    throw new BrokerError(Code.ILLEGAL_FILTER_EXPRESSION, `tag expression "${expression}" is illegal: use '*' or tags joined by '||', e.g. 'TagA||TagB'`);
+  }
+  return { kind: 'tags', tags: new Set(tags) };
+}

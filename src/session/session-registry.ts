@@ -1,0 +1,114 @@
+// Owns the live clients seen over Telemetry: one session per client id, with its type,
+// group, topics and the stream commands are written to. The transaction check scheduler
+// asks it for live producers of a producer group (= topic) to push checks to.
+import type { HalfMessage } from '../store/types.js';
+
+export type ClientType =
+  | 'PRODUCER'
+  | 'PUSH_CONSUMER'
+  | 'SIMPLE_CONSUMER'
+  | 'PULL_CONSUMER'
+  | 'LITE_PUSH_CONSUMER'
+  | 'LITE_SIMPLE_CONSUMER'
+  | 'CLIENT_TYPE_UNSPECIFIED';
+
+/** Where a session's server-to-client commands go (the Telemetry stream, adapter side). */
+export interface CommandSink {
+  /** Pushes a RecoverOrphanedTransactionCommand; false if the stream is no longer writable. */
+  sendTransactionCheck(half: HalfMessage): boolean;
+}
+
+export interface ClientSession {
+  clientId: string;
+  clientType: ClientType;
+  group?: string;
+  /** Topics the client publishes (settings) or has sent to. */
+  topics: Set<string>;
+  /** Live Telemetry stream, if any. A producer is live while this is set. */
+  sink?: CommandSink;
+  lastSeenMs: number;
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, ClientSession>();
+  private readonly listeners = new Set<(session: ClientSession) => void>();
+  private rotation = 0;
+
+  /** Creates or returns the session of a client id, touching its liveness. */
+  touch(clientId: string, nowMs: number): ClientSession {
+    let s = this.sessions.get(clientId);
+    if (!s) {
+      s = { clientId, clientType: 'CLIENT_TYPE_UNSPECIFIED', topics: new Set(), lastSeenMs: nowMs };
+      this.sessions.set(clientId, s);
+    }
+    s.lastSeenMs = nowMs;
+    return s;
+  }
+
+  get(clientId: string): ClientSession | undefined {
+    return this.sessions.get(clientId);
+  }
+
+  /** Binds a Telemetry stream (replacing an older stream of the same client id). */
+  attach(clientId: string, sink: CommandSink, nowMs: number): ClientSession {
+    const s = this.touch(clientId, nowMs);
+    s.sink = sink;
+    return s;
+  }
+
+  /** Unbinds the stream if it is still the current one. */
+  detach(clientId: string, sink: CommandSink): void {
+    const s = this.sessions.get(clientId);
+    if (s && s.sink === sink) delete s.sink;
+  }
+
+  /** The client said goodbye (NotifyClientTermination). */
+  remove(clientId: string): void {
+    this.sessions.delete(clientId);
+  }
+
+  /** Records that a client sent to a topic (it can answer checks for it). */
+  notePublished(clientId: string, topic: string, nowMs: number): void {
+    const s = this.touch(clientId, nowMs);
+    if (!s.topics.has(topic)) {
+      s.topics.add(topic);
+      if (s.sink) this.announce(s);
+    }
+  }
+
+  /** A session became able to answer checks (settings arrived, or it published a new topic). */
+  announce(session: ClientSession): void {
+    for (const l of this.listeners) l(session);
+  }
+
+  onProducerAvailable(listener: (session: ClientSession) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Live producers (open Telemetry stream) that publish to the producer group's topic. */
+  liveProducers(producerGroup: string): ClientSession[] {
+    const out: ClientSession[] = [];
+    for (const s of this.sessions.values()) {
+      if (s.sink && s.clientType === 'PRODUCER' && s.topics.has(producerGroup)) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Chooses who gets a check: the sender if live (unless it was asked last time and did not
+   * answer), otherwise the next producer in rotation.
+   */
+  chooseProducer(candidates: ClientSession[], half: HalfMessage, avoidClientId?: string): ClientSession | undefined {
+    if (candidates.length === 0) return undefined;
+    const sender = candidates.find((c) => c.clientId === half.senderClientId);
+    if (sender && sender.clientId !== avoidClientId) return sender;
+    const others = candidates.filter((c) => c.clientId !== avoidClientId);
+    const pool = others.length > 0 ? others : candidates;
+    return pool[this.rotation++ % pool.length];
+  }
+
+  all(): ClientSession[] {
+    return [...this.sessions.values()];
+  }
+}

@@ -1,0 +1,148 @@
+// Owns the storage contract every backend implements (LevelDB now, PostgreSQL later).
+// Rules (shared/reference/scale-out.md §5):
+//  1. One call per atomic state transition; no read-then-write across two calls.
+//  2. Deadlines are computed by the store from durations and its clock.
+//  3. Receipt handles are opaque tokens issued by the store; a redelivery issues a new one.
+//  4. Every promise resolves only after the change is durable (when the store is durable).
+//  5. Wake-ups (onAppend) are lossy hints; correctness never depends on them.
+import type {
+  AckResult,
+  DecisionSource,
+  EndTransactionResult,
+  GroupRecord,
+  GroupTopicStats,
+  HalfMessage,
+  MessageInput,
+  QueueStats,
+  ReceiveRequest,
+  ReceiveResult,
+  Resolution,
+  StoredMessage,
+  TopicRecord,
+  TransactionCounters,
+  TransactionDecision,
+} from './types.js';
+
+export interface StoreCapabilities {
+  /** false: one broker process owns the data (LevelDB). */
+  sharedAcrossProcesses: boolean;
+}
+
+export interface ClaimChecksRequest {
+  producerGroup: string;
+  /** At most this many transactions. */
+  limit: number;
+  /** Claimed transactions come due again this much later (the check interval). */
+  nextCheckInMs: number;
+  /** Transactions whose checkCount already reached this are returned in `exhausted`, not claimed. */
+  checkMax: number;
+  /**
+   * The producer client the check goes to, recorded on the transaction. A function is asked
+   * per due transaction (it sees the previous check's client); undefined leaves it unclaimed.
+   */
+  clientId: string | ((half: HalfMessage) => string | undefined);
+}
+
+export interface ClaimChecksResult {
+  /** Claimed: checkCount already incremented, next due time moved forward. */
+  claimed: HalfMessage[];
+  /** Due, but their check budget is used up: the caller applies the policy. */
+  exhausted: HalfMessage[];
+}
+
+export interface TransactionFilter {
+  topic?: string;
+  state?: 'PENDING' | 'ABANDONED';
+  limit?: number;
+}
+
+export interface BrokerStore {
+  readonly capabilities: StoreCapabilities;
+  open(): Promise<void>;
+  /** Idempotent. Waits for queued writes. */
+  close(): Promise<void>;
+
+  // --- topics and groups -------------------------------------------------------------
+  /** Creates the topic; throws BrokerError(BAD_REQUEST) if it exists with another type. Returns the record. */
+  createTopic(topic: Omit<TopicRecord, 'createdAtMs'>): Promise<{ topic: TopicRecord; created: boolean }>;
+  getTopic(name: string): Promise<TopicRecord | undefined>;
+  listTopics(): Promise<TopicRecord[]>;
+  /** Deletes the topic and its messages. Transactions keep their own keyspace. Returns false if absent. */
+  deleteTopic(name: string): Promise<boolean>;
+  queueStats(topic: string): Promise<QueueStats[]>;
+
+  upsertGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<GroupRecord>;
+  getGroup(name: string): Promise<GroupRecord | undefined>;
+  listGroups(): Promise<GroupRecord[]>;
+
+  // --- sending -------------------------------------------------------------------------
+  /** Appends to the topic's queue; offsets are assigned in commit order without gaps. */
+  append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]>;
+  /** Stores DELAY messages until their delivery time; returns their sequence numbers in the timer queue. */
+  schedule(topic: string, queueId: number, messages: MessageInput[]): Promise<number[]>;
+  /** Moves scheduled messages that are due into their topics' logs. Returns how many moved. */
+  promoteDueScheduled(limit: number): Promise<number>;
+  /** The earliest delivery time among scheduled messages, if any. */
+  nextScheduledAtMs(): Promise<number | undefined>;
+
+  // --- transactions ------------------------------------------------------------------
+  /** Stores a half message, due for its first check at `firstCheckAtMs`. */
+  putHalf(half: Omit<HalfMessage, 'state' | 'checkCount' | 'lastCheckAtMs' | 'lastCheckClientId'>): Promise<void>;
+  getHalf(transactionId: string): Promise<HalfMessage | undefined>;
+  getDecision(transactionId: string): Promise<TransactionDecision | undefined>;
+  /**
+   * The single terminal transition of a transaction, first decision wins.
+   * COMMIT: half removed and message appended to its topic's log in one batch.
+   * ROLLBACK: half removed. Both record the decision.
+   * `expect` (if given) must match the half message's topic and message id.
+   */
+  endTransaction(
+    transactionId: string,
+    resolution: Resolution,
+    source: DecisionSource,
+    expect?: { topic?: string; messageId?: string },
+    reason?: string,
+  ): Promise<EndTransactionResult>;
+  /** Claims due PENDING transactions of a producer group for a check (see ClaimChecksRequest). */
+  claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult>;
+  /** Undoes a claim whose check could not be delivered: count restored, due again at `dueAtMs`. */
+  releaseCheck(transactionId: string, dueAtMs: number): Promise<void>;
+  /** KEEP policy: stop checking, keep the half message for manual resolution. */
+  abandonTransaction(transactionId: string, reason: string): Promise<boolean>;
+  /** Earliest next-check time of a producer group's pending transactions. */
+  nextCheckDueAtMs(producerGroup: string): Promise<number | undefined>;
+  /** Producer groups that have pending transactions. */
+  pendingProducerGroups(): Promise<string[]>;
+  listTransactions(filter: TransactionFilter): Promise<HalfMessage[]>;
+  transactionCounters(): TransactionCounters;
+  /** Counts a check answer (an EndTransaction from SERVER_CHECK). */
+  countCheckAnswered(): void;
+
+  // --- consumption -----------------------------------------------------------------------
+  /**
+   * Delivers up to maxMessages: first expired in-flight messages (attempt + 1), then new ones
+   * from the group's offset. Messages past maxDeliveryAttempts go to `%DLQ%<group>` instead.
+   */
+  receive(req: ReceiveRequest): Promise<ReceiveResult>;
+  ack(group: string, topic: string, receiptHandle: string): Promise<AckResult>;
+  /** New invisibility from now; returns the receipt handle to use from now on. */
+  changeInvisibleDuration(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    invisibleDurationMs: number,
+  ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'>;
+  /** Moves an in-flight message to the group's dead-letter topic now. */
+  forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult>;
+  /** Earliest time an in-flight message of (group, topic) becomes visible again. */
+  nextRedeliveryAtMs(group: string, topic: string): Promise<number | undefined>;
+  groupStats(group: string): Promise<GroupTopicStats[]>;
+
+  // --- wake-ups --------------------------------------------------------------------------
+  /** Called after messages become readable in a topic. Returns an unsubscribe function. */
+  onAppend(topic: string, listener: () => void): () => void;
+
+  // --- inspection --------------------------------------------------------------------------
+  /** Reads committed messages in offset order (admin, tests). */
+  read(topic: string, queueId: number, fromOffset: number, max: number): Promise<StoredMessage[]>;
+}

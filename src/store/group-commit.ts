@@ -1,0 +1,71 @@
+// Owns group commit: every state transition hands its operations to one writer, which
+// writes whatever has queued up as ONE LevelDB batch (synced when durable). Concurrent
+// requests therefore share an fsync, and each batch is applied in arrival order.
+
+export interface GroupCommitOptions<Op> {
+  writeBatch(ops: Op[]): Promise<void>;
+  /** Upper bound of operations per physical batch (keeps a single write bounded). */
+  maxOpsPerBatch?: number;
+}
+
+interface Pending<Op> {
+  ops: Op[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommitWriter<Op> {
+  private queue: Pending<Op>[] = [];
+  private writing = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => {};
+  private readonly maxOps: number;
+  /** Physical batches written; for benchmarks and tests. */
+  batches = 0;
+  /** Logical transitions written. */
+  transitions = 0;
+
+  constructor(private readonly options: GroupCommitOptions<Op>) {
+    this.maxOps = options.maxOpsPerBatch ?? 10_000;
+  }
+
+  /** Resolves once the operations are written (durably, if the writer syncs). */
+  write(ops: Op[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  /** Resolves when everything queued so far has been written. */
+  flushed(): Promise<void> {
+    return this.writing ? this.idle : Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    this.idle = new Promise<void>((resolve) => (this.markIdle = resolve));
+    try {
+      while (this.queue.length > 0) {
+        const group: Pending<Op>[] = [];
+        let count = 0;
+        while (this.queue.length > 0 && (group.length === 0 || count + this.queue[0]!.ops.length <= this.maxOps)) {
+          const next = this.queue.shift()!;
+          group.push(next);
+          count += next.ops.length;
+        }
+        try {
+          await this.options.writeBatch(group.flatMap((p) => p.ops));
+          this.batches++;
+          this.transitions += group.length;
+          for (const p of group) p.resolve();
+        } catch (err) {
+          for (const p of group) p.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+      this.markIdle();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Owns the LevelDB key layout. Numbers are fixed-width hex so that lexicographic key
+// order equals numeric order; names are joined with NUL, which no valid name contains.
+
+const SEP = '\x00';
+
+/** 16 hex digits: offsets and millisecond times up to 2^64 sort correctly as strings. */
+export function u64(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`key number out of range: ${n}`);
+  return n.toString(16).padStart(16, '0');
+}
+
+export function parseU64(s: string): number {
+  return Number.parseInt(s, 16);
+}
+
+export function join(...parts: string[]): string {
+  return parts.join(SEP);
+}
+
+export function split(key: string): string[] {
+  return key.split(SEP);
+}
+
+/** Range options that select every key starting with `prefix` + separator. */
+export function prefixRange(...parts: string[]): { gte: string; lt: string } {
+  const p = join(...parts) + SEP;
+  return { gte: p, lt: join(...parts) + '\x01' };
+}
+
+// --- committed log: topic, queue, offset -------------------------------------------------
+export const logKey = (topic: string, queueId: number, offset: number): string =>
+  join(topic, u64(queueId), u64(offset));
+export const logRange = (topic: string, queueId: number): { gte: string; lt: string } =>
+  prefixRange(topic, u64(queueId));
+
+// --- consumer state: cursor and in-flight deliveries, topic first so a topic can be cleared ---
+export const cursorKey = (topic: string, group: string, queueId: number): string =>
+  join('c', topic, group, u64(queueId));
+export const inflightKey = (topic: string, group: string, queueId: number, offset: number): string =>
+  join('i', topic, group, u64(queueId), u64(offset));
+
+// --- transactions: check due-time index per producer group -------------------------------
+export const checkDueKey = (producerGroup: string, dueAtMs: number, transactionId: string): string =>
+  join(producerGroup, u64(dueAtMs), transactionId);
+
+// --- scheduled (DELAY) messages by delivery time ----------------------------------------
+export const scheduledKey = (deliverAtMs: number, seq: number): string => join(u64(deliverAtMs), u64(seq));

@@ -1,0 +1,878 @@
+// Owns the LevelDB implementation of BrokerStore: one database, one sublevel per partition
+// (meta, committed log, half-message metadata, half-message bodies, check due-time index,
+// transaction decisions, consumer state, scheduled DELAY messages). Every transition is one
+// batch handed to the group-commit writer; consumer cursors/in-flight deliveries and queue
+// heads are cached in memory (authoritative copies are written in the same batch).
+import { EventEmitter } from 'node:events';
+import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import { Level } from 'level';
+import { BrokerError, Code } from '../errors.js';
+import type { Clock } from '../util/clock.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
+import type {
+  BrokerStore,
+  ClaimChecksRequest,
+  ClaimChecksResult,
+  StoreCapabilities,
+  TransactionFilter,
+} from './broker-store.js';
+import { GroupCommitWriter } from './group-commit.js';
+import {
+  checkDueKey,
+  cursorKey,
+  inflightKey,
+  logKey,
+  logRange,
+  parseU64,
+  prefixRange,
+  scheduledKey,
+  split,
+  u64,
+  join,
+} from './keys.js';
+import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken } from './receipt-handle.js';
+import { decodeRecord, encodeRecord } from './record-codec.js';
+import { deadLetterTopic } from '../message/names.js';
+import type {
+  AckResult,
+  DecisionSource,
+  Delivery,
+  EndTransactionResult,
+  GroupRecord,
+  GroupTopicStats,
+  HalfMessage,
+  MessageInput,
+  QueueStats,
+  ReceiveRequest,
+  ReceiveResult,
+  Resolution,
+  StoredMessage,
+  TagFilter,
+  TopicRecord,
+  TransactionCounters,
+  TransactionDecision,
+} from './types.js';
+
+export interface LevelStoreOptions {
+  /** Directory of the LevelDB database. */
+  path: string;
+  clock: Clock;
+  /** fsync every batch (default true). */
+  durable?: boolean;
+  /** Log entries a single receive may examine (bounds the work of one call). */
+  maxScanPerReceive?: number;
+}
+
+type Sub = AbstractSublevel<Level<string, Buffer>, string | Buffer | Uint8Array, string, Buffer>;
+type LevelBatch = AbstractBatchOperation<Level<string, Buffer>, string, Buffer>[];
+interface Op {
+  type: 'put' | 'del';
+  sublevel: Sub;
+  key: string;
+  value?: Buffer;
+}
+
+/** Half-message metadata: everything but the message, rewritten on each check. */
+type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string };
+
+/** attempt 0 = FIFO: examined, waiting behind the head of its message group. */
+interface InflightEntry {
+  offset: number;
+  attempt: number;
+  visibleAtMs: number;
+  token: string;
+  messageGroup?: string;
+}
+
+interface ConsumerState {
+  topic: string;
+  group: string;
+  queueId: number;
+  cursor: number;
+  inflight: Map<number, InflightEntry>;
+}
+
+const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
+const parse = <T>(b: Buffer): T => JSON.parse(b.toString('utf8')) as T;
+const MAX_WAITING_PER_CONSUMER = 10_000;
+
+export class LevelStore implements BrokerStore {
+  readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false };
+  private readonly db: Level<string, Buffer>;
+  private readonly meta: Sub;
+  private readonly log: Sub;
+  private readonly halfMeta: Sub;
+  private readonly halfBody: Sub;
+  private readonly checkDue: Sub;
+  private readonly decisions: Sub;
+  private readonly consumer: Sub;
+  private readonly scheduled: Sub;
+  private readonly writer: GroupCommitWriter<Op>;
+  private readonly mutex = new KeyedMutex();
+  private readonly emitter = new EventEmitter();
+  private readonly clock: Clock;
+  private readonly maxScan: number;
+  /** Next offset per `topic\0queueId`. */
+  private readonly heads = new Map<string, number>();
+  private readonly consumers = new Map<string, ConsumerState>();
+  private readonly pendingByGroup = new Map<string, number>();
+  private counters: TransactionCounters = {
+    pending: 0,
+    abandoned: 0,
+    committed: 0,
+    rolledBack: 0,
+    checksSent: 0,
+    checksAnswered: 0,
+  };
+  private scheduleSeq = 0;
+  private opened = false;
+  private closed = false;
+
+  constructor(private readonly options: LevelStoreOptions) {
+    this.clock = options.clock;
+    this.maxScan = options.maxScanPerReceive ?? 1024;
+    this.db = new Level<string, Buffer>(options.path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    const sub = (name: string): Sub => this.db.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    this.meta = sub('meta');
+    this.log = sub('log');
+    this.halfMeta = sub('half');
+    this.halfBody = sub('halfbody');
+    this.checkDue = sub('checkdue');
+    this.decisions = sub('txdecision');
+    this.consumer = sub('consumer');
+    this.scheduled = sub('scheduled');
+    this.emitter.setMaxListeners(0);
+    const sync = options.durable ?? true;
+    this.writer = new GroupCommitWriter<Op>({
+      writeBatch: async (ops) => {
+        await this.db.batch(ops as unknown as LevelBatch, { sync });
+      },
+    });
+  }
+
+  /** Batches and transitions written so far (group-commit efficiency). */
+  get writeStats(): { batches: number; transitions: number } {
+    return { batches: this.writer.batches, transitions: this.writer.transitions };
+  }
+
+  async open(): Promise<void> {
+    if (this.opened) return;
+    try {
+      await this.db.open();
+    } catch (cause) {
+      throw new BrokerError(
+        Code.INTERNAL_ERROR,
+        `cannot open the LevelDB store at ${this.options.path}: ${(cause as Error).message} (is another broker using this data directory?)`,
+        { cause },
+      );
+    }
+    const counters = await this.meta.get('counters');
+    if (counters) this.counters = { ...this.counters, ...parse<TransactionCounters>(counters) };
+    const seq = await this.meta.get('scheduleSeq');
+    this.scheduleSeq = seq ? Number(seq.toString('utf8')) : 0;
+    this.counters.pending = 0;
+    this.counters.abandoned = 0;
+    for await (const value of this.halfMeta.values()) {
+      const h = parse<HalfMeta>(value);
+      if (h.state === 'PENDING') {
+        this.counters.pending++;
+        this.pendingByGroup.set(h.producerGroup, (this.pendingByGroup.get(h.producerGroup) ?? 0) + 1);
+      } else this.counters.abandoned++;
+    }
+    this.opened = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writer.flushed();
+    await this.db.close();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // internal helpers
+
+  private async write(ops: Op[]): Promise<void> {
+    if (this.closed) throw new BrokerError(Code.INTERNAL_ERROR, 'store is closed');
+    try {
+      await this.writer.write(ops);
+    } catch (cause) {
+      throw new BrokerError(Code.INTERNAL_ERROR, `store write failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  private counterOp(): Op {
+    const { committed, rolledBack, checksSent, checksAnswered } = this.counters;
+    return { type: 'put', sublevel: this.meta, key: 'counters', value: json({ committed, rolledBack, checksSent, checksAnswered }) };
+  }
+
+  private async head(topic: string, queueId: number): Promise<number> {
+    const key = join(topic, u64(queueId));
+    const cached = this.heads.get(key);
+    if (cached !== undefined) return cached;
+    return this.mutex.run(`head\x00${key}`, async () => {
+      const again = this.heads.get(key);
+      if (again !== undefined) return again;
+      let next = 0;
+      for await (const k of this.log.keys({ ...logRange(topic, queueId), reverse: true, limit: 1 })) {
+        next = parseU64(split(k)[2]!) + 1;
+      }
+      this.heads.set(key, next);
+      return next;
+    });
+  }
+
+  /** Assigns offsets (synchronously after the head is loaded) and returns the ops to write. */
+  private async prepareAppend(
+    topic: string,
+    queueId: number,
+    inputs: (MessageInput & Partial<Pick<StoredMessage, 'transactionId' | 'deadLetter'>>)[],
+  ): Promise<{ ops: Op[]; stored: StoredMessage[] }> {
+    let next = await this.head(topic, queueId);
+    const now = this.clock.now();
+    const ops: Op[] = [];
+    const stored: StoredMessage[] = [];
+    for (const input of inputs) {
+      const message: StoredMessage = { ...input, topic, queueId, offset: next++, storeTimestampMs: now };
+      ops.push({ type: 'put', sublevel: this.log, key: logKey(topic, queueId, message.offset), value: encodeRecord(message) });
+      stored.push(message);
+    }
+    this.heads.set(join(topic, u64(queueId)), next);
+    return { ops, stored };
+  }
+
+  private notify(topics: Iterable<string>): void {
+    for (const t of new Set(topics)) this.emitter.emit(t);
+  }
+
+  private async readMessage(topic: string, queueId: number, offset: number): Promise<StoredMessage | undefined> {
+    const value = await this.log.get(logKey(topic, queueId, offset));
+    return value ? decodeRecord<StoredMessage>(value) : undefined;
+  }
+
+  private async ensureDeadLetterTopic(group: string, ops: Op[]): Promise<string> {
+    const name = deadLetterTopic(group);
+    if (!(await this.getTopic(name))) {
+      const record: TopicRecord = { name, messageType: 'NORMAL', queueCount: 1, createdAtMs: this.clock.now() };
+      ops.push({ type: 'put', sublevel: this.meta, key: join('topic', name), value: json(record) });
+    }
+    return name;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // topics and groups
+
+  async createTopic(topic: Omit<TopicRecord, 'createdAtMs'>): Promise<{ topic: TopicRecord; created: boolean }> {
+    return this.mutex.run(`topic\x00${topic.name}`, async () => {
+      const existing = await this.getTopic(topic.name);
+      if (existing) {
+        if (existing.messageType !== topic.messageType) {
+          throw new BrokerError(
+            Code.BAD_REQUEST,
+            `topic ${topic.name} already exists with message type ${existing.messageType}; delete it first to change its type`,
+          );
+        }
+        return { topic: existing, created: false };
+      }
+      const record: TopicRecord = { ...topic, createdAtMs: this.clock.now() };
+      await this.write([{ type: 'put', sublevel: this.meta, key: join('topic', topic.name), value: json(record) }]);
+      return { topic: record, created: true };
+    });
+  }
+
+  async getTopic(name: string): Promise<TopicRecord | undefined> {
+    const value = await this.meta.get(join('topic', name));
+    return value ? parse<TopicRecord>(value) : undefined;
+  }
+
+  async listTopics(): Promise<TopicRecord[]> {
+    const out: TopicRecord[] = [];
+    for await (const value of this.meta.values(prefixRange('topic'))) out.push(parse<TopicRecord>(value));
+    return out;
+  }
+
+  async deleteTopic(name: string): Promise<boolean> {
+    return this.mutex.run(`topic\x00${name}`, async () => {
+      const existing = await this.getTopic(name);
+      if (!existing) return false;
+      await this.write([{ type: 'del', sublevel: this.meta, key: join('topic', name) }]);
+      await this.log.clear(prefixRange(name));
+      await this.consumer.clear(prefixRange('c', name));
+      await this.consumer.clear(prefixRange('i', name));
+      for (const key of [...this.heads.keys()]) if (split(key)[0] === name) this.heads.delete(key);
+      for (const [key, state] of [...this.consumers]) if (state.topic === name) this.consumers.delete(key);
+      return true;
+    });
+  }
+
+  async queueStats(topic: string): Promise<QueueStats[]> {
+    const record = await this.getTopic(topic);
+    if (!record) return [];
+    const out: QueueStats[] = [];
+    for (let queueId = 0; queueId < record.queueCount; queueId++) {
+      const maxOffset = await this.head(topic, queueId);
+      let minOffset = maxOffset;
+      for await (const k of this.log.keys({ ...logRange(topic, queueId), limit: 1 })) minOffset = parseU64(split(k)[2]!);
+      out.push({ topic, queueId, minOffset, maxOffset });
+    }
+    return out;
+  }
+
+  async upsertGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<GroupRecord> {
+    return this.mutex.run(`group\x00${group.name}`, async () => {
+      const existing = await this.getGroup(group.name);
+      const record: GroupRecord = { ...group, createdAtMs: existing?.createdAtMs ?? this.clock.now() };
+      await this.write([{ type: 'put', sublevel: this.meta, key: join('group', group.name), value: json(record) }]);
+      return record;
+    });
+  }
+
+  async getGroup(name: string): Promise<GroupRecord | undefined> {
+    const value = await this.meta.get(join('group', name));
+    return value ? parse<GroupRecord>(value) : undefined;
+  }
+
+  async listGroups(): Promise<GroupRecord[]> {
+    const out: GroupRecord[] = [];
+    for await (const value of this.meta.values(prefixRange('group'))) out.push(parse<GroupRecord>(value));
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // sending
+
+  async append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]> {
+    const { ops, stored } = await this.prepareAppend(topic, queueId, messages);
+    await this.write(ops);
+    this.notify([topic]);
+    return stored;
+  }
+
+  async schedule(topic: string, queueId: number, messages: MessageInput[]): Promise<number[]> {
+    const ops: Op[] = [];
+    const seqs: number[] = [];
+    for (const m of messages) {
+      const seq = this.scheduleSeq++;
+      const deliverAt = m.deliveryTimestampMs ?? this.clock.now();
+      ops.push({
+        type: 'put',
+        sublevel: this.scheduled,
+        key: scheduledKey(deliverAt, seq),
+        value: encodeRecord({ ...m, topic, queueId }),
+      });
+      seqs.push(seq);
+    }
+    ops.push({ type: 'put', sublevel: this.meta, key: 'scheduleSeq', value: Buffer.from(String(this.scheduleSeq)) });
+    await this.write(ops);
+    return seqs;
+  }
+
+  async promoteDueScheduled(limit: number): Promise<number> {
+    return this.mutex.run('scheduled', async () => {
+      const now = this.clock.now();
+      const due: { key: string; message: MessageInput & { queueId: number } }[] = [];
+      for await (const [key, value] of this.scheduled.iterator({ lt: u64(now + 1), limit })) {
+        due.push({ key, message: decodeRecord<MessageInput & { queueId: number }>(value) });
+      }
+      if (due.length === 0) return 0;
+      const ops: Op[] = [];
+      const topics: string[] = [];
+      for (const { key, message } of due) {
+        ops.push({ type: 'del', sublevel: this.scheduled, key });
+        if (!(await this.getTopic(message.topic))) continue; // topic deleted meanwhile: the message goes with it
+        const { queueId, ...input } = message;
+        const prepared = await this.prepareAppend(message.topic, queueId, [input]);
+        ops.push(...prepared.ops);
+        topics.push(message.topic);
+      }
+      await this.write(ops);
+      this.notify(topics);
+      return due.length;
+    });
+  }
+
+  async nextScheduledAtMs(): Promise<number | undefined> {
+    for await (const key of this.scheduled.keys({ limit: 1 })) return parseU64(split(key)[0]!);
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // transactions
+
+  private async readHalfMeta(transactionId: string): Promise<HalfMeta | undefined> {
+    const value = await this.halfMeta.get(transactionId);
+    return value ? parse<HalfMeta>(value) : undefined;
+  }
+
+  private async withBody(meta: HalfMeta): Promise<HalfMessage | undefined> {
+    const body = await this.halfBody.get(meta.transactionId);
+    if (!body) return undefined;
+    const { topic: _t, messageId: _m, ...rest } = meta;
+    return { ...rest, message: decodeRecord<MessageInput>(body) };
+  }
+
+  private adjustPending(group: string, delta: number): void {
+    const n = (this.pendingByGroup.get(group) ?? 0) + delta;
+    if (n <= 0) this.pendingByGroup.delete(group);
+    else this.pendingByGroup.set(group, n);
+    this.counters.pending += delta;
+  }
+
+  async putHalf(
+    half: Omit<HalfMessage, 'state' | 'checkCount' | 'lastCheckAtMs' | 'lastCheckClientId'>,
+  ): Promise<void> {
+    await this.mutex.run(`tx\x00${half.transactionId}`, async () => {
+      if ((await this.halfMeta.get(half.transactionId)) || (await this.decisions.get(half.transactionId))) {
+        return; // the same transaction sent again (a retried request): already stored
+      }
+      const meta: HalfMeta = {
+        transactionId: half.transactionId,
+        producerGroup: half.producerGroup,
+        senderClientId: half.senderClientId,
+        receivedAtMs: half.receivedAtMs,
+        nextCheckAtMs: half.nextCheckAtMs,
+        state: 'PENDING',
+        checkCount: 0,
+        topic: half.message.topic,
+        messageId: half.message.messageId,
+      };
+      await this.write([
+        { type: 'put', sublevel: this.halfBody, key: half.transactionId, value: encodeRecord(half.message) },
+        { type: 'put', sublevel: this.halfMeta, key: half.transactionId, value: json(meta) },
+        { type: 'put', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, meta.transactionId), value: Buffer.alloc(0) },
+      ]);
+      this.adjustPending(meta.producerGroup, 1);
+    });
+  }
+
+  async getHalf(transactionId: string): Promise<HalfMessage | undefined> {
+    const meta = await this.readHalfMeta(transactionId);
+    return meta ? this.withBody(meta) : undefined;
+  }
+
+  async getDecision(transactionId: string): Promise<TransactionDecision | undefined> {
+    const value = await this.decisions.get(transactionId);
+    return value ? parse<TransactionDecision>(value) : undefined;
+  }
+
+  async endTransaction(
+    transactionId: string,
+    resolution: Resolution,
+    source: DecisionSource,
+    expect?: { topic?: string; messageId?: string },
+    reason?: string,
+  ): Promise<EndTransactionResult> {
+    const wanted = resolution === 'COMMIT' ? 'COMMITTED' : 'ROLLED_BACK';
+    return this.mutex.run(`tx\x00${transactionId}`, async () => {
+      const meta = await this.readHalfMeta(transactionId);
+      if (!meta) {
+        const decision = await this.getDecision(transactionId);
+        if (!decision) return { kind: 'unknown' };
+        return { kind: decision.state === wanted ? 'duplicate' : 'conflict', decision };
+      }
+      if ((expect?.topic && expect.topic !== meta.topic) || (expect?.messageId && expect.messageId !== meta.messageId)) {
+        return { kind: 'mismatch', expected: { topic: meta.topic, messageId: meta.messageId } };
+      }
+      const now = this.clock.now();
+      const decision: TransactionDecision = {
+        transactionId,
+        topic: meta.topic,
+        messageId: meta.messageId,
+        state: wanted,
+        source,
+        receivedAtMs: meta.receivedAtMs,
+        decidedAtMs: now,
+        checkCount: meta.checkCount,
+      };
+      if (reason) decision.reason = reason;
+      const ops: Op[] = [
+        { type: 'del', sublevel: this.halfMeta, key: transactionId },
+        { type: 'del', sublevel: this.halfBody, key: transactionId },
+      ];
+      if (meta.state === 'PENDING') {
+        ops.push({ type: 'del', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) });
+      }
+      let topics: string[] = [];
+      if (resolution === 'COMMIT') {
+        const body = await this.halfBody.get(transactionId);
+        if (!body) throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is missing`);
+        const message = decodeRecord<MessageInput>(body);
+        if (!(await this.getTopic(meta.topic))) {
+          throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
+        }
+        const prepared = await this.prepareAppend(meta.topic, 0, [{ ...message, transactionId }]);
+        ops.push(...prepared.ops);
+        decision.offset = prepared.stored[0]!.offset;
+        topics = [meta.topic];
+      }
+      if (meta.state === 'PENDING') this.adjustPending(meta.producerGroup, -1);
+      else this.counters.abandoned--;
+      if (resolution === 'COMMIT') this.counters.committed++;
+      else this.counters.rolledBack++;
+      ops.push({ type: 'put', sublevel: this.decisions, key: transactionId, value: json(decision) });
+      ops.push(this.counterOp());
+      await this.write(ops);
+      this.notify(topics);
+      return { kind: 'applied', decision };
+    });
+  }
+
+  async claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult> {
+    const now = this.clock.now();
+    const claimed: HalfMessage[] = [];
+    const exhausted: HalfMessage[] = [];
+    const range = prefixRange(req.producerGroup);
+    const dueKeys: string[] = [];
+    for await (const key of this.checkDue.keys({ gte: range.gte, lt: join(req.producerGroup, u64(now + 1)), limit: req.limit })) {
+      dueKeys.push(key);
+    }
+    for (const key of dueKeys) {
+      const transactionId = split(key)[2]!;
+      await this.mutex.run(`tx\x00${transactionId}`, async () => {
+        const meta = await this.readHalfMeta(transactionId);
+        if (!meta || meta.state !== 'PENDING' || meta.nextCheckAtMs > now) return;
+        const half = await this.withBody(meta);
+        if (!half) return;
+        if (meta.checkCount >= req.checkMax) {
+          exhausted.push(half);
+          return;
+        }
+        const clientId = typeof req.clientId === 'function' ? req.clientId(half) : req.clientId;
+        if (clientId === undefined) return;
+        const updated: HalfMeta = {
+          ...meta,
+          checkCount: meta.checkCount + 1,
+          lastCheckAtMs: now,
+          lastCheckClientId: clientId,
+          nextCheckAtMs: now + req.nextCheckInMs,
+        };
+        this.counters.checksSent++;
+        await this.write([
+          { type: 'del', sublevel: this.checkDue, key },
+          { type: 'put', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, updated.nextCheckAtMs, transactionId), value: Buffer.alloc(0) },
+          { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
+          this.counterOp(),
+        ]);
+        const { topic: _t, messageId: _m, ...rest } = updated;
+        claimed.push({ ...rest, message: half.message });
+      });
+    }
+    return { claimed, exhausted };
+  }
+
+  async releaseCheck(transactionId: string, dueAtMs: number): Promise<void> {
+    await this.mutex.run(`tx\x00${transactionId}`, async () => {
+      const meta = await this.readHalfMeta(transactionId);
+      if (!meta || meta.state !== 'PENDING') return;
+      const updated: HalfMeta = { ...meta, checkCount: Math.max(0, meta.checkCount - 1), nextCheckAtMs: dueAtMs };
+      this.counters.checksSent = Math.max(0, this.counters.checksSent - 1);
+      await this.write([
+        { type: 'del', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) },
+        { type: 'put', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, dueAtMs, transactionId), value: Buffer.alloc(0) },
+        { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
+        this.counterOp(),
+      ]);
+    });
+  }
+
+  async abandonTransaction(transactionId: string, reason: string): Promise<boolean> {
+    return this.mutex.run(`tx\x00${transactionId}`, async () => {
+      const meta = await this.readHalfMeta(transactionId);
+      if (!meta || meta.state !== 'PENDING') return false;
+      const updated: HalfMeta = { ...meta, state: 'ABANDONED', abandonReason: reason };
+      await this.write([
+        { type: 'del', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) },
+        { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
+      ]);
+      this.adjustPending(meta.producerGroup, -1);
+      this.counters.abandoned++;
+      return true;
+    });
+  }
+
+  async nextCheckDueAtMs(producerGroup: string): Promise<number | undefined> {
+    for await (const key of this.checkDue.keys({ ...prefixRange(producerGroup), limit: 1 })) return parseU64(split(key)[1]!);
+    return undefined;
+  }
+
+  async pendingProducerGroups(): Promise<string[]> {
+    return [...this.pendingByGroup.keys()];
+  }
+
+  async listTransactions(filter: TransactionFilter): Promise<HalfMessage[]> {
+    const out: HalfMessage[] = [];
+    const limit = filter.limit ?? 1000;
+    for await (const value of this.halfMeta.values()) {
+      const meta = parse<HalfMeta>(value);
+      if (filter.topic && meta.topic !== filter.topic) continue;
+      if (filter.state && meta.state !== filter.state) continue;
+      const half = await this.withBody(meta);
+      if (half) out.push(half);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  transactionCounters(): TransactionCounters {
+    return { ...this.counters };
+  }
+
+  countCheckAnswered(): void {
+    this.counters.checksAnswered++;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // consumption
+
+  private consumerKey(topic: string, group: string, queueId: number): string {
+    return join(topic, group, u64(queueId));
+  }
+
+  private async consumerState(topic: string, group: string, queueId: number): Promise<ConsumerState> {
+    const key = this.consumerKey(topic, group, queueId);
+    const cached = this.consumers.get(key);
+    if (cached) return cached;
+    const stored = await this.consumer.get(cursorKey(topic, group, queueId));
+    let cursor: number;
+    if (stored) cursor = Number(stored.toString('utf8'));
+    else {
+      // A new group starts at the beginning of the retained log.
+      cursor = await this.head(topic, queueId);
+      for await (const k of this.log.keys({ ...logRange(topic, queueId), limit: 1 })) cursor = parseU64(split(k)[2]!);
+    }
+    const inflight = new Map<number, InflightEntry>();
+    for await (const value of this.consumer.values(prefixRange('i', topic, group, u64(queueId)))) {
+      const entry = parse<InflightEntry>(value);
+      inflight.set(entry.offset, entry);
+    }
+    const state: ConsumerState = { topic, group, queueId, cursor, inflight };
+    this.consumers.set(key, state);
+    return state;
+  }
+
+  private inflightOp(state: ConsumerState, entry: InflightEntry): Op {
+    return { type: 'put', sublevel: this.consumer, key: inflightKey(state.topic, state.group, state.queueId, entry.offset), value: json(entry) };
+  }
+
+  private inflightDel(state: ConsumerState, offset: number): Op {
+    return { type: 'del', sublevel: this.consumer, key: inflightKey(state.topic, state.group, state.queueId, offset) };
+  }
+
+  private handleOf(state: ConsumerState, entry: InflightEntry): string {
+    return encodeReceiptHandle({ topic: state.topic, queueId: state.queueId, offset: entry.offset, token: entry.token });
+  }
+
+  async receive(req: ReceiveRequest): Promise<ReceiveResult> {
+    const queueId = 0;
+    const lockKey = `consumer\x00${this.consumerKey(req.topic, req.group, queueId)}`;
+    const { done, result, topics } = await this.mutex.run(lockKey, async () => {
+      const state = await this.consumerState(req.topic, req.group, queueId);
+      const now = this.clock.now();
+      const ops: Op[] = [];
+      const deliveries: Delivery[] = [];
+      const deadLettered: StoredMessage[] = [];
+      const busyGroups = new Set<string>();
+      const fifoKey = (e: { offset: number; messageGroup?: string }): string => e.messageGroup ?? `#${e.offset}`;
+
+      const deliver = (message: StoredMessage, entry: InflightEntry): void => {
+        entry.attempt += 1;
+        entry.token = newDeliveryToken();
+        entry.visibleAtMs = now + req.invisibleDurationMs;
+        state.inflight.set(entry.offset, entry);
+        ops.push(this.inflightOp(state, entry));
+        deliveries.push({ message, receiptHandle: this.handleOf(state, entry), deliveryAttempt: entry.attempt, invisibleUntilMs: entry.visibleAtMs });
+      };
+
+      // 1. Messages already handed out: expired ones are redelivered (FIFO: only group heads).
+      const sorted = [...state.inflight.values()].sort((a, b) => a.offset - b.offset);
+      const candidates: InflightEntry[] = [];
+      if (req.fifo) {
+        const seen = new Set<string>();
+        for (const e of sorted) {
+          const g = fifoKey(e);
+          if (seen.has(g)) continue;
+          seen.add(g);
+          if (e.attempt === 0 || e.visibleAtMs <= now) candidates.push(e);
+          busyGroups.add(g);
+        }
+      } else {
+        for (const e of sorted) if (e.visibleAtMs <= now) candidates.push(e);
+      }
+      const dlqInputs: (MessageInput & { deadLetter: StoredMessage['deadLetter'] })[] = [];
+      for (const entry of candidates) {
+        if (deliveries.length >= req.maxMessages) break;
+        const message = await this.readMessage(state.topic, queueId, entry.offset);
+        if (!message) {
+          state.inflight.delete(entry.offset); // removed by retention meanwhile
+          ops.push(this.inflightDel(state, entry.offset));
+          continue;
+        }
+        if (entry.attempt >= req.maxDeliveryAttempts) {
+          state.inflight.delete(entry.offset);
+          ops.push(this.inflightDel(state, entry.offset));
+          dlqInputs.push(this.deadLetterInput(message, req.group));
+          deadLettered.push(message);
+          continue;
+        }
+        deliver(message, entry);
+      }
+
+      // 2. New messages from the group's offset.
+      if (deliveries.length < req.maxMessages) {
+        const startCursor = state.cursor;
+        let scanned = 0;
+        for await (const [, value] of this.log.iterator({ gte: logKey(req.topic, queueId, state.cursor), lt: logRange(req.topic, queueId).lt, limit: this.maxScan })) {
+          const message = decodeRecord<StoredMessage>(value);
+          scanned++;
+          state.cursor = message.offset + 1;
+          if (!matchesFilter(req.filter, message.tag)) continue;
+          const entry: InflightEntry = { offset: message.offset, attempt: 0, visibleAtMs: 0, token: '' };
+          if (message.messageGroup) entry.messageGroup = message.messageGroup;
+          if (req.fifo) {
+            const g = fifoKey(entry);
+            if (busyGroups.has(g)) {
+              state.inflight.set(entry.offset, entry);
+              ops.push(this.inflightOp(state, entry));
+              if (state.inflight.size >= MAX_WAITING_PER_CONSUMER) break;
+              continue;
+            }
+            busyGroups.add(g);
+          }
+          deliver(message, entry);
+          if (deliveries.length >= req.maxMessages) break;
+        }
+        if (scanned > 0 && state.cursor !== startCursor) {
+          ops.push({ type: 'put', sublevel: this.consumer, key: cursorKey(req.topic, req.group, queueId), value: Buffer.from(String(state.cursor)) });
+        }
+      }
+
+      const topics: string[] = [];
+      if (dlqInputs.length > 0) {
+        const dlq = await this.ensureDeadLetterTopic(req.group, ops);
+        const prepared = await this.prepareAppend(dlq, 0, dlqInputs);
+        ops.push(...prepared.ops);
+        topics.push(dlq);
+      }
+      const done = ops.length > 0 ? this.write(ops) : Promise.resolve();
+      return { done, result: { deliveries, deadLettered }, topics };
+    });
+    await done;
+    this.notify(topics);
+    return result;
+  }
+
+  private deadLetterInput(message: StoredMessage, group: string): MessageInput & { deadLetter: StoredMessage['deadLetter'] } {
+    const { queueId: _q, offset: _o, storeTimestampMs: _s, transactionId: _t, deadLetter: _d, ...input } = message;
+    return { ...input, topic: deadLetterTopic(group), deadLetter: { topic: message.topic, messageId: message.messageId, group } };
+  }
+
+  /** Runs fn on the current in-flight entry named by the handle, under the consumer lock. */
+  private async withDelivery<T>(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    fn: (state: ConsumerState, entry: InflightEntry) => Promise<{ done: Promise<void>; value: T; topics?: string[] }>,
+  ): Promise<T | 'stale'> {
+    const parts = decodeReceiptHandle(receiptHandle);
+    if (parts.topic !== topic) {
+      throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, `receipt handle belongs to topic ${parts.topic}, not ${topic}`);
+    }
+    const lockKey = `consumer\x00${this.consumerKey(topic, group, parts.queueId)}`;
+    const outcome = await this.mutex.run(lockKey, async () => {
+      const state = await this.consumerState(topic, group, parts.queueId);
+      const entry = state.inflight.get(parts.offset);
+      if (!entry || entry.attempt === 0 || entry.token !== parts.token) return 'stale' as const;
+      return fn(state, entry);
+    });
+    if (outcome === 'stale') return 'stale';
+    await outcome.done;
+    if (outcome.topics) this.notify(outcome.topics);
+    return outcome.value;
+  }
+
+  async ack(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
+    const result = await this.withDelivery(group, topic, receiptHandle, async (state, entry) => {
+      state.inflight.delete(entry.offset);
+      // FIFO: acking a group's head lets its next message through: wake waiting receivers.
+      return { done: this.write([this.inflightDel(state, entry.offset)]), value: 'ok' as const, topics: entry.messageGroup ? [topic] : [] };
+    });
+    return result;
+  }
+
+  async changeInvisibleDuration(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    invisibleDurationMs: number,
+  ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'> {
+    return this.withDelivery(group, topic, receiptHandle, async (state, entry) => {
+      entry.visibleAtMs = this.clock.now() + invisibleDurationMs;
+      return {
+        done: this.write([this.inflightOp(state, entry)]),
+        value: { receiptHandle: this.handleOf(state, entry), invisibleUntilMs: entry.visibleAtMs },
+      };
+    });
+  }
+
+  async forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
+    return this.withDelivery(group, topic, receiptHandle, async (state, entry) => {
+      const message = await this.readMessage(topic, state.queueId, entry.offset);
+      const ops: Op[] = [this.inflightDel(state, entry.offset)];
+      state.inflight.delete(entry.offset);
+      const topics: string[] = [topic];
+      if (message) {
+        const dlq = await this.ensureDeadLetterTopic(group, ops);
+        const prepared = await this.prepareAppend(dlq, 0, [this.deadLetterInput(message, group)]);
+        ops.push(...prepared.ops);
+        topics.push(dlq);
+      }
+      return { done: this.write(ops), value: 'ok' as const, topics };
+    });
+  }
+
+  async nextRedeliveryAtMs(group: string, topic: string): Promise<number | undefined> {
+    const state = this.consumers.get(this.consumerKey(topic, group, 0));
+    if (!state) return undefined;
+    let min: number | undefined;
+    for (const e of state.inflight.values()) {
+      if (e.attempt > 0 && (min === undefined || e.visibleAtMs < min)) min = e.visibleAtMs;
+    }
+    return min;
+  }
+
+  async groupStats(group: string): Promise<GroupTopicStats[]> {
+    const topics = new Set<string>();
+    for await (const key of this.consumer.keys(prefixRange('c'))) {
+      const [, topic, g] = split(key);
+      if (g === group && topic) topics.add(topic);
+    }
+    for (const state of this.consumers.values()) if (state.group === group) topics.add(state.topic);
+    const out: GroupTopicStats[] = [];
+    for (const topic of topics) {
+      const state = await this.consumerState(topic, group, 0);
+      const head = await this.head(topic, 0);
+      let inFlight = 0;
+      for (const e of state.inflight.values()) if (e.attempt > 0) inFlight++;
+      out.push({ group, topic, consumedOffset: state.cursor, lag: Math.max(0, head - state.cursor), inFlight });
+    }
+    return out;
+  }
+
+  onAppend(topic: string, listener: () => void): () => void {
+    this.emitter.on(topic, listener);
+    return () => this.emitter.off(topic, listener);
+  }
+
+  async read(topic: string, queueId: number, fromOffset: number, max: number): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    for await (const value of this.log.values({ gte: logKey(topic, queueId, fromOffset), lt: logRange(topic, queueId).lt, limit: max })) {
+      out.push(decodeRecord<StoredMessage>(value));
+    }
+    return out;
+  }
+}
+
+export function matchesFilter(filter: TagFilter, tag: string | undefined): boolean {
+  if (filter.kind === 'all') return true;
+  return tag !== undefined && filter.tags.has(tag);
+}

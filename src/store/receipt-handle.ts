@@ -1,0 +1,47 @@
+// Owns the receipt handle format. A handle names one delivery of one message:
+// (topic, queue, offset, delivery token). The token changes on every redelivery, so a
+// handle from an earlier delivery is recognisably stale. Opaque to clients.
+import { randomBytes } from 'node:crypto';
+import { BrokerError, Code } from '../errors.js';
+
+const VERSION = 'h1';
+
+export interface ReceiptHandleParts {
+  topic: string;
+  queueId: number;
+  offset: number;
+  token: string;
+}
+
+export function newDeliveryToken(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export function encodeReceiptHandle(p: ReceiptHandleParts): string {
+  return [VERSION, Buffer.from(p.topic, 'utf8').toString('base64url'), p.queueId, p.offset, p.token].join('.');
+}
+
+/** Parses a handle; a malformed one is an INVALID_RECEIPT_HANDLE error naming the problem. */
+export function decodeReceiptHandle(handle: string): ReceiptHandleParts {
+  const parts = handle.split('.');
+  const [version, topic64, queueId, offset, token] = parts;
+  if (
+    parts.length !== 5 ||
+    version !== VERSION ||
+    !topic64 ||
+    !/^\d{1,9}$/.test(queueId ?? '') ||
+    !/^\d{1,16}$/.test(offset ?? '') ||
+    !/^[0-9a-f]{12}$/.test(token ?? '')
+  ) {
+    throw new BrokerError(
+      Code.INVALID_RECEIPT_HANDLE,
+      'receipt handle is malformed: pass the receipt_handle exactly as ReceiveMessage returned it',
+    );
+  }
+  return {
+    topic: Buffer.from(topic64, 'base64url').toString('utf8'),
+    queueId: Number(queueId),
+    offset: Number(offset),
+    token: token!,
+  };
+}

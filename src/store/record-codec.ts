@@ -1,0 +1,20 @@
+// Owns the on-disk encoding of message records: a 4-byte big-endian header length,
+// a UTF-8 JSON header (every field but the body), then the body bytes untouched.
+// Bodies are stored once and never re-encoded (no base64, no copies per check).
+
+export function encodeRecord<T extends { body: Buffer }>(record: T): Buffer {
+  const { body, ...header } = record;
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  const out = Buffer.allocUnsafe(4 + head.length + body.length);
+  out.writeUInt32BE(head.length, 0);
+  head.copy(out, 4);
+  body.copy(out, 4 + head.length);
+  return out;
+}
+
+export function decodeRecord<T extends { body: Buffer }>(buf: Uint8Array): T {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const headLength = b.readUInt32BE(0);
+  const header = JSON.parse(b.subarray(4, 4 + headLength).toString('utf8')) as Omit<T, 'body'>;
+  return { ...header, body: Buffer.from(b.subarray(4 + headLength)) } as T;
+}

@@ -1,0 +1,139 @@
+// Owns orphaned-transaction recovery: every tick it claims the due transactions of each
+// producer group that has a live producer (cost ∝ due work, via the store's due-time index),
+// pushes one check per transaction to a chosen producer, and applies the policy to
+// transactions whose check budget is used up. A check that cannot be delivered is released
+// without using an attempt. A producer coming online triggers an immediate tick.
+import type { BrokerConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { SessionRegistry } from '../session/session-registry.js';
+import type { BrokerStore } from '../store/broker-store.js';
+import type { HalfMessage } from '../store/types.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+
+export type CheckSchedulerConfig = Pick<
+  BrokerConfig,
+  | 'transactionCheckIntervalMs'
+  | 'transactionCheckMax'
+  | 'transactionCheckPolicy'
+  | 'transactionCheckTickMs'
+  | 'transactionCheckBatchSize'
+  | 'transactionRestartJitterMs'
+>;
+
+export interface CheckSchedulerDeps {
+  store: BrokerStore;
+  sessions: SessionRegistry;
+  config: CheckSchedulerConfig;
+  clock: Clock;
+  log: Logger;
+  /** Random source in [0, 1) for restart jitter (injectable for tests). */
+  random?: () => number;
+}
+
+export class CheckScheduler {
+  private timer: TimerHandle | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private unsubscribe: (() => void) | undefined;
+  /** Producer groups without a live producer are only examined for exhausted budgets this often. */
+  private readonly idleSweepAt = new Map<string, number>();
+
+  constructor(private readonly deps: CheckSchedulerDeps) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.deps.sessions.onProducerAvailable(() => this.kick());
+    // After a restart the first sweep waits a random share of the jitter window, and the
+    // per-tick batch limit spreads the backlog: no check storm.
+    const jitter = Math.floor((this.deps.random ?? Math.random)() * this.deps.config.transactionRestartJitterMs);
+    this.schedule(jitter);
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.unsubscribe?.();
+    await this.running;
+  }
+
+  /** Runs a tick soon (e.g. a producer came online). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer?.cancel();
+    this.timer = this.deps.clock.setTimer(() => {
+      this.timer = undefined;
+      this.running = this.tick()
+        .catch((err: unknown) => this.deps.log.error({ err }, 'transaction check tick failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const delay = this.again ? 0 : this.deps.config.transactionCheckTickMs;
+          this.again = false;
+          this.schedule(delay);
+        });
+    }, delayMs);
+  }
+
+  /** One sweep over all producer groups with pending transactions. Exposed for tests. */
+  async tick(): Promise<void> {
+    const { store, sessions, config, clock } = this.deps;
+    for (const group of await store.pendingProducerGroups()) {
+      if (this.stopped) return;
+      const producers = sessions.liveProducers(group);
+      const now = clock.now();
+      if (producers.length === 0) {
+        // Nobody to ask: no check is sent and no attempt is used. Only budgets already used
+        // up are settled, and only once per interval.
+        if ((this.idleSweepAt.get(group) ?? 0) > now) continue;
+        this.idleSweepAt.set(group, now + config.transactionCheckIntervalMs);
+      }
+      const { claimed, exhausted } = await store.claimDueChecks({
+        producerGroup: group,
+        limit: config.transactionCheckBatchSize,
+        nextCheckInMs: config.transactionCheckIntervalMs,
+        checkMax: config.transactionCheckMax,
+        clientId: (half) => sessions.chooseProducer(producers, half, half.lastCheckClientId)?.clientId,
+      });
+      for (const half of claimed) await this.deliver(half);
+      for (const half of exhausted) await this.applyPolicy(half);
+    }
+  }
+
+  private async deliver(half: HalfMessage): Promise<void> {
+    const { sessions, store, clock, log } = this.deps;
+    const session = half.lastCheckClientId ? sessions.get(half.lastCheckClientId) : undefined;
+    const sent = session?.sink?.sendTransactionCheck(half) ?? false;
+    if (sent) {
+      log.debug({ transactionId: half.transactionId, clientId: half.lastCheckClientId, check: half.checkCount }, 'transaction check sent');
+      return;
+    }
+    // The stream went away between the claim and the push: give the attempt back.
+    await store.releaseCheck(half.transactionId, clock.now());
+  }
+
+  private async applyPolicy(half: HalfMessage): Promise<void> {
+    const { store, config, log } = this.deps;
+    const reason = `no decision after ${half.checkCount} checks (transactionCheckMax ${config.transactionCheckMax})`;
+    if (config.transactionCheckPolicy === 'KEEP') {
+      if (await store.abandonTransaction(half.transactionId, reason)) {
+        log.warn({ transactionId: half.transactionId, topic: half.message.topic }, `transaction abandoned, kept for manual resolution: ${reason}`);
+      }
+      return;
+    }
+    const result = await store.endTransaction(half.transactionId, 'ROLLBACK', 'POLICY', undefined, reason);
+    if (result.kind === 'applied') {
+      log.warn({ transactionId: half.transactionId, topic: half.message.topic }, `transaction rolled back by policy: ${reason}`);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// Owns EndTransaction semantics for every adapter (gRPC, HTTP, admin): idempotent,
+// first-decision-wins, answered only after the outcome is durable, from any connection.
+import { BrokerError, Code } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { BrokerStore, TransactionFilter } from '../store/broker-store.js';
+import type { DecisionSource, HalfMessage, Resolution, TransactionDecision } from '../store/types.js';
+
+export interface EndTransactionRequest {
+  transactionId: string;
+  resolution: Resolution;
+  source: DecisionSource;
+  /** When given, must match the half message. */
+  topic?: string;
+  messageId?: string;
+  reason?: string;
+}
+
+export interface EndTransactionOutcome {
+  decision: TransactionDecision;
+  /** false when the same decision had already been made (an idempotent repeat). */
+  applied: boolean;
+}
+
+export class TransactionService {
+  constructor(private readonly deps: { store: BrokerStore; log: Logger }) {}
+
+  async endTransaction(req: EndTransactionRequest): Promise<EndTransactionOutcome> {
+    const id = req.transactionId.trim();
+    if (!id) throw new BrokerError(Code.INVALID_TRANSACTION_ID, 'transaction id is empty: pass the transaction_id that SendMessage returned');
+    if (req.source === 'SERVER_CHECK') this.deps.store.countCheckAnswered();
+    const expect: { topic?: string; messageId?: string } = {};
+    if (req.topic) expect.topic = req.topic;
+    if (req.messageId) expect.messageId = req.messageId;
+    const result = await this.deps.store.endTransaction(id, req.resolution, req.source, expect, req.reason);
+    switch (result.kind) {
+      case 'applied':
+        this.deps.log.debug({ transactionId: id, state: result.decision.state, source: req.source }, 'transaction decided');
+        return { decision: result.decision, applied: true };
+      case 'duplicate':
+        return { decision: result.decision, applied: false };
+      case 'conflict':
+        throw new BrokerError(
+          Code.INVALID_TRANSACTION_ID,
+          `transaction ${id} was already ${result.decision.state === 'COMMITTED' ? 'committed' : 'rolled back'} (by ${result.decision.source} at ${new Date(result.decision.decidedAtMs).toISOString()}); the first decision stands and ${req.resolution} was ignored`,
+        );
+      case 'unknown':
+        throw new BrokerError(Code.INVALID_TRANSACTION_ID, `transaction ${id} is unknown: no half message with this transaction id was ever stored`);
+      case 'mismatch':
+        throw new BrokerError(
+          Code.INVALID_TRANSACTION_ID,
+          `transaction ${id} belongs to topic ${result.expected.topic} and message ${result.expected.messageId}; the request named ${req.topic ?? '-'} / ${req.messageId ?? '-'}`,
+        );
+    }
+  }
+
+  list(filter: TransactionFilter): Promise<HalfMessage[]> {
+    return this.deps.store.listTransactions(filter);
+  }
+
+  /** State of one transaction, pending or decided. */
+  async describe(transactionId: string): Promise<{ half?: HalfMessage; decision?: TransactionDecision }> {
+    const half = await this.deps.store.getHalf(transactionId);
+    if (half) return { half };
+    const decision = await this.deps.store.getDecision(transactionId);
+    if (decision) return { decision };
+    throw new BrokerError(Code.INVALID_TRANSACTION_ID, `transaction ${transactionId} is unknown`);
+  }
+
+  counters() {
+    return this.deps.store.transactionCounters();
+  }
+}
