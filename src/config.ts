@@ -52,6 +52,7 @@ export const CONFIG_SPEC = {
   maxMessageSizeBytes: { type: 'int', default: 4 * MiB, min: 1, max: 64 * MiB, description: 'largest message body', upstream: 'maxMessageSize' },
   maxPropertiesBytes: { type: 'int', default: 16 * 1024, min: 1, description: 'largest total size of tag, keys and user properties', upstream: 'maxUserPropertySize' },
   maxUserProperties: { type: 'int', default: 128, min: 1, description: 'most user properties per message', upstream: 'maxUserPropertyNum' },
+  delayPollMs: { type: 'int', default: 200, min: 1, description: 'longest sleep of the DELAY timer between looks for due messages' },
   maxDelayMs: { type: 'int', default: 24 * HOUR, min: 1, description: 'furthest delivery time of a DELAY message', upstream: 'timerMaxDelaySec' },
   minInvisibleDurationMs: { type: 'int', default: 10_000, min: 0, description: 'smallest invisible duration of ReceiveMessage', upstream: 'minInvisibleTimeMillsForRecv' },
   maxInvisibleDurationMs: { type: 'int', default: 12 * HOUR, min: 1, description: 'largest invisible duration', upstream: 'maxInvisibleTimeMills' },

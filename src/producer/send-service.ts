@@ -34,6 +34,8 @@ export interface SendServiceDeps {
   config: BrokerConfig;
   clock: Clock;
   log: Logger;
+  /** Told about each DELAY message stored for later (wakes the delay service). */
+  onScheduled?: (deliverAtMs: number) => void;
 }
 
 export class SendService {
@@ -89,6 +91,7 @@ export class SendService {
     const due = messages.filter((m) => type === 'DELAY' && (m.deliveryTimestampMs ?? 0) > now);
     if (due.length > 0) {
       const seqs = await store.schedule(topic.name, 0, messages);
+      for (const m of due) this.deps.onScheduled?.(m.deliveryTimestampMs!);
       return messages.map((m, i) => ({ messageId: m.messageId, transactionId: m.messageId, offset: seqs[i]!, queueId: 0 }));
     }
     const stored = await store.append(topic.name, 0, messages);

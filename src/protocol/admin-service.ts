@@ -1,0 +1,23 @@
+// Owns the halfmoon.admin.v1.AdminService implementation table: RPC name → handler.
+import type * as grpc from '@grpc/grpc-js';
+import { describeGroup, listGroups, updateGroup } from './admin/groups.js';
+import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
+import { describeTransaction, getTransactionStats, listTransactions, resolveTransaction } from './admin/transactions.js';
+import type { ServiceContext } from './context.js';
+import { unary } from './unary.js';
+
+export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplementation {
+  return {
+    CreateTopic: unary('CreateTopic', createTopic, svc),
+    DescribeTopic: unary('DescribeTopic', describeTopic, svc),
+    ListTopics: unary('ListTopics', listTopics, svc),
+    DeleteTopic: unary('DeleteTopic', deleteTopic, svc),
+    UpdateGroup: unary('UpdateGroup', updateGroup, svc),
+    DescribeGroup: unary('DescribeGroup', describeGroup, svc),
+    ListGroups: unary('ListGroups', listGroups, svc),
+    ListTransactions: unary('ListTransactions', listTransactions, svc),
+    DescribeTransaction: unary('DescribeTransaction', describeTransaction, svc),
+    ResolveTransaction: unary('ResolveTransaction', resolveTransaction, svc),
+    GetTransactionStats: unary('GetTransactionStats', getTransactionStats, svc),
+  };
+}

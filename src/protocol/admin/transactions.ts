@@ -1,0 +1,95 @@
+// Admin RPCs for transactions: list pending/abandoned, describe one, resolve by hand, counters.
+import { BrokerError, Code } from '../../errors.js';
+import type { HalfMessage, TransactionDecision } from '../../store/types.js';
+import type { CallInfo, ServiceContext } from '../context.js';
+import { OK_STATUS } from '../status.js';
+
+function fromHalf(h: HalfMessage) {
+  return {
+    transaction_id: h.transactionId,
+    topic: h.message.topic,
+    message_id: h.message.messageId,
+    state: h.state,
+    producer_group: h.producerGroup,
+    sender_client_id: h.senderClientId,
+    check_count: h.checkCount,
+    received_at_ms: String(h.receivedAtMs),
+    next_check_at_ms: String(h.state === 'PENDING' ? h.nextCheckAtMs : 0),
+    last_check_at_ms: String(h.lastCheckAtMs ?? 0),
+    last_check_client_id: h.lastCheckClientId ?? '',
+    decided_by: '',
+    decided_at_ms: '0',
+    reason: h.abandonReason ?? '',
+    tag: h.message.tag ?? '',
+    keys: h.message.keys,
+    body_size: h.message.body.length,
+  };
+}
+
+function fromDecision(d: TransactionDecision) {
+  return {
+    transaction_id: d.transactionId,
+    topic: d.topic,
+    message_id: d.messageId,
+    state: d.state,
+    producer_group: '',
+    sender_client_id: '',
+    check_count: d.checkCount,
+    received_at_ms: String(d.receivedAtMs),
+    next_check_at_ms: '0',
+    last_check_at_ms: '0',
+    last_check_client_id: '',
+    decided_by: d.source,
+    decided_at_ms: String(d.decidedAtMs),
+    reason: d.reason ?? '',
+    tag: '',
+    keys: [],
+    body_size: 0,
+  };
+}
+
+export async function listTransactions(req: { topic: string; state: string; limit: number }, _c: CallInfo, svc: ServiceContext) {
+  const state = req.state.toUpperCase();
+  if (state && state !== 'PENDING' && state !== 'ABANDONED') {
+    throw new BrokerError(Code.BAD_REQUEST, `state "${req.state}" is not listable: use PENDING or ABANDONED (decided transactions: describe them by id)`);
+  }
+  const list = await svc.transactions.list({
+    ...(req.topic ? { topic: req.topic } : {}),
+    ...(state ? { state: state as 'PENDING' | 'ABANDONED' } : {}),
+    limit: req.limit > 0 ? req.limit : 100,
+  });
+  return { status: OK_STATUS, transactions: list.map(fromHalf) };
+}
+
+export async function describeTransaction(req: { transaction_id: string }, _c: CallInfo, svc: ServiceContext) {
+  const { half, decision } = await svc.transactions.describe(req.transaction_id);
+  return { status: OK_STATUS, transaction: half ? fromHalf(half) : fromDecision(decision!), applied: false };
+}
+
+export async function resolveTransaction(req: { transaction_id: string; resolution: string; reason: string }, _c: CallInfo, svc: ServiceContext) {
+  const resolution = req.resolution.toUpperCase();
+  if (resolution !== 'COMMIT' && resolution !== 'ROLLBACK') {
+    throw new BrokerError(Code.BAD_REQUEST, `resolution "${req.resolution}" is unknown: use COMMIT or ROLLBACK`);
+  }
+  const outcome = await svc.transactions.endTransaction({
+    transactionId: req.transaction_id,
+    resolution,
+    source: 'ADMIN',
+    reason: req.reason || 'resolved by an operator',
+  });
+  svc.log.info({ transactionId: req.transaction_id, resolution, applied: outcome.applied }, 'transaction resolved by admin');
+  return { status: OK_STATUS, transaction: fromDecision(outcome.decision), applied: outcome.applied };
+}
+
+export async function getTransactionStats(_req: unknown, _c: CallInfo, svc: ServiceContext) {
+  const c = svc.transactions.counters();
+  return {
+    status: OK_STATUS,
+    pending: String(c.pending),
+    abandoned: String(c.abandoned),
+    committed: String(c.committed),
+    rolled_back: String(c.rolledBack),
+    checks_sent: String(c.checksSent),
+    checks_answered: String(c.checksAnswered),
+  };
+}

@@ -1,0 +1,43 @@
+// Owns the gRPC server: both services (messaging + admin), server reflection for grpcurl, a
+// raised inbound size limit (a 4 MiB body plus headers exceeds grpc-js's default), bind and close.
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { adminServiceImpl } from './admin-service.js';
+import type { ServiceContext } from './context.js';
+import { messagingServiceImpl } from './messaging-service.js';
+import { adminService, loadProtos, messagingService } from './proto.js';
+
+const HEADROOM_BYTES = 1024 * 1024;
+
+export interface GrpcServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startGrpcServer(svc: ServiceContext, host: string, port: number): Promise<GrpcServer> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': svc.config.maxMessageSizeBytes + svc.config.maxPropertiesBytes + HEADROOM_BYTES,
+    'grpc.max_send_message_length': -1,
+  });
+  server.addService(messagingService().service, messagingServiceImpl(svc));
+  server.addService(adminService().service, adminServiceImpl(svc));
+  new ReflectionService(loadProtos().definition).addToServer(server);
+
+  const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    port: bound,
+    close: (graceMs = 2000) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), graceMs);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,29 @@
+// AckMessage: acks each entry by receipt handle; one result entry per request entry.
+import { Code } from '../../errors.js';
+import type { CallInfo, ServiceContext } from '../context.js';
+import { resourceName } from '../convert.js';
+import { combinedStatus, OK_STATUS, statusOf } from '../status.js';
+import type { AckMessageRequest, Status } from '../types.js';
+
+interface AckResultEntry {
+  message_id: string;
+  receipt_handle: string;
+  status: Status;
+}
+
+export async function ackMessage(req: AckMessageRequest, _call: CallInfo, svc: ServiceContext): Promise<{ status: Status; entries: AckResultEntry[] }> {
+  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
+  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  const entries = req.entries ?? [];
+  const results: AckResultEntry[] = [];
+  for (const e of entries) {
+    let st: Status = OK_STATUS;
+    try {
+      await svc.consumer.ack(group, topic, e.receipt_handle);
+    } catch (err) {
+      st = statusOf(err, svc.log);
+    }
+    results.push({ message_id: e.message_id, receipt_handle: e.receipt_handle, status: st });
+  }
+  return { status: combinedStatus(results.map((r) => r.status)), entries: results };
+}

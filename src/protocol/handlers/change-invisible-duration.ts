@@ -1,0 +1,19 @@
+// ChangeInvisibleDuration: new invisibility from now (0 ms is a nack), returning the receipt
+// handle the client must use from now on.
+import { Code } from '../../errors.js';
+import type { CallInfo, ServiceContext } from '../context.js';
+import { resourceName, toMs } from '../convert.js';
+import { OK_STATUS } from '../status.js';
+import type { ChangeInvisibleDurationRequest, Status } from '../types.js';
+
+export async function changeInvisibleDuration(
+  req: ChangeInvisibleDurationRequest,
+  _call: CallInfo,
+  svc: ServiceContext,
+): Promise<{ status: Status; receipt_handle: string }> {
+  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
+  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  const duration = toMs(req.invisible_duration) ?? 0;
+  const { receiptHandle } = await svc.consumer.changeInvisibleDuration(group, topic, req.receipt_handle, duration);
+  return { status: OK_STATUS, receipt_handle: receiptHandle };
+}

@@ -1,0 +1,17 @@
+// ForwardMessageToDeadLetterQueue: moves an in-flight message to %DLQ%<group> (and acks it).
+import { Code } from '../../errors.js';
+import type { CallInfo, ServiceContext } from '../context.js';
+import { resourceName } from '../convert.js';
+import { OK_STATUS } from '../status.js';
+import type { ForwardMessageToDeadLetterQueueRequest, Status } from '../types.js';
+
+export async function forwardMessageToDeadLetterQueue(
+  req: ForwardMessageToDeadLetterQueueRequest,
+  _call: CallInfo,
+  svc: ServiceContext,
+): Promise<{ status: Status }> {
+  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
+  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  await svc.consumer.forwardToDeadLetter(group, topic, req.receipt_handle);
+  return { status: OK_STATUS };
+}

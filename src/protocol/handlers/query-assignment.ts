@@ -1,0 +1,33 @@
+// QueryAssignment (PushConsumer): non-FIFO groups pop the whole broker (queue id -1); FIFO
+// groups get each queue of the topic.
+import { Code } from '../../errors.js';
+import type { CallInfo, ServiceContext } from '../context.js';
+import { resourceName } from '../convert.js';
+import { OK_STATUS } from '../status.js';
+import type { MessageQueue, QueryAssignmentRequest, Status } from '../types.js';
+import { BROKER_NAME } from './query-route.js';
+
+export async function queryAssignment(
+  req: QueryAssignmentRequest,
+  call: CallInfo,
+  svc: ServiceContext,
+): Promise<{ status: Status; assignments: { message_queue: MessageQueue }[] }> {
+  const topicName = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  const groupName = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
+  const topic = await svc.sender.requireTopic(topicName);
+  const group = await svc.consumer.group(groupName);
+  const endpoints = svc.brokerEndpoints(req.endpoints);
+  const ids = group.fifo && topic.messageType === 'FIFO' ? [...Array(topic.queueCount).keys()] : [-1];
+  return {
+    status: OK_STATUS,
+    assignments: ids.map((id) => ({
+      message_queue: {
+        topic: { name: topicName, resource_namespace: call.namespace },
+        id,
+        permission: 'READ_WRITE',
+        broker: { name: BROKER_NAME, id: 0, endpoints },
+        accept_message_types: [],
+      },
+    })),
+  };
+}

@@ -1,0 +1,43 @@
+// QueryRoute: one READ_WRITE queue (id 0) on broker 0 at the broker's own endpoints, accepting
+// the topic's message type. Unknown topics answer TOPIC_NOT_FOUND in the upstream wording.
+import { BrokerError, Code } from '../../errors.js';
+import { validateTopicName } from '../../message/names.js';
+import type { CallInfo, ServiceContext } from '../context.js';
+import { resourceName } from '../convert.js';
+import { OK_STATUS } from '../status.js';
+import type { MessageQueue, QueryRouteRequest, Status } from '../types.js';
+
+export const BROKER_NAME = 'halfmoon';
+
+export async function queryRoute(
+  req: QueryRouteRequest,
+  call: CallInfo,
+  svc: ServiceContext,
+): Promise<{ status: Status; message_queues: MessageQueue[] }> {
+  const name = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  validateTopicName(name);
+  let topic;
+  try {
+    topic = await svc.sender.requireTopic(name);
+  } catch (err) {
+    if (err instanceof BrokerError && err.code === Code.TOPIC_NOT_FOUND) {
+      throw new BrokerError(
+        Code.TOPIC_NOT_FOUND,
+        `CODE: 17  DESC: No topic route info in name server for the topic: ${name} (create it with "halfmoon topic create ${name} --type NORMAL|FIFO|DELAY|TRANSACTION")`,
+      );
+    }
+    throw err;
+  }
+  const endpoints = svc.brokerEndpoints(req.endpoints);
+  const queues: MessageQueue[] = [];
+  for (let id = 0; id < topic.queueCount; id++) {
+    queues.push({
+      topic: { name, resource_namespace: req.topic?.resource_namespace || call.namespace },
+      id,
+      permission: 'READ_WRITE',
+      broker: { name: BROKER_NAME, id: 0, endpoints },
+      accept_message_types: [topic.messageType],
+    });
+  }
+  return { status: OK_STATUS, message_queues: queues };
+}

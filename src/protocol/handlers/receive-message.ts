@@ -1,0 +1,68 @@
+// ReceiveMessage (server stream): status, then the messages, then delivery_timestamp, then the
+// stream ends with gRPC OK. Long polls until a message arrives, bounded by the call deadline.
+import type * as grpc from '@grpc/grpc-js';
+import { Code } from '../../errors.js';
+import { callInfo, type ServiceContext } from '../context.js';
+import { fromMs, resourceName, toMs, toProtoMessage } from '../convert.js';
+import { OK_STATUS, status, statusOf } from '../status.js';
+import type { Message, ReceiveMessageRequest, Status, Timestamp } from '../types.js';
+
+type ReceiveMessageResponse = { status: Status } | { message: Message } | { delivery_timestamp: Timestamp };
+
+export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingCall<ReceiveMessageRequest, ReceiveMessageResponse> {
+  const log = svc.log.child({ rpc: 'ReceiveMessage' });
+  return (call) => {
+    const info = callInfo(call);
+    const req = call.request;
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    const run = async (): Promise<ReceiveMessageResponse[]> => {
+      const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
+      const topic = resourceName(req.message_queue?.topic, 'message_queue.topic', Code.ILLEGAL_TOPIC);
+      const filter = req.filter_expression;
+      const invisible = toMs(req.invisible_duration);
+      const longPolling = toMs(req.long_polling_timeout);
+      const deliveries = await svc.consumer.receive(
+        {
+          group,
+          topic,
+          filter: { type: filter?.type === 'SQL' ? 'SQL' : 'TAG', expression: filter?.expression ?? '*' },
+          batchSize: req.batch_size,
+          autoRenew: req.auto_renew,
+          ...(invisible !== undefined ? { invisibleDurationMs: invisible } : {}),
+          ...(longPolling !== undefined ? { longPollingTimeoutMs: longPolling } : {}),
+          ...(info.deadlineMs !== undefined ? { deadlineMs: info.deadlineMs } : {}),
+        },
+        abort.signal,
+      );
+      if (deliveries.length === 0) return [{ status: status(Code.MESSAGE_NOT_FOUND, 'no new message') }];
+      const storeHost = endpointText(svc);
+      return [
+        { status: OK_STATUS },
+        ...deliveries.map((d) => ({
+          message: toProtoMessage(d.message, {
+            namespace: info.namespace,
+            storeHost,
+            receiptHandle: d.receiptHandle,
+            deliveryAttempt: d.deliveryAttempt,
+            invisibleDurationMs: Math.max(0, d.invisibleUntilMs - svc.clock.now()),
+          }),
+        })),
+      ];
+    };
+    run()
+      .catch((err: unknown) => [{ status: statusOf(err, log) }] as ReceiveMessageResponse[])
+      .then((responses) => {
+        if (call.cancelled) return;
+        for (const r of responses) call.write(r);
+        call.write({ delivery_timestamp: fromMs(svc.clock.now()) });
+        call.end();
+      })
+      .catch((err: unknown) => log.warn({ err }, 'could not finish a ReceiveMessage stream'));
+  };
+}
+
+export function endpointText(svc: ServiceContext): string {
+  const a = svc.brokerEndpoints().addresses[0];
+  return a ? `${a.host}:${a.port}` : '';
+}

@@ -1,0 +1,121 @@
+// Telemetry (bidirectional stream): binds the stream to the client id, answers every settings
+// command with the full merged settings, and carries server commands (transaction checks) to the
+// client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
+import type * as grpc from '@grpc/grpc-js';
+import { BrokerError, Code } from '../../errors.js';
+import { validateGroupName, validateTopicName } from '../../message/names.js';
+import type { ClientType, CommandSink } from '../../session/session-registry.js';
+import type { HalfMessage } from '../../store/types.js';
+import { callInfo, type CallInfo, type ServiceContext } from '../context.js';
+import { checkMessage, fromMs } from '../convert.js';
+import { OK_STATUS, statusOf } from '../status.js';
+import type { Settings, TelemetryCommand } from '../types.js';
+import { endpointText } from './receive-message.js';
+
+const PRODUCER_BACKOFF = { initialMs: 10, maxMs: 1000, multiplier: 2 };
+
+export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<TelemetryCommand, TelemetryCommand> {
+  const log = svc.log.child({ rpc: 'Telemetry' });
+  return (call) => {
+    const info = callInfo(call);
+    const open = (): boolean => !call.cancelled && !call.destroyed && call.writable;
+    const sink: CommandSink = {
+      sendTransactionCheck(half: HalfMessage): boolean {
+        if (!open()) return false;
+        call.write({
+          status: OK_STATUS,
+          recover_orphaned_transaction_command: {
+            message: checkMessage(half, { namespace: info.namespace, storeHost: endpointText(svc) }),
+            transaction_id: half.transactionId,
+          },
+        });
+        return true;
+      },
+    };
+    const detach = (): void => svc.sessions.detach(info.clientId, sink);
+
+    call.on('data', (cmd: TelemetryCommand) => {
+      if (cmd.command !== 'settings' || !cmd.settings) {
+        log.debug({ clientId: info.clientId, command: cmd.command }, 'telemetry command ignored');
+        return;
+      }
+      onSettings(cmd.settings, info, sink, svc).then(
+        (reply) => open() && call.write({ status: OK_STATUS, settings: reply }),
+        (err: unknown) => open() && call.write({ status: statusOf(err, log) }),
+      );
+    });
+    call.on('end', () => {
+      detach();
+      call.end();
+    });
+    call.on('cancelled', detach);
+    call.on('error', (err) => {
+      detach();
+      log.debug({ err, clientId: info.clientId }, 'telemetry stream failed');
+    });
+  };
+}
+
+async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink, svc: ServiceContext): Promise<Settings> {
+  if (!info.hasClientId) throw new BrokerError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing: every client must identify itself');
+  const { config, clock, sessions } = svc;
+  const clientType = (settings.client_type ?? 'CLIENT_TYPE_UNSPECIFIED') as ClientType;
+  const common: Settings = { metric: { on: false } };
+  if (settings.access_point) common.access_point = settings.access_point;
+  if (settings.request_timeout) common.request_timeout = settings.request_timeout;
+  if (settings.user_agent) common.user_agent = settings.user_agent;
+  if (settings.client_type) common.client_type = settings.client_type;
+
+  if (settings.publishing) {
+    const topics = settings.publishing.topics ?? [];
+    for (const t of topics) validateTopicName(t.name);
+    const session = sessions.attach(info.clientId, sink, clock.now());
+    session.clientType = 'PRODUCER';
+    for (const t of topics) session.topics.add(t.name);
+    sessions.announce(session);
+    return {
+      ...common,
+      backoff_policy: {
+        max_attempts: config.producerMaxAttempts,
+        exponential_backoff: {
+          initial: fromMs(PRODUCER_BACKOFF.initialMs),
+          max: fromMs(PRODUCER_BACKOFF.maxMs),
+          multiplier: PRODUCER_BACKOFF.multiplier,
+        },
+      },
+      publishing: { topics, max_body_size: config.maxMessageSizeBytes, validate_message_type: true },
+    };
+  }
+  if (settings.subscription) {
+    const sub = settings.subscription;
+    const groupName = sub.group?.name ?? '';
+    validateGroupName(groupName);
+    for (const s of sub.subscriptions ?? []) {
+      validateTopicName(s.topic?.name ?? '');
+      svc.consumer.parseFilter({ type: s.expression?.type === 'SQL' ? 'SQL' : 'TAG', expression: s.expression?.expression ?? '*' });
+    }
+    const group = await svc.consumer.group(groupName);
+    const session = sessions.attach(info.clientId, sink, clock.now());
+    session.clientType = clientType;
+    session.group = groupName;
+    return {
+      ...common,
+      backoff_policy: {
+        max_attempts: group.maxDeliveryAttempts,
+        exponential_backoff: {
+          initial: fromMs(config.consumerBackoffInitialMs),
+          max: fromMs(config.consumerBackoffMaxMs),
+          multiplier: 2,
+        },
+      },
+      subscription: {
+        group: sub.group ?? { name: groupName },
+        subscriptions: sub.subscriptions ?? [],
+        fifo: group.fifo,
+        receive_batch_size: config.receiveBatchSize,
+        long_polling_timeout: fromMs(config.maxLongPollingTimeoutMs),
+      },
+    };
+  }
+  throw new BrokerError(Code.BAD_REQUEST, 'settings carry neither publishing nor subscription: producers send publishing, consumers subscription');
+}

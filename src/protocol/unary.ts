@@ -1,0 +1,27 @@
+// Owns the adapter between grpc-js unary calls and our handlers: every unary RPC answers gRPC OK
+// with the real outcome in the body's `status`, as the RocketMQ proxy does.
+import type * as grpc from '@grpc/grpc-js';
+import { callInfo, type CallInfo, type ServiceContext } from './context.js';
+import { statusOf } from './status.js';
+import type { Status } from './types.js';
+
+export type UnaryHandler<Req, Res extends { status?: Status }> = (req: Req, call: CallInfo, svc: ServiceContext) => Promise<Res>;
+
+export function unary<Req, Res extends { status?: Status }>(
+  rpc: string,
+  handler: UnaryHandler<Req, Res>,
+  svc: ServiceContext,
+): grpc.handleUnaryCall<Req, Res> {
+  const log = svc.log.child({ rpc });
+  return (call, callback) => {
+    const info = callInfo(call);
+    handler(call.request, info, svc).then(
+      (res) => callback(null, res),
+      (err: unknown) => {
+        const status = statusOf(err, log);
+        log.debug({ clientId: info.clientId, code: status.code, message: status.message }, 'request refused');
+        callback(null, { status } as Res);
+      },
+    );
+  };
+}
