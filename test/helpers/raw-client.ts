@@ -1,0 +1,71 @@
+// A raw gRPC client for MessagingService and AdminService built from our own protos: for tests
+// that need exact control over requests (idempotence, races, bad input) beyond what clients allow.
+import * as grpc from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { adminService, messagingService } from '../../src/protocol/proto.js';
+
+export type Json = Record<string, unknown>;
+
+export interface RawClient {
+  unary(method: string, request: Json, clientId?: string): Promise<Json & { status: { code: string; message: string } }>;
+  admin(method: string, request: Json): Promise<Json & { status: { code: string; message: string } }>;
+  stream(method: string, request: Json, deadlineMs?: number): Promise<Json[]>;
+  close(): void;
+}
+
+export function rawClient(endpoint: string, clientId = `raw-${randomUUID()}`): RawClient {
+  const Messaging = messagingService();
+  const Admin = adminService();
+  const m = new Messaging(endpoint, grpc.credentials.createInsecure());
+  const a = new Admin(endpoint, grpc.credentials.createInsecure());
+  const md = (id: string): grpc.Metadata => {
+    const meta = new grpc.Metadata();
+    meta.set('x-mq-client-id', id);
+    return meta;
+  };
+  const call = (client: grpc.Client, method: string, request: Json, meta: grpc.Metadata) =>
+    new Promise<Json & { status: { code: string; message: string } }>((resolve, reject) => {
+      const fn = (client as unknown as Record<string, Function>)[method]!.bind(client);
+      fn(request, meta, { deadline: Date.now() + 10_000 }, (err: Error | null, res: Json & { status: { code: string; message: string } }) =>
+        err ? reject(err) : resolve(res),
+      );
+    });
+  return {
+    unary: (method, request, id = clientId) => call(m, method, request, md(id)),
+    admin: (method, request) => call(a, method, request, md(clientId)),
+    stream: (method, request, deadlineMs = 10_000) =>
+      new Promise<Json[]>((resolve, reject) => {
+        const fn = (m as unknown as Record<string, Function>)[method]!.bind(m);
+        const s = fn(request, md(clientId), { deadline: Date.now() + deadlineMs }) as grpc.ClientReadableStream<Json>;
+        const out: Json[] = [];
+        s.on('data', (d: Json) => out.push(d));
+        s.on('end', () => resolve(out));
+        s.on('error', reject);
+      }),
+    close: () => {
+      m.close();
+      a.close();
+    },
+  };
+}
+
+let seq = 0;
+/** A protocol Message for SendMessage. */
+export function protoMessage(topic: string, body: string, extra: { type?: string; tag?: string; messageId?: string } = {}): Json {
+  seq += 1;
+  return {
+    topic: { name: topic, resource_namespace: '' },
+    user_properties: {},
+    system_properties: {
+      message_id: extra.messageId ?? `01RAW${Date.now().toString(16).toUpperCase()}${String(seq).padStart(6, '0')}`,
+      message_type: extra.type ?? 'NORMAL',
+      body_encoding: 'IDENTITY',
+      born_host: 'test',
+      born_timestamp: { seconds: String(Math.floor(Date.now() / 1000)), nanos: 0 },
+      keys: [],
+      queue_id: 0,
+      ...(extra.tag ? { tag: extra.tag } : {}),
+    },
+    body: Buffer.from(body),
+  };
+}
