@@ -35,6 +35,8 @@ export class CheckScheduler {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Set by close(): a tick in progress stops between producer groups. */
+  private closing = false;
   private unsubscribe: (() => void) | undefined;
   /** Producer groups without a live producer are only examined for exhausted budgets this often. */
   private readonly idleSweepAt = new Map<string, number>();
@@ -44,6 +46,7 @@ export class CheckScheduler {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.closing = false;
     this.unsubscribe = this.deps.sessions.onProducerAvailable(() => this.kick());
     // After a restart the first sweep waits a random share of the jitter window, and the
     // per-tick batch limit spreads the backlog: no check storm.
@@ -53,6 +56,7 @@ export class CheckScheduler {
 
   async close(): Promise<void> {
     this.stopped = true;
+    this.closing = true;
     this.timer?.cancel();
     this.timer = undefined;
     this.unsubscribe?.();
@@ -89,7 +93,7 @@ export class CheckScheduler {
   async tick(): Promise<void> {
     const { store, sessions, config, clock } = this.deps;
     for (const group of await store.pendingProducerGroups()) {
-      if (this.stopped) return;
+      if (this.closing) return;
       const producers = sessions.liveProducers(group);
       const now = clock.now();
       if (producers.length === 0) {

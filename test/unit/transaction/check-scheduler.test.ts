@@ -1,0 +1,195 @@
+// Check scheduling with a fake clock: first check at the due time, UNKNOWN means again after the
+// interval, budget then policy (ROLLBACK / KEEP), no attempts used while nobody can be asked,
+// sender first then rotation when it stays silent, batch limits per tick.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type BrokerConfig } from '../../../src/config.js';
+import { silentLogger } from '../../../src/logger.js';
+import { SessionRegistry } from '../../../src/session/session-registry.js';
+import { LevelStore } from '../../../src/store/level-store.js';
+import type { HalfMessage } from '../../../src/store/types.js';
+import { CheckScheduler } from '../../../src/transaction/check-scheduler.js';
+import { FakeClock } from '../../../src/util/clock.js';
+
+const TOPIC = 'Orders';
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+async function setup(overrides: Partial<BrokerConfig> = {}) {
+  const clock = new FakeClock();
+  const dir = await mkdtemp(join(tmpdir(), 'halfmoon-sched-'));
+  const store = new LevelStore({ path: dir, clock, durable: false });
+  await store.open();
+  const config = { ...DEFAULT_CONFIG, transactionTimeoutMs: 6000, transactionCheckIntervalMs: 30_000, transactionCheckMax: 3, ...overrides };
+  const sessions = new SessionRegistry();
+  const scheduler = new CheckScheduler({ store, sessions, config, clock, log: silentLogger(), random: () => 0 });
+  await store.createTopic({ name: TOPIC, messageType: 'TRANSACTION', queueCount: 1 });
+  cleanup = async () => {
+    await scheduler.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  /** A live producer whose stream records the checks it gets (or refuses them). */
+  const producer = (clientId: string, accept = true) => {
+    const got: HalfMessage[] = [];
+    const s = sessions.attach(clientId, { sendTransactionCheck: (h) => (accept ? (got.push(h), true) : false) }, clock.now());
+    s.clientType = 'PRODUCER';
+    s.topics.add(TOPIC);
+    return got;
+  };
+  let n = 0;
+  const half = async (sender = 'sender') => {
+    const id = `TX${++n}`;
+    await store.putHalf({
+      transactionId: id,
+      message: { topic: TOPIC, messageId: id, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
+      producerGroup: TOPIC,
+      senderClientId: sender,
+      receivedAtMs: clock.now(),
+      nextCheckAtMs: clock.now() + config.transactionTimeoutMs,
+    });
+    return id;
+  };
+  return { clock, store, sessions, scheduler, producer, half, config };
+}
+
+describe('CheckScheduler', () => {
+  it('checks first at the due time and then once per interval while the answer is UNKNOWN', async () => {
+    const { clock, scheduler, producer, half, store } = await setup();
+    const got = producer('sender');
+    const id = await half();
+    clock.advance(5999);
+    await scheduler.tick();
+    expect(got).toHaveLength(0);
+    clock.advance(1);
+    await scheduler.tick();
+    expect(got.map((h) => h.transactionId)).toEqual([id]);
+    expect(got[0]!.checkCount).toBe(1);
+    // UNKNOWN: nothing is sent back. Not again before the interval...
+    clock.advance(29_999);
+    await scheduler.tick();
+    expect(got).toHaveLength(1);
+    clock.advance(1);
+    await scheduler.tick();
+    expect(got).toHaveLength(2);
+    expect((await store.getHalf(id))!.checkCount).toBe(2);
+  });
+
+  it('applies ROLLBACK after transactionCheckMax checks, recorded as POLICY', async () => {
+    const { clock, scheduler, producer, half, store } = await setup({ transactionCheckMax: 2 });
+    const got = producer('sender');
+    const id = await half();
+    for (let i = 0; i < 4; i++) {
+      clock.advance(30_000);
+      await scheduler.tick();
+    }
+    expect(got).toHaveLength(2);
+    expect(await store.getHalf(id)).toBeUndefined();
+    expect(await store.getDecision(id)).toMatchObject({ state: 'ROLLED_BACK', source: 'POLICY', checkCount: 2 });
+  });
+
+  it('abandons instead under policy KEEP, and never checks it again', async () => {
+    const { clock, scheduler, producer, half, store } = await setup({ transactionCheckMax: 1, transactionCheckPolicy: 'KEEP' });
+    const got = producer('sender');
+    const id = await half();
+    for (let i = 0; i < 4; i++) {
+      clock.advance(30_000);
+      await scheduler.tick();
+    }
+    expect(got).toHaveLength(1);
+    expect(await store.getHalf(id)).toMatchObject({ state: 'ABANDONED', checkCount: 1 });
+    expect((await store.getHalf(id))!.abandonReason).toContain('no decision after 1 checks');
+    expect(store.transactionCounters().abandoned).toBe(1);
+  });
+
+  it('uses no attempt while no producer is live, then checks as soon as one is', async () => {
+    const { clock, scheduler, producer, half, store } = await setup({ transactionCheckMax: 1 });
+    const id = await half();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(30_000);
+      await scheduler.tick();
+    }
+    expect(await store.getHalf(id)).toMatchObject({ state: 'PENDING', checkCount: 0 });
+    const got = producer('late-joiner');
+    await scheduler.tick();
+    expect(got.map((h) => h.transactionId)).toEqual([id]);
+  });
+
+  it('gives the attempt back when the push fails', async () => {
+    const { clock, scheduler, producer, half, store } = await setup();
+    producer('sender', false);
+    const id = await half();
+    clock.advance(6000);
+    await scheduler.tick();
+    expect(await store.getHalf(id)).toMatchObject({ checkCount: 0 });
+    expect(store.transactionCounters().checksSent).toBe(0);
+  });
+
+  it('asks the sender first and, when it stays silent, another live producer next', async () => {
+    const { clock, scheduler, producer, half } = await setup();
+    const sender = producer('sender');
+    const other = producer('other');
+    const id = await half('sender');
+    clock.advance(6000);
+    await scheduler.tick();
+    expect(sender.map((h) => h.transactionId)).toEqual([id]);
+    expect(other).toHaveLength(0);
+    clock.advance(30_000);
+    await scheduler.tick();
+    expect(other.map((h) => h.transactionId)).toEqual([id]);
+  });
+
+  it('never checks a resolved transaction', async () => {
+    const { clock, scheduler, producer, half, store } = await setup();
+    const got = producer('sender');
+    const id = await half();
+    await store.endTransaction(id, 'COMMIT', 'CLIENT');
+    clock.advance(60_000);
+    await scheduler.tick();
+    expect(got).toHaveLength(0);
+  });
+
+  it('claims at most transactionCheckBatchSize per tick and only due ones', async () => {
+    const { clock, scheduler, producer, half } = await setup({ transactionCheckBatchSize: 5 });
+    const got = producer('sender');
+    for (let i = 0; i < 12; i++) await half();
+    clock.advance(1000);
+    for (let i = 0; i < 3; i++) await half(); // not due yet
+    clock.advance(5000);
+    await scheduler.tick();
+    expect(got).toHaveLength(5);
+    await scheduler.tick();
+    await scheduler.tick();
+    expect(got).toHaveLength(12);
+    await scheduler.tick();
+    expect(got).toHaveLength(12);
+  });
+
+  it('starts with restart jitter and runs ticks on its own timer', async () => {
+    const { clock, store, sessions, producer, half, config } = await setup();
+    const jittered = new CheckScheduler({
+      store,
+      sessions,
+      config: { ...config, transactionRestartJitterMs: 2000, transactionCheckTickMs: 250 },
+      clock,
+      log: silentLogger(),
+      random: () => 0.5,
+    });
+    const got = producer('sender');
+    await half();
+    clock.advance(6000);
+    jittered.start();
+    clock.advance(999);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toHaveLength(0);
+    clock.advance(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toHaveLength(1);
+    await jittered.close();
+  });
+});
