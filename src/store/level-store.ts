@@ -3,7 +3,6 @@
 // transaction decisions, consumer state, scheduled DELAY messages). Every transition is one
 // batch handed to the group-commit writer; consumer cursors/in-flight deliveries and queue
 // heads are cached in memory (authoritative copies are written in the same batch).
-import { EventEmitter } from 'node:events';
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import { BrokerError, Code } from '../errors.js';
@@ -109,12 +108,15 @@ export class LevelStore implements BrokerStore {
   private readonly scheduled: Sub;
   private readonly writer: GroupCommitWriter<Op>;
   private readonly mutex = new KeyedMutex();
-  private readonly emitter = new EventEmitter();
+  /** onAppend listeners per topic (a plain map: no topic name is special, unlike EventEmitter's 'error'). */
+  private readonly listeners = new Map<string, Set<() => void>>();
   private readonly clock: Clock;
   private readonly maxScan: number;
   /** Next offset per `topic\0queueId`. */
   private readonly heads = new Map<string, number>();
   private readonly consumers = new Map<string, ConsumerState>();
+  /** Consumer states being loaded, so concurrent first uses share one load (and one object). */
+  private readonly consumerLoads = new Map<string, Promise<ConsumerState>>();
   private readonly pendingByGroup = new Map<string, number>();
   private counters: TransactionCounters = {
     pending: 0,
@@ -141,7 +143,6 @@ export class LevelStore implements BrokerStore {
     this.decisions = sub('txdecision');
     this.consumer = sub('consumer');
     this.scheduled = sub('scheduled');
-    this.emitter.setMaxListeners(0);
     const sync = options.durable ?? true;
     this.writer = new GroupCommitWriter<Op>({
       writeBatch: async (ops) => {
@@ -222,13 +223,19 @@ export class LevelStore implements BrokerStore {
     });
   }
 
-  /** Assigns offsets (synchronously after the head is loaded) and returns the ops to write. */
-  private async prepareAppend(
+  /**
+   * Assigns offsets from the cached queue head (load it first with `await this.head(...)`) and
+   * returns the log puts. Synchronous on purpose: the caller must hand the ops to write() in the
+   * same synchronous section, so that no other append can take the same offsets and offsets
+   * enter the group-commit queue in order (a reader never sees offset n+1 before n).
+   */
+  private assignOffsets(
     topic: string,
     queueId: number,
     inputs: (MessageInput & Partial<Pick<StoredMessage, 'transactionId' | 'deadLetter'>>)[],
-  ): Promise<{ ops: Op[]; stored: StoredMessage[] }> {
-    let next = await this.head(topic, queueId);
+  ): { ops: Op[]; stored: StoredMessage[] } {
+    let next = this.heads.get(join(topic, u64(queueId)));
+    if (next === undefined) throw new BrokerError(Code.INTERNAL_ERROR, `queue head of ${topic}/${queueId} is not loaded`);
     const now = this.clock.now();
     const ops: Op[] = [];
     const stored: StoredMessage[] = [];
@@ -242,7 +249,17 @@ export class LevelStore implements BrokerStore {
   }
 
   private notify(topics: Iterable<string>): void {
-    for (const t of new Set(topics)) this.emitter.emit(t);
+    for (const t of new Set(topics)) {
+      const listeners = this.listeners.get(t);
+      if (!listeners) continue;
+      for (const listener of [...listeners]) {
+        try {
+          listener();
+        } catch {
+          // Wake-ups are hints: a failing listener must not fail a write that is already durable.
+        }
+      }
+    }
   }
 
   private async readMessage(topic: string, queueId: number, offset: number): Promise<StoredMessage | undefined> {
@@ -299,7 +316,8 @@ export class LevelStore implements BrokerStore {
       await this.log.clear(prefixRange(name));
       await this.consumer.clear(prefixRange('c', name));
       await this.consumer.clear(prefixRange('i', name));
-      for (const key of [...this.heads.keys()]) if (split(key)[0] === name) this.heads.delete(key);
+      // The log is empty now; heads stay cached (at 0) so appends never find them unloaded.
+      for (const key of [...this.heads.keys()]) if (split(key)[0] === name) this.heads.set(key, 0);
       for (const [key, state] of [...this.consumers]) if (state.topic === name) this.consumers.delete(key);
       return true;
     });
@@ -342,7 +360,9 @@ export class LevelStore implements BrokerStore {
   // sending
 
   async append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]> {
-    const { ops, stored } = await this.prepareAppend(topic, queueId, messages);
+    if (messages.length === 0) return [];
+    await this.head(topic, queueId);
+    const { ops, stored } = this.assignOffsets(topic, queueId, messages);
     await this.write(ops);
     this.notify([topic]);
     return stored;
@@ -377,14 +397,17 @@ export class LevelStore implements BrokerStore {
       if (due.length === 0) return 0;
       const ops: Op[] = [];
       const topics: string[] = [];
+      const appends: { queueId: number; input: MessageInput }[] = [];
       for (const { key, message } of due) {
         ops.push({ type: 'del', sublevel: this.scheduled, key });
         if (!(await this.getTopic(message.topic))) continue; // topic deleted meanwhile: the message goes with it
         const { queueId, ...input } = message;
-        const prepared = await this.prepareAppend(message.topic, queueId, [input]);
-        ops.push(...prepared.ops);
+        await this.head(message.topic, queueId);
+        appends.push({ queueId, input });
         topics.push(message.topic);
       }
+      // Synchronous from offset assignment to write().
+      for (const { queueId, input } of appends) ops.push(...this.assignOffsets(input.topic, queueId, [input]).ops);
       await this.write(ops);
       this.notify(topics);
       return due.length;
@@ -493,14 +516,19 @@ export class LevelStore implements BrokerStore {
         ops.push({ type: 'del', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) });
       }
       let topics: string[] = [];
+      let committed: MessageInput | undefined;
       if (resolution === 'COMMIT') {
         const body = await this.halfBody.get(transactionId);
         if (!body) throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is missing`);
-        const message = decodeRecord<MessageInput>(body);
+        committed = decodeRecord<MessageInput>(body);
         if (!(await this.getTopic(meta.topic))) {
           throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
         }
-        const prepared = await this.prepareAppend(meta.topic, 0, [{ ...message, transactionId }]);
+        await this.head(meta.topic, 0);
+      }
+      // Synchronous from here to write(): offsets enter the write queue in order.
+      if (committed) {
+        const prepared = this.assignOffsets(meta.topic, 0, [{ ...committed, transactionId }]);
         ops.push(...prepared.ops);
         decision.offset = prepared.stored[0]!.offset;
         topics = [meta.topic];
@@ -526,11 +554,13 @@ export class LevelStore implements BrokerStore {
     for await (const key of this.checkDue.keys({ gte: range.gte, lt: join(req.producerGroup, u64(now + 1)), limit: req.limit })) {
       dueKeys.push(key);
     }
-    for (const key of dueKeys) {
-      const transactionId = split(key)[2]!;
+    for (const transactionId of new Set(dueKeys.map((key) => split(key)[2]!))) {
       await this.mutex.run(`tx\x00${transactionId}`, async () => {
         const meta = await this.readHalfMeta(transactionId);
         if (!meta || meta.state !== 'PENDING' || meta.nextCheckAtMs > now) return;
+        // The index entry as it is now: the scan ran before the lock, and a concurrent
+        // releaseCheck may have moved the transaction to another (still due) time.
+        const key = checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId);
         const half = await this.withBody(meta);
         if (!half) return;
         if (meta.checkCount >= req.checkMax) {
@@ -628,16 +658,33 @@ export class LevelStore implements BrokerStore {
     return join(topic, group, u64(queueId));
   }
 
-  private async consumerState(topic: string, group: string, queueId: number): Promise<ConsumerState> {
+  private consumerState(topic: string, group: string, queueId: number): Promise<ConsumerState> {
     const key = this.consumerKey(topic, group, queueId);
     const cached = this.consumers.get(key);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    let loading = this.consumerLoads.get(key);
+    if (!loading) {
+      loading = this.loadConsumerState(topic, group, queueId)
+        .then((state) => {
+          this.consumers.set(key, state);
+          return state;
+        })
+        .finally(() => this.consumerLoads.delete(key));
+      this.consumerLoads.set(key, loading);
+    }
+    return loading;
+  }
+
+  private async loadConsumerState(topic: string, group: string, queueId: number): Promise<ConsumerState> {
     const stored = await this.consumer.get(cursorKey(topic, group, queueId));
     let cursor: number;
     if (stored) cursor = Number(stored.toString('utf8'));
     else {
-      // A new group starts at the beginning of the retained log.
-      cursor = await this.head(topic, queueId);
+      // A new group starts at the beginning of the retained log. Not at the cached head when the
+      // log looks empty: appends still in the group-commit queue already hold offsets below it,
+      // and a group created meanwhile would skip them for good. Reading seeks to the first
+      // existing offset anyway.
+      cursor = 0;
       for await (const k of this.log.keys({ ...logRange(topic, queueId), limit: 1 })) cursor = parseU64(split(k)[2]!);
     }
     const inflight = new Map<number, InflightEntry>();
@@ -645,9 +692,7 @@ export class LevelStore implements BrokerStore {
       const entry = parse<InflightEntry>(value);
       inflight.set(entry.offset, entry);
     }
-    const state: ConsumerState = { topic, group, queueId, cursor, inflight };
-    this.consumers.set(key, state);
-    return state;
+    return { topic, group, queueId, cursor, inflight };
   }
 
   private inflightOp(state: ConsumerState, entry: InflightEntry): Op {
@@ -749,8 +794,8 @@ export class LevelStore implements BrokerStore {
       const topics: string[] = [];
       if (dlqInputs.length > 0) {
         const dlq = await this.ensureDeadLetterTopic(req.group, ops);
-        const prepared = await this.prepareAppend(dlq, 0, dlqInputs);
-        ops.push(...prepared.ops);
+        await this.head(dlq, 0);
+        ops.push(...this.assignOffsets(dlq, 0, dlqInputs).ops); // synchronous from here to write()
         topics.push(dlq);
       }
       const done = ops.length > 0 ? this.write(ops) : Promise.resolve();
@@ -807,6 +852,8 @@ export class LevelStore implements BrokerStore {
   ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'> {
     return this.withDelivery(group, topic, receiptHandle, async (state, entry) => {
       entry.visibleAtMs = this.clock.now() + invisibleDurationMs;
+      // A new handle: the one it replaces goes stale, like a redelivery's predecessor.
+      entry.token = newDeliveryToken();
       return {
         done: this.write([this.inflightOp(state, entry)]),
         value: { receiptHandle: this.handleOf(state, entry), invisibleUntilMs: entry.visibleAtMs },
@@ -822,8 +869,8 @@ export class LevelStore implements BrokerStore {
       const topics: string[] = [topic];
       if (message) {
         const dlq = await this.ensureDeadLetterTopic(group, ops);
-        const prepared = await this.prepareAppend(dlq, 0, [this.deadLetterInput(message, group)]);
-        ops.push(...prepared.ops);
+        await this.head(dlq, 0);
+        ops.push(...this.assignOffsets(dlq, 0, [this.deadLetterInput(message, group)]).ops); // synchronous from here to write()
         topics.push(dlq);
       }
       return { done: this.write(ops), value: 'ok' as const, topics };
@@ -831,8 +878,8 @@ export class LevelStore implements BrokerStore {
   }
 
   async nextRedeliveryAtMs(group: string, topic: string): Promise<number | undefined> {
-    const state = this.consumers.get(this.consumerKey(topic, group, 0));
-    if (!state) return undefined;
+    // Loaded from disk if needed: in-flight deliveries survive a restart.
+    const state = await this.consumerState(topic, group, 0);
     let min: number | undefined;
     for (const e of state.inflight.values()) {
       if (e.attempt > 0 && (min === undefined || e.visibleAtMs < min)) min = e.visibleAtMs;
@@ -859,8 +906,18 @@ export class LevelStore implements BrokerStore {
   }
 
   onAppend(topic: string, listener: () => void): () => void {
-    this.emitter.on(topic, listener);
-    return () => this.emitter.off(topic, listener);
+    let set = this.listeners.get(topic);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(topic, set);
+    }
+    const listeners = set;
+    const wrapped = (): void => listener();
+    listeners.add(wrapped);
+    return () => {
+      listeners.delete(wrapped);
+      if (listeners.size === 0 && this.listeners.get(topic) === listeners) this.listeners.delete(topic);
+    };
   }
 
   async read(topic: string, queueId: number, fromOffset: number, max: number): Promise<StoredMessage[]> {

@@ -1,0 +1,224 @@
+// Runs the BrokerStore contract against LevelStore (a fresh temp directory per test), plus the
+// LevelStore-specific behaviour: data surviving a real close + reopen on the same directory,
+// group commit of concurrent writes, the data-directory lock, and use after close.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BrokerError, Code } from '../../../src/errors.js';
+import { LevelStore } from '../../../src/store/level-store.js';
+import { FakeClock } from '../../../src/util/clock.js';
+import { makeMessage, storeContract, type StoreHarness } from './contract.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'halfmoon-store-'));
+}
+
+async function levelHarness(clock: FakeClock, durable = false): Promise<StoreHarness & { dir: string }> {
+  const dir = await tempDir();
+  let current = new LevelStore({ path: dir, clock, durable });
+  await current.open();
+  return {
+    dir,
+    store: current,
+    reopen: async () => {
+      await current.close();
+      current = new LevelStore({ path: dir, clock, durable });
+      await current.open();
+      return current;
+    },
+    cleanup: async () => {
+      await current.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+storeContract('LevelStore', (clock) => levelHarness(clock));
+
+describe('LevelStore', () => {
+  let clock: FakeClock;
+  let dir: string;
+  const open: LevelStore[] = [];
+
+  async function openStore(options: { durable?: boolean; maxScanPerReceive?: number } = {}): Promise<LevelStore> {
+    const store = new LevelStore({ path: dir, clock, ...options });
+    await store.open();
+    open.push(store);
+    return store;
+  }
+
+  beforeEach(async () => {
+    clock = new FakeClock();
+    dir = await tempDir();
+  });
+
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps everything across close and a new instance on the same directory (durable)', async () => {
+    const first = await openStore({ durable: true });
+    await first.createTopic({ name: 'orders', messageType: 'TRANSACTION', queueCount: 1 });
+    await first.createTopic({ name: 'delayed', messageType: 'DELAY', queueCount: 1 });
+    await first.append('orders', 0, [makeMessage('orders', { body: Buffer.from('plain') })]);
+    await first.putHalf({
+      transactionId: 'TX-1',
+      message: makeMessage('orders', { messageId: 'TX-1', messageType: 'TRANSACTION', body: Buffer.from('half-1') }),
+      producerGroup: 'orders',
+      senderClientId: 'p1',
+      receivedAtMs: clock.now(),
+      nextCheckAtMs: clock.now() + 1000,
+    });
+    await first.putHalf({
+      transactionId: 'TX-2',
+      message: makeMessage('orders', { messageId: 'TX-2', messageType: 'TRANSACTION', body: Buffer.from('half-2') }),
+      producerGroup: 'orders',
+      senderClientId: 'p1',
+      receivedAtMs: clock.now(),
+      nextCheckAtMs: clock.now() + 1000,
+    });
+    await first.endTransaction('TX-2', 'COMMIT', 'CLIENT');
+    await first.schedule('delayed', 0, [makeMessage('delayed', { deliveryTimestampMs: clock.now() + 5000, body: Buffer.from('later') })]);
+    const [delivery] = (
+      await first.receive({
+        group: 'g',
+        topic: 'orders',
+        filter: { kind: 'all' },
+        maxMessages: 1,
+        invisibleDurationMs: 10_000,
+        maxDeliveryAttempts: 16,
+        fifo: false,
+      })
+    ).deliveries;
+    await first.close();
+    await first.close(); // idempotent
+
+    const second = await openStore({ durable: true });
+    expect((await second.listTopics()).map((t) => t.name).sort()).toEqual(['delayed', 'orders']);
+    expect((await second.read('orders', 0, 0, 10)).map((m) => [m.offset, m.body.toString(), m.transactionId])).toEqual([
+      [0, 'plain', undefined],
+      [1, 'half-2', 'TX-2'],
+    ]);
+    expect((await second.getHalf('TX-1'))?.message.body.toString()).toBe('half-1');
+    expect(await second.getHalf('TX-2')).toBeUndefined();
+    expect((await second.getDecision('TX-2'))?.state).toBe('COMMITTED');
+    expect(second.transactionCounters()).toMatchObject({ pending: 1, committed: 1 });
+    expect(await second.pendingProducerGroups()).toEqual(['orders']);
+    expect(await second.nextScheduledAtMs()).toBe(clock.now() + 5000);
+    expect(await second.groupStats('g')).toEqual([{ group: 'g', topic: 'orders', consumedOffset: 1, lag: 1, inFlight: 1 }]);
+    expect(await second.nextRedeliveryAtMs('g', 'orders')).toBe(delivery!.invisibleUntilMs);
+    expect(await second.ack('g', 'orders', delivery!.receiptHandle)).toBe('ok');
+    const [next] = await second.append('orders', 0, [makeMessage('orders')]);
+    expect(next!.offset).toBe(2);
+  });
+
+  it('group-commits concurrent writes into fewer physical batches', async () => {
+    const store = await openStore({ durable: true });
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    await store.append('t', 0, [makeMessage('t')]);
+    const before = store.writeStats;
+    const n = 100;
+    const results = await Promise.all(Array.from({ length: n }, () => store.append('t', 0, [makeMessage('t')])));
+    const after = store.writeStats;
+    expect(after.transitions - before.transitions).toBe(n);
+    // The first write goes alone; everything that queued up behind it shares a batch.
+    expect(after.batches - before.batches).toBeLessThan(n / 4);
+    expect(results.flat().map((m) => m.offset).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  });
+
+  it('a group created while the first appends are still being written does not skip them', async () => {
+    const store = await openStore();
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    await store.queueStats('t'); // queue head loaded
+    // White box: hold LevelDB batches until released, so the appends stay queued.
+    const db = (store as unknown as { db: { batch: (...args: unknown[]) => Promise<void> } }).db;
+    const batch = db.batch.bind(db);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    db.batch = async (...args: unknown[]) => {
+      await gate;
+      return batch(...args);
+    };
+    const pending = store.append('t', 0, [makeMessage('t', { body: Buffer.from('a') }), makeMessage('t', { body: Buffer.from('b') })]);
+    await new Promise((r) => setImmediate(r));
+    const req = { group: 'g', topic: 't', filter: { kind: 'all' as const }, maxMessages: 10, invisibleDurationMs: 10_000, maxDeliveryAttempts: 16, fifo: false };
+    expect((await store.receive(req)).deliveries).toEqual([]);
+    release();
+    await pending;
+    const { deliveries } = await store.receive(req);
+    expect(deliveries.map((d) => d.message.body.toString())).toEqual(['a', 'b']);
+  });
+
+  it('refuses a second instance on a directory in use, with a clear error', async () => {
+    await openStore();
+    const intruder = new LevelStore({ path: dir, clock });
+    const err = await intruder.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BrokerError);
+    expect((err as BrokerError).code).toBe(Code.INTERNAL_ERROR);
+    expect((err as BrokerError).message).toMatch(/another broker/);
+  });
+
+  it('rejects writes after close with a BrokerError', async () => {
+    const store = await openStore();
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    await store.append('t', 0, [makeMessage('t')]);
+    await store.close();
+    const err = await store.append('t', 0, [makeMessage('t')]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BrokerError);
+    expect((err as BrokerError).code).toBe(Code.INTERNAL_ERROR);
+  });
+
+  it('close waits for queued writes; writes it overtakes fail cleanly and are not stored', async () => {
+    const store = await openStore({ durable: true });
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    await store.append('t', 0, [makeMessage('t', { body: Buffer.from('seed') })]);
+    const queued = Array.from({ length: 20 }, (_, i) => store.append('t', 0, [makeMessage('t', { body: Buffer.from(`q${i}`) })]));
+    // Let every append reach the writer queue, then close while batches are in flight.
+    await new Promise((r) => setImmediate(r));
+    const late = Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => store.append('t', 0, [makeMessage('t', { body: Buffer.from(`late${i}`) })])),
+    );
+    await store.close();
+    const queuedResults = await Promise.allSettled(queued);
+    expect(queuedResults.every((r) => r.status === 'fulfilled')).toBe(true);
+    const lateResults = await late;
+    for (const r of lateResults) {
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(BrokerError);
+    }
+    const fulfilledLate = lateResults.filter((r) => r.status === 'fulfilled').length;
+    const reopened = await openStore();
+    const log = await reopened.read('t', 0, 0, 100);
+    expect(log).toHaveLength(21 + fulfilledLate);
+    expect(log.map((m) => m.offset)).toEqual(Array.from({ length: 21 + fulfilledLate }, (_, i) => i));
+  });
+
+  it('a receive bounded by maxScanPerReceive resumes where it stopped', async () => {
+    const store = await openStore({ maxScanPerReceive: 5 });
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    await store.append('t', 0, [
+      ...Array.from({ length: 12 }, () => makeMessage('t', { tag: 'skip' })),
+      makeMessage('t', { tag: 'want', body: Buffer.from('found') }),
+    ]);
+    const req = {
+      group: 'g',
+      topic: 't',
+      filter: { kind: 'tags' as const, tags: new Set(['want']) },
+      maxMessages: 10,
+      invisibleDurationMs: 10_000,
+      maxDeliveryAttempts: 16,
+      fifo: false,
+    };
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) got.push(...(await store.receive(req)).deliveries.map((d) => d.message.body.toString()));
+    expect(got).toEqual(['found']);
+    expect(await store.groupStats('g')).toEqual([{ group: 'g', topic: 't', consumedOffset: 13, lag: 0, inFlight: 1 }]);
+  });
+});
