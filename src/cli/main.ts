@@ -132,8 +132,16 @@ async function main(argv: string[], out: Output): Promise<number> {
         });
         return print(res.transactions, () =>
           formatTable(
-            ['TRANSACTION', 'TOPIC', 'STATE', 'CHECKS', 'AGE', 'NEXT CHECK'],
-            res.transactions.map((t) => [t.transaction_id, t.topic, t.state, String(t.check_count), age(t.received_at_ms), t.state === 'PENDING' ? when(t.next_check_at_ms) : '-']),
+            ['TRANSACTION', 'TOPIC', 'STATE', 'CHECKS', 'AGE', 'NEXT CHECK', 'LAST CHECK'],
+            res.transactions.map((t) => [
+              t.transaction_id,
+              t.topic,
+              t.state,
+              String(t.check_count),
+              age(t.received_at_ms),
+              t.state === 'PENDING' ? when(t.next_check_at_ms) : '-',
+              t.last_check_client_id ? `${age(t.last_check_at_ms)} ago, unanswered, via ${t.last_check_client_id}` : '-',
+            ]),
           ),
         );
       }
