@@ -9,7 +9,7 @@ export function status(code: number, message: string): Status {
   return { code: codeName(code) === 'UNKNOWN' ? code : codeName(code), message };
 }
 
-/** The body status for an error: BrokerErrors keep their code; anything else is logged and hidden. */
+/** The body status for an error: BrokerErrors keep their code; anything else is logged and becomes INTERNAL_SERVER_ERROR. */
 export function statusOf(err: unknown, log?: Logger): Status {
   if (err instanceof BrokerError) return status(err.code, err.message);
   log?.error({ err }, 'unexpected error while serving a request');

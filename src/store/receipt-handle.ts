@@ -25,10 +25,13 @@ export function encodeReceiptHandle(p: ReceiptHandleParts): string {
 export function decodeReceiptHandle(handle: string): ReceiptHandleParts {
   const parts = handle.split('.');
   const [version, topic64, queueId, offset, token] = parts;
+  // Buffer's base64url decoder skips characters it does not know; re-encoding catches that.
+  const topic = Buffer.from(topic64 ?? '', 'base64url').toString('utf8');
   if (
     parts.length !== 5 ||
     version !== VERSION ||
-    !topic64 ||
+    !topic ||
+    Buffer.from(topic, 'utf8').toString('base64url') !== topic64 ||
     !/^\d{1,9}$/.test(queueId ?? '') ||
     !/^\d{1,16}$/.test(offset ?? '') ||
     !/^[0-9a-f]{12}$/.test(token ?? '')
@@ -39,7 +42,7 @@ export function decodeReceiptHandle(handle: string): ReceiptHandleParts {
     );
   }
   return {
-    topic: Buffer.from(topic64, 'base64url').toString('utf8'),
+    topic,
     queueId: Number(queueId),
     offset: Number(offset),
     token: token!,

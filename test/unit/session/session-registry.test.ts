@@ -1,0 +1,224 @@
+// Live client sessions: Telemetry stream attach/detach (a stale stream's close must not drop
+// the newer one), which producers can be asked about a transaction, who is asked (sender first,
+// rotation otherwise), and the producer-available announcements.
+import { describe, expect, it, vi } from 'vitest';
+import { SessionRegistry, type ClientSession, type CommandSink } from '../../../src/session/session-registry.js';
+import type { HalfMessage } from '../../../src/store/types.js';
+
+const sink = (): CommandSink => ({ sendTransactionCheck: () => true });
+
+function half(senderClientId: string, topic = 'Orders'): HalfMessage {
+  return {
+    transactionId: 'TX1',
+    message: {
+      topic,
+      messageId: 'TX1',
+      messageType: 'TRANSACTION',
+      body: Buffer.from('x'),
+      keys: [],
+      userProperties: {},
+      bornTimestampMs: 0,
+      bornHost: '',
+    },
+    producerGroup: topic,
+    senderClientId,
+    receivedAtMs: 0,
+    state: 'PENDING',
+    checkCount: 0,
+    nextCheckAtMs: 0,
+  };
+}
+
+/** A live producer of `topics`. */
+function producer(reg: SessionRegistry, clientId: string, topics: string[], now = 1): ClientSession {
+  const s = reg.attach(clientId, sink(), now);
+  s.clientType = 'PRODUCER';
+  for (const t of topics) s.topics.add(t);
+  return s;
+}
+
+describe('touch / get / remove', () => {
+  it('creates a session once and updates its liveness', () => {
+    const reg = new SessionRegistry();
+    const s = reg.touch('c1', 100);
+    expect(s).toMatchObject({ clientId: 'c1', clientType: 'CLIENT_TYPE_UNSPECIFIED', lastSeenMs: 100 });
+    expect(s.topics.size).toBe(0);
+    expect(s.sink).toBeUndefined();
+    expect(reg.touch('c1', 200)).toBe(s);
+    expect(s.lastSeenMs).toBe(200);
+    expect(reg.get('c1')).toBe(s);
+    expect(reg.get('nobody')).toBeUndefined();
+  });
+
+  it('remove forgets the session', () => {
+    const reg = new SessionRegistry();
+    reg.touch('c1', 1);
+    reg.touch('c2', 1);
+    reg.remove('c1');
+    expect(reg.get('c1')).toBeUndefined();
+    expect(reg.all().map((s) => s.clientId)).toEqual(['c2']);
+    reg.remove('unknown'); // no-op
+  });
+});
+
+describe('attach / detach', () => {
+  it('attach binds the sink and touches the session', () => {
+    const reg = new SessionRegistry();
+    const a = sink();
+    const s = reg.attach('c1', a, 50);
+    expect(s.sink).toBe(a);
+    expect(s.lastSeenMs).toBe(50);
+    expect(reg.get('c1')).toBe(s);
+  });
+
+  it('a reconnect replaces the stream; the old stream closing later does not drop the new one', () => {
+    const reg = new SessionRegistry();
+    const oldSink = sink();
+    const newSink = sink();
+    reg.attach('c1', oldSink, 1);
+    reg.attach('c1', newSink, 2);
+    expect(reg.get('c1')!.sink).toBe(newSink);
+    reg.detach('c1', oldSink);
+    expect(reg.get('c1')!.sink).toBe(newSink);
+    reg.detach('c1', newSink);
+    expect(reg.get('c1')!.sink).toBeUndefined();
+    expect(reg.get('c1')).toBeDefined(); // the session itself survives
+  });
+
+  it('detach of an unknown client is a no-op', () => {
+    const reg = new SessionRegistry();
+    expect(() => reg.detach('nobody', sink())).not.toThrow();
+    expect(reg.all()).toEqual([]);
+  });
+
+  it('attach keeps the session state (type, group, topics)', () => {
+    const reg = new SessionRegistry();
+    const s = producer(reg, 'c1', ['Orders']);
+    s.group = 'pg';
+    reg.detach('c1', s.sink!);
+    const again = reg.attach('c1', sink(), 9);
+    expect(again).toBe(s);
+    expect(again.clientType).toBe('PRODUCER');
+    expect(again.group).toBe('pg');
+    expect([...again.topics]).toEqual(['Orders']);
+  });
+});
+
+describe('liveProducers', () => {
+  it('returns producers with a live stream that publish the topic', () => {
+    const reg = new SessionRegistry();
+    const p1 = producer(reg, 'p1', ['Orders']);
+    const p2 = producer(reg, 'p2', ['Orders', 'Payments']);
+    producer(reg, 'p3', ['Payments']); // other topic
+    const consumer = reg.attach('c1', sink(), 1);
+    consumer.clientType = 'PUSH_CONSUMER';
+    consumer.topics.add('Orders'); // not a producer
+    const unspecified = reg.attach('u1', sink(), 1);
+    unspecified.topics.add('Orders'); // type not known yet
+    const offline = producer(reg, 'p4', ['Orders']);
+    reg.detach('p4', offline.sink!); // no stream
+
+    expect(reg.liveProducers('Orders')).toEqual([p1, p2]);
+    expect(reg.liveProducers('Payments').map((s) => s.clientId)).toEqual(['p2', 'p3']);
+    expect(reg.liveProducers('Nothing')).toEqual([]);
+  });
+
+  it('a producer without a stream is not live even if it published', () => {
+    const reg = new SessionRegistry();
+    const s = reg.touch('p1', 1);
+    s.clientType = 'PRODUCER';
+    reg.notePublished('p1', 'Orders', 2);
+    expect(reg.liveProducers('Orders')).toEqual([]);
+    reg.attach('p1', sink(), 3);
+    expect(reg.liveProducers('Orders')).toEqual([s]);
+  });
+});
+
+describe('chooseProducer', () => {
+  it('returns undefined when nobody can be asked', () => {
+    expect(new SessionRegistry().chooseProducer([], half('p1'))).toBeUndefined();
+  });
+
+  it('prefers the sender of the half message', () => {
+    const reg = new SessionRegistry();
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
+    for (let i = 0; i < 5; i++) expect(reg.chooseProducer([a!, b!, c!], half('b'))).toBe(b);
+  });
+
+  it('avoids the sender when it was asked last time and did not answer', () => {
+    const reg = new SessionRegistry();
+    const [a, b] = ['a', 'b'].map((id) => producer(reg, id, ['Orders']));
+    expect(reg.chooseProducer([a!, b!], half('a'), 'a')).toBe(b);
+  });
+
+  it('still asks the sender when it is the only candidate, even if avoided', () => {
+    const reg = new SessionRegistry();
+    const a = producer(reg, 'a', ['Orders']);
+    expect(reg.chooseProducer([a], half('a'), 'a')).toBe(a);
+  });
+
+  it('rotates among the others when the sender is gone', () => {
+    const reg = new SessionRegistry();
+    const all = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
+    const picks = Array.from({ length: 6 }, () => reg.chooseProducer(all, half('gone'))!.clientId);
+    expect(picks).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
+  });
+
+  it('rotation skips the avoided client', () => {
+    const reg = new SessionRegistry();
+    const all = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
+    const picks = Array.from({ length: 4 }, () => reg.chooseProducer(all, half('gone'), 'b')!.clientId);
+    expect(picks).not.toContain('b');
+    expect(new Set(picks)).toEqual(new Set(['a', 'c']));
+  });
+
+  it('an avoided sender is not picked by rotation either', () => {
+    const reg = new SessionRegistry();
+    const all = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
+    for (let i = 0; i < 6; i++) expect(reg.chooseProducer(all, half('a'), 'a')!.clientId).not.toBe('a');
+  });
+});
+
+describe('announcements', () => {
+  it('notePublished records the topic and announces a live session once per new topic', () => {
+    const reg = new SessionRegistry();
+    const listener = vi.fn();
+    reg.onProducerAvailable(listener);
+    const s = producer(reg, 'p1', []);
+    reg.notePublished('p1', 'Orders', 10);
+    expect(s.topics.has('Orders')).toBe(true);
+    expect(s.lastSeenMs).toBe(10);
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(listener).toHaveBeenCalledWith(s);
+    reg.notePublished('p1', 'Orders', 11); // known topic: no announcement
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(s.lastSeenMs).toBe(11);
+    reg.notePublished('p1', 'Payments', 12);
+    expect(listener).toHaveBeenCalledTimes(2);
+  });
+
+  it('notePublished does not announce a session without a stream', () => {
+    const reg = new SessionRegistry();
+    const listener = vi.fn();
+    reg.onProducerAvailable(listener);
+    reg.notePublished('p1', 'Orders', 1);
+    expect(reg.get('p1')!.topics.has('Orders')).toBe(true);
+    expect(listener).not.toHaveBeenCalled();
+  });
+
+  it('announce reaches every listener; unsubscribing stops it', () => {
+    const reg = new SessionRegistry();
+    const l1 = vi.fn();
+    const l2 = vi.fn();
+    const off1 = reg.onProducerAvailable(l1);
+    reg.onProducerAvailable(l2);
+    const s = producer(reg, 'p1', ['Orders']);
+    reg.announce(s);
+    expect(l1).toHaveBeenCalledWith(s);
+    expect(l2).toHaveBeenCalledWith(s);
+    off1();
+    reg.announce(s);
+    expect(l1).toHaveBeenCalledTimes(1);
+    expect(l2).toHaveBeenCalledTimes(2);
+  });
+});

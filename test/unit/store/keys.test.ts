@@ -1,0 +1,239 @@
+// The pure parts of the store: the LevelDB key layout (fixed-width hex numbers sort
+// numerically as strings; prefix ranges select exactly one prefix), the record codec
+// (JSON header + raw body bytes) and the receipt handle format.
+import { describe, expect, it } from 'vitest';
+import { BrokerError, Code } from '../../../src/errors.js';
+import {
+  checkDueKey,
+  cursorKey,
+  inflightKey,
+  join,
+  logKey,
+  logRange,
+  parseU64,
+  prefixRange,
+  scheduledKey,
+  split,
+  u64,
+} from '../../../src/store/keys.js';
+import {
+  decodeReceiptHandle,
+  encodeReceiptHandle,
+  newDeliveryToken,
+  type ReceiptHandleParts,
+} from '../../../src/store/receipt-handle.js';
+import { decodeRecord, encodeRecord } from '../../../src/store/record-codec.js';
+
+const inRange = (key: string, r: { gte: string; lt: string }): boolean => key >= r.gte && key < r.lt;
+
+describe('u64', () => {
+  it('is 16 lowercase hex digits', () => {
+    expect(u64(0)).toBe('0000000000000000');
+    expect(u64(255)).toBe('00000000000000ff');
+    expect(u64(Number.MAX_SAFE_INTEGER)).toBe('001fffffffffffff');
+  });
+
+  it('sorts numerically as strings', () => {
+    const numbers = [0, 1, 9, 10, 15, 16, 99, 100, 255, 256, 4095, 4096, 1_000_000, 2 ** 40, 1_700_000_000_000, Number.MAX_SAFE_INTEGER];
+    const shuffled = [...numbers].reverse().map(u64);
+    // Plain string sort (what LevelDB does with UTF-8 keys) gives numeric order.
+    expect(shuffled.sort()).toEqual(numbers.map(u64));
+    // Unlike decimal strings, which would put 10 before 9.
+    expect(u64(9) < u64(10)).toBe(true);
+  });
+
+  it('round-trips through parseU64', () => {
+    for (const n of [0, 1, 42, 65535, 1_700_000_000_123, Number.MAX_SAFE_INTEGER]) {
+      expect(parseU64(u64(n))).toBe(n);
+    }
+  });
+
+  it.each([-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER + 1])('rejects %s', (n) => {
+    expect(() => u64(n)).toThrow(RangeError);
+  });
+});
+
+describe('join / split', () => {
+  it('joins with NUL and splits back', () => {
+    expect(join('a', 'b', 'c')).toBe('a\x00b\x00c');
+    expect(split(join('Orders', u64(0), u64(7)))).toEqual(['Orders', u64(0), u64(7)]);
+    expect(split('single')).toEqual(['single']);
+  });
+});
+
+describe('prefixRange', () => {
+  it('selects keys under the prefix and nothing else', () => {
+    const r = prefixRange('Orders');
+    expect(r).toEqual({ gte: 'Orders\x00', lt: 'Orders\x01' });
+    expect(inRange(join('Orders', 'x'), r)).toBe(true);
+    expect(inRange(join('Orders', u64(0), u64(Number.MAX_SAFE_INTEGER)), r)).toBe(true);
+    // A topic whose name extends the prefix is not included.
+    expect(inRange(join('OrdersArchive', 'x'), r)).toBe(false);
+    expect(inRange(join('Order', 'x'), r)).toBe(false);
+    // The bare prefix itself is not a key under it.
+    expect(inRange('Orders', r)).toBe(false);
+  });
+
+  it('works for multi-part prefixes', () => {
+    const r = prefixRange('c', 'Orders');
+    expect(inRange(cursorKey('Orders', 'g1', 0), r)).toBe(true);
+    expect(inRange(cursorKey('Orders2', 'g1', 0), r)).toBe(false);
+    expect(inRange(inflightKey('Orders', 'g1', 0, 5), r)).toBe(false);
+  });
+});
+
+describe('key builders', () => {
+  it('logKey sorts by offset within a queue and stays inside logRange', () => {
+    const offsets = [0, 1, 2, 10, 16, 255, 256, 100_000];
+    const keys = offsets.map((o) => logKey('Orders', 0, o));
+    expect([...keys].reverse().sort()).toEqual(keys);
+    for (const k of keys) {
+      expect(inRange(k, logRange('Orders', 0))).toBe(true);
+      expect(inRange(k, logRange('Orders', 1))).toBe(false);
+      expect(inRange(k, logRange('Order', 0))).toBe(false);
+    }
+    expect(split(logKey('Orders', 3, 77))).toEqual(['Orders', u64(3), u64(77)]);
+  });
+
+  it('cursor and in-flight keys are topic first, in separate namespaces', () => {
+    expect(split(cursorKey('T', 'G', 0))).toEqual(['c', 'T', 'G', u64(0)]);
+    expect(split(inflightKey('T', 'G', 0, 9))).toEqual(['i', 'T', 'G', u64(0), u64(9)]);
+    const r = prefixRange('i', 'T', 'G', u64(0));
+    expect(inRange(inflightKey('T', 'G', 0, 9), r)).toBe(true);
+    expect(inRange(inflightKey('T', 'G', 1, 9), r)).toBe(false);
+    expect(inRange(inflightKey('T', 'GG', 0, 9), r)).toBe(false);
+  });
+
+  it('checkDueKey orders a producer group by due time', () => {
+    const keys = [checkDueKey('pg', 5_000, 'tx-b'), checkDueKey('pg', 40_000, 'tx-a'), checkDueKey('pg', 1_700_000_000_000, 'tx-0')];
+    expect([...keys].reverse().sort()).toEqual(keys);
+    expect(split(keys[0]!)).toEqual(['pg', u64(5_000), 'tx-b']);
+    const due = prefixRange('pg');
+    expect(keys.every((k) => inRange(k, due))).toBe(true);
+    expect(inRange(checkDueKey('pg2', 0, 'x'), due)).toBe(false);
+  });
+
+  it('scheduledKey orders by delivery time, then sequence', () => {
+    const keys = [scheduledKey(100, 5), scheduledKey(100, 6), scheduledKey(101, 0), scheduledKey(1_700_000_000_000, 0)];
+    expect([...keys].reverse().sort()).toEqual(keys);
+    const [at, seq] = split(scheduledKey(1234, 56)).map(parseU64);
+    expect([at, seq]).toEqual([1234, 56]);
+  });
+});
+
+describe('record codec', () => {
+  interface Rec {
+    topic: string;
+    offset: number;
+    keys: string[];
+    props: Record<string, string>;
+    tag?: string;
+    body: Buffer;
+  }
+
+  it('round-trips header fields and a text body', () => {
+    const rec: Rec = { topic: 'Orders', offset: 7, keys: ['a', 'b'], props: { x: 'ü€' }, tag: 'T', body: Buffer.from('héllo') };
+    const back = decodeRecord<Rec>(encodeRecord(rec));
+    expect(back).toEqual(rec);
+    expect(Buffer.isBuffer(back.body)).toBe(true);
+  });
+
+  it('stores the body bytes untouched after a length-prefixed JSON header', () => {
+    const body = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
+    const buf = encodeRecord({ a: 1, body });
+    const headLength = buf.readUInt32BE(0);
+    expect(JSON.parse(buf.subarray(4, 4 + headLength).toString('utf8'))).toEqual({ a: 1 });
+    expect(buf.subarray(4 + headLength)).toEqual(body);
+    expect(buf.length).toBe(4 + headLength + body.length);
+  });
+
+  it('round-trips arbitrary binary bodies, including every byte value', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const zeros = Buffer.alloc(1024);
+    const notUtf8 = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x00, 0x80]);
+    for (const body of [all, zeros, notUtf8, Buffer.alloc(0)]) {
+      const back = decodeRecord<{ n: number; body: Buffer }>(encodeRecord({ n: 1, body }));
+      expect(back.body.equals(body)).toBe(true);
+      expect(back.n).toBe(1);
+    }
+  });
+
+  it('decodes from a Uint8Array view at an offset (as LevelDB may hand back)', () => {
+    const encoded = encodeRecord({ id: 'x', body: Buffer.from([1, 2, 3]) });
+    const backing = new Uint8Array(encoded.length + 10);
+    backing.set(encoded, 5);
+    const view = new Uint8Array(backing.buffer, 5, encoded.length);
+    const back = decodeRecord<{ id: string; body: Buffer }>(view);
+    expect(back.id).toBe('x');
+    expect([...back.body]).toEqual([1, 2, 3]);
+  });
+
+  it('the decoded body is a copy, independent of the input buffer', () => {
+    const encoded = encodeRecord({ body: Buffer.from('abc') });
+    const back = decodeRecord<{ body: Buffer }>(encoded);
+    encoded.fill(0);
+    expect(back.body.toString()).toBe('abc');
+  });
+
+  it('drops undefined header fields', () => {
+    const back = decodeRecord<Rec>(encodeRecord<Rec>({ topic: 't', offset: 0, keys: [], props: {}, tag: undefined, body: Buffer.alloc(0) }));
+    expect('tag' in back).toBe(false);
+  });
+});
+
+describe('receipt handles', () => {
+  const parts: ReceiptHandleParts = { topic: 'Orders', queueId: 0, offset: 42, token: 'a1b2c3d4e5f6' };
+
+  it('round-trips', () => {
+    expect(decodeReceiptHandle(encodeReceiptHandle(parts))).toEqual(parts);
+  });
+
+  it('has the versioned dotted shape', () => {
+    expect(encodeReceiptHandle(parts)).toBe(`h1.${Buffer.from('Orders').toString('base64url')}.0.42.a1b2c3d4e5f6`);
+  });
+
+  it.each(['%DLQ%billing', 'a', 'Topic_with-dash|pipe', 'ünïcödé.topic', 'x'.repeat(127)])('round-trips topic %s', (topic) => {
+    const p = { ...parts, topic, queueId: 7, offset: 1_700_000_000_000, token: newDeliveryToken() };
+    const handle = encodeReceiptHandle(p);
+    expect(handle.split('.')).toHaveLength(5);
+    expect(decodeReceiptHandle(handle)).toEqual(p);
+  });
+
+  it('new delivery tokens are 12 lowercase hex digits and differ', () => {
+    const tokens = new Set(Array.from({ length: 50 }, newDeliveryToken));
+    expect(tokens.size).toBe(50);
+    for (const t of tokens) expect(t).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  const good = encodeReceiptHandle(parts);
+  const [v, t64, q, o, tok] = good.split('.');
+  it.each([
+    ['empty', ''],
+    ['garbage', 'not-a-handle'],
+    ['wrong version', ['h2', t64, q, o, tok].join('.')],
+    ['missing part', [v, t64, q, o].join('.')],
+    ['extra part', [good, 'x'].join('.')],
+    ['empty topic', [v, '', q, o, tok].join('.')],
+    ['topic not base64url', [v, 'Or+de/rs', q, o, tok].join('.')],
+    ['topic with illegal characters', [v, '!!!', q, o, tok].join('.')],
+    ['topic too short to decode', [v, 'T', q, o, tok].join('.')],
+    ['topic with stray characters', [v, `${t64}*`, q, o, tok].join('.')],
+    ['negative queue', [v, t64, '-1', o, tok].join('.')],
+    ['non-numeric offset', [v, t64, q, '4x', tok].join('.')],
+    ['offset too long', [v, t64, q, '1'.repeat(17), tok].join('.')],
+    ['queue too long', [v, t64, '1'.repeat(10), o, tok].join('.')],
+    ['short token', [v, t64, q, o, 'abc'].join('.')],
+    ['uppercase token', [v, t64, q, o, tok!.toUpperCase().replace(/[0-9]/g, 'A')].join('.')],
+    ['non-hex token', [v, t64, q, o, 'zzzzzzzzzzzz'].join('.')],
+  ])('rejects a malformed handle (%s) with INVALID_RECEIPT_HANDLE', (_what, handle) => {
+    let caught: unknown;
+    try {
+      decodeReceiptHandle(handle);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(BrokerError);
+    expect((caught as BrokerError).code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    expect((caught as BrokerError).message).toMatch(/receipt handle is malformed/);
+  });
+});
