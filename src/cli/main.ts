@@ -23,9 +23,11 @@ Topics
   topic delete NAME
 
 Consumer groups
-  group list
+  group create NAME [--fifo] [--max-attempts N]
+  group list                                   (with lag, in-flight and dead-letter counts)
   group describe NAME
-  group update NAME [--fifo true|false] [--max-delivery-attempts N]
+  group update NAME [--fifo true|false] [--max-attempts N]
+  group reset-offset NAME --topic T --to earliest|latest|<ISO time>|<epoch ms>
 
 Transactions
   tx list [--topic T] [--state PENDING|ABANDONED] [--limit N]
@@ -47,8 +49,13 @@ const ADMIN_OPTIONS = {
   reason: { type: 'string' },
   fifo: { type: 'string' },
   'max-delivery-attempts': { type: 'string' },
+  'max-attempts': { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
+
+/** `group create` takes --fifo as a plain switch. */
+const CREATE_GROUP_OPTIONS = { ...ADMIN_OPTIONS, fifo: { type: 'boolean' } } as const;
 
 async function main(argv: string[], out: Output): Promise<number> {
   const [command, ...rest] = argv;
@@ -61,11 +68,15 @@ async function main(argv: string[], out: Output): Promise<number> {
 
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: ADMIN_OPTIONS, allowPositionals: true, strict: true });
+    parsed =
+      command === 'group' && rest[0] === 'create'
+        ? parseArgs({ args: rest, options: CREATE_GROUP_OPTIONS, allowPositionals: true, strict: true })
+        : parseArgs({ args: rest, options: ADMIN_OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
+  const maxAttempts = values['max-attempts'] ?? values['max-delivery-attempts'];
   if (values.help) {
     out.info(USAGE);
     return 0;
@@ -104,25 +115,54 @@ async function main(argv: string[], out: Output): Promise<number> {
         await admin.call('DeleteTopic', { name: topic });
         return print({ deleted: topic }, () => `deleted: topic ${topic}`);
       }
+      case 'group create': {
+        const req: Record<string, unknown> = { name: need('a group name'), fifo: values.fifo === true };
+        if (maxAttempts !== undefined) req.max_delivery_attempts = parseIntArg('--max-attempts', maxAttempts);
+        const res = await admin.call<{ group: GroupMsg; created: boolean }>('CreateGroup', req);
+        return print(res.group, () => `${res.created ? 'created' : 'exists'}: group ${res.group.name} fifo=${res.group.fifo} maxDeliveryAttempts=${res.group.max_delivery_attempts}`);
+      }
       case 'group list': {
         const res = await admin.call<{ groups: GroupMsg[] }>('ListGroups', {});
-        return print(res.groups, () => formatTable(['GROUP', 'FIFO', 'MAX ATTEMPTS'], res.groups.map((g) => [g.name, String(g.fifo), String(g.max_delivery_attempts)])));
+        return print(res.groups, () =>
+          formatTable(
+            ['GROUP', 'FIFO', 'MAX ATTEMPTS', 'LAG', 'IN FLIGHT', 'DLQ'],
+            res.groups.map((g) => [g.name, String(g.fifo), String(g.max_delivery_attempts), g.lag, g.in_flight, g.dead_letters]),
+          ),
+        );
       }
       case 'group describe': {
         const res = await admin.call<{ group: GroupMsg; progress: { topic: string; consumed_offset: string; lag: string; in_flight: string }[] }>('DescribeGroup', { name: need('a group name') });
+        const g = res.group;
         return print(res, () =>
           [
-            `group ${res.group.name} fifo=${res.group.fifo} maxDeliveryAttempts=${res.group.max_delivery_attempts}`,
+            `group ${g.name} fifo=${g.fifo} maxDeliveryAttempts=${g.max_delivery_attempts}`,
+            `lag ${g.lag}, in flight ${g.in_flight}, dead letters ${g.dead_letters} (topic ${g.dead_letter_topic})`,
             formatTable(['TOPIC', 'CONSUMED OFFSET', 'LAG', 'IN FLIGHT'], res.progress.map((p) => [p.topic, p.consumed_offset, p.lag, p.in_flight])),
           ].join('\n'),
         );
       }
       case 'group update': {
         const req: Record<string, unknown> = { name: need('a group name') };
-        if (values.fifo !== undefined) req.fifo = parseBool('--fifo', values.fifo);
-        if (values['max-delivery-attempts'] !== undefined) req.max_delivery_attempts = parseIntArg('--max-delivery-attempts', values['max-delivery-attempts']);
+        if (typeof values.fifo === 'string') req.fifo = parseBool('--fifo', values.fifo);
+        if (maxAttempts !== undefined) req.max_delivery_attempts = parseIntArg('--max-attempts', maxAttempts);
         const res = await admin.call<{ group: GroupMsg }>('UpdateGroup', req);
         return print(res.group, () => `updated: group ${res.group.name} fifo=${res.group.fifo} maxDeliveryAttempts=${res.group.max_delivery_attempts}`);
+      }
+      case 'group reset-offset': {
+        const group = need('a group name');
+        if (!values.topic) throw new UsageError('group reset-offset needs --topic T');
+        if (!values.to) throw new UsageError('group reset-offset needs --to earliest|latest|<ISO time>|<epoch ms>');
+        const res = await admin.call<{ resets: { queue_id: number; previous_offset: string; new_offset: string; dropped_in_flight: string }[] }>('ResetOffset', {
+          group,
+          topic: values.topic,
+          to: values.to,
+        });
+        return print(res.resets, () =>
+          [
+            `reset: group ${group} on topic ${values.topic} to ${values.to}`,
+            formatTable(['QUEUE', 'FROM OFFSET', 'TO OFFSET', 'DROPPED IN FLIGHT'], res.resets.map((r) => [String(r.queue_id), r.previous_offset, r.new_offset, r.dropped_in_flight])),
+          ].join('\n'),
+        );
       }
       case 'tx list': {
         const res = await admin.call<{ transactions: TxMsg[] }>('ListTransactions', {
@@ -219,6 +259,10 @@ interface GroupMsg {
   name: string;
   fifo: boolean;
   max_delivery_attempts: number;
+  lag: string;
+  in_flight: string;
+  dead_letters: string;
+  dead_letter_topic: string;
 }
 interface TxMsg {
   transaction_id: string;

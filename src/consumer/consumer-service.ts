@@ -1,26 +1,35 @@
 // Owns consumption semantics shared by adapters: validation of receive parameters, consumer
 // groups (created on first use), long polling (woken by appends and redelivery deadlines,
-// bounded by the caller's deadline), ack, invisibility changes and dead-lettering.
+// bounded by the caller's deadline), ack, invisibility changes and dead-lettering, and handing
+// push consumer (auto_renew) deliveries to the renewal service.
 import type { BrokerConfig } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseTagExpression, validateGroupName } from '../message/names.js';
 import type { SendService } from '../producer/send-service.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { Delivery, GroupRecord, TagFilter } from '../store/types.js';
+import type { Delivery, GroupRecord, RetryBackoff, TagFilter } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
+import type { AutoRenewService } from './auto-renew.js';
 
 export interface ReceiveParams {
   group: string;
   topic: string;
   filter: { type: 'TAG' | 'SQL'; expression: string };
   batchSize: number;
-  /** Absent for auto-renewed (push consumer) deliveries. */
+  /** Absent for auto-renewed (push consumer) deliveries; ignored when autoRenew is set. */
   invisibleDurationMs?: number;
   autoRenew: boolean;
   longPollingTimeoutMs?: number;
   /** Absolute deadline of the caller (gRPC call deadline); the poll returns before it. */
   deadlineMs?: number;
+  /**
+   * Hold exactly this long, bypassing the long-polling clamp and deadline (added for the MQ HTTP
+   * gateway, whose waitseconds 0–30 is validated there: 0 is a short poll, 30 must not be cut to 20).
+   */
+  holdMs?: number;
+  /** The receiving client (x-mq-client-id): auto-renewal lasts while it is alive. */
+  clientId?: string;
 }
 
 export interface ConsumerServiceDeps {
@@ -29,9 +38,16 @@ export interface ConsumerServiceDeps {
   config: BrokerConfig;
   clock: Clock;
   log: Logger;
+  /** Server-side renewal of auto_renew deliveries; without it they just get autoRenewInvisibleDurationMs. */
+  renewals?: AutoRenewService;
 }
 
 export const MAX_RECEIVE_BATCH = 1024;
+
+/** The retry back-off advertised to push consumers (and enforced on their nacks). */
+export function consumerBackoff(config: Pick<BrokerConfig, 'consumerBackoffInitialMs' | 'consumerBackoffMaxMs'>): RetryBackoff {
+  return { initialMs: config.consumerBackoffInitialMs, maxMs: config.consumerBackoffMaxMs, multiplier: 2 };
+}
 
 export class ConsumerService {
   constructor(private readonly deps: ConsumerServiceDeps) {}
@@ -78,7 +94,9 @@ export class ConsumerService {
       throw new BrokerError(Code.BAD_REQUEST, `batch size ${p.batchSize} is out of range: ask for 1 to ${MAX_RECEIVE_BATCH} messages`);
     }
     let invisibleMs: number;
-    if (p.autoRenew && p.invisibleDurationMs === undefined) invisibleMs = config.autoRenewInvisibleDurationMs;
+    // auto_renew (push consumers): the broker's invisible time, renewed while the client lives
+    // (the proxy ignores invisible_duration then, too).
+    if (p.autoRenew) invisibleMs = config.autoRenewInvisibleDurationMs;
     else {
       invisibleMs = p.invisibleDurationMs ?? -1;
       if (invisibleMs < config.minInvisibleDurationMs || invisibleMs > config.maxInvisibleDurationMs) {
@@ -88,7 +106,7 @@ export class ConsumerService {
         );
       }
     }
-    const holdMs = this.holdTimeMs(p);
+    const holdMs = p.holdMs ?? this.holdTimeMs(p);
     const endAt = clock.now() + holdMs;
     const request = {
       group: group.name,
@@ -98,6 +116,7 @@ export class ConsumerService {
       invisibleDurationMs: invisibleMs,
       maxDeliveryAttempts: group.maxDeliveryAttempts,
       fifo: group.fifo && topic.messageType === 'FIFO',
+      ...(p.autoRenew && p.clientId ? { autoRenew: { clientId: p.clientId } } : {}),
     };
 
     for (;;) {
@@ -110,9 +129,15 @@ export class ConsumerService {
         if (result.deadLettered.length > 0) {
           this.deps.log.info({ group: group.name, topic: topic.name, count: result.deadLettered.length }, 'messages moved to the dead-letter queue');
         }
-        if (result.deliveries.length > 0) return result.deliveries;
+        if (result.deliveries.length > 0) {
+          if (request.autoRenew) this.deps.renewals?.track(group.name, topic.name, request.autoRenew.clientId, result.deliveries);
+          return result.deliveries;
+        }
         const now = clock.now();
         if (now >= endAt || signal?.aborted) return [];
+        // The store stopped early (a long run of filtered-out messages), or dead-lettering freed
+        // the next message of a FIFO message group: look again at once, not at the next append.
+        if (result.scanLimited || result.deadLettered.length > 0) continue;
         const redeliverAt = await store.nextRedeliveryAtMs(group.name, topic.name);
         const wakeAt = Math.min(endAt, redeliverAt !== undefined ? Math.max(redeliverAt, now + 1) : endAt);
         const timer = clock.setTimer(() => wake(), wakeAt - now);
@@ -131,6 +156,7 @@ export class ConsumerService {
     validateGroupName(groupName);
     await this.deps.sender.requireTopic(topicName);
     const result = await this.deps.store.ack(groupName, topicName, receiptHandle);
+    this.deps.renewals?.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();
   }
 
@@ -147,7 +173,12 @@ export class ConsumerService {
     if (!Number.isFinite(invisibleDurationMs) || invisibleDurationMs < 0 || invisibleDurationMs > max) {
       throw new BrokerError(Code.ILLEGAL_INVISIBLE_TIME, `invisible duration ${invisibleDurationMs} ms is out of range: use 0 to ${max} ms`);
     }
-    const result = await this.deps.store.changeInvisibleDuration(groupName, topicName, receiptHandle, invisibleDurationMs);
+    // A push consumer's nack waits at least the advertised back-off (the Node client sends its
+    // back-off seconds as milliseconds); other deliveries get exactly what was asked for.
+    const result = await this.deps.store.changeInvisibleDuration(groupName, topicName, receiptHandle, invisibleDurationMs, {
+      autoRenewBackoff: consumerBackoff(this.deps.config),
+    });
+    this.deps.renewals?.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();
     return result;
   }
@@ -156,7 +187,21 @@ export class ConsumerService {
     validateGroupName(groupName);
     await this.deps.sender.requireTopic(topicName);
     const result = await this.deps.store.forwardToDeadLetter(groupName, topicName, receiptHandle);
+    this.deps.renewals?.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();
+  }
+
+  /** Deliveries that never reached their client (its call was cancelled): visible again now. */
+  async release(groupName: string, topicName: string, deliveries: Delivery[]): Promise<void> {
+    for (const d of deliveries) {
+      this.deps.renewals?.forget(d.receiptHandle);
+      await this.deps.store.changeInvisibleDuration(groupName, topicName, d.receiptHandle, 0);
+    }
+  }
+
+  /** The client left (NotifyClientTermination): its push deliveries are released for redelivery. */
+  async clientTerminated(clientId: string): Promise<void> {
+    await this.deps.renewals?.clientGone(clientId);
   }
 }
 

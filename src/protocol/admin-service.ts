@@ -1,6 +1,6 @@
 // Owns the halfmoon.admin.v1.AdminService implementation table: RPC name → handler.
 import type * as grpc from '@grpc/grpc-js';
-import { describeGroup, listGroups, updateGroup } from './admin/groups.js';
+import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
 import { describeTransaction, getTransactionStats, listTransactions, resolveTransaction } from './admin/transactions.js';
 import type { ServiceContext } from './context.js';
@@ -12,9 +12,11 @@ export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplem
     DescribeTopic: unary('DescribeTopic', describeTopic, svc),
     ListTopics: unary('ListTopics', listTopics, svc),
     DeleteTopic: unary('DeleteTopic', deleteTopic, svc),
+    CreateGroup: unary('CreateGroup', createGroup, svc),
     UpdateGroup: unary('UpdateGroup', updateGroup, svc),
     DescribeGroup: unary('DescribeGroup', describeGroup, svc),
     ListGroups: unary('ListGroups', listGroups, svc),
+    ResetOffset: unary('ResetOffset', resetOffset, svc),
     ListTransactions: unary('ListTransactions', listTransactions, svc),
     DescribeTransaction: unary('DescribeTransaction', describeTransaction, svc),
     ResolveTransaction: unary('ResolveTransaction', resolveTransaction, svc),

@@ -7,16 +7,22 @@
 //  5. Wake-ups (onAppend) are lossy hints; correctness never depends on them.
 import type {
   AckResult,
+  AutoRenewedDelivery,
   DecisionSource,
   EndTransactionResult,
   GroupRecord,
   GroupTopicStats,
   HalfMessage,
   MessageInput,
+  OffsetResetResult,
+  OffsetResetTarget,
+  PurgeLimits,
+  PurgeResult,
   QueueStats,
   ReceiveRequest,
   ReceiveResult,
   Resolution,
+  RetryBackoff,
   StoredMessage,
   TopicRecord,
   TransactionCounters,
@@ -72,6 +78,8 @@ export interface BrokerStore {
   queueStats(topic: string): Promise<QueueStats[]>;
 
   upsertGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<GroupRecord>;
+  /** Creates the group unless it exists; returns the stored record and whether it was created. */
+  createGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<{ group: GroupRecord; created: boolean }>;
   getGroup(name: string): Promise<GroupRecord | undefined>;
   listGroups(): Promise<GroupRecord[]>;
 
@@ -125,18 +133,46 @@ export interface BrokerStore {
    */
   receive(req: ReceiveRequest): Promise<ReceiveResult>;
   ack(group: string, topic: string, receiptHandle: string): Promise<AckResult>;
-  /** New invisibility from now; returns the receipt handle to use from now on. */
+  /**
+   * New invisibility from now; returns the receipt handle to use from now on (the old one goes
+   * stale). The delivery stops being auto-renewed. With `autoRenewBackoff`, an auto-renewed
+   * (push consumer) delivery stays invisible at least the back-off of its attempt: that is the
+   * push consumer's nack, and the Node client sends its back-off seconds as milliseconds.
+   */
   changeInvisibleDuration(
     group: string,
     topic: string,
     receiptHandle: string,
     invisibleDurationMs: number,
+    options?: { autoRenewBackoff?: RetryBackoff },
   ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'>;
+  /**
+   * Server-side renewal of an auto-renewed delivery: new invisibility from now, and the receipt
+   * handle stays valid (push consumers ack with the handle they received). 'stale' when the
+   * handle is not the current delivery or the delivery is not auto-renewed (any more).
+   */
+  renewInvisibility(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<{ invisibleUntilMs: number } | 'stale'>;
+  /** Every in-flight auto-renewed delivery (read once at startup by the renewal service). */
+  listAutoRenewed(): Promise<AutoRenewedDelivery[]>;
+  /**
+   * Moves the group's position in every queue of the topic (see OffsetResetTarget) and drops
+   * the group's in-flight and FIFO-waiting deliveries there, in one transition per queue: the
+   * group then re-consumes (or skips) from the new position with fresh delivery attempts.
+   */
+  resetOffset(group: string, topic: string, target: OffsetResetTarget): Promise<OffsetResetResult[]>;
   /** Moves an in-flight message to the group's dead-letter topic now. */
   forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult>;
   /** Earliest time an in-flight message of (group, topic) becomes visible again. */
   nextRedeliveryAtMs(group: string, topic: string): Promise<number | undefined>;
   groupStats(group: string): Promise<GroupTopicStats[]>;
+
+  // --- retention -------------------------------------------------------------------------
+  /**
+   * Deletes messages from the head of a queue (oldest first) within the limits; consumer groups
+   * whose position is behind the new first offset move up to it and lose in-flight deliveries
+   * of deleted messages. Offsets are never reused, not even after a restart of an emptied queue.
+   */
+  purgeQueue(topic: string, queueId: number, limits: PurgeLimits): Promise<PurgeResult>;
 
   // --- wake-ups --------------------------------------------------------------------------
   /** Called after messages become readable in a topic. Returns an unsubscribe function. */

@@ -39,6 +39,9 @@ export const cursorKey = (topic: string, group: string, queueId: number): string
 export const inflightKey = (topic: string, group: string, queueId: number, offset: number): string =>
   join('i', topic, group, u64(queueId), u64(offset));
 
+// --- retention: first offset kept of a purged queue (in meta; offsets are never reused) ---
+export const purgedKey = (topic: string, queueId: number): string => join('purged', topic, u64(queueId));
+
 // --- transactions: check due-time index per producer group -------------------------------
 export const checkDueKey = (producerGroup: string, dueAtMs: number, transactionId: string): string =>
   join(producerGroup, u64(dueAtMs), transactionId);

@@ -20,6 +20,7 @@ import {
   checkDueKey,
   cursorKey,
   inflightKey,
+  purgedKey,
   logKey,
   logRange,
   parseU64,
@@ -32,24 +33,31 @@ import {
 import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken } from './receipt-handle.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import { deadLetterTopic } from '../message/names.js';
-import type {
-  AckResult,
-  DecisionSource,
-  Delivery,
-  EndTransactionResult,
-  GroupRecord,
-  GroupTopicStats,
-  HalfMessage,
-  MessageInput,
-  QueueStats,
-  ReceiveRequest,
-  ReceiveResult,
-  Resolution,
-  StoredMessage,
-  TagFilter,
-  TopicRecord,
-  TransactionCounters,
-  TransactionDecision,
+import {
+  backoffDelayMs,
+  type AckResult,
+  type AutoRenewedDelivery,
+  type DecisionSource,
+  type Delivery,
+  type EndTransactionResult,
+  type GroupRecord,
+  type GroupTopicStats,
+  type HalfMessage,
+  type MessageInput,
+  type OffsetResetResult,
+  type OffsetResetTarget,
+  type PurgeLimits,
+  type PurgeResult,
+  type QueueStats,
+  type ReceiveRequest,
+  type ReceiveResult,
+  type Resolution,
+  type RetryBackoff,
+  type StoredMessage,
+  type TagFilter,
+  type TopicRecord,
+  type TransactionCounters,
+  type TransactionDecision,
 } from './types.js';
 
 export interface LevelStoreOptions {
@@ -81,6 +89,8 @@ interface InflightEntry {
   visibleAtMs: number;
   token: string;
   messageGroup?: string;
+  /** Auto-renewed (push consumer) delivery: the client it went to and when. */
+  renew?: { clientId: string; sinceMs: number };
 }
 
 interface ConsumerState {
@@ -114,6 +124,11 @@ export class LevelStore implements BrokerStore {
   private readonly maxScan: number;
   /** Next offset per `topic\0queueId`. */
   private readonly heads = new Map<string, number>();
+  /**
+   * Stored bytes per `topic\0queueId`, for size-based retention: counted by one scan the first
+   * time retention asks, then kept up to date by appends and purges (approximate by design).
+   */
+  private readonly queueBytes = new Map<string, number>();
   private readonly consumers = new Map<string, ConsumerState>();
   /** Consumer states being loaded, so concurrent first uses share one load (and one object). */
   private readonly consumerLoads = new Map<string, Promise<ConsumerState>>();
@@ -218,9 +233,23 @@ export class LevelStore implements BrokerStore {
       for await (const k of this.log.keys({ ...logRange(topic, queueId), reverse: true, limit: 1 })) {
         next = parseU64(split(k)[2]!) + 1;
       }
+      // A queue emptied by retention keeps counting from where it was (offsets are never reused).
+      next = Math.max(next, (await this.purgedMark(topic, queueId)) ?? 0);
       this.heads.set(key, next);
       return next;
     });
+  }
+
+  /** First offset retention has kept, when the queue was ever purged. */
+  private async purgedMark(topic: string, queueId: number): Promise<number | undefined> {
+    const value = await this.meta.get(purgedKey(topic, queueId));
+    return value ? Number(value.toString('utf8')) : undefined;
+  }
+
+  /** The first retained offset; for an empty queue where the next message will go. */
+  private async firstOffset(topic: string, queueId: number): Promise<number> {
+    for await (const k of this.log.keys({ ...logRange(topic, queueId), limit: 1 })) return parseU64(split(k)[2]!);
+    return this.head(topic, queueId);
   }
 
   /**
@@ -239,12 +268,17 @@ export class LevelStore implements BrokerStore {
     const now = this.clock.now();
     const ops: Op[] = [];
     const stored: StoredMessage[] = [];
+    let bytes = 0;
     for (const input of inputs) {
       const message: StoredMessage = { ...input, topic, queueId, offset: next++, storeTimestampMs: now };
-      ops.push({ type: 'put', sublevel: this.log, key: logKey(topic, queueId, message.offset), value: encodeRecord(message) });
+      const value = encodeRecord(message);
+      bytes += value.length;
+      ops.push({ type: 'put', sublevel: this.log, key: logKey(topic, queueId, message.offset), value });
       stored.push(message);
     }
     this.heads.set(join(topic, u64(queueId)), next);
+    const counted = this.queueBytes.get(join(topic, u64(queueId)));
+    if (counted !== undefined) this.queueBytes.set(join(topic, u64(queueId)), counted + bytes);
     return { ops, stored };
   }
 
@@ -316,8 +350,10 @@ export class LevelStore implements BrokerStore {
       await this.log.clear(prefixRange(name));
       await this.consumer.clear(prefixRange('c', name));
       await this.consumer.clear(prefixRange('i', name));
+      await this.meta.clear(prefixRange('purged', name));
       // The log is empty now; heads stay cached (at 0) so appends never find them unloaded.
       for (const key of [...this.heads.keys()]) if (split(key)[0] === name) this.heads.set(key, 0);
+      for (const key of [...this.queueBytes.keys()]) if (split(key)[0] === name) this.queueBytes.delete(key);
       for (const [key, state] of [...this.consumers]) if (state.topic === name) this.consumers.delete(key);
       return true;
     });
@@ -342,6 +378,16 @@ export class LevelStore implements BrokerStore {
       const record: GroupRecord = { ...group, createdAtMs: existing?.createdAtMs ?? this.clock.now() };
       await this.write([{ type: 'put', sublevel: this.meta, key: join('group', group.name), value: json(record) }]);
       return record;
+    });
+  }
+
+  async createGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<{ group: GroupRecord; created: boolean }> {
+    return this.mutex.run(`group\x00${group.name}`, async () => {
+      const existing = await this.getGroup(group.name);
+      if (existing) return { group: existing, created: false };
+      const record: GroupRecord = { ...group, createdAtMs: this.clock.now() };
+      await this.write([{ type: 'put', sublevel: this.meta, key: join('group', group.name), value: json(record) }]);
+      return { group: record, created: true };
     });
   }
 
@@ -684,7 +730,7 @@ export class LevelStore implements BrokerStore {
       // log looks empty: appends still in the group-commit queue already hold offsets below it,
       // and a group created meanwhile would skip them for good. Reading seeks to the first
       // existing offset anyway.
-      cursor = 0;
+      cursor = (await this.purgedMark(topic, queueId)) ?? 0;
       for await (const k of this.log.keys({ ...logRange(topic, queueId), limit: 1 })) cursor = parseU64(split(k)[2]!);
     }
     const inflight = new Map<number, InflightEntry>();
@@ -723,6 +769,8 @@ export class LevelStore implements BrokerStore {
         entry.attempt += 1;
         entry.token = newDeliveryToken();
         entry.visibleAtMs = now + req.invisibleDurationMs;
+        if (req.autoRenew) entry.renew = { clientId: req.autoRenew.clientId, sinceMs: now };
+        else delete entry.renew;
         state.inflight.set(entry.offset, entry);
         ops.push(this.inflightOp(state, entry));
         deliveries.push({ message, receiptHandle: this.handleOf(state, entry), deliveryAttempt: entry.attempt, invisibleUntilMs: entry.visibleAtMs });
@@ -763,9 +811,11 @@ export class LevelStore implements BrokerStore {
       }
 
       // 2. New messages from the group's offset.
+      let scanLimited = false;
       if (deliveries.length < req.maxMessages) {
         const startCursor = state.cursor;
         let scanned = 0;
+        let stopped = false;
         for await (const [, value] of this.log.iterator({ gte: logKey(req.topic, queueId, state.cursor), lt: logRange(req.topic, queueId).lt, limit: this.maxScan })) {
           const message = decodeRecord<StoredMessage>(value);
           scanned++;
@@ -778,14 +828,22 @@ export class LevelStore implements BrokerStore {
             if (busyGroups.has(g)) {
               state.inflight.set(entry.offset, entry);
               ops.push(this.inflightOp(state, entry));
-              if (state.inflight.size >= MAX_WAITING_PER_CONSUMER) break;
+              if (state.inflight.size >= MAX_WAITING_PER_CONSUMER) {
+                stopped = true;
+                break;
+              }
               continue;
             }
             busyGroups.add(g);
           }
           deliver(message, entry);
-          if (deliveries.length >= req.maxMessages) break;
+          if (deliveries.length >= req.maxMessages) {
+            stopped = true;
+            break;
+          }
         }
+        // Every entry of the scan window was looked at: the log may go on beyond it.
+        scanLimited = !stopped && scanned >= this.maxScan;
         if (scanned > 0 && state.cursor !== startCursor) {
           ops.push({ type: 'put', sublevel: this.consumer, key: cursorKey(req.topic, req.group, queueId), value: Buffer.from(String(state.cursor)) });
         }
@@ -799,7 +857,9 @@ export class LevelStore implements BrokerStore {
         topics.push(dlq);
       }
       const done = ops.length > 0 ? this.write(ops) : Promise.resolve();
-      return { done, result: { deliveries, deadLettered }, topics };
+      const result: ReceiveResult = { deliveries, deadLettered };
+      if (scanLimited) result.scanLimited = true;
+      return { done, result, topics };
     });
     await done;
     this.notify(topics);
@@ -849,9 +909,13 @@ export class LevelStore implements BrokerStore {
     topic: string,
     receiptHandle: string,
     invisibleDurationMs: number,
+    options: { autoRenewBackoff?: RetryBackoff } = {},
   ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'> {
     return this.withDelivery(group, topic, receiptHandle, async (state, entry) => {
-      entry.visibleAtMs = this.clock.now() + invisibleDurationMs;
+      let duration = invisibleDurationMs;
+      if (entry.renew && options.autoRenewBackoff) duration = Math.max(duration, backoffDelayMs(options.autoRenewBackoff, entry.attempt));
+      delete entry.renew;
+      entry.visibleAtMs = this.clock.now() + duration;
       // A new handle: the one it replaces goes stale, like a redelivery's predecessor.
       entry.token = newDeliveryToken();
       return {
@@ -859,6 +923,92 @@ export class LevelStore implements BrokerStore {
         value: { receiptHandle: this.handleOf(state, entry), invisibleUntilMs: entry.visibleAtMs },
       };
     });
+  }
+
+  async renewInvisibility(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    invisibleDurationMs: number,
+  ): Promise<{ invisibleUntilMs: number } | 'stale'> {
+    return this.withDelivery<{ invisibleUntilMs: number } | 'stale'>(group, topic, receiptHandle, async (state, entry) => {
+      if (!entry.renew) return { done: Promise.resolve(), value: 'stale' };
+      // Same token: the handle the client holds stays valid.
+      entry.visibleAtMs = this.clock.now() + invisibleDurationMs;
+      return { done: this.write([this.inflightOp(state, entry)]), value: { invisibleUntilMs: entry.visibleAtMs } };
+    });
+  }
+
+  async listAutoRenewed(): Promise<AutoRenewedDelivery[]> {
+    const out: AutoRenewedDelivery[] = [];
+    const add = (topic: string, group: string, queueId: number, e: InflightEntry): void => {
+      if (!e.renew || e.attempt === 0) return;
+      out.push({
+        group,
+        topic,
+        receiptHandle: encodeReceiptHandle({ topic, queueId, offset: e.offset, token: e.token }),
+        clientId: e.renew.clientId,
+        deliveryAttempt: e.attempt,
+        invisibleUntilMs: e.visibleAtMs,
+        sinceMs: e.renew.sinceMs,
+      });
+    };
+    // Loaded consumer states are authoritative; the rest is read from disk.
+    for await (const [key, value] of this.consumer.iterator(prefixRange('i'))) {
+      const [, topic, group, queue] = split(key);
+      const queueId = parseU64(queue!);
+      if (this.consumers.has(this.consumerKey(topic!, group!, queueId))) continue;
+      add(topic!, group!, queueId, parse<InflightEntry>(value));
+    }
+    for (const state of this.consumers.values()) for (const e of state.inflight.values()) add(state.topic, state.group, state.queueId, e);
+    return out;
+  }
+
+  async resetOffset(group: string, topic: string, target: OffsetResetTarget): Promise<OffsetResetResult[]> {
+    const record = await this.getTopic(topic);
+    if (!record) throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
+    const results: OffsetResetResult[] = [];
+    for (let queueId = 0; queueId < record.queueCount; queueId++) {
+      const lockKey = `consumer\x00${this.consumerKey(topic, group, queueId)}`;
+      results.push(
+        await this.mutex.run(lockKey, async () => {
+          const state = await this.consumerState(topic, group, queueId);
+          const newOffset = await this.offsetFor(topic, queueId, target);
+          const ops: Op[] = [];
+          for (const offset of state.inflight.keys()) ops.push(this.inflightDel(state, offset));
+          ops.push({ type: 'put', sublevel: this.consumer, key: cursorKey(topic, group, queueId), value: Buffer.from(String(newOffset)) });
+          const result: OffsetResetResult = { topic, queueId, previousOffset: state.cursor, newOffset, droppedInFlight: state.inflight.size };
+          state.inflight.clear();
+          state.cursor = newOffset;
+          await this.write(ops);
+          return result;
+        }),
+      );
+    }
+    this.notify([topic]); // long polls of the group look again
+    return results;
+  }
+
+  /** The offset a reset target names (see OffsetResetTarget). */
+  private async offsetFor(topic: string, queueId: number, target: OffsetResetTarget): Promise<number> {
+    const head = await this.head(topic, queueId);
+    // Not firstOffset(): for an empty queue that is the head, and appends still being written
+    // hold offsets below it. Starting lower is harmless: reading seeks to the first existing offset.
+    let first = (await this.purgedMark(topic, queueId)) ?? 0;
+    for await (const k of this.log.keys({ ...logRange(topic, queueId), limit: 1 })) first = parseU64(split(k)[2]!);
+    if (target.kind === 'earliest') return first;
+    if (target.kind === 'latest') return head;
+    // Store timestamps grow with offsets (assigned together): binary search for the first
+    // message stored at or after the time. Offsets not readable yet are being written now.
+    let lo = first;
+    let hi = head;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const m = await this.readMessage(topic, queueId, mid);
+      if (!m || m.storeTimestampMs >= target.timestampMs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   async forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
@@ -898,11 +1048,102 @@ export class LevelStore implements BrokerStore {
     for (const topic of topics) {
       const state = await this.consumerState(topic, group, 0);
       const head = await this.head(topic, 0);
+      const first = await this.firstOffset(topic, 0);
       let inFlight = 0;
-      for (const e of state.inflight.values()) if (e.attempt > 0) inFlight++;
-      out.push({ group, topic, consumedOffset: state.cursor, lag: Math.max(0, head - state.cursor), inFlight });
+      let waiting = 0;
+      for (const e of state.inflight.values()) {
+        if (e.attempt > 0) inFlight++;
+        else waiting++;
+      }
+      // Behind the first retained offset (retention is moving it up): it reads from there.
+      const consumedOffset = Math.max(state.cursor, first);
+      out.push({ group, topic, consumedOffset, lag: Math.max(0, head - consumedOffset) + waiting, inFlight });
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // retention
+
+  /** Bytes stored in a queue (see queueBytes). */
+  private async storedBytes(topic: string, queueId: number): Promise<number> {
+    const key = join(topic, u64(queueId));
+    const known = this.queueBytes.get(key);
+    if (known !== undefined) return known;
+    return this.mutex.run(`bytes\x00${key}`, async () => {
+      const again = this.queueBytes.get(key);
+      if (again !== undefined) return again;
+      await this.head(topic, queueId);
+      // From here appends add their own size; the scan counts everything below this head.
+      const head = this.heads.get(key)!;
+      this.queueBytes.set(key, 0);
+      await this.writer.flushed();
+      let total = 0;
+      for await (const value of this.log.values({ gte: logKey(topic, queueId, 0), lt: logKey(topic, queueId, head) })) total += value.length;
+      const now = (this.queueBytes.get(key) ?? 0) + total;
+      this.queueBytes.set(key, now);
+      return now;
+    });
+  }
+
+  async purgeQueue(topic: string, queueId: number, limits: PurgeLimits): Promise<PurgeResult> {
+    // Under the topic's lock: a concurrent deleteTopic must not see its purge mark come back.
+    return this.mutex.run(`topic\x00${topic}`, async () => {
+      if (!(await this.getTopic(topic))) return { deleted: 0, minOffset: 0, more: false };
+      const bytes = limits.maxBytes !== undefined ? await this.storedBytes(topic, queueId) : undefined;
+      const ops: Op[] = [];
+      let freed = 0;
+      let keptFrom: number | undefined;
+      let lastDeleted = -1;
+      for await (const [key, value] of this.log.iterator({ ...logRange(topic, queueId), limit: limits.maxMessages })) {
+        const offset = parseU64(split(key)[2]!);
+        const old = limits.beforeTimestampMs !== undefined && decodeRecord<StoredMessage>(value).storeTimestampMs < limits.beforeTimestampMs;
+        const over = bytes !== undefined && bytes - freed > limits.maxBytes!;
+        if (!old && !over) {
+          keptFrom = offset;
+          break;
+        }
+        ops.push({ type: 'del', sublevel: this.log, key });
+        freed += value.length;
+        lastDeleted = offset;
+      }
+      if (ops.length === 0) return { deleted: 0, minOffset: keptFrom ?? (await this.head(topic, queueId)), more: false };
+      const minOffset = keptFrom ?? lastDeleted + 1;
+      ops.push({ type: 'put', sublevel: this.meta, key: purgedKey(topic, queueId), value: Buffer.from(String(minOffset)) });
+      await this.write(ops);
+      const key = join(topic, u64(queueId));
+      const counted = this.queueBytes.get(key);
+      if (counted !== undefined) this.queueBytes.set(key, Math.max(0, counted - freed));
+      await this.advanceConsumers(topic, queueId, minOffset);
+      const deleted = ops.length - 1;
+      return { deleted, minOffset, more: deleted >= limits.maxMessages };
+    });
+  }
+
+  /** After a purge: groups behind the new first offset move up to it and forget deleted deliveries. */
+  private async advanceConsumers(topic: string, queueId: number, minOffset: number): Promise<void> {
+    const groups = new Set<string>();
+    for await (const key of this.consumer.keys(prefixRange('c', topic))) {
+      const [, , group, queue] = split(key);
+      if (group && parseU64(queue!) === queueId) groups.add(group);
+    }
+    for (const state of this.consumers.values()) if (state.topic === topic && state.queueId === queueId) groups.add(state.group);
+    for (const group of groups) {
+      await this.mutex.run(`consumer\x00${this.consumerKey(topic, group, queueId)}`, async () => {
+        const state = await this.consumerState(topic, group, queueId);
+        const ops: Op[] = [];
+        if (state.cursor < minOffset) {
+          state.cursor = minOffset;
+          ops.push({ type: 'put', sublevel: this.consumer, key: cursorKey(topic, group, queueId), value: Buffer.from(String(minOffset)) });
+        }
+        for (const offset of [...state.inflight.keys()]) {
+          if (offset >= minOffset) continue;
+          state.inflight.delete(offset);
+          ops.push(this.inflightDel(state, offset));
+        }
+        if (ops.length > 0) await this.write(ops);
+      });
+    }
   }
 
   onAppend(topic: string, listener: () => void): () => void {

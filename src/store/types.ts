@@ -133,6 +133,12 @@ export interface ReceiveRequest {
   maxDeliveryAttempts: number;
   /** FIFO consumption: deliver a message group's messages one at a time, in order. */
   fifo: boolean;
+  /**
+   * Push consumer deliveries (ReceiveMessage with auto_renew): the broker keeps them invisible
+   * while this client is alive (see renewInvisibility). Recorded on the delivery, so it survives
+   * a restart; any later delivery without it (e.g. a redelivery to a SimpleConsumer) clears it.
+   */
+  autoRenew?: { clientId: string };
 }
 
 export interface Delivery {
@@ -147,6 +153,71 @@ export interface ReceiveResult {
   deliveries: Delivery[];
   /** Messages moved to the dead-letter topic by this call. */
   deadLettered: StoredMessage[];
+  /**
+   * Set (true) when the call stopped scanning the log at its per-call limit with more of the log
+   * left to look at (e.g. a long run of messages the tag filter skips): call again at once rather
+   * than waiting for a new append. Absent otherwise.
+   */
+  scanLimited?: true;
+}
+
+/** Exponential back-off of a retry policy, as advertised to push consumers. */
+export interface RetryBackoff {
+  initialMs: number;
+  maxMs: number;
+  multiplier: number;
+}
+
+/** Delay before delivery attempt `attempt + 1` after attempt `attempt` failed (attempt ≥ 1). */
+export function backoffDelayMs(b: RetryBackoff, attempt: number): number {
+  const delay = b.initialMs * Math.pow(b.multiplier, Math.max(0, attempt - 1));
+  return Math.max(0, Math.min(delay, b.maxMs));
+}
+
+/** An in-flight delivery the broker keeps invisible for a live push consumer. */
+export interface AutoRenewedDelivery {
+  group: string;
+  topic: string;
+  receiptHandle: string;
+  clientId: string;
+  deliveryAttempt: number;
+  invisibleUntilMs: number;
+  /** When this delivery was handed out (renewal stops after autoRenewMaxMs). */
+  sinceMs: number;
+}
+
+/**
+ * Where `resetOffset` moves a group's position in a topic:
+ * earliest = the first retained message, latest = after the last one (only new messages),
+ * timestamp = the first message stored at or after that time (the end if there is none).
+ */
+export type OffsetResetTarget = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'timestamp'; timestampMs: number };
+
+export interface OffsetResetResult {
+  topic: string;
+  queueId: number;
+  previousOffset: number;
+  newOffset: number;
+  /** In-flight (and FIFO-waiting) deliveries dropped by the reset; their handles went stale. */
+  droppedInFlight: number;
+}
+
+/** What `purgeQueue` may delete from the head of a queue (retention). */
+export interface PurgeLimits {
+  /** Delete messages stored before this time. */
+  beforeTimestampMs?: number;
+  /** Delete the oldest messages while the queue holds more than this many bytes (stored size). */
+  maxBytes?: number;
+  /** Most messages deleted by one call (keeps one write small; call again while `more`). */
+  maxMessages: number;
+}
+
+export interface PurgeResult {
+  deleted: number;
+  /** First retained offset after the call. */
+  minOffset: number;
+  /** The call stopped at maxMessages: more may be due. */
+  more: boolean;
 }
 
 export type AckResult = 'ok' | 'stale';
@@ -165,7 +236,11 @@ export interface GroupTopicStats {
   topic: string;
   /** Next offset this group will look at. */
   consumedOffset: number;
-  /** Messages not yet looked at by the group. */
+  /**
+   * Retained messages not yet delivered to the group: not yet looked at, plus FIFO messages
+   * waiting behind their message group's head. (Messages skipped by a tag filter count as looked at.)
+   */
   lag: number;
+  /** Delivered and neither acked nor dead-lettered yet. */
   inFlight: number;
 }

@@ -1,5 +1,5 @@
-// NotifyClientTermination: the client is leaving; forget its session (always OK: Node's
-// shutdown() rejects on any error here).
+// NotifyClientTermination: the client is leaving; forget its session and release its
+// auto-renewed deliveries (always OK: Node's shutdown() rejects on any error here).
 import type { CallInfo, ServiceContext } from '../context.js';
 import { OK_STATUS } from '../status.js';
 import type { NotifyClientTerminationRequest, Status } from '../types.js';
@@ -10,6 +10,8 @@ export async function notifyClientTermination(
   svc: ServiceContext,
 ): Promise<{ status: Status }> {
   svc.sessions.remove(call.clientId);
+  // Its push deliveries still in flight (acks that never made it) go back to the group now.
+  await svc.consumer.clientTerminated(call.clientId).catch((err: unknown) => svc.log.warn({ err, clientId: call.clientId }, 'could not release the deliveries of a departed client'));
   svc.log.debug({ clientId: call.clientId }, 'client terminated');
   return { status: OK_STATUS };
 }

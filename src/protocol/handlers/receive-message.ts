@@ -1,10 +1,12 @@
 // ReceiveMessage (server stream): status, then the messages, then delivery_timestamp, then the
-// stream ends with gRPC OK. Long polls until a message arrives, bounded by the call deadline.
+// stream ends with gRPC OK. Long polls until a message arrives, bounded by the call deadline;
+// messages taken for a call that was cancelled meanwhile are released at once.
 import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../../errors.js';
 import { callInfo, type ServiceContext } from '../context.js';
 import { fromMs, resourceName, toMs, toProtoMessage } from '../convert.js';
 import { OK_STATUS, status, statusOf } from '../status.js';
+import type { Delivery } from '../../store/types.js';
 import type { Message, ReceiveMessageRequest, Status, Timestamp } from '../types.js';
 
 type ReceiveMessageResponse = { status: Status } | { message: Message } | { delivery_timestamp: Timestamp };
@@ -16,6 +18,8 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
     const req = call.request;
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
+    /** What this call took from the store, to give back if the caller is gone before it is written. */
+    let taken: { group: string; topic: string; deliveries: Delivery[] } | undefined;
     const run = async (): Promise<ReceiveMessageResponse[]> => {
       const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
       const topic = resourceName(req.message_queue?.topic, 'message_queue.topic', Code.ILLEGAL_TOPIC);
@@ -29,6 +33,7 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
           filter: { type: filter?.type === 'SQL' ? 'SQL' : 'TAG', expression: filter?.expression ?? '*' },
           batchSize: req.batch_size,
           autoRenew: req.auto_renew,
+          clientId: info.clientId,
           ...(invisible !== undefined ? { invisibleDurationMs: invisible } : {}),
           ...(longPolling !== undefined ? { longPollingTimeoutMs: longPolling } : {}),
           ...(info.deadlineMs !== undefined ? { deadlineMs: info.deadlineMs } : {}),
@@ -36,6 +41,7 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
         abort.signal,
       );
       if (deliveries.length === 0) return [{ status: status(Code.MESSAGE_NOT_FOUND, 'no new message') }];
+      taken = { group, topic, deliveries };
       const storeHost = endpointText(svc);
       return [
         { status: OK_STATUS },
@@ -53,7 +59,16 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
     run()
       .catch((err: unknown) => [{ status: statusOf(err, log) }] as ReceiveMessageResponse[])
       .then((responses) => {
-        if (call.cancelled) return;
+        if (call.cancelled) {
+          // Cancelled (client gone, deadline passed) while the poll completed: nobody got these
+          // messages, so make them visible again now instead of after their invisible time (or,
+          // for auto-renewed ones, never while the client lives).
+          if (taken) {
+            const { group, topic, deliveries } = taken;
+            void svc.consumer.release(group, topic, deliveries).catch((err: unknown) => log.warn({ err }, 'could not release undelivered messages'));
+          }
+          return;
+        }
         for (const r of responses) call.write(r);
         call.write({ delivery_timestamp: fromMs(svc.clock.now()) });
         call.end();

@@ -2,6 +2,7 @@
 // command with the full merged settings, and carries server commands (transaction checks) to the
 // client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
 import type * as grpc from '@grpc/grpc-js';
+import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../message/names.js';
 import type { ClientType, CommandSink } from '../../session/session-registry.js';
@@ -98,14 +99,16 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     const session = sessions.attach(info.clientId, sink, clock.now());
     session.clientType = clientType;
     session.group = groupName;
+    // The broker enforces this back-off on push consumer nacks too (see ConsumerService).
+    const backoff = consumerBackoff(config);
     return {
       ...common,
       backoff_policy: {
         max_attempts: group.maxDeliveryAttempts,
         exponential_backoff: {
-          initial: fromMs(config.consumerBackoffInitialMs),
-          max: fromMs(config.consumerBackoffMaxMs),
-          multiplier: 2,
+          initial: fromMs(backoff.initialMs),
+          max: fromMs(backoff.maxMs),
+          multiplier: backoff.multiplier,
         },
       },
       subscription: {

@@ -240,6 +240,16 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         await store.upsertGroup({ name: 'other', fifo: false, maxDeliveryAttempts: 17 });
         expect((await store.listGroups()).map((g) => g.name).sort()).toEqual(['cg', 'other']);
       });
+
+      it('createGroup creates once; concurrent or repeated creates return the first record unchanged', async () => {
+        const results = await Promise.all(range(4).map((i) => store.createGroup({ name: 'cg', fifo: i % 2 === 0, maxDeliveryAttempts: 3 + i })));
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        const first = results.find((r) => r.created)!.group;
+        for (const r of results) expect(r.group).toEqual(first);
+        expect(await store.getGroup('cg')).toEqual(first);
+        clock.advance(SECOND);
+        expect(await store.createGroup({ name: 'cg', fifo: true, maxDeliveryAttempts: 99 })).toEqual({ group: first, created: false });
+      });
     });
 
     // ---------------------------------------------------------------------------------------
@@ -1161,6 +1171,202 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     });
 
     // ---------------------------------------------------------------------------------------
+    describe('push consumer deliveries (auto-renew)', () => {
+      const renewing = (clientId = 'push-1'): Partial<ReceiveRequest> => ({ autoRenew: { clientId }, invisibleDurationMs: 60 * SECOND });
+      const backoff = { initialMs: 2 * SECOND, maxMs: 10 * SECOND, multiplier: 2 };
+
+      it('records auto-renewed deliveries with their client; renewal extends them and keeps the handle valid', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a', 'b');
+        const [a] = await receive('g', t, { ...renewing(), maxMessages: 1 });
+        await receive('g', t, { maxMessages: 1, invisibleDurationMs: 60 * SECOND }); // a plain delivery is not listed
+        expect(await store.listAutoRenewed()).toEqual([
+          { group: 'g', topic: t, receiptHandle: a!.receiptHandle, clientId: 'push-1', deliveryAttempt: 1, invisibleUntilMs: a!.invisibleUntilMs, sinceMs: clock.now() },
+        ]);
+        clock.advance(55 * SECOND);
+        const renewed = await store.renewInvisibility('g', t, a!.receiptHandle, 60 * SECOND);
+        expect(renewed).toEqual({ invisibleUntilMs: clock.now() + 60 * SECOND });
+        expect(await store.nextRedeliveryAtMs('g', t)).toBe(clock.now() + 5 * SECOND); // b expires first
+        clock.advance(30 * SECOND); // past a's original deadline
+        expect(deliveredBodies(await receive('g', t))).toEqual(['b']);
+        expect((await store.listAutoRenewed()).map((d) => [d.receiptHandle, d.invisibleUntilMs])).toEqual([[a!.receiptHandle, clock.now() + 30 * SECOND]]);
+        // The handle the client got at first still acks.
+        expect(await store.ack('g', t, a!.receiptHandle)).toBe('ok');
+        expect(await store.renewInvisibility('g', t, a!.receiptHandle, 60 * SECOND)).toBe('stale');
+        expect(await store.listAutoRenewed()).toEqual([]);
+      });
+
+      it('renewInvisibility refuses plain deliveries and stale handles', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a');
+        const [plain] = await receive('g', t, { invisibleDurationMs: 10 * SECOND });
+        expect(await store.renewInvisibility('g', t, plain!.receiptHandle, 60 * SECOND)).toBe('stale');
+        clock.advance(10 * SECOND);
+        const [pushed] = await receive('g', t, renewing());
+        expect(pushed!.deliveryAttempt).toBe(2);
+        expect(await store.renewInvisibility('g', t, plain!.receiptHandle, 60 * SECOND)).toBe('stale');
+        expect(await store.renewInvisibility('other', t, pushed!.receiptHandle, 60 * SECOND)).toBe('stale');
+        expect(await store.renewInvisibility('g', t, pushed!.receiptHandle, 60 * SECOND)).not.toBe('stale');
+      });
+
+      it('a redelivery without auto-renew clears the mark', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a');
+        const [first] = await receive('g', t, renewing());
+        clock.advance(60 * SECOND);
+        const [second] = await receive('g', t, { invisibleDurationMs: 10 * SECOND });
+        expect(second!.deliveryAttempt).toBe(2);
+        expect(await store.listAutoRenewed()).toEqual([]);
+        expect(await store.renewInvisibility('g', t, first!.receiptHandle, SECOND)).toBe('stale');
+        expect(await store.renewInvisibility('g', t, second!.receiptHandle, SECOND)).toBe('stale');
+      });
+
+      it("a nack of an auto-renewed delivery waits at least the back-off of its attempt and ends the renewal", async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a');
+        const [first] = await receive('g', t, renewing());
+        const nacked = await store.changeInvisibleDuration('g', t, first!.receiptHandle, 1, { autoRenewBackoff: backoff });
+        if (nacked === 'stale') throw new Error('expected a handle');
+        expect(nacked.invisibleUntilMs).toBe(clock.now() + 2 * SECOND);
+        expect(await store.listAutoRenewed()).toEqual([]);
+        expect(await store.renewInvisibility('g', t, first!.receiptHandle, SECOND)).toBe('stale');
+        clock.advance(2 * SECOND - 1);
+        expect(await receive('g', t, renewing())).toEqual([]);
+        clock.advance(1);
+        const [second] = await receive('g', t, renewing());
+        expect(second!.deliveryAttempt).toBe(2);
+        const again = await store.changeInvisibleDuration('g', t, second!.receiptHandle, 0, { autoRenewBackoff: backoff });
+        expect(again !== 'stale' && again.invisibleUntilMs).toBe(clock.now() + 4 * SECOND);
+        clock.advance(4 * SECOND);
+        const [third] = await receive('g', t, renewing());
+        // A longer requested duration wins; the cap applies to the back-off only.
+        const long = await store.changeInvisibleDuration('g', t, third!.receiptHandle, 30 * SECOND, { autoRenewBackoff: backoff });
+        expect(long !== 'stale' && long.invisibleUntilMs).toBe(clock.now() + 30 * SECOND);
+      });
+
+      it('the back-off does not apply to plain deliveries (SimpleConsumer changeInvisibleDuration)', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a');
+        const [d] = await receive('g', t, { invisibleDurationMs: 10 * SECOND });
+        const changed = await store.changeInvisibleDuration('g', t, d!.receiptHandle, 1, { autoRenewBackoff: backoff });
+        expect(changed !== 'stale' && changed.invisibleUntilMs).toBe(clock.now() + 1);
+      });
+    });
+
+    // ---------------------------------------------------------------------------------------
+    describe('offset reset', () => {
+      it('earliest re-consumes everything retained with fresh attempts; in-flight handles go stale', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a', 'b', 'c');
+        const ds = await receive('g', t);
+        await store.ack('g', t, ds[0]!.receiptHandle);
+        const [reset] = await store.resetOffset('g', t, { kind: 'earliest' });
+        expect(reset).toEqual({ topic: t, queueId: 0, previousOffset: 3, newOffset: 0, droppedInFlight: 2 });
+        expect(await store.ack('g', t, ds[1]!.receiptHandle)).toBe('stale');
+        expect(await store.nextRedeliveryAtMs('g', t)).toBeUndefined();
+        const again = await receive('g', t);
+        expect(again.map((d) => [d.message.body.toString(), d.deliveryAttempt])).toEqual([
+          ['a', 1],
+          ['b', 1],
+          ['c', 1],
+        ]);
+      });
+
+      it('latest skips everything sent so far, also for a group that never consumed the topic', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a', 'b');
+        expect(await store.resetOffset('fresh', t, { kind: 'latest' })).toEqual([{ topic: t, queueId: 0, previousOffset: 0, newOffset: 2, droppedInFlight: 0 }]);
+        expect(await receive('fresh', t)).toEqual([]);
+        await appendBodies(t, 'c');
+        expect(deliveredBodies(await receive('fresh', t))).toEqual(['c']);
+        expect(await store.groupStats('fresh')).toEqual([{ group: 'fresh', topic: t, consumedOffset: 3, lag: 0, inFlight: 1 }]);
+      });
+
+      it('a timestamp goes to the first message stored at or after it', async () => {
+        const t = await topic('q');
+        const t0 = clock.now();
+        await appendBodies(t, 'a', 'b');
+        clock.advance(10 * SECOND);
+        await appendBodies(t, 'c', 'd');
+        clock.advance(10 * SECOND);
+        await appendBodies(t, 'e');
+        const to = async (timestampMs: number): Promise<number> => (await store.resetOffset('g', t, { kind: 'timestamp', timestampMs }))[0]!.newOffset;
+        expect(await to(t0 - 1)).toBe(0);
+        expect(await to(t0)).toBe(0);
+        expect(await to(t0 + 1)).toBe(2);
+        expect(await to(t0 + 10 * SECOND)).toBe(2);
+        expect(await to(t0 + 15 * SECOND)).toBe(4);
+        expect(await to(t0 + 60 * SECOND)).toBe(5);
+        await to(t0 + 5 * SECOND);
+        expect(deliveredBodies(await receive('g', t))).toEqual(['c', 'd', 'e']);
+      });
+
+      it('drops FIFO waiting state: message groups restart in order from the new position', async () => {
+        const t = await topic('fifo', 'FIFO');
+        const m = (group: string, body: string): MessageInput => makeMessage(t, { messageType: 'FIFO', messageGroup: group, body: Buffer.from(body) });
+        await store.append(t, 0, [m('A', 'a1'), m('A', 'a2'), m('B', 'b1')]);
+        expect(deliveredBodies(await receive('g', t, { fifo: true }))).toEqual(['a1', 'b1']);
+        expect((await store.groupStats('g'))[0]).toMatchObject({ lag: 1, inFlight: 2 }); // a2 waits
+        const [reset] = await store.resetOffset('g', t, { kind: 'earliest' });
+        expect(reset!.droppedInFlight).toBe(3);
+        expect(deliveredBodies(await receive('g', t, { fifo: true }))).toEqual(['a1', 'b1']);
+      });
+
+      it('an unknown topic is TOPIC_NOT_FOUND', async () => {
+        await expectBrokerError(store.resetOffset('g', 'nope', { kind: 'earliest' }), Code.TOPIC_NOT_FOUND);
+      });
+    });
+
+    // ---------------------------------------------------------------------------------------
+    describe('retention (purgeQueue)', () => {
+      it('deletes messages stored before a time, oldest first; groups behind move up and lose deleted deliveries', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a', 'b', 'c');
+        const cutoff = clock.now() + 1;
+        clock.advance(SECOND);
+        await appendBodies(t, 'd');
+        const [a] = await receive('reader', t, { maxMessages: 1 }); // in flight, about to be deleted
+        await receive('ahead', t, { maxMessages: 4 });
+        const result = await store.purgeQueue(t, 0, { beforeTimestampMs: cutoff, maxMessages: 100 });
+        expect(result).toEqual({ deleted: 3, minOffset: 3, more: false });
+        expect(bodies(await readAll(t))).toEqual(['d']);
+        expect(await store.queueStats(t)).toEqual([{ topic: t, queueId: 0, minOffset: 3, maxOffset: 4 }]);
+        expect(await store.ack('reader', t, a!.receiptHandle)).toBe('stale');
+        expect(await store.groupStats('reader')).toEqual([{ group: 'reader', topic: t, consumedOffset: 3, lag: 1, inFlight: 0 }]);
+        expect((await store.groupStats('ahead'))[0]).toMatchObject({ consumedOffset: 4, lag: 0, inFlight: 1 });
+        expect(deliveredBodies(await receive('reader', t))).toEqual(['d']);
+        expect(deliveredBodies(await receive('newcomer', t))).toEqual(['d']);
+        expect(await store.purgeQueue(t, 0, { beforeTimestampMs: cutoff, maxMessages: 100 })).toEqual({ deleted: 0, minOffset: 3, more: false });
+      });
+
+      it('deletes at most maxMessages per call and reports more', async () => {
+        const t = await topic('q');
+        await store.append(t, 0, range(5).map(() => makeMessage(t)));
+        const before = clock.now() + 1;
+        expect(await store.purgeQueue(t, 0, { beforeTimestampMs: before, maxMessages: 2 })).toEqual({ deleted: 2, minOffset: 2, more: true });
+        expect(await store.purgeQueue(t, 0, { beforeTimestampMs: before, maxMessages: 2 })).toEqual({ deleted: 2, minOffset: 4, more: true });
+        expect(await store.purgeQueue(t, 0, { beforeTimestampMs: before, maxMessages: 2 })).toEqual({ deleted: 1, minOffset: 5, more: false });
+        expect(await store.queueStats(t)).toEqual([{ topic: t, queueId: 0, minOffset: 5, maxOffset: 5 }]);
+        const [next] = await appendBodies(t, 'after');
+        expect(next!.offset).toBe(5);
+      });
+
+      it('deletes the oldest messages while the queue is over maxBytes', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a', 'b', 'c');
+        expect(await store.purgeQueue(t, 0, { maxBytes: 1_000_000, maxMessages: 100 })).toMatchObject({ deleted: 0 });
+        expect(await store.purgeQueue(t, 0, { maxBytes: 1, maxMessages: 100 })).toEqual({ deleted: 3, minOffset: 3, more: false });
+        await appendBodies(t, 'd', 'e');
+        expect(await store.purgeQueue(t, 0, { maxBytes: 1_000_000, maxMessages: 100 })).toMatchObject({ deleted: 0 });
+        expect(await store.purgeQueue(t, 0, { maxBytes: 1, maxMessages: 100 })).toEqual({ deleted: 2, minOffset: 5, more: false });
+      });
+
+      it('an unknown topic purges nothing', async () => {
+        expect(await store.purgeQueue('nope', 0, { beforeTimestampMs: clock.now(), maxMessages: 10 })).toMatchObject({ deleted: 0, more: false });
+      });
+    });
+
+    // ---------------------------------------------------------------------------------------
     describe('wake-ups', () => {
       it('onAppend fires after append, commit and promotion, and stops after unsubscribe', async () => {
         const t = await topic('woken', 'TRANSACTION');
@@ -1302,6 +1508,27 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(await receive('g', t, { fifo: true })).toEqual([]);
         expect(await store.ack('g', t, a1!.receiptHandle)).toBe('ok');
         expect(deliveredBodies(await receive('g', t, { fifo: true }))).toEqual(['a2']);
+      });
+
+      it('keeps auto-renewed deliveries (listed, renewable, ackable with the first handle)', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a');
+        const [d] = await receive('g', t, { autoRenew: { clientId: 'push-1' }, invisibleDurationMs: 60 * SECOND });
+        if (!(await restart())) return;
+        expect((await store.listAutoRenewed()).map((x) => [x.receiptHandle, x.clientId])).toEqual([[d!.receiptHandle, 'push-1']]);
+        expect(await store.renewInvisibility('g', t, d!.receiptHandle, 60 * SECOND)).not.toBe('stale');
+        expect(await store.ack('g', t, d!.receiptHandle)).toBe('ok');
+      });
+
+      it('never reuses offsets of a queue emptied by retention', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'a', 'b');
+        await store.purgeQueue(t, 0, { beforeTimestampMs: clock.now() + 1, maxMessages: 10 });
+        if (!(await restart())) return;
+        expect(await store.queueStats(t)).toEqual([{ topic: t, queueId: 0, minOffset: 2, maxOffset: 2 }]);
+        const [c] = await appendBodies(t, 'c');
+        expect(c!.offset).toBe(2);
+        expect(deliveredBodies(await receive('new-group', t))).toEqual(['c']);
       });
 
       it('keeps scheduled messages and their sequence', async () => {

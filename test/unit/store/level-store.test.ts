@@ -216,9 +216,41 @@ describe('LevelStore', () => {
       maxDeliveryAttempts: 16,
       fifo: false,
     };
-    const got: string[] = [];
-    for (let i = 0; i < 3; i++) got.push(...(await store.receive(req)).deliveries.map((d) => d.message.body.toString()));
-    expect(got).toEqual(['found']);
+    // Each call that stops at the scan limit says so (the consumer service then calls again at once).
+    const first = await store.receive(req);
+    expect(first).toEqual({ deliveries: [], deadLettered: [], scanLimited: true });
+    expect((await store.receive(req)).scanLimited).toBe(true);
+    const third = await store.receive(req);
+    expect(third.deliveries.map((d) => d.message.body.toString())).toEqual(['found']);
+    expect(third.scanLimited).toBeUndefined();
+    expect(await store.receive(req)).toEqual({ deliveries: [], deadLettered: [] });
     expect(await store.groupStats('g')).toEqual([{ group: 'g', topic: 't', consumedOffset: 13, lag: 0, inFlight: 1 }]);
+  });
+
+  it('size-based retention keeps the newest messages within maxBytes (stored size, counted once then tracked)', async () => {
+    const store = await openStore();
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    const body = (): Buffer => Buffer.alloc(1000, 'x');
+    await store.append('t', 0, Array.from({ length: 10 }, () => makeMessage('t', { body: body() })));
+    // Each stored record is a little over 1000 bytes: 5500 bytes hold 4 or 5 of them.
+    const first = await store.purgeQueue('t', 0, { maxBytes: 5500, maxMessages: 100 });
+    expect(first.deleted === 5 || first.deleted === 6).toBe(true);
+    const kept = 10 - first.deleted;
+    // Appends after the first count are tracked: 10 more push the queue over again.
+    await store.append('t', 0, Array.from({ length: 10 }, () => makeMessage('t', { body: body() })));
+    const second = await store.purgeQueue('t', 0, { maxBytes: 5500, maxMessages: 100 });
+    expect(second.deleted).toBe(10);
+    expect(await store.read('t', 0, 0, 100)).toHaveLength(kept);
+  });
+
+  it('a restart does not reset a purged queue: stats, new groups and reset-offset start at the purge point', async () => {
+    let store = await openStore();
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    await store.append('t', 0, Array.from({ length: 3 }, () => makeMessage('t')));
+    await store.purgeQueue('t', 0, { beforeTimestampMs: clock.now() + 1, maxMessages: 10 });
+    await store.close();
+    store = await openStore();
+    expect(await store.resetOffset('g', 't', { kind: 'earliest' })).toEqual([{ topic: 't', queueId: 0, previousOffset: 3, newOffset: 3, droppedInFlight: 0 }]);
+    expect(await store.groupStats('g')).toEqual([{ group: 'g', topic: 't', consumedOffset: 3, lag: 0, inFlight: 0 }]);
   });
 });
