@@ -1,10 +1,14 @@
 // Owns composing a broker from its parts and their start/stop order:
-// store → services → background work (delay timer, check scheduler) → servers; closing reverses it.
+// store → services → background work (delay timer, check scheduler, push-delivery renewal,
+// retention) → servers; closing reverses it.
 import { isIP } from 'node:net';
 import { TopicService } from './admin/topic-service.js';
 import type { BrokerConfig } from './config.js';
+import { AutoRenewService } from './consumer/auto-renew.js';
 import { ConsumerService } from './consumer/consumer-service.js';
 import { GroupService } from './consumer/group-service.js';
+import { RetentionService } from './consumer/retention-service.js';
+import { startHttpGateway, type HttpGateway } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { DelayService } from './producer/delay-service.js';
 import { SendService } from './producer/send-service.js';
@@ -42,11 +46,17 @@ export class Broker {
     readonly services: ServiceContext,
     private readonly grpc: GrpcServer,
     private readonly background: { close(): Promise<void> }[],
+    private readonly http?: HttpGateway,
   ) {}
 
   /** The gRPC port actually bound. */
   get grpcPort(): number {
     return this.grpc.port;
+  }
+
+  /** The MQ HTTP gateway port actually bound (undefined when httpEnabled is false). */
+  get httpPort(): number | undefined {
+    return this.http?.port;
   }
 
   get endpoint(): string {
@@ -64,7 +74,9 @@ export class Broker {
     const sessions = new SessionRegistry();
     const delays = new DelayService({ store, clock, log: log.child({ component: 'delay' }), pollMs: config.delayPollMs });
     const sender = new SendService({ store, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
-    const consumer = new ConsumerService({ store, sender, config, clock, log: log.child({ component: 'consumer' }) });
+    const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }) });
+    const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }) });
+    const consumer = new ConsumerService({ store, sender, config, clock, log: log.child({ component: 'consumer' }), renewals });
     const checks = new CheckScheduler({
       store,
       sessions,
@@ -97,21 +109,40 @@ export class Broker {
     try {
       delays.start();
       checks.start();
+      await renewals.start();
+      retention.start();
       grpc = await startGrpcServer(services, config.host, config.grpcPort);
     } catch (err) {
+      await retention.close();
+      await renewals.close();
       await checks.close();
       await delays.close();
       await store.close();
       throw err;
     }
     boundPort = grpc.port;
-    log.info({ grpc: `${config.host}:${grpc.port}`, dataDir: config.dataDir, durable: config.durable }, 'halfmoon broker started');
-    return new Broker(services, grpc, [checks, delays]);
+    let http: HttpGateway | undefined;
+    if (config.httpEnabled) {
+      try {
+        http = await startHttpGateway(services, config.host, config.httpPort);
+      } catch (err) {
+        await grpc.close();
+        await retention.close();
+        await renewals.close();
+        await checks.close();
+        await delays.close();
+        await store.close();
+        throw err;
+      }
+    }
+    log.info({ grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable }, 'halfmoon broker started');
+    return new Broker(services, grpc, [checks, delays, renewals, retention], http);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.http?.close();
     await this.grpc.close();
     for (const b of this.background) await b.close();
     await this.services.store.close();

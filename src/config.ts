@@ -62,8 +62,15 @@ export const CONFIG_SPEC = {
   receiveBatchSize: { type: 'int', default: 32, min: 1, max: 1024, description: 'receive batch size advertised to push consumers', upstream: 'grpcClientConsumerReceiveBatchSize' },
   maxDeliveryAttempts: { type: 'int', default: 17, min: 1, max: 1000, description: 'deliveries before a message goes to %DLQ%<group> (groups may override)', upstream: 'retryMaxTimes + 1' },
   autoRenewInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'invisible duration of auto-renewed (push consumer) deliveries', upstream: 'defaultInvisibleTimeMills' },
+  autoRenewThresholdMs: { type: 'int', default: 10_000, min: 1, description: 'renew an auto-renewed delivery when less invisible time than this is left (it gets autoRenewInvisibleDurationMs again)', upstream: 'renewAheadTimeMillis' },
+  autoRenewMaxMs: { type: 'int', default: 3 * HOUR, min: 1, description: 'stop renewing a delivery this long after it was handed out (it then becomes visible again)', upstream: 'renewMaxTimeMillis' },
+  autoRenewCheckIntervalMs: { type: 'int', default: 1_000, min: 1, description: 'how often auto-renewed deliveries are looked at (renewal, release of departed clients)' },
+  clientIdleTimeoutMs: { type: 'int', default: 30_000, min: 1, description: 'a client without a Telemetry stream and not heard from for this long is gone: its auto-renewed messages are released' },
   consumerBackoffInitialMs: { type: 'int', default: 1_000, min: 0, description: 'push consumer retry back-off: first delay' },
   consumerBackoffMaxMs: { type: 'int', default: 60_000, min: 0, description: 'push consumer retry back-off: largest delay' },
+  retentionMs: { type: 'int', default: 72 * HOUR, min: 1, description: 'messages stored longer ago than this are deleted (consumed or not)', upstream: 'fileReservedTime' },
+  retentionBytes: { type: 'int', default: 0, min: 0, description: 'most bytes kept per topic queue; the oldest messages beyond it are deleted (0 = unlimited)' },
+  retentionCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'how often the background retention sweep runs', upstream: 'cleanResourceInterval' },
   producerMaxAttempts: { type: 'int', default: 3, min: 1, description: 'send attempts advertised to producers' },
   transactionTimeoutMs: { type: 'int', default: 6_000, min: 0, description: 'age of a half message at its first check (unless the message sets its own)', upstream: 'transactionTimeOut' },
   transactionCheckIntervalMs: { type: 'int', default: 30_000, min: 1, description: 'time between checks of an undecided transaction', upstream: 'transactionCheckInterval' },
@@ -75,6 +82,15 @@ export const CONFIG_SPEC = {
   transactionMaxRecoveryMs: { type: 'int', default: HOUR, min: 1, description: 'largest per-message first-check delay a producer may ask for', upstream: 'maxTransactionRecoverySecond' },
   httpHalfCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'HTTP gateway: time between offers of an undecided half message' },
   httpTransactionMaxAgeMs: { type: 'int', default: 24 * HOUR, min: 1, description: 'HTTP gateway: age after which an undecided half message gets the policy' },
+  httpTransCheckSecondMs: {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    max: 1000,
+    description: 'HTTP gateway: milliseconds one second of TransCheckImmunityTime lasts (lower it only to run the 10–300 s flows fast in tests)',
+  },
+  httpInvisibleDurationMs: { type: 'int', default: 5 * 60_000, min: 1, description: 'HTTP gateway: how long a consumed message stays invisible (NextConsumeTime) before it is redelivered' },
+  httpOrderlyInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'HTTP gateway: the same for consumeMessageOrderly' },
   accessKey: { type: 'string', default: '', description: 'HTTP gateway: access key id that signs requests (empty: no signature check)' },
   secretKey: { type: 'string', default: '', description: 'HTTP gateway: secret of accessKey' },
 } as const satisfies Record<string, Spec>;
@@ -195,6 +211,18 @@ function checkRelations(c: BrokerConfig): void {
   }
   if (c.minLongPollingTimeoutMs > c.maxLongPollingTimeoutMs) {
     throw new InvalidConfigError(`'minLongPollingTimeoutMs' (${c.minLongPollingTimeoutMs}) must not exceed 'maxLongPollingTimeoutMs' (${c.maxLongPollingTimeoutMs})`);
+  }
+  if (c.httpEnabled) {
+    for (const key of ['httpInvisibleDurationMs', 'httpOrderlyInvisibleDurationMs'] as const) {
+      if (c[key] < c.minInvisibleDurationMs || c[key] > c.maxInvisibleDurationMs) {
+        throw new InvalidConfigError(`'${key}' (${c[key]}) must lie within 'minInvisibleDurationMs' (${c.minInvisibleDurationMs}) and 'maxInvisibleDurationMs' (${c.maxInvisibleDurationMs})`);
+      }
+    }
+  }
+  if (c.autoRenewCheckIntervalMs >= c.autoRenewThresholdMs || c.autoRenewThresholdMs > c.autoRenewInvisibleDurationMs) {
+    throw new InvalidConfigError(
+      `auto-renewal needs 'autoRenewCheckIntervalMs' (${c.autoRenewCheckIntervalMs}) < 'autoRenewThresholdMs' (${c.autoRenewThresholdMs}) ≤ 'autoRenewInvisibleDurationMs' (${c.autoRenewInvisibleDurationMs}), or deliveries expire between checks`,
+    );
   }
   if ((c.accessKey === '') !== (c.secretKey === '')) {
     throw new InvalidConfigError(`'accessKey' and 'secretKey' must be set together`);

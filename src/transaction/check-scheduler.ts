@@ -20,6 +20,17 @@ export type CheckSchedulerConfig = Pick<
   | 'transactionRestartJitterMs'
 >;
 
+/**
+ * Half messages published over the MQ HTTP gateway carry a sender client id with this prefix.
+ * Their check budget is an age (httpTransactionMaxAgeMs, applied by the gateway through
+ * `settle`), not transactionCheckMax: HTTP pollers see them about every 10 s for a day.
+ */
+export const HTTP_SENDER_PREFIX = 'http:';
+
+export function isHttpHalf(half: HalfMessage): boolean {
+  return half.senderClientId.startsWith(HTTP_SENDER_PREFIX);
+}
+
 export interface CheckSchedulerDeps {
   store: BrokerStore;
   sessions: SessionRegistry;
@@ -110,7 +121,10 @@ export class CheckScheduler {
         clientId: (half) => sessions.chooseProducer(producers, half, half.lastCheckClientId)?.clientId,
       });
       for (const half of claimed) await this.deliver(half);
-      for (const half of exhausted) await this.applyPolicy(half);
+      for (const half of exhausted) {
+        if (isHttpHalf(half)) continue; // budgeted by age; the HTTP gateway settles it
+        await this.applyPolicy(half);
+      }
     }
   }
 
@@ -127,8 +141,16 @@ export class CheckScheduler {
   }
 
   private async applyPolicy(half: HalfMessage): Promise<void> {
+    const reason = `no decision after ${half.checkCount} checks (transactionCheckMax ${this.deps.config.transactionCheckMax})`;
+    await this.settle(half, reason);
+  }
+
+  /**
+   * Applies the configured policy (ROLLBACK, or KEEP for manual resolution) to an undecided
+   * transaction. Public for the MQ HTTP gateway, which settles HTTP half messages by age.
+   */
+  async settle(half: HalfMessage, reason: string): Promise<void> {
     const { store, config, log } = this.deps;
-    const reason = `no decision after ${half.checkCount} checks (transactionCheckMax ${config.transactionCheckMax})`;
     if (config.transactionCheckPolicy === 'KEEP') {
       if (await store.abandonTransaction(half.transactionId, reason)) {
         log.warn({ transactionId: half.transactionId, topic: half.message.topic }, `transaction abandoned, kept for manual resolution: ${reason}`);
