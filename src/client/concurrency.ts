@@ -1,0 +1,26 @@
+// Owns the semaphore that bounds concurrent message listener calls (the consumption thread count).
+
+export class Semaphore {
+  readonly #limit: number;
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.#limit) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#active += 1;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(); // hands its slot straight to the next task
+      else this.#active -= 1;
+    }
+  }
+}
