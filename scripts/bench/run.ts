@@ -1,0 +1,71 @@
+// Runs the Halfmoon benchmarks — tx (transaction throughput), check (check dispatch), consume
+// (consumption throughput and send→receive latency) — in sequence, or the ones named, and ends
+// with one compact summary table. Measures nothing itself.
+//
+//   npm run bench                      all three, full size (each bounded to about a minute)
+//   npm run bench -- tx                one by name (tx | check | consume; several allowed)
+//   npm run bench -- --quick           smoke run with small counts
+//   npm run bench -- consume --client both --seconds 10
+// Flags are passed to every selected benchmark (see each script's header for its flags).
+import { performance } from 'node:perf_hooks';
+import { checkOptions, runCheckDispatch } from './check-dispatch.js';
+import { consoleLog, f1, isMain, parseFlags, printTable, type BenchOutcome, type Flags, type Log, type SummaryRow } from './common.js';
+import { consumeOptions, runConsumeThroughput } from './consume-throughput.js';
+import { runTxThroughput, txOptions } from './tx-throughput.js';
+
+export const BENCHMARKS = {
+  tx: (flags: Flags, log: Log) => runTxThroughput(txOptions(flags), log),
+  check: (flags: Flags, log: Log) => runCheckDispatch(checkOptions(flags), log),
+  consume: (flags: Flags, log: Log) => runConsumeThroughput(consumeOptions(flags), log),
+} as const satisfies Record<string, (flags: Flags, log: Log) => Promise<BenchOutcome<unknown>>>;
+
+export type BenchName = keyof typeof BENCHMARKS;
+
+const ALIASES: Record<string, BenchName> = {
+  tx: 'tx',
+  'tx-throughput': 'tx',
+  check: 'check',
+  'check-dispatch': 'check',
+  consume: 'consume',
+  'consume-throughput': 'consume',
+};
+
+export function selectBenchmarks(positionals: string[]): BenchName[] {
+  if (positionals.length === 0) return Object.keys(BENCHMARKS) as BenchName[];
+  return positionals.map((p) => {
+    const name = ALIASES[p];
+    if (!name) throw new Error(`unknown benchmark "${p}": use one of ${Object.keys(BENCHMARKS).join(', ')}`);
+    return name;
+  });
+}
+
+export async function runBenchmarks(argv: string[], log: Log = consoleLog): Promise<SummaryRow[]> {
+  const { positionals, flags } = parseFlags(argv);
+  const names = selectBenchmarks(positionals);
+  const rows: SummaryRow[] = [];
+  log(`halfmoon benchmarks: ${names.join(', ')}${flags.quick ? ' (quick)' : ''} — node ${process.version}, loopback only`);
+  for (const name of names) {
+    log('');
+    const t0 = performance.now();
+    const outcome = await BENCHMARKS[name](flags, log);
+    log(`  (${name} took ${f1((performance.now() - t0) / 1000)} s)`);
+    rows.push(...outcome.rows);
+  }
+  log('');
+  printTable(rows, log);
+  return rows;
+}
+
+if (isMain(import.meta.url)) {
+  const { flags } = parseFlags(process.argv.slice(2));
+  if (flags.help) {
+    consoleLog('usage: npm run bench -- [tx|check|consume ...] [--quick] [benchmark flags]');
+    process.exit(0);
+  }
+  try {
+    await runBenchmarks(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
