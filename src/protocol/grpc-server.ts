@@ -5,6 +5,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { adminServiceImpl } from './admin-service.js';
 import type { ServiceContext } from './context.js';
 import { messagingServiceImpl } from './messaging-service.js';
+import { reflectionDefinition } from './reflection-descriptors.js';
 import { adminService, loadProtos, messagingService } from './proto.js';
 
 const HEADROOM_BYTES = 1024 * 1024;
@@ -22,7 +23,7 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
   });
   server.addService(messagingService().service, messagingServiceImpl(svc));
   server.addService(adminService().service, adminServiceImpl(svc));
-  new ReflectionService(loadProtos().definition).addToServer(server);
+  new ReflectionService(reflectionDefinition(loadProtos().definition)).addToServer(server);
 
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) =>
