@@ -1,4 +1,4 @@
-// docs/grpcurl.md, executed. grpcurl cannot be installed here, so test/helpers/reflection-client.ts
+// The README's "Manual testing with grpcurl" section, executed. grpcurl cannot be installed here, so test/helpers/reflection-client.ts
 // does what grpcurl does: server reflection (no local copy of our protos), descriptors linked by
 // protodesc's rules, requests from the -d JSON and responses printed in proto3 JSON. Every
 // command in the doc's ```sh blocks runs, in order, against a real broker (the doc's
@@ -11,7 +11,9 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { runCli } from '../helpers/broker-process.js';
 import { grpcurl, shellCommands, type GrpcurlResult, type LinkMode } from '../helpers/reflection-client.js';
 
-const DOC = fileURLToPath(new URL('../../docs/grpcurl.md', import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const SECTION = '## Manual testing with grpcurl';
+const WHERE = 'README.md';
 const DOC_ENDPOINT = '127.0.0.1:8081';
 /** Programs the doc may show without the test running them (setup steps). */
 const SETUP_PROGRAMS = new Set(['npm']);
@@ -27,23 +29,32 @@ interface Step {
   expected?: { lang: string; text: string };
 }
 
-function readSteps(markdown: string): Step[] {
+function readSteps(markdown: string, firstLine: number): Step[] {
   const steps: Step[] = [];
   const fence = /^```([\w-]*)[ \t]*\n([\s\S]*?)^```[ \t]*$/gm;
   for (let m = fence.exec(markdown); m; m = fence.exec(markdown)) {
     const [, lang = '', text = ''] = m;
-    const line = markdown.slice(0, m.index).split('\n').length;
+    const line = firstLine + markdown.slice(0, m.index).split('\n').length - 1;
     if (lang === 'sh') steps.push({ line, commands: shellCommands(text) });
     else {
       const last = steps[steps.length - 1];
-      if (!last || last.expected) throw new Error(`docs/grpcurl.md:${line}: a \`\`\`${lang} block that follows no command`);
+      if (!last || last.expected) throw new Error(`${WHERE}:${line}: a \`\`\`${lang} block that follows no command`);
       last.expected = { lang, text };
     }
   }
   return steps;
 }
 
-const steps = readSteps(readFileSync(DOC, 'utf8'));
+/** The section from its heading to the next level-2 heading, and the README line it starts on. */
+function section(markdown: string): { text: string; firstLine: number } {
+  const start = markdown.indexOf(`\n${SECTION}\n`);
+  if (start < 0) throw new Error(`${WHERE} has no "${SECTION}" section`);
+  const next = markdown.indexOf('\n## ', start + SECTION.length + 1);
+  return { text: markdown.slice(start + 1, next < 0 ? undefined : next + 1), firstLine: markdown.slice(0, start + 1).split('\n').length };
+}
+
+const doc = section(readFileSync(README, 'utf8'));
+const steps = readSteps(doc.text, doc.firstLine);
 const program = (cmd: string[]) => (cmd[0] === 'npx' ? `npx ${cmd[1]}` : cmd[0]!);
 const grpcurlSteps = steps.filter((s) => s.commands.every((c) => c[0] === 'grpcurl'));
 const cliSteps = steps.filter((s) => s.commands.every((c) => program(c) === 'npx halfmoon'));
@@ -173,7 +184,7 @@ function substitute(cmd: string[], endpoint: string, captures: Map<string, strin
 }
 
 async function runGrpcurlStep(step: Step, endpoint: string, captures: Map<string, string>, link: LinkMode): Promise<StepRun> {
-  const where = `docs/grpcurl.md:${step.line}`;
+  const where = `${WHERE}:${step.line}`;
   const used = new Set<string>();
   const results: GrpcurlResult[] = [];
   for (const cmd of step.commands) {
@@ -206,7 +217,7 @@ const responses = (r: StepRun) => r.results.flatMap((x) => x.call?.json ?? []) a
 
 // ---------------------------------------------------------------------------------------------
 
-describe('docs/grpcurl.md', () => {
+describe('README: manual testing with grpcurl', () => {
   let tb: TestBroker;
   beforeAll(async () => {
     // The doc's invisibleDuration / longPollingTimeout must pass the minimums `npm start` has, and
@@ -224,9 +235,9 @@ describe('docs/grpcurl.md', () => {
     for (const s of steps) {
       for (const c of s.commands) {
         const p = program(c);
-        expect(p === 'grpcurl' || p === 'npx halfmoon' || SETUP_PROGRAMS.has(p), `docs/grpcurl.md:${s.line}: ${c.join(' ')}`).toBe(true);
+        expect(p === 'grpcurl' || p === 'npx halfmoon' || SETUP_PROGRAMS.has(p), `${WHERE}:${s.line}: ${c.join(' ')}`).toBe(true);
       }
-      if (s.commands.some((c) => c[0] === 'grpcurl' || c[0] === 'npx')) expect(s.expected, `docs/grpcurl.md:${s.line}: expected output`).toBeDefined();
+      if (s.commands.some((c) => c[0] === 'grpcurl' || c[0] === 'npx')) expect(s.expected, `${WHERE}:${s.line}: expected output`).toBeDefined();
     }
     const rpcs = grpcurlSteps.flatMap((s) => s.commands.map((c) => c.at(-1)));
     expect(rpcs).toEqual([
