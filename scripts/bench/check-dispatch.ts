@@ -8,8 +8,8 @@
 //
 // Setup writes the transactions straight into a LevelStore with putHalf (concurrent, group-
 // committed) and durable: false for speed. The main dispatch runs durable: false too (--durable
-// true to change it; 100k fsynced claims take about a minute here), and a separate, smaller
-// durable sample (--durable-sample) shows what the fsync per claim costs. Ticks run back to back
+// true to change it), and a separate, smaller durable sample (--durable-sample) shows what
+// fsyncing the claims costs (a tick's claims run concurrently and share group commits). Ticks run back to back
 // (scheduler.tick()), so the rate is the scheduler's capacity; a broker paces ticks every
 // transactionCheckTickMs (--timer runs the real timer loop). transactionCheckIntervalMs is raised
 // to 1 h so nothing comes due twice; idle ticks run with the clock shifted 2 h back (nothing due).
@@ -292,7 +292,7 @@ export async function runCheckDispatch(options: Partial<CheckBenchOptions> = {},
   const mode = o.timer ? `real timer (tick ${config.transactionCheckTickMs} ms)` : 'back-to-back ticks';
   log(`check-dispatch: ${f0(o.pending)} pending transactions, all due; default batch size ${config.transactionCheckBatchSize}; ${mode}; setup non-durable`);
 
-  // Durable sample: what every claim's own fsync costs.
+  // Durable sample: what fsyncing the claims costs.
   let durableSample: DispatchResult | undefined;
   if (o.durableSample > 0 && !o.durable) {
     durableSample = await withTempDir('halfmoon-bench-check-', async (dir) => {

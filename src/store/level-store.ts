@@ -593,46 +593,49 @@ export class LevelStore implements BrokerStore {
 
   async claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult> {
     const now = this.clock.now();
-    const claimed: HalfMessage[] = [];
-    const exhausted: HalfMessage[] = [];
     const range = prefixRange(req.producerGroup);
     const dueKeys: string[] = [];
     for await (const key of this.checkDue.keys({ gte: range.gte, lt: join(req.producerGroup, u64(now + 1)), limit: req.limit })) {
       dueKeys.push(key);
     }
-    for (const transactionId of new Set(dueKeys.map((key) => split(key)[2]!))) {
-      await this.mutex.run(`tx\x00${transactionId}`, async () => {
-        const meta = await this.readHalfMeta(transactionId);
-        if (!meta || meta.state !== 'PENDING' || meta.nextCheckAtMs > now) return;
-        // The index entry as it is now: the scan ran before the lock, and a concurrent
-        // releaseCheck may have moved the transaction to another (still due) time.
-        const key = checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId);
-        const half = await this.withBody(meta);
-        if (!half) return;
-        if (meta.checkCount >= req.checkMax) {
-          exhausted.push(half);
-          return;
-        }
-        const clientId = typeof req.clientId === 'function' ? req.clientId(half) : req.clientId;
-        if (clientId === undefined) return;
-        const updated: HalfMeta = {
-          ...meta,
-          checkCount: meta.checkCount + 1,
-          lastCheckAtMs: now,
-          lastCheckClientId: clientId,
-          nextCheckAtMs: now + req.nextCheckInMs,
-        };
-        this.counters.checksSent++;
-        await this.write([
-          { type: 'del', sublevel: this.checkDue, key },
-          { type: 'put', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, updated.nextCheckAtMs, transactionId), value: Buffer.alloc(0) },
-          { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
-          this.counterOp(),
-        ]);
-        const { topic: _t, messageId: _m, ...rest } = updated;
-        claimed.push({ ...rest, message: half.message });
-      });
-    }
+    // Each transaction is claimed under its own lock, all concurrently, so their writes share
+    // group commits; the results keep the index order.
+    const ids = [...new Set(dueKeys.map((key) => split(key)[2]!))];
+    const outcomes = await Promise.all(
+      ids.map((transactionId) =>
+        this.mutex.run(`tx\x00${transactionId}`, async (): Promise<{ exhausted: boolean; half: HalfMessage } | undefined> => {
+          const meta = await this.readHalfMeta(transactionId);
+          if (!meta || meta.state !== 'PENDING' || meta.nextCheckAtMs > now) return undefined;
+          // The index entry as it is now: the scan ran before the lock, and a concurrent
+          // releaseCheck may have moved the transaction to another (still due) time.
+          const key = checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId);
+          const half = await this.withBody(meta);
+          if (!half) return undefined;
+          if (meta.checkCount >= req.checkMax) return { exhausted: true, half };
+          const clientId = typeof req.clientId === 'function' ? req.clientId(half) : req.clientId;
+          if (clientId === undefined) return undefined;
+          const updated: HalfMeta = {
+            ...meta,
+            checkCount: meta.checkCount + 1,
+            lastCheckAtMs: now,
+            lastCheckClientId: clientId,
+            nextCheckAtMs: now + req.nextCheckInMs,
+          };
+          this.counters.checksSent++;
+          await this.write([
+            { type: 'del', sublevel: this.checkDue, key },
+            { type: 'put', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, updated.nextCheckAtMs, transactionId), value: Buffer.alloc(0) },
+            { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
+            this.counterOp(),
+          ]);
+          const { topic: _t, messageId: _m, ...rest } = updated;
+          return { exhausted: false, half: { ...rest, message: half.message } };
+        }),
+      ),
+    );
+    const claimed: HalfMessage[] = [];
+    const exhausted: HalfMessage[] = [];
+    for (const outcome of outcomes) if (outcome) (outcome.exhausted ? exhausted : claimed).push(outcome.half);
     return { claimed, exhausted };
   }
 

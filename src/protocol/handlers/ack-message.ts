@@ -1,4 +1,4 @@
-// AckMessage: acks each entry by receipt handle; one result entry per request entry.
+// AckMessage: acks each entry by receipt handle; one result entry per request entry, in order.
 import { Code } from '../../errors.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { resourceName } from '../convert.js';
@@ -15,15 +15,17 @@ export async function ackMessage(req: AckMessageRequest, _call: CallInfo, svc: S
   const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
   const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
   const entries = req.entries ?? [];
-  const results: AckResultEntry[] = [];
-  for (const e of entries) {
-    let st: Status = OK_STATUS;
-    try {
-      await svc.consumer.ack(group, topic, e.receipt_handle);
-    } catch (err) {
-      st = statusOf(err, svc.log);
-    }
-    results.push({ message_id: e.message_id, receipt_handle: e.receipt_handle, status: st });
-  }
+  // Entries are independent: acked concurrently so their writes share one group commit.
+  const results: AckResultEntry[] = await Promise.all(
+    entries.map(async (e) => {
+      let st: Status = OK_STATUS;
+      try {
+        await svc.consumer.ack(group, topic, e.receipt_handle);
+      } catch (err) {
+        st = statusOf(err, svc.log);
+      }
+      return { message_id: e.message_id, receipt_handle: e.receipt_handle, status: st };
+    }),
+  );
   return { status: combinedStatus(results.map((r) => r.status)), entries: results };
 }
