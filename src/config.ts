@@ -79,6 +79,12 @@ export const CONFIG_SPEC = {
   transactionCheckTickMs: { type: 'int', default: 250, min: 1, description: 'how often the check scheduler looks for due transactions' },
   transactionCheckBatchSize: { type: 'int', default: 500, min: 1, description: 'most checks dispatched per producer group per tick (rate limit)' },
   transactionRestartJitterMs: { type: 'int', default: 2_000, min: 0, description: 'overdue checks after a restart are spread over this window' },
+  transactionMaxPending: {
+    type: 'int',
+    default: 100_000,
+    min: 0,
+    description: 'most undecided transactions per producer group; further half messages get TOO_MANY_REQUESTS until some are decided (0 = no limit)',
+  },
   transactionMaxRecoveryMs: { type: 'int', default: HOUR, min: 1, description: 'largest per-message first-check delay a producer may ask for', upstream: 'maxTransactionRecoverySecond' },
   httpHalfCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'HTTP gateway: time between offers of an undecided half message' },
   httpTransactionMaxAgeMs: { type: 'int', default: 24 * HOUR, min: 1, description: 'HTTP gateway: age after which an undecided half message gets the policy' },

@@ -78,10 +78,12 @@ export class SendService {
       }
       const m = messages[0]!;
       const firstCheckInMs = this.firstCheckDelay(ctx.transactionRecoveryMs);
+      const producerGroup = ctx.producerGroup ?? topic.name;
+      await this.admitHalf(producerGroup);
       await store.putHalf({
         transactionId: m.messageId,
         message: m,
-        producerGroup: ctx.producerGroup ?? topic.name,
+        producerGroup,
         senderClientId: ctx.clientId,
         receivedAtMs: now,
         nextCheckAtMs: now + firstCheckInMs,
@@ -96,6 +98,23 @@ export class SendService {
     }
     const stored = await store.append(topic.name, 0, messages);
     return stored.map((s) => ({ messageId: s.messageId, transactionId: s.messageId, offset: s.offset, queueId: s.queueId }));
+  }
+
+  /**
+   * Backpressure on undecided work: a producer group at transactionMaxPending gets
+   * TOO_MANY_REQUESTS (clients back off and retry) until some of its transactions are decided.
+   * A soft limit: concurrent sends may pass it by a few.
+   */
+  private async admitHalf(producerGroup: string): Promise<void> {
+    const max = this.deps.config.transactionMaxPending;
+    if (max === 0) return;
+    const pending = await this.deps.store.pendingTransactionCount(producerGroup);
+    if (pending >= max) {
+      throw new BrokerError(
+        Code.TOO_MANY_REQUESTS,
+        `producer group ${producerGroup} has ${pending} undecided transactions, the limit (transactionMaxPending) is ${max}: commit or roll back pending ones (halfmoon tx list), then retry`,
+      );
+    }
   }
 
   private firstCheckDelay(requestedMs: number | undefined): number {

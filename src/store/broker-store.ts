@@ -121,6 +121,8 @@ export interface BrokerStore {
   nextCheckDueAtMs(producerGroup: string): Promise<number | undefined>;
   /** Producer groups that have pending transactions. */
   pendingProducerGroups(): Promise<string[]>;
+  /** How many PENDING (not abandoned) transactions a producer group has. */
+  pendingTransactionCount(producerGroup: string): Promise<number>;
   listTransactions(filter: TransactionFilter): Promise<HalfMessage[]>;
   transactionCounters(): TransactionCounters;
   /** Counts a check answer (an EndTransaction from SERVER_CHECK). */

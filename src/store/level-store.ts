@@ -678,6 +678,10 @@ export class LevelStore implements BrokerStore {
     return [...this.pendingByGroup.keys()];
   }
 
+  async pendingTransactionCount(producerGroup: string): Promise<number> {
+    return this.pendingByGroup.get(producerGroup) ?? 0;
+  }
+
   async listTransactions(filter: TransactionFilter): Promise<HalfMessage[]> {
     const out: HalfMessage[] = [];
     const limit = filter.limit ?? 1000;

@@ -169,6 +169,21 @@ describe('transactions: idempotence and conflicts', () => {
   });
 });
 
+describe('transactions: backpressure', () => {
+  it('refuses half messages with TOO_MANY_REQUESTS at transactionMaxPending, and admits again once one is decided', async () => {
+    const { tb, topic, raw } = await setup({ transactionMaxPending: 2 });
+    const first = await sendHalf(raw, topic, 'one');
+    await sendHalf(raw, topic, 'two');
+    const refused = await raw.unary('SendMessage', { messages: [protoMessage(topic, 'three', { type: 'TRANSACTION' })] });
+    expect(refused.status.code).toBe('TOO_MANY_REQUESTS');
+    expect(refused.status.message).toContain('transactionMaxPending');
+    expect(await tb.broker.services.store.listTransactions({ topic })).toHaveLength(2);
+    expect((await endTx(raw, topic, first, 'ROLLBACK')).status.code).toBe('OK');
+    await sendHalf(raw, topic, 'three');
+    expect((await tb.broker.services.store.listTransactions({ topic })).map((h) => h.message.body.toString()).sort()).toEqual(['three', 'two']);
+  });
+});
+
 describe('transactions: check policy and producer availability', () => {
   it('rolls back after transactionCheckMax unanswered checks (policy ROLLBACK), recorded as POLICY', async () => {
     const { tb, topic } = await setup({ transactionCheckMax: 2 });

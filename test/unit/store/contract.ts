@@ -780,6 +780,17 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(await store.nextCheckDueAtMs('pa')).toBeUndefined();
       });
 
+      it('pendingTransactionCount counts a group\'s PENDING transactions only', async () => {
+        await topic('pc', 'TRANSACTION');
+        expect(await store.pendingTransactionCount('pc')).toBe(0);
+        for (let i = 0; i < 3; i++) await store.putHalf(half('pc', `TX-PC${i}`));
+        expect(await store.pendingTransactionCount('pc')).toBe(3);
+        await store.endTransaction('TX-PC0', 'COMMIT', 'CLIENT');
+        await store.abandonTransaction('TX-PC1', 'kept');
+        expect(await store.pendingTransactionCount('pc')).toBe(1);
+        expect(await store.pendingTransactionCount('other')).toBe(0);
+      });
+
       it('listTransactions filters by topic and state and honours the limit', async () => {
         await topic('la', 'TRANSACTION');
         await topic('lb', 'TRANSACTION');
