@@ -6,6 +6,7 @@ import { InvalidConfigError } from '../config.js';
 import { AdminError } from './admin-client.js';
 import { BrokerRefusedError, UsageError, type Command } from './args.js';
 import { groupCommand } from './commands/group.js';
+import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
 import { topicCommand } from './commands/topic.js';
 import { txCommand } from './commands/tx.js';
@@ -15,6 +16,10 @@ const USAGE = `Usage: halfmoon <command> [options]        ("halfmoon <command> -
 
 Broker
   start [--config FILE] [--data DIR] [--grpc-port N] [...]   run a broker (see "halfmoon start --help")
+
+Messages
+  send --topic T (--body TEXT | --file PATH | stdin) [--tag TAG] [--keys K1,K2] [--property k=v]...
+       [--message-group G] [--delay MS|ISO] [--transaction commit|rollback] [--count N]
 
 Topics
   topic create NAME --type NORMAL|FIFO|DELAY|TRANSACTION
@@ -36,11 +41,11 @@ Transactions
   tx rollback ID [--reason TEXT]
   tx stats
 
-Admin commands take --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
+All commands but start take --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
 and --json for machine-readable output.`;
 
 const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [startCommand, topicCommand, groupCommand, txCommand].map((c) => [c.name, c]),
+  [startCommand, sendCommand, topicCommand, groupCommand, txCommand].map((c) => [c.name, c]),
 );
 
 async function main(argv: string[], out: Output): Promise<number> {
