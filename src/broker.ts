@@ -95,7 +95,11 @@ export class Broker {
       sender,
       consumer,
       groups: new GroupService({ store, consumer }),
-      transactions: new TransactionService({ store, log: log.child({ component: 'transaction' }) }),
+      transactions: new TransactionService({
+        store,
+        log: log.child({ component: 'transaction' }),
+        hasLiveProducer: (group) => sessions.liveProducers(group).length > 0,
+      }),
       topics: new TopicService({ store }),
       checks,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {

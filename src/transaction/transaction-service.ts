@@ -22,7 +22,14 @@ export interface EndTransactionOutcome {
 }
 
 export class TransactionService {
-  constructor(private readonly deps: { store: BrokerStore; log: Logger }) {}
+  constructor(
+    private readonly deps: {
+      store: BrokerStore;
+      log: Logger;
+      /** Whether a producer group has a live producer (an open Telemetry stream) to check with. */
+      hasLiveProducer?: (producerGroup: string) => boolean;
+    },
+  ) {}
 
   async endTransaction(req: EndTransactionRequest): Promise<EndTransactionOutcome> {
     const id = req.transactionId.trim();
@@ -68,5 +75,21 @@ export class TransactionService {
 
   counters() {
     return this.deps.store.transactionCounters();
+  }
+
+  /**
+   * Producer groups whose pending transactions cannot be checked now because none of their
+   * producers is online, with how many each has: the "pending, no producer" signal.
+   */
+  async waitingForProducer(): Promise<{ producerGroup: string; pending: number }[]> {
+    const { store, hasLiveProducer } = this.deps;
+    if (!hasLiveProducer) return [];
+    const out: { producerGroup: string; pending: number }[] = [];
+    for (const producerGroup of await store.pendingProducerGroups()) {
+      if (hasLiveProducer(producerGroup)) continue;
+      const pending = await store.pendingTransactionCount(producerGroup);
+      if (pending > 0) out.push({ producerGroup, pending });
+    }
+    return out;
   }
 }

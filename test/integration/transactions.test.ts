@@ -225,6 +225,7 @@ describe('transactions: check policy and producer availability', () => {
     await new Promise((r) => setTimeout(r, 3000)); // three check intervals pass with nobody to ask
     const half = await tb.broker.services.store.getHalf(id);
     expect(half).toMatchObject({ state: 'PENDING', checkCount: 0 });
+    expect(await tb.broker.services.transactions.waitingForProducer()).toEqual([{ producerGroup: topic, pending: 1 }]);
     const asked: string[] = [];
     await txProducer(tb, topic, async (m) => {
       asked.push(m.messageId);
@@ -233,5 +234,6 @@ describe('transactions: check policy and producer availability', () => {
     const decision = await waitFor(() => tb.broker.services.store.getDecision(id), 10_000, 'decision');
     expect(decision).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
     expect(asked).toHaveLength(1);
+    expect(await tb.broker.services.transactions.waitingForProducer()).toEqual([]);
   });
 });

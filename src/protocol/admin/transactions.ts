@@ -83,6 +83,7 @@ export async function resolveTransaction(req: { transaction_id: string; resoluti
 
 export async function getTransactionStats(_req: unknown, _c: CallInfo, svc: ServiceContext) {
   const c = svc.transactions.counters();
+  const waiting = await svc.transactions.waitingForProducer();
   return {
     status: OK_STATUS,
     pending: String(c.pending),
@@ -91,5 +92,7 @@ export async function getTransactionStats(_req: unknown, _c: CallInfo, svc: Serv
     rolled_back: String(c.rolledBack),
     checks_sent: String(c.checksSent),
     checks_answered: String(c.checksAnswered),
+    pending_without_producer: String(waiting.reduce((n, w) => n + w.pending, 0)),
+    groups_without_producer: waiting.map((w) => w.producerGroup),
   };
 }
