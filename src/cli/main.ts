@@ -5,6 +5,7 @@
 import { InvalidConfigError } from '../config.js';
 import { AdminError } from './admin-client.js';
 import { BrokerRefusedError, UsageError, type Command } from './args.js';
+import { consumeCommand } from './commands/consume.js';
 import { groupCommand } from './commands/group.js';
 import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
@@ -20,6 +21,7 @@ Broker
 Messages
   send --topic T (--body TEXT | --file PATH | stdin) [--tag TAG] [--keys K1,K2] [--property k=v]...
        [--message-group G] [--delay MS|ISO] [--transaction commit|rollback] [--count N]
+  consume --group G --topic T [--filter 'TagA||TagB'] [--count N] [--timeout MS] [--invisible MS] [--no-ack]
 
 Topics
   topic create NAME --type NORMAL|FIFO|DELAY|TRANSACTION
@@ -45,7 +47,7 @@ All commands but start take --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS o
 and --json for machine-readable output.`;
 
 const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [startCommand, sendCommand, topicCommand, groupCommand, txCommand].map((c) => [c.name, c]),
+  [startCommand, sendCommand, consumeCommand, topicCommand, groupCommand, txCommand].map((c) => [c.name, c]),
 );
 
 async function main(argv: string[], out: Output): Promise<number> {
