@@ -54,6 +54,11 @@ export interface ClaimChecksResult {
   claimed: HalfMessage[];
   /** Due, but their check budget is used up: the caller applies the policy. */
   exhausted: HalfMessage[];
+  /**
+   * Due, but unreadable (metadata or body): taken out of the index and, where the metadata
+   * could be read, ABANDONED with the reason. The caller reports them.
+   */
+  quarantined: { transactionId: string; reason: string }[];
 }
 
 export interface TransactionFilter {

@@ -103,6 +103,13 @@ interface ConsumerState {
 
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
 const parse = <T>(b: Buffer): T => JSON.parse(b.toString('utf8')) as T;
+const tryParse = <T>(b: Buffer): T | undefined => {
+  try {
+    return parse<T>(b);
+  } catch {
+    return undefined;
+  }
+};
 const MAX_WAITING_PER_CONSUMER = 10_000;
 
 export class LevelStore implements BrokerStore {
@@ -189,7 +196,8 @@ export class LevelStore implements BrokerStore {
     this.counters.pending = 0;
     this.counters.abandoned = 0;
     for await (const value of this.halfMeta.values()) {
-      const h = parse<HalfMeta>(value);
+      const h = tryParse<HalfMeta>(value);
+      if (!h) continue; // unreadable: quarantined when its check comes due, never counted
       if (h.state === 'PENDING') {
         this.counters.pending++;
         this.pendingByGroup.set(h.producerGroup, (this.pendingByGroup.get(h.producerGroup) ?? 0) + 1);
@@ -480,6 +488,13 @@ export class LevelStore implements BrokerStore {
     return { ...rest, message: decodeRecord<MessageInput>(body) };
   }
 
+  /** An operator's view of a transaction whose body is missing or unreadable (quarantined). */
+  private withoutBody(meta: HalfMeta): HalfMessage {
+    const { topic, messageId, ...rest } = meta;
+    const message: MessageInput = { topic, messageId, messageType: 'TRANSACTION', body: Buffer.alloc(0), keys: [], userProperties: {}, bornTimestampMs: meta.receivedAtMs, bornHost: '' };
+    return { ...rest, message };
+  }
+
   private adjustPending(group: string, delta: number): void {
     const n = (this.pendingByGroup.get(group) ?? 0) + delta;
     if (n <= 0) this.pendingByGroup.delete(group);
@@ -565,8 +580,12 @@ export class LevelStore implements BrokerStore {
       let committed: MessageInput | undefined;
       if (resolution === 'COMMIT') {
         const body = await this.halfBody.get(transactionId);
-        if (!body) throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is missing`);
-        committed = decodeRecord<MessageInput>(body);
+        if (!body) throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is missing: it can only be rolled back`);
+        try {
+          committed = decodeRecord<MessageInput>(body);
+        } catch (cause) {
+          throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is unreadable: it can only be rolled back`, { cause });
+        }
         if (!(await this.getTopic(meta.topic))) {
           throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
         }
@@ -600,18 +619,36 @@ export class LevelStore implements BrokerStore {
     }
     // Each transaction is claimed under its own lock, all concurrently, so their writes share
     // group commits; the results keep the index order.
-    const ids = [...new Set(dueKeys.map((key) => split(key)[2]!))];
+    // A record that cannot be read is quarantined on its own (pain point: one poison record
+    // must never stall the others or be retried forever).
+    const byId = new Map(dueKeys.map((key) => [split(key)[2]!, key]));
+    type Outcome = { kind: 'claimed' | 'exhausted'; half: HalfMessage } | { kind: 'quarantined'; transactionId: string; reason: string };
     const outcomes = await Promise.all(
-      ids.map((transactionId) =>
-        this.mutex.run(`tx\x00${transactionId}`, async (): Promise<{ exhausted: boolean; half: HalfMessage } | undefined> => {
-          const meta = await this.readHalfMeta(transactionId);
-          if (!meta || meta.state !== 'PENDING' || meta.nextCheckAtMs > now) return undefined;
+      [...byId].map(([transactionId, scannedKey]) =>
+        this.mutex.run(`tx\x00${transactionId}`, async (): Promise<Outcome | undefined> => {
+          let meta: HalfMeta | undefined;
+          try {
+            meta = await this.readHalfMeta(transactionId);
+          } catch (err) {
+            return this.quarantine(transactionId, scannedKey, undefined, `its record is unreadable: ${(err as Error).message}`);
+          }
+          if (!meta || meta.state !== 'PENDING') {
+            // A dangling index entry (no pending transaction behind it): drop it.
+            if ((await this.checkDue.get(scannedKey)) !== undefined) await this.write([{ type: 'del', sublevel: this.checkDue, key: scannedKey }]);
+            return undefined;
+          }
+          if (meta.nextCheckAtMs > now) return undefined;
           // The index entry as it is now: the scan ran before the lock, and a concurrent
           // releaseCheck may have moved the transaction to another (still due) time.
           const key = checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId);
-          const half = await this.withBody(meta);
-          if (!half) return undefined;
-          if (meta.checkCount >= req.checkMax) return { exhausted: true, half };
+          let half: HalfMessage | undefined;
+          try {
+            half = await this.withBody(meta);
+          } catch (err) {
+            return this.quarantine(transactionId, key, meta, `its message body is unreadable: ${(err as Error).message}`);
+          }
+          if (!half) return this.quarantine(transactionId, key, meta, 'its message body is missing');
+          if (meta.checkCount >= req.checkMax) return { kind: 'exhausted', half };
           const clientId = typeof req.clientId === 'function' ? req.clientId(half) : req.clientId;
           if (clientId === undefined) return undefined;
           const updated: HalfMeta = {
@@ -629,15 +666,32 @@ export class LevelStore implements BrokerStore {
             this.counterOp(),
           ]);
           const { topic: _t, messageId: _m, ...rest } = updated;
-          return { exhausted: false, half: { ...rest, message: half.message } };
+          return { kind: 'claimed', half: { ...rest, message: half.message } };
         }),
       ),
     );
-    const claimed: HalfMessage[] = [];
-    const exhausted: HalfMessage[] = [];
-    for (const outcome of outcomes) if (outcome) (outcome.exhausted ? exhausted : claimed).push(outcome.half);
-    return { claimed, exhausted };
+    const result: ClaimChecksResult = { claimed: [], exhausted: [], quarantined: [] };
+    for (const o of outcomes) {
+      if (o?.kind === 'quarantined') result.quarantined.push({ transactionId: o.transactionId, reason: o.reason });
+      else if (o) result[o.kind].push(o.half);
+    }
+    return result;
   }
+
+  /**
+   * Takes a poison transaction out of the check index. When its metadata is readable it becomes
+   * ABANDONED with the reason (listed by `tx list --state ABANDONED`, resolvable by hand: a
+   * rollback needs no body); an unreadable record only loses its index entry. Caller holds the lock.
+   */
+  private async quarantine(transactionId: string, indexKey: string, meta: HalfMeta | undefined, reason: string) {
+    const ops: Op[] = [{ type: 'del', sublevel: this.checkDue, key: indexKey }];
+    if (meta) {
+      ops.push({ type: 'put', sublevel: this.halfMeta, key: transactionId, value: json({ ...meta, state: 'ABANDONED', abandonReason: `quarantined: ${reason}` }) });
+      this.adjustPending(meta.producerGroup, -1);
+      this.counters.abandoned++;
+    }
+    await this.write(ops);
+    return { kind: 'quarantined' as const, transactionId, reason };  }
 
   async releaseCheck(transactionId: string, dueAtMs: number): Promise<void> {
     await this.mutex.run(`tx\x00${transactionId}`, async () => {
@@ -686,11 +740,11 @@ export class LevelStore implements BrokerStore {
     const out: HalfMessage[] = [];
     const limit = filter.limit ?? 1000;
     for await (const value of this.halfMeta.values()) {
-      const meta = parse<HalfMeta>(value);
+      const meta = tryParse<HalfMeta>(value);
+      if (!meta) continue;
       if (filter.topic && meta.topic !== filter.topic) continue;
       if (filter.state && meta.state !== filter.state) continue;
-      const half = await this.withBody(meta);
-      if (half) out.push(half);
+      out.push((await this.withBody(meta).catch(() => undefined)) ?? this.withoutBody(meta));
       if (out.length >= limit) break;
     }
     return out;

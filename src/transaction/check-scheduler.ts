@@ -113,13 +113,16 @@ export class CheckScheduler {
         if ((this.idleSweepAt.get(group) ?? 0) > now) continue;
         this.idleSweepAt.set(group, now + config.transactionCheckIntervalMs);
       }
-      const { claimed, exhausted } = await store.claimDueChecks({
+      const { claimed, exhausted, quarantined } = await store.claimDueChecks({
         producerGroup: group,
         limit: config.transactionCheckBatchSize,
         nextCheckInMs: config.transactionCheckIntervalMs,
         checkMax: config.transactionCheckMax,
         clientId: (half) => sessions.chooseProducer(producers, half, half.lastCheckClientId)?.clientId,
       });
+      for (const q of quarantined) {
+        this.deps.log.error({ transactionId: q.transactionId, producerGroup: group }, `transaction quarantined, no longer checked: ${q.reason}`);
+      }
       for (const half of claimed) await this.deliver(half);
       for (const half of exhausted) {
         if (isHttpHalf(half)) continue; // budgeted by age; the HTTP gateway settles it

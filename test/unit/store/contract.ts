@@ -589,7 +589,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(await store.nextCheckDueAtMs(t)).toBe(start + SECOND);
         expect(await store.nextCheckDueAtMs('nobody')).toBeUndefined();
 
-        expect(await claim(t)).toEqual({ claimed: [], exhausted: [] });
+        expect(await claim(t)).toEqual({ claimed: [], exhausted: [], quarantined: [] });
         clock.advance(SECOND);
         const first = await claim(t, { nextCheckInMs: 5 * SECOND, clientId: 'client-A' });
         expect(first.exhausted).toEqual([]);
@@ -662,7 +662,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         for (let i = 0; i < n; i++) await store.endTransaction(`TX-IX${i}`, i % 2 ? 'COMMIT' : 'ROLLBACK', 'CLIENT');
         expect(await store.nextCheckDueAtMs(t)).toBeUndefined();
         clock.advance(120 * SECOND);
-        expect(await claim(t)).toEqual({ claimed: [], exhausted: [] });
+        expect(await claim(t)).toEqual({ claimed: [], exhausted: [], quarantined: [] });
       });
 
       it('reports transactions whose check budget is used up as exhausted instead of claiming them', async () => {
@@ -705,7 +705,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
             return undefined;
           },
         });
-        expect(second).toEqual({ claimed: [], exhausted: [] });
+        expect(second).toEqual({ claimed: [], exhausted: [], quarantined: [] });
         expect(seen).toEqual([undefined, 'sender']);
         expect(await store.getHalf('TX-F')).toEqual(before);
         expect(store.transactionCounters().checksSent).toBe(1);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
+import { Level } from 'level';
 import { LevelStore } from '../../../src/store/level-store.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage, storeContract, type StoreHarness } from './contract.js';
@@ -252,5 +253,54 @@ describe('LevelStore', () => {
     store = await openStore();
     expect(await store.resetOffset('g', 't', { kind: 'earliest' })).toEqual([{ topic: 't', queueId: 0, previousOffset: 3, newOffset: 3, droppedInFlight: 0 }]);
     expect(await store.groupStats('g')).toEqual([{ group: 'g', topic: 't', consumedOffset: 3, lag: 0, inFlight: 0 }]);
+  });
+
+  it('quarantines unreadable transactions on their own: the others are still checked, the broken ones are never retried', async () => {
+    let store = await openStore();
+    await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
+    for (const id of ['TX-GOOD', 'TX-NOBODY', 'TX-BADBODY', 'TX-BADMETA']) {
+      await store.putHalf({
+        transactionId: id,
+        message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: id }),
+        producerGroup: 'tx',
+        senderClientId: 'p1',
+        receivedAtMs: clock.now(),
+        nextCheckAtMs: clock.now(),
+      });
+    }
+    await store.close();
+    // Damage three records behind the store's back, as a disk or a bug might.
+    const raw = new Level<string, Buffer>(dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    const sub = (name: string) => raw.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    await sub('halfbody').del('TX-NOBODY');
+    await sub('halfbody').put('TX-BADBODY', Buffer.from('xx'));
+    await sub('half').put('TX-BADMETA', Buffer.from('{not json'));
+    await raw.close();
+
+    store = await openStore(); // an unreadable record does not stop the store from opening
+    expect(store.transactionCounters()).toMatchObject({ pending: 3, abandoned: 0 });
+    const claim = () => store.claimDueChecks({ producerGroup: 'tx', limit: 10, nextCheckInMs: 1000, checkMax: 5, clientId: 'p1' });
+    const first = await claim();
+    expect(first.claimed.map((h) => h.transactionId)).toEqual(['TX-GOOD']);
+    const reasons = Object.fromEntries(first.quarantined.map((q) => [q.transactionId, q.reason]));
+    expect(Object.keys(reasons).sort()).toEqual(['TX-BADBODY', 'TX-BADMETA', 'TX-NOBODY']);
+    expect(reasons['TX-NOBODY']).toContain('body is missing');
+    expect(reasons['TX-BADBODY']).toContain('body is unreadable');
+    expect(reasons['TX-BADMETA']).toContain('record is unreadable');
+    expect(store.transactionCounters()).toMatchObject({ pending: 1, abandoned: 2 });
+
+    // Visible to an operator, and never claimed again.
+    const abandoned = await store.listTransactions({ state: 'ABANDONED' });
+    expect(abandoned.map((h) => [h.transactionId, h.abandonReason?.startsWith('quarantined: ')]).sort()).toEqual([
+      ['TX-BADBODY', true],
+      ['TX-NOBODY', true],
+    ]);
+    clock.advance(2000);
+    const second = await claim();
+    expect(second.claimed.map((h) => h.transactionId)).toEqual(['TX-GOOD']);
+    expect(second.quarantined).toEqual([]);
+    // A rollback needs no body; a commit says why it cannot be done.
+    expect((await store.endTransaction('TX-NOBODY', 'ROLLBACK', 'ADMIN')).kind).toBe('applied');
+    await expect(store.endTransaction('TX-BADBODY', 'COMMIT', 'ADMIN')).rejects.toThrow('unreadable: it can only be rolled back');
   });
 });
