@@ -57,15 +57,25 @@ export async function runBenchmarks(argv: string[], log: Log = consoleLog): Prom
 }
 
 if (isMain(import.meta.url)) {
-  const { flags } = parseFlags(process.argv.slice(2));
+  const { flags, positionals } = parseFlags(process.argv.slice(2));
   if (flags.help) {
     consoleLog('usage: npm run bench -- [tx|check|consume ...] [--quick] [benchmark flags]');
     process.exit(0);
   }
+  let valid = true;
   try {
-    await runBenchmarks(process.argv.slice(2));
+    selectBenchmarks(positionals);
   } catch (err) {
-    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+    valid = false;
+  }
+  if (valid) {
+    try {
+      await runBenchmarks(process.argv.slice(2));
+    } catch (err) {
+      process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
   }
 }

@@ -5,6 +5,7 @@
 import { InvalidConfigError } from '../config.js';
 import { AdminError } from './admin-client.js';
 import { BrokerRefusedError, UsageError, type Command } from './args.js';
+import { benchCommand } from './commands/bench.js';
 import { consumeCommand } from './commands/consume.js';
 import { groupCommand } from './commands/group.js';
 import { sendCommand } from './commands/send.js';
@@ -20,8 +21,9 @@ Broker
 
 Messages
   send --topic T (--body TEXT | --file PATH | stdin) [--tag TAG] [--keys K1,K2] [--property k=v]...
-       [--message-group G] [--delay MS|ISO] [--transaction commit|rollback] [--count N]
-  consume --group G --topic T [--filter 'TagA||TagB'] [--count N] [--timeout MS] [--invisible MS] [--no-ack]
+       [--message-group G] [--delay MS|ISO] [--transaction commit|rollback|none] [--count N]
+  consume --group G --topic T [--filter 'TagA||TagB'] [--count N] [--timeout MS] [--invisible MS]
+          [--ack|--no-ack] [--progress]
 
 Topics
   topic create NAME --type NORMAL|FIFO|DELAY|TRANSACTION
@@ -43,11 +45,14 @@ Transactions
   tx rollback ID [--reason TEXT]
   tx stats
 
-All commands but start take --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
+Benchmarks
+  bench [tx|check|consume ...] [--quick]      (a source checkout; see "halfmoon bench --help")
+
+All commands but start and bench take --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
 and --json for machine-readable output.`;
 
 const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [startCommand, sendCommand, consumeCommand, topicCommand, groupCommand, txCommand].map((c) => [c.name, c]),
+  [startCommand, sendCommand, consumeCommand, topicCommand, groupCommand, txCommand, benchCommand].map((c) => [c.name, c]),
 );
 
 async function main(argv: string[], out: Output): Promise<number> {
@@ -61,10 +66,25 @@ async function main(argv: string[], out: Output): Promise<number> {
   return command.run(rest, out);
 }
 
+const interactive = process.stderr.isTTY === true;
+let progressShown = false;
 const out: Output = {
   result: (text) => process.stdout.write(text + '\n'),
   info: (text) => process.stdout.write(text + '\n'),
-  error: (text) => process.stderr.write(text + '\n'),
+  error: (text) => {
+    if (progressShown) process.stderr.write('\n');
+    progressShown = false;
+    process.stderr.write(text + '\n');
+  },
+  progress: (text) => {
+    if (!interactive) {
+      process.stderr.write(text + '\n');
+      return;
+    }
+    process.stderr.write(`\r${text}\x1b[K`);
+    progressShown = true;
+  },
+  interactive,
 };
 
 main(process.argv.slice(2), out).then(

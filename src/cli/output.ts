@@ -6,6 +6,10 @@ export interface Output {
   info(text: string): void;
   /** Errors (stderr). */
   error(text: string): void;
+  /** Progress of a long-running command (stderr; a terminal gets one line, rewritten in place). */
+  progress(text: string): void;
+  /** Whether progress is shown without being asked for (stderr is a terminal). */
+  readonly interactive: boolean;
 }
 
 export function formatTable(headers: string[], rows: string[][]): string {

@@ -94,8 +94,9 @@ describe('halfmoon send and consume', () => {
     expect(firstThree).toHaveLength(3);
     expect(firstThree[0]).toMatch(/^\S+ tag=Tag[ABC] keys=\S* body=.+$/);
     expect(firstThree.join('\n')).toContain(`${sent.messageId} tag=TagA keys=k1,k2 body=alpha`);
-    const again = await cli('consume', '--group', group, '--topic', topic, '--count', '4', '--timeout', String(IDLE_MS), '--json');
-    expect(again).toMatchObject({ code: 0, stderr: '' });
+    const again = await cli('consume', '--group', group, '--topic', topic, '--count', '4', '--timeout', String(IDLE_MS), '--json', '--ack', '--progress');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^consume: 4 of 4 received in \d+ s \([\d.]+ msgs\/s\)$/m);
     const attempts = lines(again.stdout).map((l) => JSON.parse(l) as Received);
     const firstIds = firstThree.map((l) => l.split(' ')[0]);
     expect(attempts.filter((m) => firstIds.includes(m.messageId)).map((m) => m.deliveryAttempt)).toEqual([2, 2, 2]);
@@ -122,23 +123,28 @@ describe('halfmoon send and consume', () => {
   }, 60_000);
 
   it('refuses bad usage with exit 2 and broker refusals with exit 1 and the code', async () => {
-    const [delayAndGroup, zeroCount, badTx, emptyStdin, noGroup] = await Promise.all([
+    const [delayAndGroup, zeroCount, badTx, emptyStdin, noGroup, ackBoth] = await Promise.all([
       cli('send', '--topic', 'Any', '--body', 'x', '--delay', '1000', '--message-group', 'g'),
       cli('send', '--topic', 'Any', '--body', 'x', '--count', '0'),
       cli('send', '--topic', 'Any', '--body', 'x', '--transaction', 'maybe'),
       cliWithInput('', 'send', '--topic', 'Any'),
       cli('consume', '--topic', 'Any'),
+      cli('consume', '--group', 'G', '--topic', 'Any', '--ack', '--no-ack'),
     ]);
     const normal = uniqueName('CliNormalOnly');
     await tb.broker.services.topics.create(normal, 'NORMAL');
-    const [missing, wrongType] = await Promise.all([
+    const [missing, wrongType, noTx] = await Promise.all([
       cli('send', '--topic', uniqueName('NoSuchTopic'), '--body', 'x'),
       cli('send', '--topic', normal, '--body', 'x', '--transaction', 'commit'),
+      cli('send', '--topic', normal, '--body', 'x', '--transaction', 'none', '--json'),
     ]);
-    for (const r of [delayAndGroup, zeroCount, badTx, emptyStdin, noGroup]) expect(r.code).toBe(2);
+    for (const r of [delayAndGroup, zeroCount, badTx, emptyStdin, noGroup, ackBoth]) expect(r.code).toBe(2);
+    expect(ackBoth.stderr).toContain('--ack and --no-ack contradict each other');
+    expect(noTx.code).toBe(0);
+    expect(JSON.parse(noTx.stdout)).toEqual({ messageId: expect.any(String), topic: normal, outcome: 'sent' });
     expect(delayAndGroup.stderr).toContain('--delay (DELAY topics) and --message-group (FIFO topics) cannot be combined');
     expect(zeroCount.stderr).toContain('--count takes an integer of at least 1, got "0"');
-    expect(badTx.stderr).toContain('--transaction takes commit or rollback, got "maybe"');
+    expect(badTx.stderr).toContain('--transaction takes commit, rollback or none, got "maybe"');
     expect(emptyStdin.stderr).toContain('the message body is empty');
     expect(noGroup.stderr).toContain('consume needs --group G');
     expect(noGroup.stderr).toContain('Usage: halfmoon consume');
@@ -151,12 +157,14 @@ describe('halfmoon send and consume', () => {
   }, 60_000);
 
   it('prints each command\'s usage with --help / -h (exit 0), and the overview with no command (exit 2)', async () => {
-    const [send, consume, topicCreate, tx, none] = await Promise.all([
+    const [send, consume, topicCreate, tx, none, bench, badBench] = await Promise.all([
       runCli(['send', '--help']),
       runCli(['consume', '-h']),
       runCli(['topic', 'create', '--help']),
       runCli(['tx', '-h']),
       runCli([]),
+      runCli(['bench', '--help']),
+      runCli(['bench', 'nope']),
     ]);
     expect(send).toMatchObject({ code: 0, stderr: '' });
     expect(send.stdout).toContain('Usage: halfmoon send --topic T');
@@ -171,5 +179,9 @@ describe('halfmoon send and consume', () => {
     expect(none.code).toBe(2);
     expect(none.stdout).toContain('Usage: halfmoon <command>');
     expect(none.stdout).toContain('consume --group G --topic T');
+    expect(bench).toMatchObject({ code: 0, stderr: '' });
+    expect(bench.stdout).toContain('Usage: halfmoon bench [tx|check|consume ...] [--quick]');
+    expect(badBench.code).toBe(2);
+    expect(badBench.stderr).toContain('unknown benchmark "nope": use one of tx, check, consume');
   }, 30_000);
 });

@@ -65,6 +65,11 @@ describe('halfmoon tx', () => {
     const json = JSON.parse((await cli('tx', 'list', '--topic', topic, '--state', 'pending', '--json')).stdout) as { transaction_id: string }[];
     expect(json.map((t) => t.transaction_id)).toEqual([id]);
 
+    // Its sender has no Telemetry stream: nobody can be asked, and stats say so.
+    const waiting = JSON.parse((await cli('tx', 'stats', '--json')).stdout) as { pending_without_producer: string; groups_without_producer: string[] };
+    expect(Number(waiting.pending_without_producer)).toBeGreaterThanOrEqual(1);
+    expect(waiting.groups_without_producer).toContain(topic);
+
     const commit = await cli('tx', 'commit', id, '--reason', 'verified by hand');
     expect(commit).toMatchObject({ code: 0 });
     expect(commit.stdout).toContain(`committed: transaction ${id}`);

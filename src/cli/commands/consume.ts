@@ -1,5 +1,6 @@
 // Owns `halfmoon consume`: receives from one topic with the SDK SimpleConsumer until --count
-// messages were printed or --timeout ms passed with nothing arriving, acking each unless --no-ack.
+// messages were printed or --timeout ms passed with nothing arriving, acking each unless --no-ack;
+// progress (count and rate) on stderr when it is a terminal or with --progress.
 import { ClientServiceProvider, FilterExpression, type MessageView, type SimpleConsumer } from '../../client/index.js';
 import { parseIntArg, parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
@@ -25,7 +26,10 @@ Stops after --count messages, or once --timeout ms pass with nothing arriving (e
   --count N               stop after N messages (default: until the timeout)
   --timeout MS            stop after this long without a message (default ${DEFAULT_TIMEOUT_MS})
   --invisible MS          how long a received message stays hidden from the group (default ${DEFAULT_INVISIBLE_MS})
+  --ack                   ack each message once printed (the default)
   --no-ack                do not ack: the messages are redelivered after --invisible ms
+  --progress              report the count and rate on stderr every second (default when
+                          stderr is a terminal)
   --endpoints HOST:PORT   broker (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
   --json                  one JSON object per message: messageId, topic, tag, keys, properties, body,
                           deliveryAttempt, messageGroup`;
@@ -37,7 +41,9 @@ const OPTIONS = {
   count: { type: 'string' },
   timeout: { type: 'string' },
   invisible: { type: 'string' },
+  ack: { type: 'boolean', default: false },
   'no-ack': { type: 'boolean', default: false },
+  progress: { type: 'boolean', default: false },
   endpoints: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -68,6 +74,7 @@ async function run(args: string[], out: Output): Promise<number> {
   const { group, topic } = values;
   if (!group) throw new UsageError('consume needs --group G', USAGE);
   if (!topic) throw new UsageError('consume needs --topic T', USAGE);
+  if (values.ack && values['no-ack']) throw new UsageError('--ack and --no-ack contradict each other: pick one', USAGE);
   const count = values.count === undefined ? undefined : parseIntArg('--count', values.count, USAGE, 1);
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseIntArg('--timeout', values.timeout, USAGE, 1);
   const invisibleMs = values.invisible === undefined ? DEFAULT_INVISIBLE_MS : parseIntArg('--invisible', values.invisible, USAGE, 1);
@@ -87,8 +94,14 @@ async function run(args: string[], out: Output): Promise<number> {
     throw asCliError(err, 'configure the consumer', endpoints, USAGE);
   }
   const consumer: SimpleConsumer = await sdkCall(`consume topic ${topic} as group ${group}`, endpoints, USAGE, () => builder.build());
+  const started = Date.now();
+  let received = 0;
+  const report = () => {
+    const seconds = (Date.now() - started) / 1000;
+    out.progress(`consume: ${received}${count === undefined ? '' : ` of ${count}`} received in ${seconds.toFixed(0)} s (${(received / Math.max(seconds, 0.001)).toFixed(1)} msgs/s)`);
+  };
+  const ticker = values.progress || out.interactive ? setInterval(report, 1000) : undefined;
   try {
-    let received = 0;
     let idleSince = Date.now();
     while (count === undefined || received < count) {
       if (Date.now() - idleSince >= timeoutMs) break;
@@ -101,9 +114,11 @@ async function run(args: string[], out: Output): Promise<number> {
       }
       if (views.length > 0) idleSince = Date.now();
     }
+    if (ticker) report();
     if (count !== undefined && received < count) out.error(`received ${received} of ${count} before timeout`);
     return 0;
   } finally {
+    clearInterval(ticker);
     await consumer.close();
   }
 }

@@ -25,7 +25,9 @@ Sends a message (or --count copies of it) and prints one message id per line.
   --property k=v                  user property (repeatable)
   --message-group G               FIFO topics: the message group
   --delay MS|ISO                  DELAY topics: delay in ms, or an ISO 8601 delivery time
-  --transaction commit|rollback   TRANSACTION topics: send each message in a transaction, then end it
+  --transaction commit|rollback|none
+                                  TRANSACTION topics: send each message in a transaction, then end it
+                                  (none: no transaction, the default)
   --count N                       send the body N times (default 1)
   --endpoints HOST:PORT           broker (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
   --json                          one JSON object per message: messageId, topic, transactionId, outcome`;
@@ -94,9 +96,9 @@ async function run(args: string[], out: Output): Promise<number> {
   const topic = values.topic;
   if (!topic) throw new UsageError('send needs --topic T', USAGE);
   const count = values.count === undefined ? 1 : parseIntArg('--count', values.count, USAGE, 1);
-  const tx = values.transaction;
+  const tx = values.transaction === 'none' ? undefined : values.transaction;
   if (tx !== undefined && tx !== 'commit' && tx !== 'rollback') {
-    throw new UsageError(`--transaction takes commit or rollback, got "${tx}"`, USAGE);
+    throw new UsageError(`--transaction takes commit, rollback or none, got "${tx}"`, USAGE);
   }
   const group = values['message-group'];
   if (values.delay !== undefined && group !== undefined) {

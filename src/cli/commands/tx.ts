@@ -72,9 +72,11 @@ export const txCommand = adminCommand('tx', 'Transactions', {
   stats: {
     usage: 'tx stats',
     async run({ admin, print }) {
-      const res = await admin.call<Record<string, string>>('GetTransactionStats', {});
+      const res = await admin.call<Record<string, string | string[]>>('GetTransactionStats', {});
       const { status: _status, ...counters } = res;
-      return print(counters, () => Object.entries(counters).map(([k, v]) => `${k.padEnd(16)} ${v}`).join('\n'));
+      const width = Math.max(...Object.keys(counters).map((k) => k.length));
+      const text = (v: string | string[]) => (Array.isArray(v) ? v.join(', ') || '-' : v);
+      return print(counters, () => Object.entries(counters).map(([k, v]) => `${k.padEnd(width)}  ${text(v)}`).join('\n'));
     },
   },
 });
