@@ -10,6 +10,9 @@ import type { BrokerStore } from '../store/broker-store.js';
 import type { HalfMessage } from '../store/types.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
+/** Producer groups swept at the same time in one tick. */
+const GROUP_CONCURRENCY = 8;
+
 export type CheckSchedulerConfig = Pick<
   BrokerConfig,
   | 'transactionCheckIntervalMs'
@@ -100,34 +103,42 @@ export class CheckScheduler {
     }, delayMs);
   }
 
-  /** One sweep over all producer groups with pending transactions. Exposed for tests. */
+  /**
+   * One sweep over all producer groups with pending transactions, up to GROUP_CONCURRENCY groups
+   * at a time (each group's claims run concurrently too). Exposed for tests.
+   */
   async tick(): Promise<void> {
+    const groups = await this.deps.store.pendingProducerGroups();
+    for (let i = 0; i < groups.length && !this.closing; i += GROUP_CONCURRENCY) {
+      await Promise.all(groups.slice(i, i + GROUP_CONCURRENCY).map((group) => this.sweep(group)));
+    }
+  }
+
+  /** Claims one producer group's due checks and pushes them; settles exhausted ones. */
+  private async sweep(group: string): Promise<void> {
     const { store, sessions, config, clock } = this.deps;
-    for (const group of await store.pendingProducerGroups()) {
-      if (this.closing) return;
-      const producers = sessions.liveProducers(group);
-      const now = clock.now();
-      if (producers.length === 0) {
-        // Nobody to ask: no check is sent and no attempt is used. Only budgets already used
-        // up are settled, and only once per interval.
-        if ((this.idleSweepAt.get(group) ?? 0) > now) continue;
-        this.idleSweepAt.set(group, now + config.transactionCheckIntervalMs);
-      }
-      const { claimed, exhausted, quarantined } = await store.claimDueChecks({
-        producerGroup: group,
-        limit: config.transactionCheckBatchSize,
-        nextCheckInMs: config.transactionCheckIntervalMs,
-        checkMax: config.transactionCheckMax,
-        clientId: (half) => sessions.chooseProducer(producers, half, half.lastCheckClientId)?.clientId,
-      });
-      for (const q of quarantined) {
-        this.deps.log.error({ transactionId: q.transactionId, producerGroup: group }, `transaction quarantined, no longer checked: ${q.reason}`);
-      }
-      for (const half of claimed) await this.deliver(half);
-      for (const half of exhausted) {
-        if (isHttpHalf(half)) continue; // budgeted by age; the HTTP gateway settles it
-        await this.applyPolicy(half);
-      }
+    const producers = sessions.liveProducers(group);
+    const now = clock.now();
+    if (producers.length === 0) {
+      // Nobody to ask: no check is sent and no attempt is used. Only budgets already used
+      // up are settled, and only once per interval.
+      if ((this.idleSweepAt.get(group) ?? 0) > now) return;
+      this.idleSweepAt.set(group, now + config.transactionCheckIntervalMs);
+    }
+    const { claimed, exhausted, quarantined } = await store.claimDueChecks({
+      producerGroup: group,
+      limit: config.transactionCheckBatchSize,
+      nextCheckInMs: config.transactionCheckIntervalMs,
+      checkMax: config.transactionCheckMax,
+      clientId: (half) => sessions.chooseProducer(producers, half, half.lastCheckClientId)?.clientId,
+    });
+    for (const q of quarantined) {
+      this.deps.log.error({ transactionId: q.transactionId, producerGroup: group }, `transaction quarantined, no longer checked: ${q.reason}`);
+    }
+    for (const half of claimed) await this.deliver(half);
+    for (const half of exhausted) {
+      if (isHttpHalf(half)) continue; // budgeted by age; the HTTP gateway settles it
+      await this.applyPolicy(half);
     }
   }
 

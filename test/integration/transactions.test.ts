@@ -158,6 +158,16 @@ describe('transactions: idempotence and conflicts', () => {
     expect(counters.committed + counters.rolledBack).toBe(20);
   });
 
+  it('refuses a transactional message that also carries a delivery timestamp, and keeps nothing', async () => {
+    const { topic, raw } = await setup();
+    const m = protoMessage(topic, 'delayed', { type: 'TRANSACTION' });
+    (m.system_properties as Record<string, unknown>).delivery_timestamp = { seconds: String(Math.floor(Date.now() / 1000) + 60), nanos: 0 };
+    const res = await raw.unary('SendMessage', { messages: [m] });
+    expect(res.status.code).toBe('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE');
+    expect(res.status.message).toContain('only DELAY messages carry a delivery timestamp; this one is TRANSACTION');
+    expect(await tb!.broker.services.store.listTransactions({})).toHaveLength(0);
+  });
+
   it('rejects a request with two transactional messages and keeps nothing', async () => {
     const { topic, raw } = await setup();
     const res = await raw.unary('SendMessage', {

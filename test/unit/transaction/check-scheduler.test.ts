@@ -192,4 +192,38 @@ describe('CheckScheduler', () => {
     expect(got).toHaveLength(1);
     await jittered.close();
   });
+
+  it('sweeps several producer groups at the same time, each checked by its own producer', async () => {
+    const { clock, store, sessions, scheduler } = await setup();
+    const groups = ['GA', 'GB', 'GC'];
+    const got = new Map<string, string[]>();
+    for (const g of groups) {
+      await store.createTopic({ name: g, messageType: 'TRANSACTION', queueCount: 1 });
+      await store.putHalf({
+        transactionId: `TX-${g}`,
+        message: { topic: g, messageId: `TX-${g}`, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
+        producerGroup: g,
+        senderClientId: `p-${g}`,
+        receivedAtMs: clock.now(),
+        nextCheckAtMs: clock.now(),
+      });
+      const s = sessions.attach(`p-${g}`, { sendTransactionCheck: (h) => (got.set(g, [...(got.get(g) ?? []), h.transactionId]), true) }, clock.now());
+      s.clientType = 'PRODUCER';
+      s.topics.add(g);
+    }
+    let inFlight = 0;
+    let most = 0;
+    const claim = store.claimDueChecks.bind(store);
+    store.claimDueChecks = async (req) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await claim(req);
+      } finally {
+        inFlight--;
+      }
+    };
+    await scheduler.tick();
+    expect(most).toBe(3);
+    expect(Object.fromEntries(got)).toEqual({ GA: ['TX-GA'], GB: ['TX-GB'], GC: ['TX-GC'] });
+  });
 });
