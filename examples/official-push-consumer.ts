@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   clearTimeout(timer);
   // shutdown() stops receiving and waits for the in-flight long poll and listener calls.
   await consumer.shutdown();
-  console.log(`consumed ${consumed} of ${count}`);
+  console.log(`done: consumed ${consumed} of ${count}`);
   return consumed >= count ? 0 : 1;
 }
 

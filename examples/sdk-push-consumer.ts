@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   clearTimeout(timer);
   // close() stops receiving, lets running listener calls finish and settle, then disconnects.
   await consumer.close();
-  console.log(`consumed ${consumed} of ${count}`);
+  console.log(`done: consumed ${consumed} of ${count}`);
   return consumed >= count ? 0 : 1;
 }
 
