@@ -4,6 +4,11 @@
 //
 //   npx tsx examples/sdk-transaction.ts Orders
 //   HALFMOON_ENDPOINTS=127.0.0.1:8081 HALFMOON_TOPIC=Orders npx tsx examples/sdk-transaction.ts
+//   npx tsx examples/sdk-transaction.ts Orders --leave-open
+//
+// --leave-open plays a producer that never decides: the transaction stays open, and after the
+// broker's transactionTimeoutMs (6 s by default) the broker asks this process's checker, whose
+// COMMIT answer delivers the message. Watch it meanwhile with `halfmoon tx list --topic Orders`.
 //
 // In an application, import from 'halfmoon-broker/client' instead of the relative path.
 import {
@@ -15,10 +20,12 @@ import {
 } from '../src/client/index.js';
 
 async function main(): Promise<number> {
-  const topic = process.argv[2] ?? process.env.HALFMOON_TOPIC;
+  const args = process.argv.slice(2);
+  const leaveOpen = args.includes('--leave-open');
+  const topic = args.find((a) => !a.startsWith('--')) ?? process.env.HALFMOON_TOPIC;
   const endpoints = process.env.HALFMOON_ENDPOINTS ?? '127.0.0.1:8081';
   if (!topic) {
-    console.error('usage: sdk-transaction.ts <topic>   (or set HALFMOON_TOPIC; HALFMOON_ENDPOINTS defaults to 127.0.0.1:8081)');
+    console.error('usage: sdk-transaction.ts <topic> [--leave-open]   (or set HALFMOON_TOPIC; HALFMOON_ENDPOINTS defaults to 127.0.0.1:8081)');
     return 2;
   }
 
@@ -27,9 +34,12 @@ async function main(): Promise<number> {
 
   // Asked only about transactions this process left open (e.g. it crashed before commit).
   // Look the order up in your database; UNKNOWN (or throwing) means "ask me again later".
+  let asked: () => void = () => undefined;
+  const checked = new Promise<void>((resolve) => (asked = resolve));
   const checker: TransactionChecker = {
     async check(view) {
       console.log(`broker asks about message ${view.messageId} (keys ${view.keys.join(',')}): committing`);
+      asked();
       return TransactionResolution.COMMIT;
     },
   };
@@ -47,6 +57,13 @@ async function main(): Promise<number> {
       .build();
     const receipt = await producer.send(message, tx);
     console.log(`sent half message ${receipt.messageId} (transaction ${receipt.transactionId}); invisible until commit`);
+    if (leaveOpen) {
+      console.log('leaving it open, as a crashed producer would: waiting for the broker to ask the checker');
+      await checked;
+      await new Promise((r) => setTimeout(r, 1000)); // let the checker's answer reach the broker
+      console.log('answered the check with COMMIT: consumers of', topic, 'can now receive it');
+      return 0;
+    }
     // ... write the order to your database here; roll back instead if that fails ...
     await tx.commit();
     console.log('committed: consumers of', topic, 'can now receive it');

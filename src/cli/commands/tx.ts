@@ -76,7 +76,7 @@ export const txCommand = adminCommand('tx', 'Transactions', {
       const { status: _status, ...counters } = res;
       const width = Math.max(...Object.keys(counters).map((k) => k.length));
       const text = (v: string | string[]) => (Array.isArray(v) ? v.join(', ') || '-' : v);
-      return print(counters, () => Object.entries(counters).map(([k, v]) => `${k.padEnd(width)}  ${text(v)}`).join('\n'));
+      return print(counters, () => Object.entries(counters).sort(([, a], [, b]) => Number(Array.isArray(a)) - Number(Array.isArray(b))).map(([k, v]) => `${k.padEnd(width)}  ${text(v)}`).join('\n'));
     },
   },
 });
