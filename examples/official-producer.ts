@@ -29,11 +29,11 @@ const logger = {
 async function main(): Promise<void> {
   if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw new Error(`delayMs must be a non-negative integer, got ${delayArg}`);
 
-  // One producer can send to several topics. Declaring a topic up front makes startup() fetch its
-  // route now, so a missing topic fails here (TOPIC_NOT_FOUND) rather than at the first send; the
-  // other topics' routes are fetched on first use. Declare at most one: with several, the 1.0.8
-  // client can miss the broker's first settings reply and then waits 5 minutes in startup().
-  const producer = new Producer({ endpoints, namespace: '', topic: normalTopic, logger });
+  // One producer can send to several topics. Declaring them up front makes startup() fetch their
+  // routes now, so a missing topic fails here (TOPIC_NOT_FOUND) rather than at the first send.
+  // (With several topics the 1.0.8 client can miss the broker's first settings reply; Halfmoon
+  // pushes the settings again after each route lookup, so startup() still returns at once.)
+  const producer = new Producer({ endpoints, namespace: '', topics: [normalTopic, fifoTopic, delayTopic], logger });
   await producer.startup();
   try {
     // 1. NORMAL: tag for server-side filtering, keys for lookup, user properties travel along.

@@ -71,6 +71,12 @@ export const CONFIG_SPEC = {
   retentionMs: { type: 'int', default: 72 * HOUR, min: 1, description: 'messages stored longer ago than this are deleted (consumed or not)', upstream: 'fileReservedTime' },
   retentionBytes: { type: 'int', default: 0, min: 0, description: 'most bytes kept per topic queue; the oldest messages beyond it are deleted (0 = unlimited)' },
   retentionCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'how often the background retention sweep runs', upstream: 'cleanResourceInterval' },
+  settingsEchoDelayMs: {
+    type: 'int',
+    default: 200,
+    min: 0,
+    description: "after a client's QueryRoute, its settings are pushed again on its Telemetry stream this much later (0 = never): the official Node client would otherwise start a multi-topic producer or consumer only after its 5-minute settings sync",
+  },
   producerMaxAttempts: { type: 'int', default: 3, min: 1, description: 'send attempts advertised to producers' },
   transactionTimeoutMs: { type: 'int', default: 6_000, min: 0, description: 'age of a half message at its first check (unless the message sets its own)', upstream: 'transactionTimeOut' },
   transactionCheckIntervalMs: { type: 'int', default: 30_000, min: 1, description: 'time between checks of an undecided transaction', upstream: 'transactionCheckInterval' },

@@ -2,6 +2,7 @@
 // group, topics and the stream commands are written to. The transaction check scheduler
 // asks it for live producers of a producer group (= topic) to push checks to.
 import type { HalfMessage } from '../store/types.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
 
 export type ClientType =
   | 'PRODUCER'
@@ -16,6 +17,8 @@ export type ClientType =
 export interface CommandSink {
   /** Pushes a RecoverOrphanedTransactionCommand; false if the stream is no longer writable. */
   sendTransactionCheck(half: HalfMessage): boolean;
+  /** Pushes the settings last answered on this stream again; false if none yet or closed. */
+  resendSettings?(): boolean;
 }
 
 export interface ClientSession {
@@ -27,6 +30,8 @@ export interface ClientSession {
   /** Live Telemetry stream, if any. A producer is live while this is set. */
   sink?: CommandSink;
   lastSeenMs: number;
+  /** A pending settings echo (see echoSettingsLater). */
+  settingsEcho?: TimerHandle;
 }
 
 export class SessionRegistry {
@@ -59,12 +64,35 @@ export class SessionRegistry {
   /** Unbinds the stream if it is still the current one. */
   detach(clientId: string, sink: CommandSink): void {
     const s = this.sessions.get(clientId);
-    if (s && s.sink === sink) delete s.sink;
+    if (s && s.sink === sink) {
+      delete s.sink;
+      s.settingsEcho?.cancel();
+      delete s.settingsEcho;
+    }
   }
 
   /** The client said goodbye (NotifyClientTermination). */
   remove(clientId: string): void {
+    this.sessions.get(clientId)?.settingsEcho?.cancel();
     this.sessions.delete(clientId);
+  }
+
+  /**
+   * Pushes the client's settings again `delayMs` from now on its Telemetry stream, restarting
+   * the wait on every call (debounced). Called after each QueryRoute: the official Node client
+   * fetches the routes of several topics one after another and only then starts waiting for a
+   * settings command; an answer that came before that wait is missed, and its startup would
+   * stall until its 5-minute settings sync. Settings are idempotent for every client.
+   */
+  echoSettingsLater(clientId: string, delayMs: number, clock: Clock): void {
+    const s = this.sessions.get(clientId);
+    if (!s?.sink?.resendSettings || delayMs <= 0) return;
+    s.settingsEcho?.cancel();
+    const sink = s.sink;
+    s.settingsEcho = clock.setTimer(() => {
+      if (s.settingsEcho && s.sink === sink) sink.resendSettings?.();
+      delete s.settingsEcho;
+    }, delayMs);
   }
 
   /** Records that a client sent to a topic (it can answer checks for it). */

@@ -84,6 +84,29 @@ describe('official client: producer and simple consumer', () => {
     expect(await c.receive(1, 10_000)).toHaveLength(0);
   });
 
+  it('starts a producer of several topics and a consumer of several subscriptions without waiting for a settings sync', async () => {
+    // The client fetches the routes one after another and only then waits for a settings
+    // command; the broker's settings echo after each QueryRoute is what it gets. Without the
+    // echo, startup() would wait for the client's 5-minute settings sync (past this timeout).
+    const names = [await topic('NORMAL'), await topic('NORMAL'), await topic('NORMAL')];
+    const p = new Producer({ endpoints: tb.endpoint, namespace: '', topics: names, logger: quietClientLogger });
+    await p.startup();
+    clients.push(p);
+    for (const name of names) await p.send({ topic: name, body: Buffer.from(name) });
+    const c = new SimpleConsumer({
+      endpoints: tb.endpoint,
+      namespace: '',
+      consumerGroup: uniqueName('G'),
+      subscriptions: new Map(names.map((n) => [n, '*'])),
+      awaitDuration: 1000,
+      logger: quietClientLogger,
+    });
+    await c.startup();
+    clients.push(c);
+    const got = await receiveAll(c, 3);
+    expect(got.map((m) => m.body.toString()).sort()).toEqual([...names].sort());
+  }, 20_000);
+
   it('filters by tag: *, TagA, TagA||TagB', async () => {
     const t = await topic('NORMAL');
     const p = await producer({ topic: t });

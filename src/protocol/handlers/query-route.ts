@@ -1,5 +1,6 @@
 // QueryRoute: one READ_WRITE queue (id 0) on broker 0 at the broker's own endpoints, accepting
 // the topic's message type. Unknown topics answer TOPIC_NOT_FOUND in the upstream wording.
+// Each answered route also schedules a settings echo on the client's Telemetry stream.
 import { BrokerError, Code } from '../../errors.js';
 import { validateTopicName } from '../../message/names.js';
 import type { CallInfo, ServiceContext } from '../context.js';
@@ -39,5 +40,6 @@ export async function queryRoute(
       accept_message_types: [topic.messageType],
     });
   }
+  if (call.hasClientId) svc.sessions.echoSettingsLater(call.clientId, svc.config.settingsEchoDelayMs, svc.clock);
   return { status: OK_STATUS, message_queues: queues };
 }

@@ -20,7 +20,13 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
   return (call) => {
     const info = callInfo(call);
     const open = (): boolean => !call.cancelled && !call.destroyed && call.writable;
+    let answered: Settings | undefined;
     const sink: CommandSink = {
+      resendSettings(): boolean {
+        if (!answered || !open()) return false;
+        call.write({ status: OK_STATUS, settings: answered });
+        return true;
+      },
       sendTransactionCheck(half: HalfMessage): boolean {
         if (!open()) return false;
         call.write({
@@ -41,7 +47,10 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
         return;
       }
       onSettings(cmd.settings, info, sink, svc).then(
-        (reply) => open() && call.write({ status: OK_STATUS, settings: reply }),
+        (reply) => {
+          answered = reply;
+          return open() && call.write({ status: OK_STATUS, settings: reply });
+        },
         (err: unknown) => open() && call.write({ status: statusOf(err, log) }),
       );
     });

@@ -4,6 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SessionRegistry, type ClientSession, type CommandSink } from '../../../src/session/session-registry.js';
 import type { HalfMessage } from '../../../src/store/types.js';
+import { FakeClock } from '../../../src/util/clock.js';
 
 const sink = (): CommandSink => ({ sendTransactionCheck: () => true });
 
@@ -220,5 +221,32 @@ describe('announcements', () => {
     reg.announce(s);
     expect(l1).toHaveBeenCalledTimes(1);
     expect(l2).toHaveBeenCalledTimes(2);
+  });
+
+  it('echoes settings once after the last of several route lookups, and not after the stream is gone', () => {
+    const clock = new FakeClock();
+    const reg = new SessionRegistry();
+    let echoes = 0;
+    const stream: CommandSink = { sendTransactionCheck: () => true, resendSettings: () => (echoes++, true) };
+    reg.attach('c1', stream, clock.now());
+    reg.echoSettingsLater('c1', 200, clock);
+    clock.advance(150);
+    reg.echoSettingsLater('c1', 200, clock); // a second QueryRoute restarts the wait
+    clock.advance(150);
+    expect(echoes).toBe(0);
+    clock.advance(50);
+    expect(echoes).toBe(1);
+    clock.advance(1000);
+    expect(echoes).toBe(1);
+
+    reg.echoSettingsLater('c1', 200, clock);
+    reg.detach('c1', stream);
+    clock.advance(1000);
+    expect(echoes).toBe(1);
+    reg.echoSettingsLater('nobody', 200, clock); // no session: nothing to do
+    reg.attach('c1', stream, clock.now());
+    reg.echoSettingsLater('c1', 0, clock); // disabled
+    clock.advance(1000);
+    expect(echoes).toBe(1);
   });
 });
