@@ -34,6 +34,7 @@ const HOUR = 3_600_000;
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const CHECK_POLICIES = ['ROLLBACK', 'KEEP'] as const;
+export const GROUP_STARTS = ['earliest', 'latest'] as const;
 
 export const CONFIG_SPEC = {
   dataDir: { type: 'string', default: './data', description: 'LevelDB data directory' },
@@ -60,6 +61,13 @@ export const CONFIG_SPEC = {
   maxLongPollingTimeoutMs: { type: 'int', default: 20_000, min: 1, description: 'longest long-polling hold', upstream: 'grpcClientConsumerMaxLongPollingTimeoutMillis' },
   longPollingMarginMs: { type: 'int', default: 500, min: 0, description: 'a long poll returns this long before the call deadline' },
   receiveBatchSize: { type: 'int', default: 32, min: 1, max: 1024, description: 'receive batch size advertised to push consumers', upstream: 'grpcClientConsumerReceiveBatchSize' },
+  groupStartFrom: {
+    type: 'enum',
+    default: 'earliest',
+    values: GROUP_STARTS,
+    description: 'where a new consumer group starts in a topic it has not consumed yet: earliest (the first retained message) or latest (only messages sent from then on); halfmoon group create --start-from overrides it per group',
+    upstream: 'consumeFromWhere',
+  },
   maxDeliveryAttempts: { type: 'int', default: 17, min: 1, max: 1000, description: 'deliveries before a message goes to %DLQ%<group> (groups may override)', upstream: 'retryMaxTimes + 1' },
   autoRenewInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'invisible duration of auto-renewed (push consumer) deliveries', upstream: 'defaultInvisibleTimeMills' },
   autoRenewThresholdMs: { type: 'int', default: 10_000, min: 1, description: 'renew an auto-renewed delivery when less invisible time than this is left (it gets autoRenewInvisibleDurationMs again)', upstream: 'renewAheadTimeMillis' },

@@ -32,7 +32,7 @@ Topics
   topic delete NAME
 
 Consumer groups
-  group create NAME [--fifo] [--max-attempts N]
+  group create NAME [--fifo] [--max-attempts N] [--start-from earliest|latest]
   group list                                   (with lag, in-flight and dead-letter counts)
   group describe NAME
   group update NAME [--fifo true|false] [--max-attempts N]

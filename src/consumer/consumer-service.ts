@@ -57,7 +57,8 @@ export class ConsumerService {
     validateGroupName(name);
     const existing = await this.deps.store.getGroup(name);
     if (existing) return existing;
-    return this.deps.store.upsertGroup({ name, fifo: false, maxDeliveryAttempts: this.deps.config.maxDeliveryAttempts });
+    const { maxDeliveryAttempts, groupStartFrom } = this.deps.config;
+    return this.deps.store.upsertGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom });
   }
 
   parseFilter(filter: ReceiveParams['filter']): TagFilter {

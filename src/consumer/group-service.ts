@@ -4,7 +4,7 @@
 import { BrokerError, Code } from '../errors.js';
 import { deadLetterTopic, validateGroupName } from '../message/names.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { GroupRecord, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../store/types.js';
+import type { GroupRecord, GroupStart, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../store/types.js';
 import type { ConsumerService } from './consumer-service.js';
 
 export const MAX_DELIVERY_ATTEMPTS_LIMIT = 1000;
@@ -21,6 +21,18 @@ export interface GroupSummary {
 export interface GroupDescription extends GroupSummary {
   progress: GroupTopicStats[];
   deadLetterTopic: string;
+}
+
+/** Where a group starts in a topic it has not consumed yet (records from before this field: earliest). */
+export function startOf(group: GroupRecord): GroupStart {
+  return group.startFrom ?? 'earliest';
+}
+
+/** Parses --start-from / start_from. */
+export function parseGroupStart(value: string): GroupStart {
+  const v = value.trim().toLowerCase();
+  if (v === 'earliest' || v === 'latest') return v;
+  throw new BrokerError(Code.BAD_REQUEST, `start position "${value}" is not understood: use earliest (the first retained message) or latest (only new messages)`);
 }
 
 function checkAttempts(attempts: number): void {
@@ -57,20 +69,26 @@ export class GroupService {
    * Creates a group. An existing group is returned unchanged (created: false) when it matches
    * what was asked; asking for different settings is refused (use update).
    */
-  async create(name: string, settings: { fifo?: boolean; maxDeliveryAttempts?: number }, defaultAttempts: number): Promise<{ group: GroupRecord; created: boolean }> {
+  async create(
+    name: string,
+    settings: { fifo?: boolean; maxDeliveryAttempts?: number; startFrom?: GroupStart },
+    defaults: { maxDeliveryAttempts: number; startFrom: GroupStart },
+  ): Promise<{ group: GroupRecord; created: boolean }> {
     validateGroupName(name);
-    const attempts = settings.maxDeliveryAttempts ?? defaultAttempts;
+    const attempts = settings.maxDeliveryAttempts ?? defaults.maxDeliveryAttempts;
     checkAttempts(attempts);
-    const result = await this.deps.store.createGroup({ name, fifo: settings.fifo ?? false, maxDeliveryAttempts: attempts });
+    const startFrom = settings.startFrom ?? defaults.startFrom;
+    const result = await this.deps.store.createGroup({ name, fifo: settings.fifo ?? false, maxDeliveryAttempts: attempts, startFrom });
     if (!result.created) {
       const g = result.group;
       const differs =
         (settings.fifo !== undefined && settings.fifo !== g.fifo) ||
-        (settings.maxDeliveryAttempts !== undefined && settings.maxDeliveryAttempts !== g.maxDeliveryAttempts);
+        (settings.maxDeliveryAttempts !== undefined && settings.maxDeliveryAttempts !== g.maxDeliveryAttempts) ||
+        (settings.startFrom !== undefined && settings.startFrom !== startOf(g));
       if (differs) {
         throw new BrokerError(
           Code.BAD_REQUEST,
-          `consumer group ${name} already exists with fifo=${g.fifo} maxDeliveryAttempts=${g.maxDeliveryAttempts}; change it with "halfmoon group update"`,
+          `consumer group ${name} already exists with fifo=${g.fifo} maxDeliveryAttempts=${g.maxDeliveryAttempts} startFrom=${startOf(g)}; change it with "halfmoon group update", or move it with "halfmoon group reset-offset"`,
         );
       }
     }
@@ -81,7 +99,7 @@ export class GroupService {
     const current = await this.deps.consumer.group(name);
     const attempts = change.maxDeliveryAttempts ?? current.maxDeliveryAttempts;
     checkAttempts(attempts);
-    return this.deps.store.upsertGroup({ name, fifo: change.fifo ?? current.fifo, maxDeliveryAttempts: attempts });
+    return this.deps.store.upsertGroup({ name, fifo: change.fifo ?? current.fifo, maxDeliveryAttempts: attempts, startFrom: startOf(current) });
   }
 
   async describe(name: string): Promise<GroupDescription> {

@@ -786,7 +786,12 @@ export class LevelStore implements BrokerStore {
     const stored = await this.consumer.get(cursorKey(topic, group, queueId));
     let cursor: number;
     if (stored) cursor = Number(stored.toString('utf8'));
-    else {
+    else if ((await this.getGroup(group))?.startFrom === 'latest') {
+      // Only messages sent from now on: the next offset (appends already queued keep theirs),
+      // kept at once so that a restart before the first delivery does not move it past them.
+      cursor = await this.head(topic, queueId);
+      await this.write([{ type: 'put', sublevel: this.consumer, key: cursorKey(topic, group, queueId), value: Buffer.from(String(cursor)) }]);
+    } else {
       // A new group starts at the beginning of the retained log. Not at the cached head when the
       // log looks empty: appends still in the group-commit queue already hold offsets below it,
       // and a group created meanwhile would skip them for good. Reading seeks to the first

@@ -23,8 +23,13 @@ export interface GroupRecord {
   fifo: boolean;
   /** Deliveries before a message is moved to `%DLQ%<group>` (RocketMQ: retryMaxTimes 16 + 1). */
   maxDeliveryAttempts: number;
+  /** Where the group starts in a topic it has not consumed yet (absent: earliest). */
+  startFrom?: GroupStart;
   createdAtMs: number;
 }
+
+/** earliest = the first retained message; latest = only messages sent from then on. */
+export type GroupStart = 'earliest' | 'latest';
 
 /** A message as a producer sent it, before the store gives it a place. */
 export interface MessageInput {

@@ -37,6 +37,16 @@ describe('halfmoon group', () => {
     expect(created).toMatchObject({ code: 0 });
     expect(created.stdout).toContain(`created: group ${fifo} fifo=true maxDeliveryAttempts=5`);
     expect(createdPlain.stdout).toContain(`created: group ${plain} fifo=false maxDeliveryAttempts=17`);
+    const late = uniqueName('CliLate');
+    const [lateCreated, badStart] = await Promise.all([
+      cli('group', 'create', late, '--start-from', 'latest', '--json'),
+      cli('group', 'create', late, '--start-from', 'newest'),
+    ]);
+    expect(lateCreated.code).toBe(0);
+    expect(JSON.parse(lateCreated.stdout)).toMatchObject({ name: late, start_from: 'latest' });
+    expect(badStart.code).toBe(2);
+    expect(badStart.stderr).toContain('--start-from takes earliest or latest, got "newest"');
+    expect(createdPlain.stdout).toContain('startFrom=earliest');
     const [again, conflict, updated] = await Promise.all([
       cli('group', 'create', fifo, '--fifo'),
       cli('group', 'create', plain, '--max-attempts', '3'),
@@ -112,7 +122,7 @@ describe('halfmoon group', () => {
 
   it('explains bad reset-offset input', async () => {
     const group = uniqueName('CliBad');
-    await tb.broker.services.groups.create(group, {}, 17);
+    await tb.broker.services.groups.create(group, {}, { maxDeliveryAttempts: 17, startFrom: 'earliest' });
     const [noTo, badTo, noTopic] = await Promise.all([
       cli('group', 'reset-offset', group, '--topic', 'X'),
       cli('group', 'reset-offset', group, '--topic', 'NoSuchTopic', '--to', 'yesterday'),

@@ -16,6 +16,7 @@ export const ADMIN_OPTIONS = {
   'max-delivery-attempts': { type: 'string' },
   'max-attempts': { type: 'string' },
   to: { type: 'string' },
+  'start-from': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -36,6 +37,7 @@ export interface AdminValues {
   'max-delivery-attempts'?: string | undefined;
   'max-attempts'?: string | undefined;
   to?: string | undefined;
+  'start-from'?: string | undefined;
 }
 
 /** What a subcommand gets to work with. */

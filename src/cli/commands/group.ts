@@ -8,6 +8,7 @@ interface GroupMsg {
   name: string;
   fifo: boolean;
   max_delivery_attempts: number;
+  start_from: string;
   lag: string;
   in_flight: string;
   dead_letters: string;
@@ -19,17 +20,20 @@ const maxAttemptsOf = (values: AdminValues): string | undefined => values['max-a
 
 export const groupCommand = adminCommand('group', 'Consumer groups', {
   create: {
-    usage: 'group create NAME [--fifo] [--max-attempts N]',
+    usage: 'group create NAME [--fifo] [--max-attempts N] [--start-from earliest|latest]',
     fifoSwitch: true,
     async run({ admin, values, need, print, usage }) {
       const req: Record<string, unknown> = { name: need('a group name'), fifo: values.fifo === true };
       const maxAttempts = maxAttemptsOf(values);
       if (maxAttempts !== undefined) req.max_delivery_attempts = parseIntArg('--max-attempts', maxAttempts, usage);
+      const start = values['start-from'];
+      if (start !== undefined) {
+        if (start !== 'earliest' && start !== 'latest') throw new UsageError(`--start-from takes earliest or latest, got "${start}"`, usage);
+        req.start_from = start;
+      }
       const res = await admin.call<{ group: GroupMsg; created: boolean }>('CreateGroup', req);
-      return print(
-        res.group,
-        () => `${res.created ? 'created' : 'exists'}: group ${res.group.name} fifo=${res.group.fifo} maxDeliveryAttempts=${res.group.max_delivery_attempts}`,
-      );
+      const g = res.group;
+      return print(g, () => `${res.created ? 'created' : 'exists'}: group ${g.name} fifo=${g.fifo} maxDeliveryAttempts=${g.max_delivery_attempts} startFrom=${g.start_from}`);
     },
   },
   list: {
@@ -54,7 +58,7 @@ export const groupCommand = adminCommand('group', 'Consumer groups', {
       const g = res.group;
       return print(res, () =>
         [
-          `group ${g.name} fifo=${g.fifo} maxDeliveryAttempts=${g.max_delivery_attempts}`,
+          `group ${g.name} fifo=${g.fifo} maxDeliveryAttempts=${g.max_delivery_attempts} startFrom=${g.start_from}`,
           `lag ${g.lag}, in flight ${g.in_flight}, dead letters ${g.dead_letters} (topic ${g.dead_letter_topic})`,
           formatTable(['TOPIC', 'CONSUMED OFFSET', 'LAG', 'IN FLIGHT'], res.progress.map((p) => [p.topic, p.consumed_offset, p.lag, p.in_flight])),
         ].join('\n'),

@@ -1,8 +1,8 @@
 // Admin RPCs for consumer groups: create, update (FIFO flag, max delivery attempts), describe
 // and list (with lag, in-flight and dead-letter counts), reset-offset.
-import type { GroupSummary } from '../../consumer/group-service.js';
+import { parseGroupStart, startOf, type GroupSummary } from '../../consumer/group-service.js';
 import { deadLetterTopic } from '../../message/names.js';
-import type { GroupRecord } from '../../store/types.js';
+import type { GroupRecord, GroupStart } from '../../store/types.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { OK_STATUS } from '../status.js';
 
@@ -16,18 +16,21 @@ function groupMessage(g: GroupRecord, totals?: Omit<GroupSummary, 'group'>) {
     in_flight: String(totals?.inFlight ?? 0),
     dead_letters: String(totals?.deadLetters ?? 0),
     dead_letter_topic: deadLetterTopic(g.name),
+    start_from: startOf(g),
   };
 }
 
 export async function createGroup(
-  req: { name: string; fifo?: boolean | null; max_delivery_attempts?: number | null },
+  req: { name: string; fifo?: boolean | null; max_delivery_attempts?: number | null; start_from?: string | null },
   _c: CallInfo,
   svc: ServiceContext,
 ) {
-  const settings: { fifo?: boolean; maxDeliveryAttempts?: number } = {};
+  const settings: { fifo?: boolean; maxDeliveryAttempts?: number; startFrom?: GroupStart } = {};
   if (req.fifo) settings.fifo = true;
   if (req.max_delivery_attempts !== undefined && req.max_delivery_attempts !== null) settings.maxDeliveryAttempts = req.max_delivery_attempts;
-  const { group, created } = await svc.groups.create(req.name, settings, svc.config.maxDeliveryAttempts);
+  if (req.start_from) settings.startFrom = parseGroupStart(req.start_from);
+  const { maxDeliveryAttempts, groupStartFrom } = svc.config;
+  const { group, created } = await svc.groups.create(req.name, settings, { maxDeliveryAttempts, startFrom: groupStartFrom });
   return { status: OK_STATUS, group: groupMessage(group), progress: [], created };
 }
 

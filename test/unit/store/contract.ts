@@ -877,6 +877,23 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(deliveredBodies(await receive('g1', t))).toEqual(['c']);
       });
 
+      it('a group created to start from latest gets only messages sent after its first receive, and keeps its place', async () => {
+        const t = await topic('q');
+        await appendBodies(t, 'old-1', 'old-2');
+        await store.createGroup({ name: 'late', fifo: false, maxDeliveryAttempts: 17, startFrom: 'latest' });
+        expect(await receive('late', t)).toEqual([]);
+        await appendBodies(t, 'new');
+        if (harness.reopen) store = await harness.reopen(); // its place survives a restart before its first delivery
+        const got = await receive('late', t);
+        expect(deliveredBodies(got)).toEqual(['new']);
+        for (const d of got) expect(await store.ack('late', t, d.receiptHandle)).toBe('ok');
+        if (harness.reopen) store = await harness.reopen();
+        await appendBodies(t, 'after-restart');
+        expect(deliveredBodies(await receive('late', t))).toEqual(['after-restart']);
+        // An earliest group on the same topic still sees everything.
+        expect(deliveredBodies(await receive('early', t))).toEqual(['old-1', 'old-2', 'new', 'after-restart']);
+      });
+
       it('a group that first receives while appends are being written still gets every message', async () => {
         for (let round = 0; round < 10; round++) {
           const t = await topic(`race${round}`);
