@@ -33,12 +33,14 @@ export async function consume(req: MqRequest, ctx: HttpContext, orderly: boolean
   if (deliveries.length === 0) {
     throw new MqHttpError('MessageNotExist', `no message to consume in topic ${req.topic} for ${group} (waited ${wait} s)`, Code.MESSAGE_NOT_FOUND);
   }
-  const now = svc.clock.now();
-  return { status: 200, body: messagesResponse(deliveries.map((d) => outgoing(ctx, group, d, now, invisibleMs))) };
+  return { status: 200, body: messagesResponse(deliveries.map((d) => outgoing(ctx, group, d, invisibleMs))) };
 }
 
-function outgoing(ctx: HttpContext, group: string, d: Delivery, now: number, invisibleMs: number): OutgoingMessage {
+function outgoing(ctx: HttpContext, group: string, d: Delivery, invisibleMs: number): OutgoingMessage {
   const m = d.message;
+  // When the store handed it out (it set the invisibility from that instant), not when the
+  // response is built: NextConsumeTime - FirstConsumeTime is then exactly the invisible time.
+  const now = d.invisibleUntilMs - invisibleMs;
   const estimate = Math.max(m.bornTimestampMs, now - (d.deliveryAttempt - 1) * invisibleMs);
   return {
     message: m,
