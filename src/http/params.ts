@@ -1,10 +1,11 @@
 // Owns the request target of the protocol: the one resource `/topics/{topic}/messages`, its query
 // parameters parsed by name (SDKs order them differently, spec §2) with form decoding ('+' is a
 // space, for Java/Go tags), and the validated values handlers need (group, batch size, wait).
-// `ns` (instance id) is accepted and not used for isolation: as in the gRPC adapter, whose
-// x-mq-namespace is informational, one broker is one namespace.
+// `ns` (instance id) is the namespace: it scopes the topic and the group (see message/namespace),
+// exactly as a gRPC client's namespace does, so both protocols meet on the same names.
 import { BrokerError, Code } from '../errors.js';
 import { validateGroupName } from '../message/names.js';
+import { qualify, validateNamespace } from '../message/namespace.js';
 import type { MqQuery } from './context.js';
 import { MqHttpError } from './errors.js';
 
@@ -41,7 +42,13 @@ export function parseTarget(url: string): { topic: string; query: MqQuery } {
     if (query[key] !== undefined) throw new MqHttpError('InvalidQueryString', `query parameter "${name}" is given twice`);
     query[key] = value;
   }
-  return { topic: decodeSegment(m[1]!), query };
+  const ns = query.ns ?? '';
+  try {
+    validateNamespace(ns);
+  } catch (err) {
+    throw new MqHttpError('InvalidArgument', `the "ns" query parameter (instance id) is illegal: ${(err as Error).message}`);
+  }
+  return { topic: qualify(ns, decodeSegment(m[1]!)), query };
 }
 
 /** The `consumer` parameter: a valid group name. */
@@ -53,7 +60,7 @@ export function consumerGroup(query: MqQuery): string {
   } catch (err) {
     throw err instanceof BrokerError ? new MqHttpError('InvalidArgument', err.message, err.code) : err;
   }
-  return group;
+  return qualify(query.ns ?? '', group);
 }
 
 function intParam(query: MqQuery, name: 'numOfMessages' | 'waitseconds', min: number, max: number, fallback?: number): number {

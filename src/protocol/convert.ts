@@ -3,6 +3,7 @@
 // the Message shape clients expect (MD5 body digest, system properties, visible user properties).
 import { createHash } from 'node:crypto';
 import { BrokerError, Code } from '../errors.js';
+import { qualify, unqualify } from '../message/namespace.js';
 import { MESSAGE_TYPES, type HalfMessage, type MessageInput, type MessageType, type StoredMessage } from '../store/types.js';
 import type { Duration, Message, Nullable, Resource, Timestamp } from './types.js';
 
@@ -16,11 +17,19 @@ export function fromMs(ms: number): Timestamp {
   return { seconds: String(whole), nanos: Math.round(ms - whole * 1000) * 1e6 };
 }
 
-/** The name of a resource, required: `what` names it in the error. */
-export function resourceName(r: Nullable<Resource>, what: string, code: number = Code.BAD_REQUEST): string {
+/**
+ * The broker's name of a resource, required (`what` names it in the error), scoped by the call's
+ * namespace (the x-mq-namespace header; the resource's own namespace when the header is empty).
+ */
+export function resourceName(r: Nullable<Resource>, what: string, code: number, namespace: string): string {
   const name = r?.name?.trim();
   if (!name) throw new BrokerError(code as (typeof Code)[keyof typeof Code], `${what} is missing: set ${what}.name`);
-  return name;
+  return qualify(namespace || r?.resource_namespace || '', name);
+}
+
+/** A resource as a client of `namespace` names it. */
+export function clientResource(name: string, namespace: string): Resource {
+  return { name: unqualify(namespace, name), resource_namespace: namespace };
 }
 
 function messageTypeOf(m: Message): MessageType {
@@ -41,12 +50,12 @@ export interface IncomingMessage {
   transactionRecoveryMs?: number;
 }
 
-export function fromProtoMessage(m: Message, nowMs: number): IncomingMessage {
+export function fromProtoMessage(m: Message, nowMs: number, namespace: string): IncomingMessage {
   if (!m.system_properties) throw new BrokerError(Code.MESSAGE_CORRUPTED, 'message has no system_properties');
   const sp = m.system_properties;
   const tag = sp.tag ?? undefined;
   const input: MessageInput = {
-    topic: resourceName(m.topic, 'message topic', Code.ILLEGAL_TOPIC),
+    topic: resourceName(m.topic, 'message topic', Code.ILLEGAL_TOPIC, namespace),
     messageId: sp.message_id ?? '',
     messageType: messageTypeOf(m),
     body: Buffer.from(m.body ?? []),
@@ -101,9 +110,9 @@ export function toProtoMessage(m: MessageInput & Partial<StoredMessage>, o: Outg
   if (o.receiptHandle) sp.receipt_handle = o.receiptHandle;
   if (o.deliveryAttempt !== undefined) sp.delivery_attempt = o.deliveryAttempt;
   if (o.invisibleDurationMs !== undefined) sp.invisible_duration = fromMs(o.invisibleDurationMs);
-  if (m.deadLetter) sp.dead_letter_queue = { topic: m.deadLetter.topic, message_id: m.deadLetter.messageId };
+  if (m.deadLetter) sp.dead_letter_queue = { topic: unqualify(o.namespace, m.deadLetter.topic), message_id: m.deadLetter.messageId };
   return {
-    topic: { name: m.topic, resource_namespace: o.namespace },
+    topic: clientResource(m.topic, o.namespace),
     user_properties: userProperties,
     system_properties: sp,
     body: m.body,

@@ -11,9 +11,9 @@ interface AckResultEntry {
   status: Status;
 }
 
-export async function ackMessage(req: AckMessageRequest, _call: CallInfo, svc: ServiceContext): Promise<{ status: Status; entries: AckResultEntry[] }> {
-  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
-  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+export async function ackMessage(req: AckMessageRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status; entries: AckResultEntry[] }> {
+  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
+  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   const entries = req.entries ?? [];
   // Entries are independent: acked concurrently so their writes share one group commit.
   const results: AckResultEntry[] = await Promise.all(

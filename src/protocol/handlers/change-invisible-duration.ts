@@ -8,11 +8,11 @@ import type { ChangeInvisibleDurationRequest, Status } from '../types.js';
 
 export async function changeInvisibleDuration(
   req: ChangeInvisibleDurationRequest,
-  _call: CallInfo,
+  call: CallInfo,
   svc: ServiceContext,
 ): Promise<{ status: Status; receipt_handle: string }> {
-  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
-  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
+  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   const duration = toMs(req.invisible_duration) ?? 0;
   const { receiptHandle } = await svc.consumer.changeInvisibleDuration(group, topic, req.receipt_handle, duration);
   return { status: OK_STATUS, receipt_handle: receiptHandle };

@@ -7,8 +7,8 @@ import { resourceName } from '../convert.js';
 import { OK_STATUS, status } from '../status.js';
 import type { EndTransactionRequest, Status } from '../types.js';
 
-export async function endTransaction(req: EndTransactionRequest, _call: CallInfo, svc: ServiceContext): Promise<{ status: Status }> {
-  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+export async function endTransaction(req: EndTransactionRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status }> {
+  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   const source: DecisionSource = req.source === 'SOURCE_SERVER_CHECK' ? 'SERVER_CHECK' : 'CLIENT';
   if (req.resolution !== 'COMMIT' && req.resolution !== 'ROLLBACK') {
     // UNSPECIFIED is "unknown": the transaction stays pending and will be checked again.

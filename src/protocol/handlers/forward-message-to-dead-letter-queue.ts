@@ -7,11 +7,11 @@ import type { ForwardMessageToDeadLetterQueueRequest, Status } from '../types.js
 
 export async function forwardMessageToDeadLetterQueue(
   req: ForwardMessageToDeadLetterQueueRequest,
-  _call: CallInfo,
+  call: CallInfo,
   svc: ServiceContext,
 ): Promise<{ status: Status }> {
-  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
-  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
+  const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   await svc.consumer.forwardToDeadLetter(group, topic, req.receipt_handle);
   return { status: OK_STATUS };
 }

@@ -2,7 +2,7 @@
 // groups get each queue of the topic.
 import { Code } from '../../errors.js';
 import type { CallInfo, ServiceContext } from '../context.js';
-import { resourceName } from '../convert.js';
+import { clientResource, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryAssignmentRequest, Status } from '../types.js';
 import { BROKER_NAME } from './query-route.js';
@@ -12,8 +12,8 @@ export async function queryAssignment(
   call: CallInfo,
   svc: ServiceContext,
 ): Promise<{ status: Status; assignments: { message_queue: MessageQueue }[] }> {
-  const topicName = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
-  const groupName = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
+  const topicName = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
+  const groupName = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
   const topic = await svc.sender.requireTopic(topicName);
   const group = await svc.consumer.group(groupName);
   const endpoints = svc.brokerEndpoints(req.endpoints);
@@ -22,7 +22,7 @@ export async function queryAssignment(
     status: OK_STATUS,
     assignments: ids.map((id) => ({
       message_queue: {
-        topic: { name: topicName, resource_namespace: call.namespace },
+        topic: clientResource(topicName, call.namespace || req.topic?.resource_namespace || ''),
         id,
         permission: 'READ_WRITE',
         broker: { name: BROKER_NAME, id: 0, endpoints },

@@ -4,7 +4,7 @@
 import { BrokerError, Code } from '../../errors.js';
 import { validateTopicName } from '../../message/names.js';
 import type { CallInfo, ServiceContext } from '../context.js';
-import { resourceName } from '../convert.js';
+import { clientResource, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryRouteRequest, Status } from '../types.js';
 
@@ -15,7 +15,7 @@ export async function queryRoute(
   call: CallInfo,
   svc: ServiceContext,
 ): Promise<{ status: Status; message_queues: MessageQueue[] }> {
-  const name = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC);
+  const name = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   validateTopicName(name);
   let topic;
   try {
@@ -33,7 +33,7 @@ export async function queryRoute(
   const queues: MessageQueue[] = [];
   for (let id = 0; id < topic.queueCount; id++) {
     queues.push({
-      topic: { name, resource_namespace: req.topic?.resource_namespace || call.namespace },
+      topic: clientResource(name, call.namespace || req.topic?.resource_namespace || ''),
       id,
       permission: 'READ_WRITE',
       broker: { name: BROKER_NAME, id: 0, endpoints },

@@ -21,8 +21,8 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
     /** What this call took from the store, to give back if the caller is gone before it is written. */
     let taken: { group: string; topic: string; deliveries: Delivery[] } | undefined;
     const run = async (): Promise<ReceiveMessageResponse[]> => {
-      const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP);
-      const topic = resourceName(req.message_queue?.topic, 'message_queue.topic', Code.ILLEGAL_TOPIC);
+      const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, info.namespace);
+      const topic = resourceName(req.message_queue?.topic, 'message_queue.topic', Code.ILLEGAL_TOPIC, info.namespace);
       const filter = req.filter_expression;
       const invisible = toMs(req.invisible_duration);
       const longPolling = toMs(req.long_polling_timeout);

@@ -22,7 +22,7 @@ export async function sendMessage(
   try {
     if (raw.length === 0) throw new BrokerError(Code.MESSAGE_CORRUPTED, 'SendMessage carries no message: put at least one message in `messages`');
     const now = svc.clock.now();
-    const incoming = raw.map((m) => fromProtoMessage(m, now));
+    const incoming = raw.map((m) => fromProtoMessage(m, now, call.namespace));
     const recovery = incoming[0]!.transactionRecoveryMs;
     const results = await svc.sender.send(
       incoming.map((i) => i.input),

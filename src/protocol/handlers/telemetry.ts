@@ -5,6 +5,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../message/names.js';
+import { qualify } from '../../message/namespace.js';
 import type { ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../store/types.js';
 import { callInfo, type CallInfo, type ServiceContext } from '../context.js';
@@ -78,10 +79,11 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
 
   if (settings.publishing) {
     const topics = settings.publishing.topics ?? [];
-    for (const t of topics) validateTopicName(t.name);
+    const names = topics.map((t) => qualify(info.namespace || t.resource_namespace || '', t.name));
+    for (const name of names) validateTopicName(name);
     const session = sessions.attach(info.clientId, sink, clock.now());
     session.clientType = 'PRODUCER';
-    for (const t of topics) session.topics.add(t.name);
+    for (const name of names) session.topics.add(name);
     sessions.announce(session);
     return {
       ...common,
@@ -98,10 +100,10 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
   }
   if (settings.subscription) {
     const sub = settings.subscription;
-    const groupName = sub.group?.name ?? '';
+    const groupName = qualify(info.namespace || sub.group?.resource_namespace || '', sub.group?.name ?? '');
     validateGroupName(groupName);
     for (const s of sub.subscriptions ?? []) {
-      validateTopicName(s.topic?.name ?? '');
+      validateTopicName(qualify(info.namespace || s.topic?.resource_namespace || '', s.topic?.name ?? ''));
       svc.consumer.parseFilter({ type: s.expression?.type === 'SQL' ? 'SQL' : 'TAG', expression: s.expression?.expression ?? '*' });
     }
     const group = await svc.consumer.group(groupName);

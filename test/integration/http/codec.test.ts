@@ -154,9 +154,11 @@ describe('half-message receipt handles', () => {
 describe('request target', () => {
   it('parses the resource and the query by name with form decoding', () => {
     expect(parseTarget('/topics/T-1/messages?numOfMessages=3&consumer=GID_1&tag=Tag+A%7C%7CB&ns=MQ_INST')).toEqual({
-      topic: 'T-1',
+      topic: 'MQ_INST%T-1', // the instance id is the namespace
       query: { numOfMessages: '3', consumer: 'GID_1', tag: 'Tag A||B', ns: 'MQ_INST' },
     });
+    expect(parseTarget('/topics/T-1/messages?consumer=GID_1')).toEqual({ topic: 'T-1', query: { consumer: 'GID_1' } });
+    expect(() => parseTarget('/topics/T-1/messages?ns=bad%25ns')).toThrow('the "ns" query parameter (instance id) is illegal');
     expect(parseTarget('/topics/%25DLQ%25G/messages').topic).toBe('%DLQ%G');
     expect(parseTarget('/topics/a%b/messages').topic).toBe('a%b');
   });

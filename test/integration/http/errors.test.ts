@@ -172,7 +172,7 @@ describe('MQ HTTP signatures with configured keys', () => {
   });
 
   it('accepts the SDK signing with the right key pair', async () => {
-    const topic = await signed.topic('TRANSACTION');
+    const topic = await signed.topic('TRANSACTION', 'MQ_INST_1');
     const producer = signed.client('ak', 'sk').getTransProducer('MQ_INST_1', topic, 'GID_s');
     const { body } = await producer.publishMessage('signed', '', halfProps());
     expect((await producer.commit(body.ReceiptHandle!)).code).toBe(204);

@@ -4,6 +4,7 @@
 import sdk from '@aliyunmq/mq-http-sdk';
 import { expect } from 'vitest';
 import type { ConfigKey } from '../../../src/config.js';
+import { qualify } from '../../../src/message/namespace.js';
 import { startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
 
 /** One second of TransCheckImmunityTime lasts 100 ms: the sample's immunity 10 is 1 s here. */
@@ -20,7 +21,8 @@ export interface HttpBroker {
   tb: TestBroker;
   endpoint: string;
   client(accessKeyId?: string, secret?: string): sdk.MQClient;
-  topic(type: 'NORMAL' | 'FIFO' | 'DELAY' | 'TRANSACTION'): Promise<string>;
+  /** Creates a topic (in `namespace`, the SDK's instance id, if given) and returns its name as clients use it. */
+  topic(type: 'NORMAL' | 'FIFO' | 'DELAY' | 'TRANSACTION', namespace?: string): Promise<string>;
 }
 
 export async function startHttpBroker(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<HttpBroker> {
@@ -30,9 +32,9 @@ export async function startHttpBroker(overrides: Partial<Record<ConfigKey, unkno
     tb,
     endpoint,
     client: (id = 'ak', secret = 'sk') => new sdk.MQClient(endpoint, id, secret),
-    async topic(type) {
+    async topic(type, namespace = '') {
       const name = uniqueName(`H${type}`);
-      await tb.broker.services.topics.create(name, type);
+      await tb.broker.services.topics.create(qualify(namespace, name), type);
       return name;
     },
   };

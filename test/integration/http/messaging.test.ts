@@ -22,9 +22,9 @@ afterAll(async () => {
 
 describe('MQ HTTP: publish, consume, ack', () => {
   it('round-trips a message: 201 publish, 200 consume with every field, 204 ack, then MessageNotExist', async () => {
-    const topic = await hb.topic('NORMAL');
+    const topic = await hb.topic('NORMAL', 'MQ_INST_123_abc');
     const body = 'héllo <mq> & "friends" \r\nline 2 😀';
-    const published = await client.getProducer('', topic).publishMessage(body);
+    const published = await client.getProducer('MQ_INST_123_abc', topic).publishMessage(body);
     expect(published.code).toBe(201);
     expect(published.body.MessageId).toMatch(/^[0-9A-F]{32}$/);
     expect(published.body.MessageBodyMD5).toMatch(/^[0-9A-F]{32}$/);

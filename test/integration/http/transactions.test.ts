@@ -47,7 +47,7 @@ async function popHalf(p: sdk.MQTransProducer, wait = 3): Promise<sdk.ConsumedMe
 
 describe('MQ HTTP transactions: the seed flow (aliyun sample trans-producer.js)', () => {
   it('commits a=0 by publish handle, a=1 on its first check, a=2 on a later check, rolls back a=3; consumers get a=0,1,2', async () => {
-    const topic = await hb.topic('TRANSACTION');
+    const topic = await hb.topic('TRANSACTION', 'MQ_INST_123_abc');
     const producer = client.getTransProducer('MQ_INST_123_abc', topic, uniqueName('GID'));
     const outcomes: string[] = [];
     for (let a = 0; a < 4; a++) {

@@ -4,8 +4,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
+import { deadLetterTopic } from '../../../src/message/names.js';
+import { qualify, unqualify } from '../../../src/message/namespace.js';
 import {
   checkMessage,
+  clientResource,
   fromMs,
   fromProtoMessage,
   md5Hex,
@@ -112,14 +115,49 @@ describe('toMs / fromMs', () => {
 
 describe('resourceName', () => {
   it('returns the trimmed name', () => {
-    expect(resourceName({ name: ' Orders ' }, 'topic')).toBe('Orders');
+    expect(resourceName({ name: ' Orders ' }, 'topic', Code.ILLEGAL_TOPIC, '')).toBe('Orders');
+  });
+
+  it('scopes the name by the call namespace, else by the resource namespace', () => {
+    expect(resourceName({ name: 'Orders' }, 'topic', Code.ILLEGAL_TOPIC, 'shop')).toBe('shop%Orders');
+    expect(resourceName({ name: 'Orders', resource_namespace: 'shop' }, 'topic', Code.ILLEGAL_TOPIC, '')).toBe('shop%Orders');
+    expect(resourceName({ name: 'Orders', resource_namespace: 'other' }, 'topic', Code.ILLEGAL_TOPIC, 'shop')).toBe('shop%Orders');
+    expect(brokerErrorOf(() => resourceName({ name: 'Orders' }, 'topic', Code.ILLEGAL_TOPIC, 'bad%ns')).message).toContain('namespace "bad%ns" is illegal');
   });
 
   it('throws the given code naming the missing resource', () => {
-    const e = brokerErrorOf(() => resourceName(null, 'group', Code.ILLEGAL_CONSUMER_GROUP));
+    const e = brokerErrorOf(() => resourceName(null, 'group', Code.ILLEGAL_CONSUMER_GROUP, ''));
     expect(e.code).toBe(Code.ILLEGAL_CONSUMER_GROUP);
     expect(e.message).toBe('group is missing: set group.name');
-    expect(brokerErrorOf(() => resourceName({ name: '   ' }, 'topic')).code).toBe(Code.BAD_REQUEST);
+    expect(brokerErrorOf(() => resourceName({ name: '   ' }, 'topic', Code.ILLEGAL_TOPIC, '')).code).toBe(Code.ILLEGAL_TOPIC);
+  });
+});
+
+describe('namespaces', () => {
+  it('qualify and unqualify are inverse, with system prefixes kept in front', () => {
+    const cases: [string, string][] = [
+      ['Orders', 'shop%Orders'],
+      ['%DLQ%billing', '%DLQ%shop%billing'],
+      ['%RETRY%billing', '%RETRY%shop%billing'],
+    ];
+    for (const [plain, scoped] of cases) {
+      expect(qualify('shop', plain)).toBe(scoped);
+      expect(qualify('shop', scoped)).toBe(scoped); // already scoped: kept
+      expect(unqualify('shop', scoped)).toBe(plain);
+      expect(qualify('', plain)).toBe(plain);
+      expect(unqualify('', scoped)).toBe(scoped);
+    }
+    expect(unqualify('shop', 'other%Orders')).toBe('other%Orders');
+    expect(deadLetterTopic(qualify('shop', 'billing'))).toBe(qualify('shop', deadLetterTopic('billing')));
+  });
+
+  it('outgoing messages name their topic as the client knows it', () => {
+    const m = toProtoMessage(
+      { topic: 'shop%Orders', messageId: 'M1', messageType: 'NORMAL', body: Buffer.from('x'), keys: [], userProperties: {}, bornTimestampMs: NOW, bornHost: 'h', queueId: 0, offset: 0, storeTimestampMs: NOW },
+      { namespace: 'shop', storeHost: 'b' },
+    );
+    expect(m.topic).toEqual({ name: 'Orders', resource_namespace: 'shop' });
+    expect(clientResource('shop%Orders', '')).toEqual({ name: 'shop%Orders', resource_namespace: '' });
   });
 });
 
@@ -129,7 +167,7 @@ describe('fromProtoMessage', () => {
       { keys: ['a', 'b'], born_timestamp: { seconds: '1700000000', nanos: 5_000_000 } },
       { user_properties: { x: '1' } },
     );
-    const { input: msg, transactionRecoveryMs } = fromProtoMessage(m, NOW);
+    const { input: msg, transactionRecoveryMs } = fromProtoMessage(m, NOW, '');
     expect(msg).toEqual({
       topic: 'Orders',
       messageId: '01ABCDEF',
@@ -146,7 +184,7 @@ describe('fromProtoMessage', () => {
 
   it('copies user properties rather than sharing the request object', () => {
     const props = { x: '1' };
-    const { input: msg } = fromProtoMessage(protoMessage({}, { user_properties: props }), NOW);
+    const { input: msg } = fromProtoMessage(protoMessage({}, { user_properties: props }), NOW, '');
     msg.userProperties.y = '2';
     expect(props).toEqual({ x: '1' });
   });
@@ -158,7 +196,7 @@ describe('fromProtoMessage', () => {
     (m.system_properties as unknown as Record<string, unknown>).born_host = undefined;
     (m as unknown as Record<string, unknown>).user_properties = undefined;
     (m as unknown as Record<string, unknown>).body = undefined;
-    const { input: msg } = fromProtoMessage(m, NOW);
+    const { input: msg } = fromProtoMessage(m, NOW, '');
     expect(msg.bornTimestampMs).toBe(NOW);
     expect(msg.keys).toEqual([]);
     expect(msg.messageId).toBe('');
@@ -176,6 +214,7 @@ describe('fromProtoMessage', () => {
         delivery_timestamp: { seconds: '1700000100', nanos: 0 },
       }),
       NOW,
+      '',
     );
     expect(msg.tag).toBe('TagA');
     expect(msg.messageGroup).toBe('order-42');
@@ -184,7 +223,7 @@ describe('fromProtoMessage', () => {
   });
 
   it('omits tag, group and delivery time when absent', () => {
-    const { input: msg } = fromProtoMessage(protoMessage({ tag: null, message_group: null, delivery_timestamp: null }), NOW);
+    const { input: msg } = fromProtoMessage(protoMessage({ tag: null, message_group: null, delivery_timestamp: null }), NOW, '');
     expect('tag' in msg).toBe(false);
     expect('messageGroup' in msg).toBe(false);
     expect('deliveryTimestampMs' in msg).toBe(false);
@@ -194,24 +233,25 @@ describe('fromProtoMessage', () => {
     const r = fromProtoMessage(
       protoMessage({ message_type: 'TRANSACTION', orphaned_transaction_recovery_duration: { seconds: '30', nanos: 250_000_000 } }),
       NOW,
+      '',
     );
     expect(r.input.messageType).toBe('TRANSACTION');
     expect(r.transactionRecoveryMs).toBe(30_250);
   });
 
   it.each(['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const)('keeps a declared %s type', (type) => {
-    expect(fromProtoMessage(protoMessage({ message_type: type }), NOW).input.messageType).toBe(type);
+    expect(fromProtoMessage(protoMessage({ message_type: type }), NOW, '').input.messageType).toBe(type);
   });
 
   describe('infers the type when MESSAGE_TYPE_UNSPECIFIED', () => {
     it('message group → FIFO', () => {
       const m = protoMessage({ message_type: 'MESSAGE_TYPE_UNSPECIFIED', message_group: 'g' });
-      expect(fromProtoMessage(m, NOW).input.messageType).toBe('FIFO');
+      expect(fromProtoMessage(m, NOW, '').input.messageType).toBe('FIFO');
     });
 
     it('delivery timestamp → DELAY', () => {
       const m = protoMessage({ message_type: 'MESSAGE_TYPE_UNSPECIFIED', delivery_timestamp: { seconds: '1', nanos: 0 } });
-      expect(fromProtoMessage(m, NOW).input.messageType).toBe('DELAY');
+      expect(fromProtoMessage(m, NOW, '').input.messageType).toBe('DELAY');
     });
 
     it('group wins over delivery timestamp', () => {
@@ -220,17 +260,17 @@ describe('fromProtoMessage', () => {
         message_group: 'g',
         delivery_timestamp: { seconds: '1', nanos: 0 },
       });
-      expect(fromProtoMessage(m, NOW).input.messageType).toBe('FIFO');
+      expect(fromProtoMessage(m, NOW, '').input.messageType).toBe('FIFO');
     });
 
     it('neither → NORMAL (also for an empty type)', () => {
-      expect(fromProtoMessage(protoMessage({ message_type: 'MESSAGE_TYPE_UNSPECIFIED' }), NOW).input.messageType).toBe('NORMAL');
-      expect(fromProtoMessage(protoMessage({ message_type: '' }), NOW).input.messageType).toBe('NORMAL');
+      expect(fromProtoMessage(protoMessage({ message_type: 'MESSAGE_TYPE_UNSPECIFIED' }), NOW, '').input.messageType).toBe('NORMAL');
+      expect(fromProtoMessage(protoMessage({ message_type: '' }), NOW, '').input.messageType).toBe('NORMAL');
     });
   });
 
   it('rejects an unsupported declared type', () => {
-    const e = brokerErrorOf(() => fromProtoMessage(protoMessage({ message_type: 'LITE' }), NOW));
+    const e = brokerErrorOf(() => fromProtoMessage(protoMessage({ message_type: 'LITE' }), NOW, ''));
     expect(e.code).toBe(Code.UNSUPPORTED);
     expect(e.message).toContain('LITE');
   });
@@ -238,11 +278,11 @@ describe('fromProtoMessage', () => {
   it('rejects a message without system properties', () => {
     const m = protoMessage();
     (m as unknown as Record<string, unknown>).system_properties = null;
-    expect(brokerErrorOf(() => fromProtoMessage(m, NOW)).code).toBe(Code.MESSAGE_CORRUPTED);
+    expect(brokerErrorOf(() => fromProtoMessage(m, NOW, '')).code).toBe(Code.MESSAGE_CORRUPTED);
   });
 
   it('rejects a message without a topic name with ILLEGAL_TOPIC', () => {
-    const e = brokerErrorOf(() => fromProtoMessage(protoMessage({}, { topic: { name: '' } }), NOW));
+    const e = brokerErrorOf(() => fromProtoMessage(protoMessage({}, { topic: { name: '' } }), NOW, ''));
     expect(e.code).toBe(Code.ILLEGAL_TOPIC);
     expect(e.message).toContain('message topic');
   });
