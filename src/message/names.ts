@@ -1,6 +1,7 @@
 // Owns the naming rules for topics, groups, tags, keys and properties (RocketMQ's
 // TopicValidator / proxy validators), and the derived system topic names.
 import { BrokerError, Code, type CodeValue } from '../errors.js';
+import { MAX_NAMESPACE_LENGTH } from './namespace.js';
 
 /** RocketMQ: topic and group names are [%|a-zA-Z0-9_-], at most 127 characters (system names may use %). */
 const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -21,8 +22,17 @@ function checkName(kind: string, code: CodeValue, name: string, maxLength: numbe
   }
 }
 
+/** Room a namespace scope (`<namespace>%`, see namespace.ts) takes in front of a name. */
+const SCOPE_ROOM = MAX_NAMESPACE_LENGTH + 1;
+
+/**
+ * Topic names: 127 characters as a client writes them; a namespace scope and, for dead-letter
+ * and retry topics, the system prefix and a full group name (up to 255) come on top.
+ */
 export function validateTopicName(name: string): void {
-  checkName('topic', Code.ILLEGAL_TOPIC, name, MAX_TOPIC_NAME_LENGTH);
+  const system = [DLQ_PREFIX, '%RETRY%'].find((p) => name.startsWith(p));
+  const max = system ? system.length + SCOPE_ROOM + MAX_GROUP_NAME_LENGTH : name.includes('%') ? SCOPE_ROOM + MAX_TOPIC_NAME_LENGTH : MAX_TOPIC_NAME_LENGTH;
+  checkName('topic', Code.ILLEGAL_TOPIC, name, max);
 }
 
 /** Topics users may create: no system prefixes. */

@@ -16,6 +16,7 @@ import {
   validateTopicName,
   validateUserTopicName,
 } from '../../../src/message/names.js';
+import { MAX_NAMESPACE_LENGTH, qualify } from '../../../src/message/namespace.js';
 
 function expectBrokerError(fn: () => unknown, code: CodeValue, message?: RegExp): void {
   let caught: unknown;
@@ -48,6 +49,14 @@ describe('topic names', () => {
     ['too long', 'x'.repeat(MAX_TOPIC_NAME_LENGTH + 1), /128 characters; at most 127/],
   ])('rejects %s with ILLEGAL_TOPIC', (_what, name, message) => {
     expectBrokerError(() => validateTopicName(name), Code.ILLEGAL_TOPIC, message);
+  });
+
+  it('leaves room for a namespace scope and, on dead-letter topics, for the longest group name', () => {
+    const longGroup = 'g'.repeat(MAX_GROUP_NAME_LENGTH);
+    expect(() => validateTopicName(deadLetterTopic(longGroup))).not.toThrow();
+    expect(() => validateTopicName(qualify('n'.repeat(MAX_NAMESPACE_LENGTH), deadLetterTopic(longGroup)))).not.toThrow();
+    expect(() => validateTopicName(qualify('n'.repeat(MAX_NAMESPACE_LENGTH), 'x'.repeat(MAX_TOPIC_NAME_LENGTH)))).not.toThrow();
+    expectBrokerError(() => validateTopicName(deadLetterTopic(longGroup) + 'x'.repeat(MAX_NAMESPACE_LENGTH + 2)), Code.ILLEGAL_TOPIC, /at most/);
   });
 
   it('names the bad topic in the message', () => {
