@@ -7,13 +7,22 @@ import { isMessageType, MESSAGE_TYPES, type QueueStats, type TopicRecord } from 
 export class TopicService {
   constructor(private readonly deps: { store: BrokerStore }) {}
 
-  async create(name: string, messageType: string): Promise<{ topic: TopicRecord; created: boolean }> {
+  /** Creates a topic; TRANSACTION topics may carry their own check policy. */
+  async create(name: string, messageType: string, options: { checkPolicy?: string } = {}): Promise<{ topic: TopicRecord; created: boolean }> {
     validateUserTopicName(name);
     const type = messageType.toUpperCase();
     if (!isMessageType(type)) {
       throw new BrokerError(Code.BAD_REQUEST, `message type "${messageType}" is unknown: use one of ${MESSAGE_TYPES.join(', ')}`);
     }
-    return this.deps.store.createTopic({ name, messageType: type, queueCount: 1 });
+    if (options.checkPolicy === undefined) return this.deps.store.createTopic({ name, messageType: type, queueCount: 1 });
+    const policy = options.checkPolicy.toUpperCase();
+    if (policy !== 'ROLLBACK' && policy !== 'KEEP') {
+      throw new BrokerError(Code.BAD_REQUEST, `check policy "${options.checkPolicy}" is unknown: use ROLLBACK or KEEP`);
+    }
+    if (type !== 'TRANSACTION') {
+      throw new BrokerError(Code.BAD_REQUEST, `a check policy applies to TRANSACTION topics only; ${name} would be ${type}`);
+    }
+    return this.deps.store.createTopic({ name, messageType: type, queueCount: 1, checkPolicy: policy });
   }
 
   list(): Promise<TopicRecord[]> {

@@ -26,7 +26,7 @@ Messages
           [--ack|--no-ack] [--progress]
 
 Topics
-  topic create NAME --type NORMAL|FIFO|DELAY|TRANSACTION
+  topic create NAME --type NORMAL|FIFO|DELAY|TRANSACTION [--check-policy ROLLBACK|KEEP]
   topic list
   topic describe NAME
   topic delete NAME
@@ -39,10 +39,11 @@ Consumer groups
   group reset-offset NAME --topic T --to earliest|latest|<ISO time>|<epoch ms>
 
 Transactions
-  tx list [--topic T] [--state PENDING|ABANDONED] [--limit N]
+  tx list [--topic T] [--state PENDING|ABANDONED] [--key K] [--limit N]
   tx describe ID
   tx commit ID [--reason TEXT]
   tx rollback ID [--reason TEXT]
+  tx recheck ID                                (re-arm checks of an ABANDONED transaction)
   tx stats
 
 Benchmarks

@@ -2,7 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
-import { describeTransaction, getTransactionStats, listTransactions, resolveTransaction } from './admin/transactions.js';
+import { describeTransaction, getTransactionStats, listTransactions, recheckTransaction, resolveTransaction } from './admin/transactions.js';
 import type { ServiceContext } from './context.js';
 import { unary } from './unary.js';
 
@@ -20,6 +20,7 @@ export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplem
     ListTransactions: unary('ListTransactions', listTransactions, svc),
     DescribeTransaction: unary('DescribeTransaction', describeTransaction, svc),
     ResolveTransaction: unary('ResolveTransaction', resolveTransaction, svc),
+    RecheckTransaction: unary('RecheckTransaction', recheckTransaction, svc),
     GetTransactionStats: unary('GetTransactionStats', getTransactionStats, svc),
   };
 }

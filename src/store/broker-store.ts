@@ -64,6 +64,8 @@ export interface ClaimChecksResult {
 export interface TransactionFilter {
   topic?: string;
   state?: 'PENDING' | 'ABANDONED';
+  /** Only transactions whose message carries this key. */
+  key?: string;
   limit?: number;
 }
 
@@ -122,6 +124,8 @@ export interface BrokerStore {
   releaseCheck(transactionId: string, dueAtMs: number): Promise<void>;
   /** KEEP policy: stop checking, keep the half message for manual resolution. */
   abandonTransaction(transactionId: string, reason: string): Promise<boolean>;
+  /** Undoes abandonTransaction: PENDING again with a fresh check budget, due at `dueAtMs`. False unless ABANDONED. */
+  rearmTransaction(transactionId: string, dueAtMs: number): Promise<boolean>;
   /** Earliest next-check time of a producer group's pending transactions. */
   nextCheckDueAtMs(producerGroup: string): Promise<number | undefined>;
   /** Producer groups that have pending transactions. */

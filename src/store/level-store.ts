@@ -723,6 +723,22 @@ export class LevelStore implements BrokerStore {
     });
   }
 
+  async rearmTransaction(transactionId: string, dueAtMs: number): Promise<boolean> {
+    return this.mutex.run(`tx\x00${transactionId}`, async () => {
+      const meta = await this.readHalfMeta(transactionId);
+      if (!meta || meta.state !== 'ABANDONED') return false;
+      const { abandonReason: _r, ...rest } = meta;
+      const updated: HalfMeta = { ...rest, state: 'PENDING', checkCount: 0, nextCheckAtMs: dueAtMs };
+      await this.write([
+        { type: 'put', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, dueAtMs, transactionId), value: Buffer.alloc(0) },
+        { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
+      ]);
+      this.adjustPending(meta.producerGroup, 1);
+      this.counters.abandoned--;
+      return true;
+    });
+  }
+
   async nextCheckDueAtMs(producerGroup: string): Promise<number | undefined> {
     for await (const key of this.checkDue.keys({ ...prefixRange(producerGroup), limit: 1 })) return parseU64(split(key)[1]!);
     return undefined;
@@ -744,7 +760,9 @@ export class LevelStore implements BrokerStore {
       if (!meta) continue;
       if (filter.topic && meta.topic !== filter.topic) continue;
       if (filter.state && meta.state !== filter.state) continue;
-      out.push((await this.withBody(meta).catch(() => undefined)) ?? this.withoutBody(meta));
+      const half = (await this.withBody(meta).catch(() => undefined)) ?? this.withoutBody(meta);
+      if (filter.key !== undefined && !half.message.keys.includes(filter.key)) continue;
+      out.push(half);
       if (out.length >= limit) break;
     }
     return out;

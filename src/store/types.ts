@@ -14,8 +14,13 @@ export interface TopicRecord {
   messageType: MessageType;
   /** Number of queues; Halfmoon serves one queue (id 0) per topic. */
   queueCount: number;
+  /** TRANSACTION topics: what happens after the last check (absent: the broker's transactionCheckPolicy). */
+  checkPolicy?: CheckPolicy;
   createdAtMs: number;
 }
+
+/** ROLLBACK the undecided transaction, or KEEP it ABANDONED for an operator. */
+export type CheckPolicy = 'ROLLBACK' | 'KEEP';
 
 export interface GroupRecord {
   name: string;

@@ -160,12 +160,14 @@ export class CheckScheduler {
   }
 
   /**
-   * Applies the configured policy (ROLLBACK, or KEEP for manual resolution) to an undecided
-   * transaction. Public for the MQ HTTP gateway, which settles HTTP half messages by age.
+   * Applies the policy (ROLLBACK, or KEEP for manual resolution) to an undecided transaction: the
+   * topic's own, else the broker's. Public for the MQ HTTP gateway, which settles HTTP half
+   * messages by age.
    */
   async settle(half: HalfMessage, reason: string): Promise<void> {
     const { store, config, log } = this.deps;
-    if (config.transactionCheckPolicy === 'KEEP') {
+    const policy = (await store.getTopic(half.message.topic))?.checkPolicy ?? config.transactionCheckPolicy;
+    if (policy === 'KEEP') {
       if (await store.abandonTransaction(half.transactionId, reason)) {
         log.warn({ transactionId: half.transactionId, topic: half.message.topic }, `transaction abandoned, kept for manual resolution: ${reason}`);
       }

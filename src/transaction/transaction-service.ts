@@ -64,6 +64,25 @@ export class TransactionService {
     return this.deps.store.listTransactions(filter);
   }
 
+  /**
+   * Gives an ABANDONED transaction a fresh check budget, due now: the live producers are asked
+   * again (use when the producer side is fixed and can answer).
+   */
+  async recheck(transactionId: string, nowMs: number): Promise<HalfMessage> {
+    if (await this.deps.store.rearmTransaction(transactionId, nowMs)) {
+      this.deps.log.info({ transactionId }, 'abandoned transaction re-armed for checks');
+      return (await this.describe(transactionId)).half!;
+    }
+    const { half, decision } = await this.describe(transactionId);
+    if (decision) {
+      throw new BrokerError(
+        Code.INVALID_TRANSACTION_ID,
+        `transaction ${transactionId} was already ${decision.state === 'COMMITTED' ? 'committed' : 'rolled back'}; there is nothing to check`,
+      );
+    }
+    throw new BrokerError(Code.BAD_REQUEST, `transaction ${transactionId} is ${half!.state}, not ABANDONED: it is being checked already`);
+  }
+
   /** State of one transaction, pending or decided. */
   async describe(transactionId: string): Promise<{ half?: HalfMessage; decision?: TransactionDecision }> {
     const half = await this.deps.store.getHalf(transactionId);

@@ -28,6 +28,10 @@ describe('halfmoon topic', () => {
     const described = await cli('topic', 'describe', name);
     expect(described.stdout).toContain('MAX OFFSET');
 
+    const keeper = uniqueName('CliKeep');
+    expect((await cli('topic', 'create', keeper, '--type', 'TRANSACTION', '--check-policy', 'KEEP')).code).toBe(0);
+    expect((await cli('topic', 'describe', keeper)).stdout).toContain(`topic ${keeper} (TRANSACTION, check policy KEEP)`);
+
     expect((await cli('topic', 'delete', name)).code).toBe(0);
     const gone = await cli('topic', 'describe', name);
     expect(gone.code).toBe(1);
@@ -65,6 +69,9 @@ describe('halfmoon tx', () => {
     const json = JSON.parse((await cli('tx', 'list', '--topic', topic, '--state', 'pending', '--json')).stdout) as { transaction_id: string }[];
     expect(json.map((t) => t.transaction_id)).toEqual([id]);
 
+    const notAbandoned = await cli('tx', 'recheck', id);
+    expect(notAbandoned.code).toBe(1);
+    expect(notAbandoned.stderr).toContain('is PENDING, not ABANDONED');
     // Its sender has no Telemetry stream: nobody can be asked, and stats say so.
     const waiting = JSON.parse((await cli('tx', 'stats', '--json')).stdout) as { pending_without_producer: string; groups_without_producer: string[] };
     expect(Number(waiting.pending_without_producer)).toBeGreaterThanOrEqual(1);

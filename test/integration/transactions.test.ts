@@ -229,6 +229,35 @@ describe('transactions: check policy and producer availability', () => {
     expect(seen.map((m) => m.body.toString())).toEqual(['kept']);
   });
 
+  it('lets a topic keep its exhausted transactions (KEEP) under a ROLLBACK broker, found by key and checked again on request', async () => {
+    const { tb, raw } = await setup({ transactionCheckMax: 1 });
+    const topic = uniqueName('TxKeep');
+    const created = await raw.admin('CreateTopic', { name: topic, message_type: 'TRANSACTION', check_policy: 'KEEP' });
+    expect(created.topic).toMatchObject({ name: topic, check_policy: 'KEEP' });
+    let answer = TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
+    const p = await txProducer(tb, topic, async () => answer);
+    const receipt = await p.send({ topic, keys: ['order-7'], body: Buffer.from('kept by topic policy') }, p.beginTransaction());
+    const abandoned = await waitFor(async () => {
+      const list = await raw.admin('ListTransactions', { state: 'ABANDONED', key: 'order-7', limit: 10 });
+      return (list.transactions as unknown[]).length > 0 ? (list.transactions as { transaction_id: string; reason: string }[]) : undefined;
+    }, 15_000, 'abandoned transaction');
+    expect(abandoned.map((t) => t.transaction_id)).toEqual([receipt.transactionId]);
+    expect((await raw.admin('ListTransactions', { key: 'order-8', limit: 10 })).transactions).toEqual([]);
+
+    // The producer side is fixed: an operator has the transaction checked again.
+    answer = TransactionResolution.COMMIT;
+    const rearmed = await raw.admin('RecheckTransaction', { transaction_id: receipt.transactionId });
+    expect(rearmed.status.code).toBe('OK');
+    expect(rearmed.transaction).toMatchObject({ state: 'PENDING', check_count: 0 });
+    const decision = await waitFor(() => tb.broker.services.store.getDecision(receipt.transactionId), 10_000, 'decision');
+    expect(decision).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
+    const again = await raw.admin('RecheckTransaction', { transaction_id: receipt.transactionId });
+    expect(again.status.code).toBe('INVALID_TRANSACTION_ID');
+    expect(again.status.message).toContain('already committed');
+    const refused = await raw.admin('CreateTopic', { name: uniqueName('NoPolicy'), message_type: 'NORMAL', check_policy: 'KEEP' });
+    expect(refused.status.message).toContain('a check policy applies to TRANSACTION topics only');
+  });
+
   it('does not use up checks while no producer is online, then checks the first one that connects', async () => {
     const { tb, topic, raw } = await setup({ transactionCheckMax: 1 });
     const id = await sendHalf(raw, topic, 'waiting'); // raw client: no Telemetry stream, so not a live producer

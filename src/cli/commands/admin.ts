@@ -17,6 +17,8 @@ export const ADMIN_OPTIONS = {
   'max-attempts': { type: 'string' },
   to: { type: 'string' },
   'start-from': { type: 'string' },
+  'check-policy': { type: 'string' },
+  key: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -38,6 +40,8 @@ export interface AdminValues {
   'max-attempts'?: string | undefined;
   to?: string | undefined;
   'start-from'?: string | undefined;
+  'check-policy'?: string | undefined;
+  key?: string | undefined;
 }
 
 /** What a subcommand gets to work with. */

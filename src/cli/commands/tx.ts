@@ -37,11 +37,12 @@ async function resolve({ admin, need, print, values }: AdminContext, action: 'co
 
 export const txCommand = adminCommand('tx', 'Transactions', {
   list: {
-    usage: 'tx list [--topic T] [--state PENDING|ABANDONED] [--limit N]',
+    usage: 'tx list [--topic T] [--state PENDING|ABANDONED] [--key K] [--limit N]',
     async run({ admin, values, print, usage }) {
       const res = await admin.call<{ transactions: TxMsg[] }>('ListTransactions', {
         topic: values.topic ?? '',
         state: values.state ?? '',
+        key: values.key ?? '',
         limit: values.limit ? parseIntArg('--limit', values.limit, usage) : 100,
       });
       return print(res.transactions, () =>
@@ -69,6 +70,13 @@ export const txCommand = adminCommand('tx', 'Transactions', {
   },
   commit: { usage: 'tx commit ID [--reason TEXT]', run: (ctx) => resolve(ctx, 'commit') },
   rollback: { usage: 'tx rollback ID [--reason TEXT]', run: (ctx) => resolve(ctx, 'rollback') },
+  recheck: {
+    usage: 'tx recheck ID                     (an ABANDONED transaction: check it again from now)',
+    async run({ admin, need, print }) {
+      const res = await admin.call<{ transaction: TxMsg }>('RecheckTransaction', { transaction_id: need('a transaction id') });
+      return print(res.transaction, () => `re-armed: transaction ${res.transaction.transaction_id} is PENDING again; live producers of ${res.transaction.topic} will be asked`);
+    },
+  },
   stats: {
     usage: 'tx stats',
     async run({ admin, print }) {

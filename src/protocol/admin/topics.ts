@@ -9,14 +9,15 @@ export interface TopicMessage {
   message_type: string;
   queue_count: number;
   created_at_ms: string;
+  check_policy: string;
 }
 
 export function topicMessage(t: TopicRecord): TopicMessage {
-  return { name: t.name, message_type: t.messageType, queue_count: t.queueCount, created_at_ms: String(t.createdAtMs) };
+  return { name: t.name, message_type: t.messageType, queue_count: t.queueCount, created_at_ms: String(t.createdAtMs), check_policy: t.checkPolicy ?? '' };
 }
 
-export async function createTopic(req: { name: string; message_type: string }, _c: CallInfo, svc: ServiceContext) {
-  const { topic, created } = await svc.topics.create(req.name, req.message_type || 'NORMAL');
+export async function createTopic(req: { name: string; message_type: string; check_policy?: string }, _c: CallInfo, svc: ServiceContext) {
+  const { topic, created } = await svc.topics.create(req.name, req.message_type || 'NORMAL', req.check_policy ? { checkPolicy: req.check_policy } : {});
   if (created) svc.log.info({ topic: topic.name, messageType: topic.messageType }, 'topic created');
   return { status: OK_STATUS, topic: topicMessage(topic), created, queues: [] };
 }

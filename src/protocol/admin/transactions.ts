@@ -48,7 +48,7 @@ function fromDecision(d: TransactionDecision) {
   };
 }
 
-export async function listTransactions(req: { topic: string; state: string; limit: number }, _c: CallInfo, svc: ServiceContext) {
+export async function listTransactions(req: { topic: string; state: string; limit: number; key?: string }, _c: CallInfo, svc: ServiceContext) {
   const state = req.state.toUpperCase();
   if (state && state !== 'PENDING' && state !== 'ABANDONED') {
     throw new BrokerError(Code.BAD_REQUEST, `state "${req.state}" is not listable: use PENDING or ABANDONED (decided transactions: describe them by id)`);
@@ -56,6 +56,7 @@ export async function listTransactions(req: { topic: string; state: string; limi
   const list = await svc.transactions.list({
     ...(req.topic ? { topic: req.topic } : {}),
     ...(state ? { state: state as 'PENDING' | 'ABANDONED' } : {}),
+    ...(req.key ? { key: req.key } : {}),
     limit: req.limit > 0 ? req.limit : 100,
   });
   return { status: OK_STATUS, transactions: list.map(fromHalf) };
@@ -79,6 +80,12 @@ export async function resolveTransaction(req: { transaction_id: string; resoluti
   });
   svc.log.info({ transactionId: req.transaction_id, resolution, applied: outcome.applied }, 'transaction resolved by admin');
   return { status: OK_STATUS, transaction: fromDecision(outcome.decision), applied: outcome.applied };
+}
+
+export async function recheckTransaction(req: { transaction_id: string }, _c: CallInfo, svc: ServiceContext) {
+  const half = await svc.transactions.recheck(req.transaction_id, svc.clock.now());
+  svc.checks.kick();
+  return { status: OK_STATUS, transaction: fromHalf(half), applied: true };
 }
 
 export async function getTransactionStats(_req: unknown, _c: CallInfo, svc: ServiceContext) {

@@ -780,6 +780,30 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(await store.nextCheckDueAtMs('pa')).toBeUndefined();
       });
 
+      it('rearmTransaction makes an ABANDONED transaction PENDING with a fresh budget, due at the given time', async () => {
+        await topic('ra', 'TRANSACTION');
+        await store.putHalf(half('ra', 'TX-RA', { nextCheckAtMs: clock.now() }));
+        expect(await store.rearmTransaction('TX-RA', clock.now())).toBe(false); // pending: nothing to do
+        await claim('ra');
+        await store.abandonTransaction('TX-RA', 'kept');
+        expect(store.transactionCounters()).toMatchObject({ pending: 0, abandoned: 1 });
+        expect(await store.rearmTransaction('TX-RA', clock.now() + 500)).toBe(true);
+        expect(await store.getHalf('TX-RA')).toMatchObject({ state: 'PENDING', checkCount: 0, nextCheckAtMs: clock.now() + 500 });
+        expect((await store.getHalf('TX-RA'))!.abandonReason).toBeUndefined();
+        expect(store.transactionCounters()).toMatchObject({ pending: 1, abandoned: 0 });
+        expect(await store.nextCheckDueAtMs('ra')).toBe(clock.now() + 500);
+        expect(await store.rearmTransaction('unknown', clock.now())).toBe(false);
+      });
+
+      it('listTransactions finds transactions by message key', async () => {
+        await topic('lk', 'TRANSACTION');
+        await store.putHalf(half('lk', 'TX-K1', { message: makeMessage('lk', { messageType: 'TRANSACTION', messageId: 'TX-K1', keys: ['order-1', 'shared'] }) }));
+        await store.putHalf(half('lk', 'TX-K2', { message: makeMessage('lk', { messageType: 'TRANSACTION', messageId: 'TX-K2', keys: ['shared'] }) }));
+        expect((await store.listTransactions({ key: 'order-1' })).map((h) => h.transactionId)).toEqual(['TX-K1']);
+        expect((await store.listTransactions({ key: 'shared' })).map((h) => h.transactionId).sort()).toEqual(['TX-K1', 'TX-K2']);
+        expect(await store.listTransactions({ key: 'none' })).toEqual([]);
+      });
+
       it('pendingTransactionCount counts a group\'s PENDING transactions only', async () => {
         await topic('pc', 'TRANSACTION');
         expect(await store.pendingTransactionCount('pc')).toBe(0);
