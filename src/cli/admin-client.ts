@@ -1,17 +1,19 @@
 // Owns the CLI's connection to a running broker: calls halfmoon.admin.v1.AdminService and turns a
-// non-OK body status into an AdminError carrying the RocketMQ code name and message.
+// non-OK body status (or an unreachable broker) into a BrokerRefusedError with the RocketMQ code.
 import * as grpc from '@grpc/grpc-js';
+import { Code } from '../errors.js';
 import { adminService } from '../protocol/proto.js';
 import type { Status } from '../protocol/types.js';
+import { BrokerRefusedError } from './args.js';
 
-export class AdminError extends Error {
-  override readonly name = 'AdminError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** The status code as `{name, value}`: proto-loader gives enum names, a raw number is looked up. */
+function codeOf(code: string | number): { name: string; value: number } | undefined {
+  const table = Code as Record<string, number>;
+  if (typeof code === 'number') {
+    const name = Object.keys(table).find((k) => table[k] === code);
+    return name ? { name, value: code } : undefined;
   }
+  return table[code] === undefined ? undefined : { name: code, value: table[code] };
 }
 
 export interface AdminClient {
@@ -31,11 +33,11 @@ export function connectAdmin(endpoint: string, timeoutMs = 10_000): AdminClient 
             const reason = err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED
               ? `cannot reach a Halfmoon broker at ${endpoint} (${err.details}); start one with "halfmoon start" or pass --endpoints host:port`
               : `${method} failed: ${err.details || err.message}`;
-            reject(new AdminError('UNAVAILABLE', reason));
+            reject(new BrokerRefusedError(reason));
             return;
           }
           const code = res.status?.code ?? 'OK';
-          if (code !== 'OK' && code !== 20000) reject(new AdminError(String(code), res.status?.message ?? ''));
+          if (code !== 'OK' && code !== 20000) reject(new BrokerRefusedError(res.status?.message || `${method} was refused`, codeOf(code)));
           else resolve(res);
         });
       });

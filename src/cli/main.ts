@@ -3,7 +3,6 @@
 // outcome into output and an exit code: 0 success, 1 the broker refused or could not be reached,
 // 2 bad usage.
 import { InvalidConfigError } from '../config.js';
-import { AdminError } from './admin-client.js';
 import { BrokerRefusedError, UsageError, type Command } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { consumeCommand } from './commands/consume.js';
@@ -99,9 +98,6 @@ main(process.argv.slice(2), out).then(
     } else if (err instanceof InvalidConfigError) {
       out.error(`halfmoon: invalid configuration: ${err.message}`);
       process.exitCode = 2;
-    } else if (err instanceof AdminError) {
-      out.error(`halfmoon: ${err.code}: ${err.message}`);
-      process.exitCode = 1;
     } else if (err instanceof BrokerRefusedError) {
       out.error(`halfmoon: ${err.message}${err.code ? ` (code ${err.code.name} ${err.code.value})` : ''}`);
       process.exitCode = 1;
