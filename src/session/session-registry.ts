@@ -79,10 +79,12 @@ export class SessionRegistry {
 
   /**
    * Pushes the client's settings again `delayMs` from now on its Telemetry stream, restarting
-   * the wait on every call (debounced). Called after each QueryRoute: the official Node client
-   * fetches the routes of several topics one after another and only then starts waiting for a
-   * settings command; an answer that came before that wait is missed, and its startup would
-   * stall until its 5-minute settings sync. Settings are idempotent for every client.
+   * the wait on every call (debounced). Called after each QueryRoute and after a stream's first
+   * settings answer: the official Node client fetches the routes of several topics one after
+   * another and only then starts waiting for a settings command; an answer that came before that
+   * wait is missed, and its startup would stall until its 5-minute settings sync. Whichever of
+   * the last route lookup and the first answer comes later, an echo follows it. Settings are
+   * idempotent for every client.
    */
   echoSettingsLater(clientId: string, delayMs: number, clock: Clock): void {
     const s = this.sessions.get(clientId);

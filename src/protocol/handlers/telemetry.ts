@@ -49,8 +49,12 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
       }
       onSettings(cmd.settings, info, sink, svc).then(
         (reply) => {
+          const first = answered === undefined;
           answered = reply;
-          return open() && call.write({ status: OK_STATUS, settings: reply });
+          if (!open()) return;
+          call.write({ status: OK_STATUS, settings: reply });
+          // The first answer can reach the client before it waits for one (see echoSettingsLater).
+          if (first) svc.sessions.echoSettingsLater(info.clientId, svc.config.settingsEchoDelayMs, svc.clock);
         },
         (err: unknown) => open() && call.write({ status: statusOf(err, log) }),
       );
