@@ -1,4 +1,4 @@
-// Types for the untyped @aliyunmq/mq-http-sdk 1.0.4 (lib/client.js), as far as the tests use it.
+// Types for the untyped @aliyunmq/mq-http-sdk 1.0.4 (lib/client.js), as far as the examples and tests use it.
 // Every field of a result is a string: the SDK does not parse numbers (spec §7).
 declare module '@aliyunmq/mq-http-sdk' {
   namespace sdk {
