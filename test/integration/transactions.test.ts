@@ -168,6 +168,27 @@ describe('transactions: idempotence and conflicts', () => {
     expect(await tb!.broker.services.store.listTransactions({})).toHaveLength(0);
   });
 
+  it('times the first check from the broker receive time, whatever the producer clock says', async () => {
+    const { tb, topic, raw } = await setup();
+    const skewed = protoMessage(topic, 'skewed clock', { type: 'TRANSACTION' });
+    // A producer whose clock is an hour behind (or ahead): its born timestamp plays no part.
+    const sys = skewed.system_properties as Record<string, unknown>;
+    const results: number[] = [];
+    for (const offsetMs of [-3_600_000, 3_600_000]) {
+      sys.message_id = `01SKEW${Date.now().toString(16).toUpperCase()}${offsetMs > 0 ? 'A' : 'B'}`;
+      sys.born_timestamp = { seconds: String(Math.floor((Date.now() + offsetMs) / 1000)), nanos: 0 };
+      const before = Date.now();
+      const res = await raw.unary('SendMessage', { messages: [skewed] });
+      expect(res.status.code).toBe('OK');
+      const half = await tb.broker.services.store.getHalf((res.entries as { transaction_id: string }[])[0]!.transaction_id);
+      expect(half!.receivedAtMs).toBeGreaterThanOrEqual(before);
+      expect(half!.nextCheckAtMs - half!.receivedAtMs).toBe(1000); // transactionTimeoutMs in these tests
+      results.push(half!.message.bornTimestampMs - half!.receivedAtMs);
+    }
+    expect(results[0]).toBeLessThan(-3_000_000);
+    expect(results[1]).toBeGreaterThan(3_000_000);
+  });
+
   it('rejects a request with two transactional messages and keeps nothing', async () => {
     const { topic, raw } = await setup();
     const res = await raw.unary('SendMessage', {

@@ -303,4 +303,38 @@ describe('LevelStore', () => {
     expect((await store.endTransaction('TX-NOBODY', 'ROLLBACK', 'ADMIN')).kind).toBe('applied');
     await expect(store.endTransaction('TX-BADBODY', 'COMMIT', 'ADMIN')).rejects.toThrow('unreadable: it can only be rolled back');
   });
+
+  it('never rewrites a half message body: claims, releases and abandoning touch only its small check record', async () => {
+    const store = await openStore();
+    await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
+    // Watch every batch the store hands to LevelDB: which sublevel each op goes to, and its size.
+    type BatchOp = { key: string; value?: Buffer; sublevel?: { prefix: string } };
+    const db = (store as unknown as { db: { batch(ops: BatchOp[], o?: object): Promise<void> } }).db;
+    const written: { where: string; bytes: number }[] = [];
+    const batch = db.batch.bind(db);
+    db.batch = (ops, o) => {
+      for (const op of ops) written.push({ where: `${op.sublevel?.prefix ?? ''}${op.key}`, bytes: op.value?.length ?? 0 });
+      return batch(ops, o);
+    };
+    await store.putHalf({
+      transactionId: 'TX-B',
+      message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: 'TX-B', body: Buffer.alloc(64 * 1024, 7) }),
+      producerGroup: 'tx',
+      senderClientId: 'p1',
+      receivedAtMs: clock.now(),
+      nextCheckAtMs: clock.now(),
+    });
+    expect(written.filter((w) => w.where === '!halfbody!TX-B').map((w) => w.bytes > 64 * 1024)).toEqual([true]); // the one body write
+    written.length = 0;
+    for (let i = 0; i < 3; i++) {
+      const { claimed } = await store.claimDueChecks({ producerGroup: 'tx', limit: 10, nextCheckInMs: 1000, checkMax: 10, clientId: 'p1' });
+      expect(claimed).toHaveLength(1);
+      await store.releaseCheck('TX-B', clock.now());
+    }
+    await store.abandonTransaction('TX-B', 'kept');
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter((w) => w.where.startsWith('!halfbody!'))).toEqual([]);
+    expect(Math.max(...written.map((w) => w.bytes))).toBeLessThan(2048);
+    expect((await store.getHalf('TX-B'))!.message.body).toEqual(Buffer.alloc(64 * 1024, 7));
+  });
 });
