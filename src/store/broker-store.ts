@@ -133,6 +133,8 @@ export interface BrokerStore {
   /** How many PENDING (not abandoned) transactions a producer group has. */
   pendingTransactionCount(producerGroup: string): Promise<number>;
   listTransactions(filter: TransactionFilter): Promise<HalfMessage[]>;
+  /** Decided transactions whose message carried `key` (at most `limit`). */
+  findDecisions(key: string, limit: number): Promise<TransactionDecision[]>;
   transactionCounters(): TransactionCounters;
   /** Counts a check answer (an EndTransaction from SERVER_CHECK). */
   countCheckAnswered(): void;

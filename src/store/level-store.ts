@@ -43,6 +43,7 @@ import {
   type GroupRecord,
   type GroupTopicStats,
   type HalfMessage,
+  MAX_CHECK_HISTORY,
   type MessageInput,
   type OffsetResetResult,
   type OffsetResetTarget,
@@ -80,7 +81,14 @@ interface Op {
 }
 
 /** Half-message metadata: everything but the message, rewritten on each check. */
-type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string };
+/** A half message's check record: everything but the body (kept apart, written once). */
+type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] };
+
+/** The HalfMessage fields of a HalfMeta (without what the message itself carries). */
+function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
+  const { topic: _t, messageId: _m, keys: _k, ...rest } = meta;
+  return rest;
+}
 
 /** attempt 0 = FIFO: examined, waiting behind the head of its message group. */
 interface InflightEntry {
@@ -484,15 +492,14 @@ export class LevelStore implements BrokerStore {
   private async withBody(meta: HalfMeta): Promise<HalfMessage | undefined> {
     const body = await this.halfBody.get(meta.transactionId);
     if (!body) return undefined;
-    const { topic: _t, messageId: _m, ...rest } = meta;
-    return { ...rest, message: decodeRecord<MessageInput>(body) };
+    return { ...halfFields(meta), message: decodeRecord<MessageInput>(body) };
   }
 
   /** An operator's view of a transaction whose body is missing or unreadable (quarantined). */
   private withoutBody(meta: HalfMeta): HalfMessage {
-    const { topic, messageId, ...rest } = meta;
-    const message: MessageInput = { topic, messageId, messageType: 'TRANSACTION', body: Buffer.alloc(0), keys: [], userProperties: {}, bornTimestampMs: meta.receivedAtMs, bornHost: '' };
-    return { ...rest, message };
+    const { topic, messageId } = meta;
+    const message: MessageInput = { topic, messageId, messageType: 'TRANSACTION', body: Buffer.alloc(0), keys: meta.keys ?? [], userProperties: {}, bornTimestampMs: meta.receivedAtMs, bornHost: '' };
+    return { ...halfFields(meta), message };
   }
 
   private adjustPending(group: string, delta: number): void {
@@ -520,6 +527,7 @@ export class LevelStore implements BrokerStore {
         topic: half.message.topic,
         messageId: half.message.messageId,
       };
+      if (half.message.keys.length > 0) meta.keys = half.message.keys;
       await this.write([
         { type: 'put', sublevel: this.halfBody, key: half.transactionId, value: encodeRecord(half.message) },
         { type: 'put', sublevel: this.halfMeta, key: half.transactionId, value: json(meta) },
@@ -569,6 +577,8 @@ export class LevelStore implements BrokerStore {
         checkCount: meta.checkCount,
       };
       if (reason) decision.reason = reason;
+      if (meta.keys) decision.keys = meta.keys;
+      if (meta.checks?.length) decision.checks = meta.checks;
       const ops: Op[] = [
         { type: 'del', sublevel: this.halfMeta, key: transactionId },
         { type: 'del', sublevel: this.halfBody, key: transactionId },
@@ -657,6 +667,7 @@ export class LevelStore implements BrokerStore {
             lastCheckAtMs: now,
             lastCheckClientId: clientId,
             nextCheckAtMs: now + req.nextCheckInMs,
+            checks: [...(meta.checks ?? []), { atMs: now, clientId }].slice(-MAX_CHECK_HISTORY),
           };
           this.counters.checksSent++;
           await this.write([
@@ -665,8 +676,7 @@ export class LevelStore implements BrokerStore {
             { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
             this.counterOp(),
           ]);
-          const { topic: _t, messageId: _m, ...rest } = updated;
-          return { kind: 'claimed', half: { ...rest, message: half.message } };
+          return { kind: 'claimed', half: { ...halfFields(updated), message: half.message } };
         }),
       ),
     );
@@ -697,7 +707,8 @@ export class LevelStore implements BrokerStore {
     await this.mutex.run(`tx\x00${transactionId}`, async () => {
       const meta = await this.readHalfMeta(transactionId);
       if (!meta || meta.state !== 'PENDING') return;
-      const updated: HalfMeta = { ...meta, checkCount: Math.max(0, meta.checkCount - 1), nextCheckAtMs: dueAtMs };
+      // The claimed check never reached anyone: it leaves the count and the trail.
+      const updated: HalfMeta = { ...meta, checkCount: Math.max(0, meta.checkCount - 1), nextCheckAtMs: dueAtMs, checks: meta.checks?.slice(0, -1) ?? [] };
       this.counters.checksSent = Math.max(0, this.counters.checksSent - 1);
       await this.write([
         { type: 'del', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) },
@@ -763,6 +774,16 @@ export class LevelStore implements BrokerStore {
       const half = (await this.withBody(meta).catch(() => undefined)) ?? this.withoutBody(meta);
       if (filter.key !== undefined && !half.message.keys.includes(filter.key)) continue;
       out.push(half);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async findDecisions(key: string, limit: number): Promise<TransactionDecision[]> {
+    const out: TransactionDecision[] = [];
+    for await (const value of this.decisions.values()) {
+      const d = tryParse<TransactionDecision>(value);
+      if (d?.keys?.includes(key)) out.push(d);
       if (out.length >= limit) break;
     }
     return out;

@@ -94,7 +94,18 @@ export interface HalfMessage {
   lastCheckClientId?: string;
   /** Why it was abandoned, when ABANDONED. */
   abandonReason?: string;
+  /** The checks delivered, oldest first (the audit trail; the latest MAX_CHECK_HISTORY). */
+  checks?: CheckRecord[];
 }
+
+/** One check pushed to a producer: when, and to which client. */
+export interface CheckRecord {
+  atMs: number;
+  clientId: string;
+}
+
+/** Checks kept per transaction in its audit trail. */
+export const MAX_CHECK_HISTORY = 32;
 
 /** The durable outcome of a decided transaction (kept for idempotence and audit). */
 export interface TransactionDecision {
@@ -107,6 +118,10 @@ export interface TransactionDecision {
   receivedAtMs: number;
   decidedAtMs: number;
   checkCount: number;
+  /** The message's keys, to find the transaction by key after it was decided. */
+  keys?: string[];
+  /** The checks delivered before the decision (see HalfMessage.checks). */
+  checks?: CheckRecord[];
   /** Offset of the committed message in the topic's log. */
   offset?: number;
 }

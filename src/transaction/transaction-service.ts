@@ -64,6 +64,11 @@ export class TransactionService {
     return this.deps.store.listTransactions(filter);
   }
 
+  /** Decided transactions whose message carried `key`. */
+  findDecided(key: string, limit: number): Promise<TransactionDecision[]> {
+    return this.deps.store.findDecisions(key, limit);
+  }
+
   /**
    * Gives an ABANDONED transaction a fresh check budget, due now: the live producers are asked
    * again (use when the producer side is fixed and can answer).

@@ -272,6 +272,12 @@ describe('transactions: check policy and producer availability', () => {
     expect(rearmed.transaction).toMatchObject({ state: 'PENDING', check_count: 0 });
     const decision = await waitFor(() => tb.broker.services.store.getDecision(receipt.transactionId), 10_000, 'decision');
     expect(decision).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
+    // The audit trail by key: decided now, with both checks (before abandoning, after the recheck).
+    const byKey = await raw.admin('ListTransactions', { key: 'order-7', limit: 10 });
+    const [trail] = byKey.transactions as { state: string; decided_by: string; keys: string[]; checks: { client_id: string }[] }[];
+    expect(trail).toMatchObject({ state: 'COMMITTED', decided_by: 'SERVER_CHECK', keys: ['order-7'] });
+    expect(trail!.checks).toHaveLength(2);
+    expect((await raw.admin('ListTransactions', { key: 'order-7', state: 'ROLLED_BACK', limit: 10 })).transactions).toEqual([]);
     const again = await raw.admin('RecheckTransaction', { transaction_id: receipt.transactionId });
     expect(again.status.code).toBe('INVALID_TRANSACTION_ID');
     expect(again.status.message).toContain('already committed');

@@ -22,6 +22,7 @@ interface TxMsg {
   tag: string;
   keys: string[];
   body_size: number;
+  checks: { at_ms: string; client_id: string }[];
 }
 
 async function resolve({ admin, need, print, values }: AdminContext, action: 'commit' | 'rollback'): Promise<number> {
@@ -37,7 +38,7 @@ async function resolve({ admin, need, print, values }: AdminContext, action: 'co
 
 export const txCommand = adminCommand('tx', 'Transactions', {
   list: {
-    usage: 'tx list [--topic T] [--state PENDING|ABANDONED] [--key K] [--limit N]',
+    usage: 'tx list [--topic T] [--state PENDING|ABANDONED] [--key K] [--limit N]   (with --key: decided ones too)',
     async run({ admin, values, print, usage }) {
       const res = await admin.call<{ transactions: TxMsg[] }>('ListTransactions', {
         topic: values.topic ?? '',
@@ -115,5 +116,6 @@ function describeTx(t: TxMsg): string {
   if (t.reason) rows.push(['reason', t.reason]);
   if (t.tag) rows.push(['tag', t.tag]);
   if (t.keys.length) rows.push(['keys', t.keys.join(', ')]);
+  t.checks.forEach((c, i) => rows.push([i === 0 ? 'check history' : '', `${new Date(Number(c.at_ms)).toISOString()} to ${c.client_id}`]));
   return rows.map(([k, v]) => `${k.padEnd(13)} ${v}`).join('\n');
 }

@@ -1,8 +1,10 @@
 // Admin RPCs for transactions: list pending/abandoned, describe one, resolve by hand, counters.
 import { BrokerError, Code } from '../../errors.js';
-import type { HalfMessage, TransactionDecision } from '../../store/types.js';
+import type { CheckRecord, HalfMessage, TransactionDecision } from '../../store/types.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { OK_STATUS } from '../status.js';
+
+const checkRecords = (checks: CheckRecord[] | undefined) => (checks ?? []).map((c) => ({ at_ms: String(c.atMs), client_id: c.clientId }));
 
 function fromHalf(h: HalfMessage) {
   return {
@@ -23,6 +25,7 @@ function fromHalf(h: HalfMessage) {
     tag: h.message.tag ?? '',
     keys: h.message.keys,
     body_size: h.message.body.length,
+    checks: checkRecords(h.checks),
   };
 }
 
@@ -43,23 +46,44 @@ function fromDecision(d: TransactionDecision) {
     decided_at_ms: String(d.decidedAtMs),
     reason: d.reason ?? '',
     tag: '',
-    keys: [],
+    keys: d.keys ?? [],
     body_size: 0,
+    checks: checkRecords(d.checks),
   };
 }
 
+const UNDECIDED = ['PENDING', 'ABANDONED'];
+const DECIDED = ['COMMITTED', 'ROLLED_BACK'];
+
+/**
+ * Undecided transactions (optionally of one topic, one state); with `key`, the decided ones whose
+ * message carried that key too — the audit trail by business key.
+ */
 export async function listTransactions(req: { topic: string; state: string; limit: number; key?: string }, _c: CallInfo, svc: ServiceContext) {
   const state = req.state.toUpperCase();
-  if (state && state !== 'PENDING' && state !== 'ABANDONED') {
-    throw new BrokerError(Code.BAD_REQUEST, `state "${req.state}" is not listable: use PENDING or ABANDONED (decided transactions: describe them by id)`);
+  const key = req.key || undefined;
+  if (state && !UNDECIDED.includes(state) && !(key && DECIDED.includes(state))) {
+    throw new BrokerError(
+      Code.BAD_REQUEST,
+      `state "${req.state}" is not listable: use PENDING or ABANDONED, or with --key also COMMITTED or ROLLED_BACK (a decided transaction without a key: describe it by id)`,
+    );
   }
-  const list = await svc.transactions.list({
-    ...(req.topic ? { topic: req.topic } : {}),
-    ...(state ? { state: state as 'PENDING' | 'ABANDONED' } : {}),
-    ...(req.key ? { key: req.key } : {}),
-    limit: req.limit > 0 ? req.limit : 100,
-  });
-  return { status: OK_STATUS, transactions: list.map(fromHalf) };
+  const limit = req.limit > 0 ? req.limit : 100;
+  const out = [];
+  if (!state || UNDECIDED.includes(state)) {
+    const list = await svc.transactions.list({
+      ...(req.topic ? { topic: req.topic } : {}),
+      ...(state ? { state: state as 'PENDING' | 'ABANDONED' } : {}),
+      ...(key ? { key } : {}),
+      limit,
+    });
+    out.push(...list.map(fromHalf));
+  }
+  if (key && (!state || DECIDED.includes(state)) && out.length < limit) {
+    const decided = await svc.transactions.findDecided(key, limit - out.length);
+    out.push(...decided.filter((d) => (!state || d.state === state) && (!req.topic || d.topic === req.topic)).map(fromDecision));
+  }
+  return { status: OK_STATUS, transactions: out };
 }
 
 export async function describeTransaction(req: { transaction_id: string }, _c: CallInfo, svc: ServiceContext) {

@@ -795,6 +795,30 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         expect(await store.rearmTransaction('unknown', clock.now())).toBe(false);
       });
 
+      it('keeps an audit trail: every delivered check, and the keys on the decision for a lookup by key', async () => {
+        await topic('at', 'TRANSACTION');
+        await store.putHalf(half('at', 'TX-AT', { nextCheckAtMs: clock.now(), message: makeMessage('at', { messageType: 'TRANSACTION', messageId: 'TX-AT', keys: ['order-9'] }) }));
+        const t0 = clock.now();
+        await claim('at', { clientId: 'p1', nextCheckInMs: 1000 });
+        clock.advance(1000);
+        await claim('at', { clientId: 'p2', nextCheckInMs: 1000 });
+        await store.releaseCheck('TX-AT', clock.now()); // p2's check never went out
+        await claim('at', { clientId: 'p3', nextCheckInMs: 1000 });
+        expect((await store.getHalf('TX-AT'))!.checks).toEqual([
+          { atMs: t0, clientId: 'p1' },
+          { atMs: t0 + 1000, clientId: 'p3' },
+        ]);
+        expect(await store.findDecisions('order-9', 10)).toEqual([]);
+        await store.endTransaction('TX-AT', 'COMMIT', 'SERVER_CHECK');
+        const [decided] = await store.findDecisions('order-9', 10);
+        expect(decided).toMatchObject({ transactionId: 'TX-AT', state: 'COMMITTED', keys: ['order-9'], checkCount: 2 });
+        expect(decided!.checks).toEqual([
+          { atMs: t0, clientId: 'p1' },
+          { atMs: t0 + 1000, clientId: 'p3' },
+        ]);
+        expect(await store.findDecisions('order-10', 10)).toEqual([]);
+      });
+
       it('listTransactions finds transactions by message key', async () => {
         await topic('lk', 'TRANSACTION');
         await store.putHalf(half('lk', 'TX-K1', { message: makeMessage('lk', { messageType: 'TRANSACTION', messageId: 'TX-K1', keys: ['order-1', 'shared'] }) }));
