@@ -24,7 +24,18 @@ export function fromMs(ms: number): Timestamp {
 export function resourceName(r: Nullable<Resource>, what: string, code: number, namespace: string): string {
   const name = r?.name?.trim();
   if (!name) throw new BrokerError(code as (typeof Code)[keyof typeof Code], `${what} is missing: set ${what}.name`);
-  return qualify(namespace || r?.resource_namespace || '', name);
+  return qualify(namespaceOf(r, namespace), name);
+}
+
+/** The namespace a resource is in: the call's (x-mq-namespace), else the resource's own. */
+export function namespaceOf(r: Nullable<Resource>, callNamespace: string): string {
+  return callNamespace || r?.resource_namespace || '';
+}
+
+/** The broker's name of an optional resource ('' stays ''), scoped like resourceName. */
+export function scopedName(r: Nullable<Resource>, callNamespace: string): string {
+  const name = r?.name ?? '';
+  return name ? qualify(namespaceOf(r, callNamespace), name) : '';
 }
 
 /** A resource as a client of `namespace` names it. */

@@ -2,7 +2,7 @@
 // groups get each queue of the topic.
 import { Code } from '../../errors.js';
 import type { CallInfo, ServiceContext } from '../context.js';
-import { clientResource, resourceName } from '../convert.js';
+import { clientResource, namespaceOf, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryAssignmentRequest, Status } from '../types.js';
 import { BROKER_NAME } from './query-route.js';
@@ -22,7 +22,7 @@ export async function queryAssignment(
     status: OK_STATUS,
     assignments: ids.map((id) => ({
       message_queue: {
-        topic: clientResource(topicName, call.namespace || req.topic?.resource_namespace || ''),
+        topic: clientResource(topicName, namespaceOf(req.topic, call.namespace)),
         id,
         permission: 'READ_WRITE',
         broker: { name: BROKER_NAME, id: 0, endpoints },

@@ -4,7 +4,7 @@
 import { BrokerError, Code } from '../../errors.js';
 import { validateTopicName } from '../../message/names.js';
 import type { CallInfo, ServiceContext } from '../context.js';
-import { clientResource, resourceName } from '../convert.js';
+import { clientResource, namespaceOf, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryRouteRequest, Status } from '../types.js';
 
@@ -33,7 +33,7 @@ export async function queryRoute(
   const queues: MessageQueue[] = [];
   for (let id = 0; id < topic.queueCount; id++) {
     queues.push({
-      topic: clientResource(name, call.namespace || req.topic?.resource_namespace || ''),
+      topic: clientResource(name, namespaceOf(req.topic, call.namespace)),
       id,
       permission: 'READ_WRITE',
       broker: { name: BROKER_NAME, id: 0, endpoints },

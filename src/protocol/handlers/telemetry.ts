@@ -5,11 +5,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../message/names.js';
-import { qualify } from '../../message/namespace.js';
 import type { ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../store/types.js';
 import { callInfo, type CallInfo, type ServiceContext } from '../context.js';
-import { checkMessage, fromMs } from '../convert.js';
+import { checkMessage, fromMs, scopedName } from '../convert.js';
 import { OK_STATUS, statusOf } from '../status.js';
 import type { Settings, TelemetryCommand } from '../types.js';
 import { endpointText } from './receive-message.js';
@@ -83,7 +82,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
 
   if (settings.publishing) {
     const topics = settings.publishing.topics ?? [];
-    const names = topics.map((t) => qualify(info.namespace || t.resource_namespace || '', t.name));
+    const names = topics.map((t) => scopedName(t, info.namespace));
     for (const name of names) validateTopicName(name);
     const session = sessions.attach(info.clientId, sink, clock.now());
     session.clientType = 'PRODUCER';
@@ -104,10 +103,10 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
   }
   if (settings.subscription) {
     const sub = settings.subscription;
-    const groupName = qualify(info.namespace || sub.group?.resource_namespace || '', sub.group?.name ?? '');
+    const groupName = scopedName(sub.group, info.namespace);
     validateGroupName(groupName);
     for (const s of sub.subscriptions ?? []) {
-      validateTopicName(qualify(info.namespace || s.topic?.resource_namespace || '', s.topic?.name ?? ''));
+      validateTopicName(scopedName(s.topic, info.namespace));
       svc.consumer.parseFilter({ type: s.expression?.type === 'SQL' ? 'SQL' : 'TAG', expression: s.expression?.expression ?? '*' });
     }
     const group = await svc.consumer.group(groupName);
