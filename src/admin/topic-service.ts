@@ -1,4 +1,5 @@
 // Owns topic administration (create, list, describe, delete) with name and type validation.
+import { CHECK_POLICIES } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
 import { validateUserTopicName, validateTopicName } from '../message/names.js';
 import type { BrokerStore } from '../store/broker-store.js';
@@ -15,10 +16,8 @@ export class TopicService {
       throw new BrokerError(Code.BAD_REQUEST, `message type "${messageType}" is unknown: use one of ${MESSAGE_TYPES.join(', ')}`);
     }
     if (options.checkPolicy === undefined) return this.deps.store.createTopic({ name, messageType: type, queueCount: 1 });
-    const policy = options.checkPolicy.toUpperCase();
-    if (policy !== 'ROLLBACK' && policy !== 'KEEP') {
-      throw new BrokerError(Code.BAD_REQUEST, `check policy "${options.checkPolicy}" is unknown: use ROLLBACK or KEEP`);
-    }
+    const policy = CHECK_POLICIES.find((p) => p === options.checkPolicy!.toUpperCase());
+    if (!policy) throw new BrokerError(Code.BAD_REQUEST, `check policy "${options.checkPolicy}" is unknown: use ${CHECK_POLICIES.join(' or ')}`);
     if (type !== 'TRANSACTION') {
       throw new BrokerError(Code.BAD_REQUEST, `a check policy applies to TRANSACTION topics only; ${name} would be ${type}`);
     }

@@ -1,6 +1,7 @@
 // Owns consumer-group administration: creating groups (FIFO flag, max delivery attempts),
 // updating them, their progress per topic (consumed offset, lag, in flight) and dead-letter
 // count, and resetting a group's offset in a topic to re-consume or skip messages.
+import { GROUP_STARTS } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
 import { deadLetterTopic, validateGroupName } from '../message/names.js';
 import type { BrokerStore } from '../store/broker-store.js';
@@ -30,8 +31,8 @@ export function startOf(group: GroupRecord): GroupStart {
 
 /** Parses --start-from / start_from. */
 export function parseGroupStart(value: string): GroupStart {
-  const v = value.trim().toLowerCase();
-  if (v === 'earliest' || v === 'latest') return v;
+  const start = GROUP_STARTS.find((s) => s === value.trim().toLowerCase());
+  if (start) return start;
   throw new BrokerError(Code.BAD_REQUEST, `start position "${value}" is not understood: use earliest (the first retained message) or latest (only new messages)`);
 }
 

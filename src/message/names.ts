@@ -1,7 +1,6 @@
 // Owns the naming rules for topics, groups, tags, keys and properties (RocketMQ's
 // TopicValidator / proxy validators), and the derived system topic names.
 import { BrokerError, Code, type CodeValue } from '../errors.js';
-import { MAX_NAMESPACE_LENGTH } from './namespace.js';
 
 /** RocketMQ: topic and group names are [%|a-zA-Z0-9_-], at most 127 characters (system names may use %). */
 const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -10,6 +9,11 @@ export const MAX_GROUP_NAME_LENGTH = 255;
 const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
 
 export const DLQ_PREFIX = '%DLQ%';
+export const RETRY_PREFIX = '%RETRY%';
+/** System topic prefixes: they stay in front of a namespace scope (see namespace.ts). */
+export const SYSTEM_TOPIC_PREFIXES = [DLQ_PREFIX, RETRY_PREFIX] as const;
+/** Namespaces (gRPC client namespaces, MQ HTTP instance ids) are at most this long. */
+export const MAX_NAMESPACE_LENGTH = 64;
 export const deadLetterTopic = (group: string): string => `${DLQ_PREFIX}${group}`;
 
 function checkName(kind: string, code: CodeValue, name: string, maxLength: number): void {
@@ -30,7 +34,7 @@ const SCOPE_ROOM = MAX_NAMESPACE_LENGTH + 1;
  * and retry topics, the system prefix and a full group name (up to 255) come on top.
  */
 export function validateTopicName(name: string): void {
-  const system = [DLQ_PREFIX, '%RETRY%'].find((p) => name.startsWith(p));
+  const system = SYSTEM_TOPIC_PREFIXES.find((p) => name.startsWith(p));
   const max = system ? system.length + SCOPE_ROOM + MAX_GROUP_NAME_LENGTH : name.includes('%') ? SCOPE_ROOM + MAX_TOPIC_NAME_LENGTH : MAX_TOPIC_NAME_LENGTH;
   checkName('topic', Code.ILLEGAL_TOPIC, name, max);
 }

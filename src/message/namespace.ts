@@ -4,10 +4,9 @@
 // (`%DLQ%<namespace>%<group>`). The empty namespace leaves names as they are, so admin commands
 // and clients without a namespace see the scoped names in full.
 import { BrokerError, Code } from '../errors.js';
+import { MAX_NAMESPACE_LENGTH, SYSTEM_TOPIC_PREFIXES } from './names.js';
 
-const SYSTEM_PREFIXES = ['%DLQ%', '%RETRY%'] as const;
 const NAMESPACE_PATTERN = /^[a-zA-Z0-9_-]+$/;
-export const MAX_NAMESPACE_LENGTH = 64;
 
 export function validateNamespace(namespace: string): void {
   if (namespace === '') return;
@@ -24,7 +23,7 @@ export function qualify(namespace: string, name: string): string {
   if (!namespace) return name;
   validateNamespace(namespace);
   const scope = `${namespace}%`;
-  for (const prefix of SYSTEM_PREFIXES) {
+  for (const prefix of SYSTEM_TOPIC_PREFIXES) {
     if (name.startsWith(prefix)) {
       const rest = name.slice(prefix.length);
       return rest.startsWith(scope) ? name : `${prefix}${scope}${rest}`;
@@ -37,7 +36,7 @@ export function qualify(namespace: string, name: string): string {
 export function unqualify(namespace: string, name: string): string {
   if (!namespace) return name;
   const scope = `${namespace}%`;
-  for (const prefix of SYSTEM_PREFIXES) {
+  for (const prefix of SYSTEM_TOPIC_PREFIXES) {
     if (name.startsWith(prefix + scope)) return prefix + name.slice(prefix.length + scope.length);
   }
   return name.startsWith(scope) ? name.slice(scope.length) : name;

@@ -61,6 +61,13 @@ export interface ClaimChecksResult {
   quarantined: { transactionId: string; reason: string }[];
 }
 
+export interface DecisionFilter {
+  key: string;
+  state?: TransactionDecision['state'];
+  topic?: string;
+  limit: number;
+}
+
 export interface TransactionFilter {
   topic?: string;
   state?: 'PENDING' | 'ABANDONED';
@@ -103,6 +110,7 @@ export interface BrokerStore {
   // --- transactions ------------------------------------------------------------------
   /** Stores a half message, due for its first check at `firstCheckAtMs`. */
   putHalf(half: Omit<HalfMessage, 'state' | 'checkCount' | 'lastCheckAtMs' | 'lastCheckClientId'>): Promise<void>;
+  /** A pending or abandoned transaction; its body is empty if that record is damaged (quarantined). */
   getHalf(transactionId: string): Promise<HalfMessage | undefined>;
   getDecision(transactionId: string): Promise<TransactionDecision | undefined>;
   /**
@@ -133,8 +141,8 @@ export interface BrokerStore {
   /** How many PENDING (not abandoned) transactions a producer group has. */
   pendingTransactionCount(producerGroup: string): Promise<number>;
   listTransactions(filter: TransactionFilter): Promise<HalfMessage[]>;
-  /** Decided transactions whose message carried `key` (at most `limit`). */
-  findDecisions(key: string, limit: number): Promise<TransactionDecision[]>;
+  /** Decided transactions whose message carried the key (and match state and topic, if given). */
+  findDecisions(filter: DecisionFilter): Promise<TransactionDecision[]>;
   transactionCounters(): TransactionCounters;
   /** Counts a check answer (an EndTransaction from SERVER_CHECK). */
   countCheckAnswered(): void;

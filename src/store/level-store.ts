@@ -12,6 +12,7 @@ import type {
   BrokerStore,
   ClaimChecksRequest,
   ClaimChecksResult,
+  DecisionFilter,
   StoreCapabilities,
   TransactionFilter,
 } from './broker-store.js';
@@ -80,8 +81,7 @@ interface Op {
   value?: Buffer;
 }
 
-/** Half-message metadata: everything but the message, rewritten on each check. */
-/** A half message's check record: everything but the body (kept apart, written once). */
+/** Half-message metadata: everything but the body (kept apart, written once); rewritten on each check. */
 type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] };
 
 /** The HalfMessage fields of a HalfMeta (without what the message itself carries). */
@@ -495,8 +495,10 @@ export class LevelStore implements BrokerStore {
     return { ...halfFields(meta), message: decodeRecord<MessageInput>(body) };
   }
 
-  /** An operator's view of a transaction whose body is missing or unreadable (quarantined). */
-  private withoutBody(meta: HalfMeta): HalfMessage {
+  /** The transaction with its message; an empty body when that is missing or unreadable (quarantined). */
+  private async operatorView(meta: HalfMeta): Promise<HalfMessage> {
+    const half = await this.withBody(meta).catch(() => undefined);
+    if (half) return half;
     const { topic, messageId } = meta;
     const message: MessageInput = { topic, messageId, messageType: 'TRANSACTION', body: Buffer.alloc(0), keys: meta.keys ?? [], userProperties: {}, bornTimestampMs: meta.receivedAtMs, bornHost: '' };
     return { ...halfFields(meta), message };
@@ -539,7 +541,7 @@ export class LevelStore implements BrokerStore {
 
   async getHalf(transactionId: string): Promise<HalfMessage | undefined> {
     const meta = await this.readHalfMeta(transactionId);
-    return meta ? this.withBody(meta) : undefined;
+    return meta ? this.operatorView(meta) : undefined;
   }
 
   async getDecision(transactionId: string): Promise<TransactionDecision | undefined> {
@@ -628,9 +630,8 @@ export class LevelStore implements BrokerStore {
       dueKeys.push(key);
     }
     // Each transaction is claimed under its own lock, all concurrently, so their writes share
-    // group commits; the results keep the index order.
-    // A record that cannot be read is quarantined on its own (pain point: one poison record
-    // must never stall the others or be retried forever).
+    // group commits; the results keep the index order. A record that cannot be read is
+    // quarantined on its own: one poison record never stalls the others nor is retried forever.
     const byId = new Map(dueKeys.map((key) => [split(key)[2]!, key]));
     type Outcome = { kind: 'claimed' | 'exhausted'; half: HalfMessage } | { kind: 'quarantined'; transactionId: string; reason: string };
     const outcomes = await Promise.all(
@@ -701,7 +702,8 @@ export class LevelStore implements BrokerStore {
       this.counters.abandoned++;
     }
     await this.write(ops);
-    return { kind: 'quarantined' as const, transactionId, reason };  }
+    return { kind: 'quarantined' as const, transactionId, reason };
+  }
 
   async releaseCheck(transactionId: string, dueAtMs: number): Promise<void> {
     await this.mutex.run(`tx\x00${transactionId}`, async () => {
@@ -771,7 +773,7 @@ export class LevelStore implements BrokerStore {
       if (!meta) continue;
       if (filter.topic && meta.topic !== filter.topic) continue;
       if (filter.state && meta.state !== filter.state) continue;
-      const half = (await this.withBody(meta).catch(() => undefined)) ?? this.withoutBody(meta);
+      const half = await this.operatorView(meta);
       if (filter.key !== undefined && !half.message.keys.includes(filter.key)) continue;
       out.push(half);
       if (out.length >= limit) break;
@@ -779,12 +781,14 @@ export class LevelStore implements BrokerStore {
     return out;
   }
 
-  async findDecisions(key: string, limit: number): Promise<TransactionDecision[]> {
+  async findDecisions(filter: DecisionFilter): Promise<TransactionDecision[]> {
     const out: TransactionDecision[] = [];
     for await (const value of this.decisions.values()) {
       const d = tryParse<TransactionDecision>(value);
-      if (d?.keys?.includes(key)) out.push(d);
-      if (out.length >= limit) break;
+      if (!d?.keys?.includes(filter.key)) continue;
+      if ((filter.state && d.state !== filter.state) || (filter.topic && d.topic !== filter.topic)) continue;
+      out.push(d);
+      if (out.length >= filter.limit) break;
     }
     return out;
   }

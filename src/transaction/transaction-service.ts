@@ -2,7 +2,7 @@
 // first-decision-wins, answered only after the outcome is durable, from any connection.
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { BrokerStore, TransactionFilter } from '../store/broker-store.js';
+import type { BrokerStore, DecisionFilter, TransactionFilter } from '../store/broker-store.js';
 import type { DecisionSource, HalfMessage, Resolution, TransactionDecision } from '../store/types.js';
 
 export interface EndTransactionRequest {
@@ -64,9 +64,9 @@ export class TransactionService {
     return this.deps.store.listTransactions(filter);
   }
 
-  /** Decided transactions whose message carried `key`. */
-  findDecided(key: string, limit: number): Promise<TransactionDecision[]> {
-    return this.deps.store.findDecisions(key, limit);
+  /** Decided transactions whose message carried a key. */
+  findDecided(filter: DecisionFilter): Promise<TransactionDecision[]> {
+    return this.deps.store.findDecisions(filter);
   }
 
   /**

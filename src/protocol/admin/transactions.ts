@@ -80,8 +80,13 @@ export async function listTransactions(req: { topic: string; state: string; limi
     out.push(...list.map(fromHalf));
   }
   if (key && (!state || DECIDED.includes(state)) && out.length < limit) {
-    const decided = await svc.transactions.findDecided(key, limit - out.length);
-    out.push(...decided.filter((d) => (!state || d.state === state) && (!req.topic || d.topic === req.topic)).map(fromDecision));
+    const decided = await svc.transactions.findDecided({
+      key,
+      limit: limit - out.length,
+      ...(state ? { state: state as 'COMMITTED' | 'ROLLED_BACK' } : {}),
+      ...(req.topic ? { topic: req.topic } : {}),
+    });
+    out.push(...decided.map(fromDecision));
   }
   return { status: OK_STATUS, transactions: out };
 }

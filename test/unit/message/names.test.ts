@@ -5,6 +5,7 @@ import { BrokerError, Code, type CodeValue } from '../../../src/errors.js';
 import {
   DLQ_PREFIX,
   MAX_GROUP_NAME_LENGTH,
+  MAX_NAMESPACE_LENGTH,
   MAX_TOPIC_NAME_LENGTH,
   RESERVED_PROPERTY_KEYS,
   deadLetterTopic,
@@ -16,7 +17,7 @@ import {
   validateTopicName,
   validateUserTopicName,
 } from '../../../src/message/names.js';
-import { MAX_NAMESPACE_LENGTH, qualify } from '../../../src/message/namespace.js';
+import { qualify } from '../../../src/message/namespace.js';
 
 function expectBrokerError(fn: () => unknown, code: CodeValue, message?: RegExp): void {
   let caught: unknown;

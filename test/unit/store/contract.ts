@@ -808,15 +808,18 @@ export function storeContract(name: string, makeStore: MakeStore): void {
           { atMs: t0, clientId: 'p1' },
           { atMs: t0 + 1000, clientId: 'p3' },
         ]);
-        expect(await store.findDecisions('order-9', 10)).toEqual([]);
+        expect(await store.findDecisions({ key: 'order-9', limit: 10 })).toEqual([]);
         await store.endTransaction('TX-AT', 'COMMIT', 'SERVER_CHECK');
-        const [decided] = await store.findDecisions('order-9', 10);
+        const [decided] = await store.findDecisions({ key: 'order-9', limit: 10 });
         expect(decided).toMatchObject({ transactionId: 'TX-AT', state: 'COMMITTED', keys: ['order-9'], checkCount: 2 });
         expect(decided!.checks).toEqual([
           { atMs: t0, clientId: 'p1' },
           { atMs: t0 + 1000, clientId: 'p3' },
         ]);
-        expect(await store.findDecisions('order-10', 10)).toEqual([]);
+        expect(await store.findDecisions({ key: 'order-10', limit: 10 })).toEqual([]);
+        expect(await store.findDecisions({ key: 'order-9', state: 'ROLLED_BACK', limit: 10 })).toEqual([]);
+        expect(await store.findDecisions({ key: 'order-9', topic: 'other', limit: 10 })).toEqual([]);
+        expect(await store.findDecisions({ key: 'order-9', state: 'COMMITTED', topic: 'at', limit: 10 })).toHaveLength(1);
       });
 
       it('listTransactions finds transactions by message key', async () => {

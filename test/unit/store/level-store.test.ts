@@ -299,7 +299,8 @@ describe('LevelStore', () => {
     const second = await claim();
     expect(second.claimed.map((h) => h.transactionId)).toEqual(['TX-GOOD']);
     expect(second.quarantined).toEqual([]);
-    // A rollback needs no body; a commit says why it cannot be done.
+    // An operator can still look it up (without a body), and a rollback needs no body; a commit says why it cannot be done.
+    expect(await store.getHalf('TX-NOBODY')).toMatchObject({ state: 'ABANDONED', message: { messageId: 'TX-NOBODY', body: Buffer.alloc(0) } });
     expect((await store.endTransaction('TX-NOBODY', 'ROLLBACK', 'ADMIN')).kind).toBe('applied');
     await expect(store.endTransaction('TX-BADBODY', 'COMMIT', 'ADMIN')).rejects.toThrow('unreadable: it can only be rolled back');
   });
