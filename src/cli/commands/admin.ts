@@ -27,22 +27,12 @@ export const SWITCH_FIFO_OPTIONS = { ...ADMIN_OPTIONS, fifo: { type: 'boolean' }
 
 export const ADMIN_FOOTER = `Options: --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081), --json for machine-readable output.`;
 
-export interface AdminValues {
-  endpoints?: string | undefined;
-  json?: boolean | undefined;
-  type?: string | undefined;
-  topic?: string | undefined;
-  state?: string | undefined;
-  limit?: string | undefined;
-  reason?: string | undefined;
-  fifo?: string | boolean | undefined;
-  'max-delivery-attempts'?: string | undefined;
-  'max-attempts'?: string | undefined;
-  to?: string | undefined;
-  'start-from'?: string | undefined;
-  'check-policy'?: string | undefined;
-  key?: string | undefined;
-}
+type OptionValue<T> = T extends { type: 'boolean' } ? boolean : string;
+
+/** The parsed options, derived from ADMIN_OPTIONS (`--fifo` is a switch for `group create`). */
+export type AdminValues = { [K in Exclude<keyof typeof ADMIN_OPTIONS, 'help' | 'fifo'>]?: OptionValue<(typeof ADMIN_OPTIONS)[K]> } & {
+  fifo?: string | boolean;
+};
 
 /** What a subcommand gets to work with. */
 export interface AdminContext {
