@@ -3,7 +3,7 @@
 // retention) → servers; closing reverses it.
 import { isIP } from 'node:net';
 import { TopicService } from './admin/topic-service.js';
-import type { BrokerConfig } from './config.js';
+import { brokerIdOf, type BrokerConfig } from './config.js';
 import { AutoRenewService } from './consumer/auto-renew.js';
 import { ConsumerService } from './consumer/consumer-service.js';
 import { GroupService } from './consumer/group-service.js';
@@ -71,12 +71,13 @@ export class Broker {
     const store = options.store ?? new LevelStore({ path: config.dataDir, clock, durable: config.durable });
     await store.open();
 
+    const brokerId = brokerIdOf(config);
     const sessions = new SessionRegistry();
     const delays = new DelayService({ store, clock, log: log.child({ component: 'delay' }), pollMs: config.delayPollMs });
     const sender = new SendService({ store, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
-    const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }) });
+    const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });
     const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }) });
-    const consumer = new ConsumerService({ store, sender, config, clock, log: log.child({ component: 'consumer' }), renewals });
+    const consumer = new ConsumerService({ store, sender, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
     const checks = new CheckScheduler({
       store,
       sessions,

@@ -2,6 +2,7 @@
 // upstream name) from which defaults, validation, `halfmoon start --help` and the README
 // table all derive. Precedence: defaults ← config file ← HALFMOON_* env ← CLI flags.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 interface BaseSpec {
   description: string;
@@ -44,6 +45,11 @@ export const CONFIG_SPEC = {
     default: '',
     description: 'host advertised in routes (default: the host the client dialled)',
   },
+  brokerId: {
+    type: 'string',
+    default: '',
+    description: 'id of this broker process, recorded on the push deliveries it keeps alive and on the leases it holds (default: <hostname>:<grpcPort>); must differ between brokers sharing a store',
+  },
   grpcPort: { type: 'int', default: 8081, min: 0, max: 65535, description: 'gRPC port (0 = any free port)', upstream: 'ProxyConfig.grpcServerPort' },
   httpPort: { type: 'int', default: 8082, min: 0, max: 65535, description: 'MQ HTTP gateway port (0 = any free port)' },
   httpEnabled: { type: 'bool', default: true, description: 'serve the MQ HTTP gateway' },
@@ -79,6 +85,8 @@ export const CONFIG_SPEC = {
   retentionMs: { type: 'int', default: 72 * HOUR, min: 1, description: 'messages stored longer ago than this are deleted (consumed or not)', upstream: 'fileReservedTime' },
   retentionBytes: { type: 'int', default: 0, min: 0, description: 'most bytes kept per topic queue; the oldest messages beyond it are deleted (0 = unlimited)' },
   retentionCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'how often the background retention sweep runs', upstream: 'cleanResourceInterval' },
+  decisionRetentionMs: { type: 'int', default: 7 * 24 * HOUR, min: 1, description: 'decided transactions (the audit trail of tx describe / tx list --key) are kept this long after their decision' },
+  sessionEvictAfterMs: { type: 'int', default: 10 * 60_000, min: 1, description: 'a client session without a Telemetry stream and not heard from for this long is forgotten' },
   settingsEchoDelayMs: {
     type: 'int',
     default: 200,
@@ -129,6 +137,11 @@ export type ConfigKey = keyof BrokerConfig;
 
 export class InvalidConfigError extends Error {
   override readonly name = 'InvalidConfigError';
+}
+
+/** The id of this broker process: brokerId, or <hostname>:<grpcPort>. */
+export function brokerIdOf(config: Pick<BrokerConfig, 'brokerId' | 'grpcPort'>): string {
+  return config.brokerId || `${hostname()}:${config.grpcPort}`;
 }
 
 /** camelCase key → HALFMOON_SNAKE_CASE env var. */

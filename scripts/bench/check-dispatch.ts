@@ -22,7 +22,8 @@ import { resolveConfig, type BrokerConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { SessionRegistry, type CommandSink } from '../../src/session/session-registry.js';
 import { LevelStore } from '../../src/store/level-store.js';
-import type { HalfMessage, MessageInput } from '../../src/store/types.js';
+import type { MessageInput } from '../../src/domain/messages.js';
+import type { HalfMessage } from '../../src/domain/transactions.js';
 import { CheckScheduler } from '../../src/transaction/check-scheduler.js';
 import { systemClock, type Clock, type TimerHandle } from '../../src/util/clock.js';
 import {

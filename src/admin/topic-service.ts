@@ -1,9 +1,10 @@
 // Owns topic administration (create, list, describe, delete) with name and type validation.
 import { CHECK_POLICIES } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
-import { validateUserTopicName, validateTopicName } from '../message/names.js';
+import { validateUserTopicName, validateTopicName } from '../domain/names.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import { isMessageType, MESSAGE_TYPES, type QueueStats, type TopicRecord } from '../store/types.js';
+import { isMessageType, MESSAGE_TYPES } from '../domain/messages.js';
+import { type QueueStats, type TopicRecord } from '../domain/topics.js';
 
 export class TopicService {
   constructor(private readonly deps: { store: BrokerStore }) {}

@@ -1,20 +1,10 @@
 // Owns the CLI's connection to a running broker: calls halfmoon.admin.v1.AdminService and turns a
 // non-OK body status (or an unreachable broker) into a BrokerRefusedError with the RocketMQ code.
 import * as grpc from '@grpc/grpc-js';
-import { Code } from '../errors.js';
+import { codeOf } from '../errors.js';
 import { adminService } from '../protocol/proto.js';
 import type { Status } from '../protocol/types.js';
 import { BrokerRefusedError } from './args.js';
-
-/** The status code as `{name, value}`: proto-loader gives enum names, a raw number is looked up. */
-function codeOf(code: string | number): { name: string; value: number } | undefined {
-  const table = Code as Record<string, number>;
-  if (typeof code === 'number') {
-    const name = Object.keys(table).find((k) => table[k] === code);
-    return name ? { name, value: code } : undefined;
-  }
-  return table[code] === undefined ? undefined : { name: code, value: table[code] };
-}
 
 export interface AdminClient {
   call<Res extends object>(method: string, request: object): Promise<Res>;

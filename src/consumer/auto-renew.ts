@@ -10,7 +10,7 @@ import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { AutoRenewedDelivery, Delivery } from '../store/types.js';
+import type { AutoRenewedDelivery, Delivery } from '../domain/consumption.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 export type AutoRenewConfig = Pick<
@@ -24,6 +24,8 @@ export interface AutoRenewDeps {
   config: AutoRenewConfig;
   clock: Clock;
   log: Logger;
+  /** This broker: it renews only the deliveries it handed out. */
+  brokerId: string;
 }
 
 interface Tracked extends AutoRenewedDelivery {
@@ -45,7 +47,7 @@ export class AutoRenewService {
     if (this.started || this.closed) return;
     this.started = true;
     const now = this.deps.clock.now();
-    for (const d of await this.deps.store.listAutoRenewed()) this.tracked.set(d.receiptHandle, { ...d, seenMs: now });
+    for (const d of await this.deps.store.listAutoRenewed(this.deps.brokerId)) this.tracked.set(d.receiptHandle, { ...d, seenMs: now });
     if (this.tracked.size > 0) this.deps.log.info({ count: this.tracked.size }, 'resuming renewal of push consumer deliveries');
     this.arm();
   }
@@ -64,6 +66,7 @@ export class AutoRenewService {
         group,
         topic,
         clientId,
+        brokerId: this.deps.brokerId,
         receiptHandle: d.receiptHandle,
         deliveryAttempt: d.deliveryAttempt,
         invisibleUntilMs: d.invisibleUntilMs,

@@ -5,10 +5,14 @@
 import type { BrokerConfig } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseTagExpression, validateGroupName } from '../message/names.js';
+import { validateGroupName } from '../domain/names.js';
+import { parseTagExpression } from '../domain/tag-filter.js';
 import type { SendService } from '../producer/send-service.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { Delivery, GroupRecord, RetryBackoff, TagFilter } from '../store/types.js';
+import type { RetryBackoff } from '../domain/backoff.js';
+import type { Delivery } from '../domain/consumption.js';
+import type { GroupRecord } from '../domain/groups.js';
+import type { TagFilter } from '../domain/tag-filter.js';
 import type { Clock } from '../util/clock.js';
 import type { AutoRenewService } from './auto-renew.js';
 
@@ -40,6 +44,8 @@ export interface ConsumerServiceDeps {
   log: Logger;
   /** Server-side renewal of auto_renew deliveries; without it they just get autoRenewInvisibleDurationMs. */
   renewals?: AutoRenewService;
+  /** This broker's id, recorded on the push deliveries it keeps alive. */
+  brokerId: string;
 }
 
 export const MAX_RECEIVE_BATCH = 1024;
@@ -57,8 +63,9 @@ export class ConsumerService {
     validateGroupName(name);
     const existing = await this.deps.store.getGroup(name);
     if (existing) return existing;
+    // Created only if still absent: a concurrent "group create --fifo" keeps its settings.
     const { maxDeliveryAttempts, groupStartFrom } = this.deps.config;
-    return this.deps.store.upsertGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom });
+    return (await this.deps.store.createGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom })).group;
   }
 
   parseFilter(filter: ReceiveParams['filter']): TagFilter {
@@ -117,14 +124,14 @@ export class ConsumerService {
       invisibleDurationMs: invisibleMs,
       maxDeliveryAttempts: group.maxDeliveryAttempts,
       fifo: group.fifo && topic.messageType === 'FIFO',
-      ...(p.autoRenew && p.clientId ? { autoRenew: { clientId: p.clientId } } : {}),
+      ...(p.autoRenew && p.clientId ? { autoRenew: { clientId: p.clientId, brokerId: this.deps.brokerId } } : {}),
     };
 
     for (;;) {
       // Subscribe before looking, so an append between the look and the wait is not missed.
       let wake!: () => void;
       const woken = new Promise<void>((resolve) => (wake = resolve));
-      const unsubscribe = store.onAppend(topic.name, () => wake());
+      const unsubscribe = store.events.on('appended', topic.name, () => wake());
       try {
         const result = await store.receive(request);
         if (result.deadLettered.length > 0) {
@@ -139,8 +146,8 @@ export class ConsumerService {
         // The store stopped early (a long run of filtered-out messages), or dead-lettering freed
         // the next message of a FIFO message group: look again at once, not at the next append.
         if (result.scanLimited || result.deadLettered.length > 0) continue;
-        const redeliverAt = await store.nextRedeliveryAtMs(group.name, topic.name);
-        const wakeAt = Math.min(endAt, redeliverAt !== undefined ? Math.max(redeliverAt, now + 1) : endAt);
+        const redeliverIn = await store.nextRedeliveryInMs(group.name, topic.name);
+        const wakeAt = Math.min(endAt, redeliverIn !== undefined ? now + Math.max(redeliverIn, 1) : endAt);
         const timer = clock.setTimer(() => wake(), wakeAt - now);
         const onAbort = (): void => wake();
         signal?.addEventListener('abort', onAbort, { once: true });

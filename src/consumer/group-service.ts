@@ -3,9 +3,9 @@
 // count, and resetting a group's offset in a topic to re-consume or skip messages.
 import { GROUP_STARTS } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
-import { deadLetterTopic, validateGroupName } from '../message/names.js';
+import { deadLetterTopic, validateGroupName } from '../domain/names.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { GroupRecord, GroupStart, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../store/types.js';
+import { startOf, type GroupChange, type GroupRecord, type GroupStart, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../domain/groups.js';
 import type { ConsumerService } from './consumer-service.js';
 
 export const MAX_DELIVERY_ATTEMPTS_LIMIT = 1000;
@@ -22,11 +22,6 @@ export interface GroupSummary {
 export interface GroupDescription extends GroupSummary {
   progress: GroupTopicStats[];
   deadLetterTopic: string;
-}
-
-/** Where a group starts in a topic it has not consumed yet (records from before this field: earliest). */
-export function startOf(group: GroupRecord): GroupStart {
-  return group.startFrom ?? 'earliest';
 }
 
 /** Parses --start-from / start_from. */
@@ -96,11 +91,13 @@ export class GroupService {
     return result;
   }
 
-  async update(name: string, change: { fifo?: boolean; maxDeliveryAttempts?: number }): Promise<GroupRecord> {
-    const current = await this.deps.consumer.group(name);
-    const attempts = change.maxDeliveryAttempts ?? current.maxDeliveryAttempts;
-    checkAttempts(attempts);
-    return this.deps.store.upsertGroup({ name, fifo: change.fifo ?? current.fifo, maxDeliveryAttempts: attempts, startFrom: startOf(current) });
+  /** Changes a group in one store transition (a group not used yet is created with the defaults first). */
+  async update(name: string, change: GroupChange): Promise<GroupRecord> {
+    if (change.maxDeliveryAttempts !== undefined) checkAttempts(change.maxDeliveryAttempts);
+    await this.deps.consumer.group(name);
+    const updated = await this.deps.store.updateGroup(name, change);
+    if (!updated) throw new BrokerError(Code.CONSUMER_GROUP_NOT_FOUND, `consumer group ${name} was deleted meanwhile`);
+    return updated;
   }
 
   async describe(name: string): Promise<GroupDescription> {

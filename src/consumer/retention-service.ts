@@ -51,7 +51,7 @@ export class RetentionService {
   }
 
   private async sweepAll(): Promise<number> {
-    const { store, config, clock, log } = this.deps;
+    const { store, config, log } = this.deps;
     const batch = this.deps.batchSize ?? 1000;
     let total = 0;
     for (const topic of await store.listTopics()) {
@@ -61,7 +61,7 @@ export class RetentionService {
         for (;;) {
           if (this.closing) return total + deleted;
           const result = await store.purgeQueue(topic.name, queueId, {
-            beforeTimestampMs: clock.now() - config.retentionMs + 1, // age ≥ retentionMs
+            olderThanMs: config.retentionMs,
             ...(config.retentionBytes > 0 ? { maxBytes: config.retentionBytes } : {}),
             maxMessages: batch,
           });

@@ -1,31 +1,17 @@
 // Owns what every HTTP handler gets: the broker's services plus the gateway's own state
 // (HttpContext), the facts of one request (MqRequest) and what a handler answers (MqResponse).
-import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../protocol/context.js';
 import type { Clock } from '../util/clock.js';
 import type { FirstConsumeTimes } from './first-consume.js';
 
-/** Wake-ups per topic (lossy hints, like the store's onAppend). */
-export class TopicSignal {
-  private readonly emitter = new EventEmitter().setMaxListeners(0);
-
-  on(topic: string, listener: () => void): () => void {
-    this.emitter.on(topic, listener);
-    return () => this.emitter.off(topic, listener);
-  }
-
-  emit(topic: string): void {
-    this.emitter.emit(topic);
-  }
-}
+/** Client ids of MQ HTTP clients (publishers by address, half-message pollers by group) start with this. */
+export const HTTP_CLIENT_PREFIX = 'http:';
 
 export interface HttpContext {
   svc: ServiceContext;
   log: Logger;
   firstConsume: FirstConsumeTimes;
-  /** A half message was published over HTTP to this topic: trans=pop long polls look again. */
-  halfPublished: TopicSignal;
 }
 
 /** Query parameters of the protocol (spec §2), decoded with form semantics. */

@@ -2,7 +2,7 @@
 // bodies, and writing the <Message>, <Messages>, <Errors> and <Error> responses with exactly the
 // children the SDKs require (Python drops empty elements, so required ones are never empty).
 import { createHash } from 'node:crypto';
-import type { MessageInput } from '../store/types.js';
+import type { MessageInput } from '../domain/messages.js';
 import { MqHttpError, type MqErrorCode } from './errors.js';
 import { formatProperties } from './properties.js';
 import { el, parseXml, xmlDocument, type XmlElement } from './xml.js';

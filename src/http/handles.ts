@@ -3,7 +3,7 @@
 // handle, n for the n-th offer. It is valid while the transaction is pending, still at that check
 // number, and before its next check time — i.e. until the immunity time (publish handle) or the
 // NextConsumeTime of that offer. Consumer handles are the store's own (ConsumerService).
-import type { HalfMessage } from '../store/types.js';
+import type { HalfMessage } from '../domain/transactions.js';
 import { MqHttpError } from './errors.js';
 
 const PREFIX = 't1';

@@ -1,11 +1,11 @@
 // Owns the request target of the protocol: the one resource `/topics/{topic}/messages`, its query
 // parameters parsed by name (SDKs order them differently, spec §2) with form decoding ('+' is a
 // space, for Java/Go tags), and the validated values handlers need (group, batch size, wait).
-// `ns` (instance id) is the namespace: it scopes the topic and the group (see message/namespace),
+// `ns` (instance id) is the namespace: it scopes the topic and the group (see domain/namespace),
 // exactly as a gRPC client's namespace does, so both protocols meet on the same names.
 import { BrokerError, Code } from '../errors.js';
-import { validateGroupName } from '../message/names.js';
-import { qualify, validateNamespace } from '../message/namespace.js';
+import { validateGroupName } from '../domain/names.js';
+import { qualify, validateNamespace } from '../domain/namespace.js';
 import type { MqQuery } from './context.js';
 import { MqHttpError } from './errors.js';
 

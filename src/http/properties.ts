@@ -2,7 +2,7 @@
 // ways: the reserved keys (KEYS, __STARTDELIVERTIME, __TransCheckT, __SHARDINGKEY) ⇄ message
 // fields, everything else ⇄ user properties. __TransCheckT stays on the message as a user
 // property (RocketMQ keeps CHECK_IMMUNITY_TIME_IN_SECONDS the same way) so it is echoed back.
-import type { MessageInput } from '../store/types.js';
+import type { MessageInput } from '../domain/messages.js';
 import { MqHttpError } from './errors.js';
 
 export const KEYS = 'KEYS';

@@ -6,11 +6,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ServiceContext } from '../protocol/context.js';
 import type { HttpContext, MqRequest, MqResponse } from './context.js';
-import { TopicSignal } from './context.js';
 import { errorResponse } from './documents.js';
 import { MqHttpError, toMqError } from './errors.js';
 import { FirstConsumeTimes } from './first-consume.js';
-import { HalfSweeper } from './half-policy.js';
 import { parseTarget } from './params.js';
 import { dispatch } from './routes.js';
 import { verifyRequest } from './signature.js';
@@ -29,7 +27,7 @@ export interface HttpGateway {
 
 export async function startHttpGateway(svc: ServiceContext, host: string, port: number): Promise<HttpGateway> {
   const log = svc.log.child({ component: 'http' });
-  const ctx: HttpContext = { svc, log, firstConsume: new FirstConsumeTimes(), halfPublished: new TopicSignal() };
+  const ctx: HttpContext = { svc, log, firstConsume: new FirstConsumeTimes() };
   const closing = new AbortController();
   const inFlight = new Set<Promise<void>>();
   // XML may escape every byte of a body (e.g. &quot;), hence the factor.
@@ -94,8 +92,6 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
   const bound = (server.address() as AddressInfo).port;
   const publicHost = svc.config.advertisedHost || (WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host);
   hostId = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${bound}`;
-  const sweeper = new HalfSweeper(svc, log);
-  sweeper.start();
   log.info({ http: `${host}:${bound}`, signed: svc.config.accessKey !== '' }, 'MQ HTTP gateway listening');
 
   let closed: Promise<void> | undefined;
@@ -106,7 +102,6 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         closing.abort(); // long polls answer MessageNotExist now
         server.closeIdleConnections();
-        await sweeper.close();
         await Promise.allSettled([...inFlight]);
         server.closeAllConnections();
         await stopped;

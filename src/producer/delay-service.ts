@@ -44,13 +44,16 @@ export class DelayService {
     this.timer?.cancel();
     this.timer = this.deps.clock.setTimer(() => {
       this.running = this.promote()
-        .catch((err: unknown) => this.deps.log.error({ err }, 'delivering delayed messages failed'))
-        .then(async () => {
+        .then(() => this.deps.store.nextScheduledInMs())
+        .catch((err: unknown) => {
+          this.deps.log.error({ err }, 'delivering delayed messages failed');
+          return undefined;
+        })
+        .then((next) => {
           this.running = undefined;
           if (this.stopped) return;
-          const next = await this.deps.store.nextScheduledAtMs();
           const poll = this.deps.pollMs ?? 200;
-          this.arm(next === undefined ? poll : Math.min(poll, Math.max(0, next - this.deps.clock.now())));
+          this.arm(next === undefined ? poll : Math.min(poll, next));
         });
     }, delayMs);
   }

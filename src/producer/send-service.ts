@@ -4,9 +4,11 @@
 import type { BrokerConfig } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { validateKey, validatePropertyKey, validateTag, validateTopicName } from '../message/names.js';
+import { validateKey, validatePropertyKey, validateTag, validateTopicName } from '../domain/names.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { MessageInput, TopicRecord } from '../store/types.js';
+import type { MessageInput } from '../domain/messages.js';
+import type { TopicRecord } from '../domain/topics.js';
+import type { CheckBudget } from '../domain/transactions.js';
 import type { Clock } from '../util/clock.js';
 
 export interface SendContext {
@@ -16,6 +18,8 @@ export interface SendContext {
   transactionRecoveryMs?: number;
   /** TRANSACTION: the producer group to check; default the topic name (as the RocketMQ 5 proxy does). */
   producerGroup?: string;
+  /** TRANSACTION: how long it may stay undecided (default: a number of checks). */
+  budget?: CheckBudget;
 }
 
 export interface SendResult {
@@ -80,14 +84,7 @@ export class SendService {
       const firstCheckInMs = this.firstCheckDelay(ctx.transactionRecoveryMs);
       const producerGroup = ctx.producerGroup ?? topic.name;
       await this.admitHalf(producerGroup);
-      await store.putHalf({
-        transactionId: m.messageId,
-        message: m,
-        producerGroup,
-        senderClientId: ctx.clientId,
-        receivedAtMs: now,
-        nextCheckAtMs: now + firstCheckInMs,
-      });
+      await store.putHalf({ transactionId: m.messageId, message: m, producerGroup, senderClientId: ctx.clientId, budget: ctx.budget ?? 'checks' }, firstCheckInMs);
       return [{ messageId: m.messageId, transactionId: m.messageId, offset: 0, queueId: 0 }];
     }
     const due = messages.filter((m) => type === 'DELAY' && (m.deliveryTimestampMs ?? 0) > now);

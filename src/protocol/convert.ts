@@ -3,8 +3,9 @@
 // the Message shape clients expect (MD5 body digest, system properties, visible user properties).
 import { createHash } from 'node:crypto';
 import { BrokerError, Code } from '../errors.js';
-import { qualify, unqualify } from '../message/namespace.js';
-import { MESSAGE_TYPES, type HalfMessage, type MessageInput, type MessageType, type StoredMessage } from '../store/types.js';
+import { qualify, unqualify } from '../domain/namespace.js';
+import { MESSAGE_TYPES, type MessageInput, type MessageType, type StoredMessage } from '../domain/messages.js';
+import { type HalfMessage } from '../domain/transactions.js';
 import type { Duration, Message, Nullable, Resource, Timestamp } from './types.js';
 
 export function toMs(t: Nullable<Timestamp | Duration>): number | undefined {

@@ -1,12 +1,12 @@
 // Owns the one mapping from errors to the RocketMQ `Status` every response carries in its body.
-import { BrokerError, Code, codeName } from '../errors.js';
+import { BrokerError, Code, knownCodeName } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Status } from './types.js';
 
 export const OK_STATUS: Status = { code: 'OK', message: 'OK' };
 
 export function status(code: number, message: string): Status {
-  return { code: codeName(code) === 'UNKNOWN' ? code : codeName(code), message };
+  return { code: knownCodeName(code) ?? code, message };
 }
 
 /** The body status for an error: BrokerErrors keep their code; anything else is logged and becomes INTERNAL_SERVER_ERROR. */

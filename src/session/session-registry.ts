@@ -1,7 +1,7 @@
 // Owns the live clients seen over Telemetry: one session per client id, with its type,
 // group, topics and the stream commands are written to. The transaction check scheduler
 // asks it for live producers of a producer group (= topic) to push checks to.
-import type { HalfMessage } from '../store/types.js';
+import type { HalfMessage } from '../domain/transactions.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 export type ClientType =
@@ -37,7 +37,6 @@ export interface ClientSession {
 export class SessionRegistry {
   private readonly sessions = new Map<string, ClientSession>();
   private readonly listeners = new Set<(session: ClientSession) => void>();
-  private rotation = 0;
 
   /** Creates or returns the session of a client id, touching its liveness. */
   touch(clientId: string, nowMs: number): ClientSession {
@@ -123,19 +122,6 @@ export class SessionRegistry {
       if (s.sink && s.clientType === 'PRODUCER' && s.topics.has(producerGroup)) out.push(s);
     }
     return out;
-  }
-
-  /**
-   * Chooses who gets a check: the sender if live (unless it was asked last time and did not
-   * answer), otherwise the next producer in rotation.
-   */
-  chooseProducer(candidates: ClientSession[], half: HalfMessage, avoidClientId?: string): ClientSession | undefined {
-    if (candidates.length === 0) return undefined;
-    const sender = candidates.find((c) => c.clientId === half.senderClientId);
-    if (sender && sender.clientId !== avoidClientId) return sender;
-    const others = candidates.filter((c) => c.clientId !== avoidClientId);
-    const pool = others.length > 0 ? others : candidates;
-    return pool[this.rotation++ % pool.length];
   }
 
   all(): ClientSession[] {

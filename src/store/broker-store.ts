@@ -1,37 +1,37 @@
-// Owns the storage contract every backend implements (LevelDB now, PostgreSQL later).
-// Rules (shared/reference/scale-out.md §5):
-//  1. One call per atomic state transition; no read-then-write across two calls.
-//  2. Deadlines are computed by the store from durations and its clock.
+// Owns the storage contract every backend implements (LevelDB now, PostgreSQL next), as a
+// composition of small interfaces, one per concern. Rules for every backend:
+//  1. One call per atomic state transition; no read-then-write across two calls, and no
+//     callback into the caller inside a write.
+//  2. Callers pass durations; the store computes deadlines from its own clock.
 //  3. Receipt handles are opaque tokens issued by the store; a redelivery issues a new one.
 //  4. Every promise resolves only after the change is durable (when the store is durable).
-//  5. Wake-ups (onAppend) are lossy hints; correctness never depends on them.
+//  5. Wake-ups go through `events` and are lossy hints; correctness never depends on them.
+//  6. Nothing assumes one process: background work takes a lease (tryLease), and deliveries a
+//     broker keeps alive for a push consumer carry that broker's id.
+// The domain rules (src/domain) are applied inside each backend's atomic write; none is
+// written twice.
+import type { AckResult, AutoRenewedDelivery, ReceiveRequest, ReceiveResult } from '../domain/consumption.js';
+import type { RetryBackoff } from '../domain/backoff.js';
+import type { GroupChange, GroupRecord, GroupSettings, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../domain/groups.js';
+import type { MessageInput, StoredMessage } from '../domain/messages.js';
+import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../domain/topics.js';
 import type {
-  AckResult,
-  AutoRenewedDelivery,
+  BudgetLimits,
   DecisionSource,
   EndTransactionResult,
-  GroupRecord,
-  GroupTopicStats,
   HalfMessage,
-  MessageInput,
-  OffsetResetResult,
-  OffsetResetTarget,
-  PurgeLimits,
-  PurgeResult,
-  QueueStats,
-  ReceiveRequest,
-  ReceiveResult,
+  NewHalf,
   Resolution,
-  RetryBackoff,
-  StoredMessage,
-  TopicRecord,
   TransactionCounters,
   TransactionDecision,
-} from './types.js';
+} from '../domain/transactions.js';
+import type { EventBus } from '../runtime/event-bus.js';
 
 export interface StoreCapabilities {
-  /** false: one broker process owns the data (LevelDB). */
+  /** true: several broker processes may open the same data at once (PostgreSQL); false: one process owns it (LevelDB). */
   sharedAcrossProcesses: boolean;
+  /** The data survives close() and a new instance over the same location sees it. */
+  persistent: boolean;
 }
 
 export interface ClaimChecksRequest {
@@ -40,20 +40,21 @@ export interface ClaimChecksRequest {
   limit: number;
   /** Claimed transactions come due again this much later (the check interval). */
   nextCheckInMs: number;
-  /** Transactions whose checkCount already reached this are returned in `exhausted`, not claimed. */
-  checkMax: number;
+  /** Budgets: transactions that used theirs up are returned in `exhausted`, not claimed. */
+  budget: BudgetLimits;
   /**
-   * The producer client the check goes to, recorded on the transaction. A function is asked
-   * per due transaction (it sees the previous check's client); undefined leaves it unclaimed.
+   * The client ids a check may go to (live producers of the group, or one MQ HTTP poller). The
+   * store picks one per transaction with the domain rule chooseCheckTarget and records it;
+   * empty: nothing is claimed, only used-up budgets are reported.
    */
-  clientId: string | ((half: HalfMessage) => string | undefined);
+  targets: readonly string[];
 }
 
 export interface ClaimChecksResult {
-  /** Claimed: checkCount already incremented, next due time moved forward. */
+  /** Claimed: checkCount already incremented, next due time moved forward, lastCheckClientId the target. */
   claimed: HalfMessage[];
-  /** Due, but their check budget is used up: the caller applies the policy. */
-  exhausted: HalfMessage[];
+  /** Due, with the budget used up (and the reason): the caller applies the policy. */
+  exhausted: { half: HalfMessage; reason: string }[];
   /**
    * Due, but unreadable (metadata or body): taken out of the index and, where the metadata
    * could be read, ABANDONED with the reason. The caller reports them.
@@ -76,14 +77,9 @@ export interface TransactionFilter {
   limit?: number;
 }
 
-export interface BrokerStore {
-  readonly capabilities: StoreCapabilities;
-  open(): Promise<void>;
-  /** Idempotent. Waits for queued writes. */
-  close(): Promise<void>;
-
-  // --- topics and groups -------------------------------------------------------------
-  /** Creates the topic; throws BrokerError(BAD_REQUEST) if it exists with another type. Returns the record. */
+/** Topics and consumer groups. */
+export interface TopicCatalog {
+  /** Creates the topic; throws BrokerError(BAD_REQUEST) if it exists with another type. */
   createTopic(topic: Omit<TopicRecord, 'createdAtMs'>): Promise<{ topic: TopicRecord; created: boolean }>;
   getTopic(name: string): Promise<TopicRecord | undefined>;
   listTopics(): Promise<TopicRecord[]>;
@@ -91,32 +87,49 @@ export interface BrokerStore {
   deleteTopic(name: string): Promise<boolean>;
   queueStats(topic: string): Promise<QueueStats[]>;
 
-  upsertGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<GroupRecord>;
-  /** Creates the group unless it exists; returns the stored record and whether it was created. */
-  createGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<{ group: GroupRecord; created: boolean }>;
+  /** Creates the group unless it exists (the only first-use path); returns the stored record and whether it was created. */
+  createGroup(group: GroupSettings): Promise<{ group: GroupRecord; created: boolean }>;
+  /** Changes an existing group in one transition; undefined when there is no such group. */
+  updateGroup(name: string, change: GroupChange): Promise<GroupRecord | undefined>;
   getGroup(name: string): Promise<GroupRecord | undefined>;
   listGroups(): Promise<GroupRecord[]>;
+}
 
-  // --- sending -------------------------------------------------------------------------
+/** Topics' committed logs. */
+export interface MessageLog {
   /** Appends to the topic's queue; offsets are assigned in commit order without gaps. */
   append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]>;
+  /** Reads committed messages in offset order (admin, tests). */
+  read(topic: string, queueId: number, fromOffset: number, max: number): Promise<StoredMessage[]>;
+  /**
+   * Deletes messages from the head of a queue (oldest first) within the limits; consumer groups
+   * whose position is behind the new first offset move up to it and lose in-flight deliveries
+   * of deleted messages. Offsets are never reused, not even after a restart of an emptied queue.
+   */
+  purgeQueue(topic: string, queueId: number, limits: PurgeLimits): Promise<PurgeResult>;
+}
+
+/** DELAY messages waiting for their delivery time. */
+export interface MessageSchedule {
   /** Stores DELAY messages until their delivery time; returns their sequence numbers in the timer queue. */
   schedule(topic: string, queueId: number, messages: MessageInput[]): Promise<number[]>;
   /** Moves scheduled messages that are due into their topics' logs. Returns how many moved. */
   promoteDueScheduled(limit: number): Promise<number>;
-  /** The earliest delivery time among scheduled messages, if any. */
-  nextScheduledAtMs(): Promise<number | undefined>;
+  /** How long until the earliest scheduled message is due (0 when overdue), if there is one. */
+  nextScheduledInMs(): Promise<number | undefined>;
+}
 
-  // --- transactions ------------------------------------------------------------------
-  /** Stores a half message, due for its first check at `firstCheckAtMs`. */
-  putHalf(half: Omit<HalfMessage, 'state' | 'checkCount' | 'lastCheckAtMs' | 'lastCheckClientId'>): Promise<void>;
+/** Half messages, decisions and checks. */
+export interface TransactionStore {
+  /** Stores a half message, received now and due for its first check `firstCheckInMs` from now. A repeat is a no-op. */
+  putHalf(half: NewHalf, firstCheckInMs: number): Promise<void>;
   /** A pending or abandoned transaction; its body is empty if that record is damaged (quarantined). */
   getHalf(transactionId: string): Promise<HalfMessage | undefined>;
   getDecision(transactionId: string): Promise<TransactionDecision | undefined>;
   /**
    * The single terminal transition of a transaction, first decision wins.
    * COMMIT: half removed and message appended to its topic's log in one batch.
-   * ROLLBACK: half removed. Both record the decision.
+   * ROLLBACK: half removed. Both record the decision. A SERVER_CHECK decision counts as a check answer.
    * `expect` (if given) must match the half message's topic and message id.
    */
   endTransaction(
@@ -126,28 +139,32 @@ export interface BrokerStore {
     expect?: { topic?: string; messageId?: string },
     reason?: string,
   ): Promise<EndTransactionResult>;
+  /** Counts a check answer that decided nothing (UNKNOWN): the transaction stays as it is. */
+  recordCheckAnswer(transactionId: string): Promise<void>;
   /** Claims due PENDING transactions of a producer group for a check (see ClaimChecksRequest). */
   claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult>;
-  /** Undoes a claim whose check could not be delivered: count restored, due again at `dueAtMs`. */
-  releaseCheck(transactionId: string, dueAtMs: number): Promise<void>;
+  /** Undoes a claim whose check could not be delivered: count and trail restored, due again now. */
+  releaseCheck(transactionId: string): Promise<void>;
   /** KEEP policy: stop checking, keep the half message for manual resolution. */
   abandonTransaction(transactionId: string, reason: string): Promise<boolean>;
-  /** Undoes abandonTransaction: PENDING again with a fresh check budget, due at `dueAtMs`. False unless ABANDONED. */
-  rearmTransaction(transactionId: string, dueAtMs: number): Promise<boolean>;
-  /** Earliest next-check time of a producer group's pending transactions. */
-  nextCheckDueAtMs(producerGroup: string): Promise<number | undefined>;
+  /** Undoes abandonTransaction: PENDING again with a fresh check budget, due `dueInMs` from now. False unless ABANDONED. */
+  rearmTransaction(transactionId: string, dueInMs: number): Promise<boolean>;
+  /** How long until a producer group's earliest pending transaction is due (0 when overdue), if it has any. */
+  nextCheckDueInMs(producerGroup: string): Promise<number | undefined>;
   /** Producer groups that have pending transactions. */
   pendingProducerGroups(): Promise<string[]>;
   /** How many PENDING (not abandoned) transactions a producer group has. */
   pendingTransactionCount(producerGroup: string): Promise<number>;
   listTransactions(filter: TransactionFilter): Promise<HalfMessage[]>;
-  /** Decided transactions whose message carried the key (and match state and topic, if given). */
+  /** Decided transactions whose message carried the key (and match state and topic, if given), newest first. */
   findDecisions(filter: DecisionFilter): Promise<TransactionDecision[]>;
-  transactionCounters(): TransactionCounters;
-  /** Counts a check answer (an EndTransaction from SERVER_CHECK). */
-  countCheckAnswered(): void;
+  /** Deletes up to `limit` decisions made at least `olderThanMs` ago, oldest first. */
+  purgeDecisions(olderThanMs: number, limit: number): Promise<{ deleted: number; more: boolean }>;
+  transactionCounters(): Promise<TransactionCounters>;
+}
 
-  // --- consumption -----------------------------------------------------------------------
+/** Consumer progress and in-flight deliveries. */
+export interface ConsumptionStore {
   /**
    * Delivers up to maxMessages: first expired in-flight messages (attempt + 1), then new ones
    * from the group's offset. Messages past maxDeliveryAttempts go to `%DLQ%<group>` instead.
@@ -173,8 +190,8 @@ export interface BrokerStore {
    * handle is not the current delivery or the delivery is not auto-renewed (any more).
    */
   renewInvisibility(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<{ invisibleUntilMs: number } | 'stale'>;
-  /** Every in-flight auto-renewed delivery (read once at startup by the renewal service). */
-  listAutoRenewed(): Promise<AutoRenewedDelivery[]>;
+  /** The in-flight auto-renewed deliveries that broker `brokerId` keeps alive (read at its start). */
+  listAutoRenewed(brokerId: string): Promise<AutoRenewedDelivery[]>;
   /**
    * Moves the group's position in every queue of the topic (see OffsetResetTarget) and drops
    * the group's in-flight and FIFO-waiting deliveries there, in one transition per queue: the
@@ -183,23 +200,27 @@ export interface BrokerStore {
   resetOffset(group: string, topic: string, target: OffsetResetTarget): Promise<OffsetResetResult[]>;
   /** Moves an in-flight message to the group's dead-letter topic now. */
   forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult>;
-  /** Earliest time an in-flight message of (group, topic) becomes visible again. */
-  nextRedeliveryAtMs(group: string, topic: string): Promise<number | undefined>;
+  /** How long until an in-flight message of (group, topic) becomes visible again (0 when it is), if any. */
+  nextRedeliveryInMs(group: string, topic: string): Promise<number | undefined>;
   groupStats(group: string): Promise<GroupTopicStats[]>;
+}
 
-  // --- retention -------------------------------------------------------------------------
+/** Named leases, so that a sweep runs on one broker at a time. */
+export interface LeaseStore {
   /**
-   * Deletes messages from the head of a queue (oldest first) within the limits; consumer groups
-   * whose position is behind the new first offset move up to it and lose in-flight deliveries
-   * of deleted messages. Offsets are never reused, not even after a restart of an emptied queue.
+   * Takes or renews the lease `name` for `holder` for `ttlMs` from now. True when `holder` holds
+   * it now; false while another holder's lease has not expired.
    */
-  purgeQueue(topic: string, queueId: number, limits: PurgeLimits): Promise<PurgeResult>;
+  tryLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives a lease up early (no-op unless `holder` holds it). */
+  releaseLease(name: string, holder: string): Promise<void>;
+}
 
-  // --- wake-ups --------------------------------------------------------------------------
-  /** Called after messages become readable in a topic. Returns an unsubscribe function. */
-  onAppend(topic: string, listener: () => void): () => void;
-
-  // --- inspection --------------------------------------------------------------------------
-  /** Reads committed messages in offset order (admin, tests). */
-  read(topic: string, queueId: number, fromOffset: number, max: number): Promise<StoredMessage[]>;
+export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore {
+  readonly capabilities: StoreCapabilities;
+  /** Where the store announces appends (and, when shared, other processes' events). */
+  readonly events: EventBus;
+  open(): Promise<void>;
+  /** Idempotent. Waits for queued writes. */
+  close(): Promise<void>;
 }

@@ -33,34 +33,30 @@ import {
 } from './keys.js';
 import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken } from './receipt-handle.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
-import { deadLetterTopic } from '../message/names.js';
+import { backoffDelayMs, type RetryBackoff } from '../domain/backoff.js';
+import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../domain/consumption.js';
+import { applyGroupChange, type GroupChange, type GroupRecord, type GroupSettings, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../domain/groups.js';
+import type { MessageInput, StoredMessage } from '../domain/messages.js';
+import { deadLetterTopic } from '../domain/names.js';
+import { matchesFilter } from '../domain/tag-filter.js';
+import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../domain/topics.js';
 import {
-  backoffDelayMs,
-  type AckResult,
-  type AutoRenewedDelivery,
+  budgetExhausted,
+  chooseCheckTarget,
+  claimCheck,
+  decide,
+  rearm,
+  releaseCheck,
+  repeatOf,
   type DecisionSource,
-  type Delivery,
   type EndTransactionResult,
-  type GroupRecord,
-  type GroupTopicStats,
   type HalfMessage,
-  MAX_CHECK_HISTORY,
-  type MessageInput,
-  type OffsetResetResult,
-  type OffsetResetTarget,
-  type PurgeLimits,
-  type PurgeResult,
-  type QueueStats,
-  type ReceiveRequest,
-  type ReceiveResult,
+  type NewHalf,
   type Resolution,
-  type RetryBackoff,
-  type StoredMessage,
-  type TagFilter,
-  type TopicRecord,
   type TransactionCounters,
   type TransactionDecision,
-} from './types.js';
+} from '../domain/transactions.js';
+import { InProcessEventBus, type EventBus } from '../runtime/event-bus.js';
 
 export interface LevelStoreOptions {
   /** Directory of the LevelDB database. */
@@ -70,7 +66,12 @@ export interface LevelStoreOptions {
   durable?: boolean;
   /** Log entries a single receive may examine (bounds the work of one call). */
   maxScanPerReceive?: number;
+  /** Where appends are announced (default: a bus of its own). */
+  events?: EventBus;
 }
+
+/** The storage format this version writes and reads; older data directories are migrated on open. */
+export const STORAGE_FORMAT_VERSION = 2;
 
 type Sub = AbstractSublevel<Level<string, Buffer>, string | Buffer | Uint8Array, string, Buffer>;
 type LevelBatch = AbstractBatchOperation<Level<string, Buffer>, string, Buffer>[];
@@ -97,8 +98,8 @@ interface InflightEntry {
   visibleAtMs: number;
   token: string;
   messageGroup?: string;
-  /** Auto-renewed (push consumer) delivery: the client it went to and when. */
-  renew?: { clientId: string; sinceMs: number };
+  /** Auto-renewed (push consumer) delivery: the client it went to, when, and the broker renewing it (absent in format 1: any). */
+  renew?: { clientId: string; sinceMs: number; brokerId?: string };
 }
 
 interface ConsumerState {
@@ -119,9 +120,12 @@ const tryParse = <T>(b: Buffer): T | undefined => {
   }
 };
 const MAX_WAITING_PER_CONSUMER = 10_000;
+/** Keys deleted per write when a topic is deleted. */
+const DELETE_BATCH = 5_000;
 
 export class LevelStore implements BrokerStore {
-  readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false };
+  readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };
+  readonly events: EventBus;
   private readonly db: Level<string, Buffer>;
   private readonly meta: Sub;
   private readonly log: Sub;
@@ -133,8 +137,8 @@ export class LevelStore implements BrokerStore {
   private readonly scheduled: Sub;
   private readonly writer: GroupCommitWriter<Op>;
   private readonly mutex = new KeyedMutex();
-  /** onAppend listeners per topic (a plain map: no topic name is special, unlike EventEmitter's 'error'). */
-  private readonly listeners = new Map<string, Set<() => void>>();
+  /** Leases by name (one process owns a LevelDB store, so they live in memory). */
+  private readonly leases = new Map<string, { holder: string; untilMs: number }>();
   private readonly clock: Clock;
   private readonly maxScan: number;
   /** Next offset per `topic\0queueId`. */
@@ -163,6 +167,7 @@ export class LevelStore implements BrokerStore {
   constructor(private readonly options: LevelStoreOptions) {
     this.clock = options.clock;
     this.maxScan = options.maxScanPerReceive ?? 1024;
+    this.events = options.events ?? new InProcessEventBus();
     this.db = new Level<string, Buffer>(options.path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
     const sub = (name: string): Sub => this.db.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
     this.meta = sub('meta');
@@ -197,6 +202,7 @@ export class LevelStore implements BrokerStore {
         { cause },
       );
     }
+    await this.checkFormat();
     const counters = await this.meta.get('counters');
     if (counters) this.counters = { ...this.counters, ...parse<TransactionCounters>(counters) };
     const seq = await this.meta.get('scheduleSeq');
@@ -212,6 +218,31 @@ export class LevelStore implements BrokerStore {
       } else this.counters.abandoned++;
     }
     this.opened = true;
+  }
+
+  /**
+   * Refuses a data directory written by a newer Halfmoon, and migrates an older one: format 1
+   * (no version recorded) kept the MQ HTTP age budget as a client-id prefix `http:`.
+   */
+  private async checkFormat(): Promise<void> {
+    const recorded = await this.meta.get('formatVersion');
+    const version = recorded ? Number(recorded.toString('utf8')) : undefined;
+    if (version === STORAGE_FORMAT_VERSION) return;
+    if (version !== undefined && !(Number.isInteger(version) && version >= 1 && version < STORAGE_FORMAT_VERSION)) {
+      await this.db.close();
+      throw new BrokerError(
+        Code.INTERNAL_ERROR,
+        `the data directory ${this.options.path} has storage format ${recorded!.toString('utf8')}, but this Halfmoon reads formats up to ${STORAGE_FORMAT_VERSION}: upgrade Halfmoon, or start it with another --data directory`,
+      );
+    }
+    const ops: Op[] = [];
+    for await (const [key, value] of this.halfMeta.iterator()) {
+      const meta = tryParse<HalfMeta & { budget?: HalfMeta['budget'] }>(value);
+      if (!meta || meta.budget) continue;
+      ops.push({ type: 'put', sublevel: this.halfMeta, key, value: json({ ...meta, budget: meta.senderClientId.startsWith('http:') ? 'age' : 'checks' }) });
+    }
+    ops.push({ type: 'put', sublevel: this.meta, key: 'formatVersion', value: Buffer.from(String(STORAGE_FORMAT_VERSION)) });
+    await this.write(ops);
   }
 
   async close(): Promise<void> {
@@ -299,17 +330,7 @@ export class LevelStore implements BrokerStore {
   }
 
   private notify(topics: Iterable<string>): void {
-    for (const t of new Set(topics)) {
-      const listeners = this.listeners.get(t);
-      if (!listeners) continue;
-      for (const listener of [...listeners]) {
-        try {
-          listener();
-        } catch {
-          // Wake-ups are hints: a failing listener must not fail a write that is already durable.
-        }
-      }
-    }
+    for (const t of new Set(topics)) this.events.emit('appended', t);
   }
 
   private async readMessage(topic: string, queueId: number, offset: number): Promise<StoredMessage | undefined> {
@@ -363,16 +384,31 @@ export class LevelStore implements BrokerStore {
       const existing = await this.getTopic(name);
       if (!existing) return false;
       await this.write([{ type: 'del', sublevel: this.meta, key: join('topic', name) }]);
-      await this.log.clear(prefixRange(name));
-      await this.consumer.clear(prefixRange('c', name));
-      await this.consumer.clear(prefixRange('i', name));
-      await this.meta.clear(prefixRange('purged', name));
+      // Through the group-commit writer, after whatever was queued for the topic before.
+      await this.deleteRange(this.log, prefixRange(name));
+      await this.deleteRange(this.consumer, prefixRange('c', name));
+      await this.deleteRange(this.consumer, prefixRange('i', name));
+      await this.deleteRange(this.meta, prefixRange('purged', name));
       // The log is empty now; heads stay cached (at 0) so appends never find them unloaded.
       for (const key of [...this.heads.keys()]) if (split(key)[0] === name) this.heads.set(key, 0);
       for (const key of [...this.queueBytes.keys()]) if (split(key)[0] === name) this.queueBytes.delete(key);
       for (const [key, state] of [...this.consumers]) if (state.topic === name) this.consumers.delete(key);
       return true;
     });
+  }
+
+  /** Deletes every key of a range through the writer, in bounded batches. */
+  private async deleteRange(sublevel: Sub, range: { gte: string; lt: string }): Promise<void> {
+    await this.writer.flushed();
+    let ops: Op[] = [];
+    for await (const key of sublevel.keys(range)) {
+      ops.push({ type: 'del', sublevel, key });
+      if (ops.length >= DELETE_BATCH) {
+        await this.write(ops);
+        ops = [];
+      }
+    }
+    if (ops.length > 0) await this.write(ops);
   }
 
   async queueStats(topic: string): Promise<QueueStats[]> {
@@ -388,16 +424,17 @@ export class LevelStore implements BrokerStore {
     return out;
   }
 
-  async upsertGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<GroupRecord> {
-    return this.mutex.run(`group\x00${group.name}`, async () => {
-      const existing = await this.getGroup(group.name);
-      const record: GroupRecord = { ...group, createdAtMs: existing?.createdAtMs ?? this.clock.now() };
-      await this.write([{ type: 'put', sublevel: this.meta, key: join('group', group.name), value: json(record) }]);
+  async updateGroup(name: string, change: GroupChange): Promise<GroupRecord | undefined> {
+    return this.mutex.run(`group\x00${name}`, async () => {
+      const existing = await this.getGroup(name);
+      if (!existing) return undefined;
+      const record = applyGroupChange(existing, change);
+      await this.write([{ type: 'put', sublevel: this.meta, key: join('group', name), value: json(record) }]);
       return record;
     });
   }
 
-  async createGroup(group: Omit<GroupRecord, 'createdAtMs'>): Promise<{ group: GroupRecord; created: boolean }> {
+  async createGroup(group: GroupSettings): Promise<{ group: GroupRecord; created: boolean }> {
     return this.mutex.run(`group\x00${group.name}`, async () => {
       const existing = await this.getGroup(group.name);
       if (existing) return { group: existing, created: false };
@@ -476,8 +513,8 @@ export class LevelStore implements BrokerStore {
     });
   }
 
-  async nextScheduledAtMs(): Promise<number | undefined> {
-    for await (const key of this.scheduled.keys({ limit: 1 })) return parseU64(split(key)[0]!);
+  async nextScheduledInMs(): Promise<number | undefined> {
+    for await (const key of this.scheduled.keys({ limit: 1 })) return Math.max(0, parseU64(split(key)[0]!) - this.clock.now());
     return undefined;
   }
 
@@ -511,20 +548,20 @@ export class LevelStore implements BrokerStore {
     this.counters.pending += delta;
   }
 
-  async putHalf(
-    half: Omit<HalfMessage, 'state' | 'checkCount' | 'lastCheckAtMs' | 'lastCheckClientId'>,
-  ): Promise<void> {
+  async putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
     await this.mutex.run(`tx\x00${half.transactionId}`, async () => {
       if ((await this.halfMeta.get(half.transactionId)) || (await this.decisions.get(half.transactionId))) {
         return; // the same transaction sent again (a retried request): already stored
       }
+      const now = this.clock.now();
       const meta: HalfMeta = {
         transactionId: half.transactionId,
         producerGroup: half.producerGroup,
         senderClientId: half.senderClientId,
-        receivedAtMs: half.receivedAtMs,
-        nextCheckAtMs: half.nextCheckAtMs,
+        receivedAtMs: now,
+        nextCheckAtMs: now + firstCheckInMs,
         state: 'PENDING',
+        budget: half.budget,
         checkCount: 0,
         topic: half.message.topic,
         messageId: half.message.messageId,
@@ -537,6 +574,7 @@ export class LevelStore implements BrokerStore {
       ]);
       this.adjustPending(meta.producerGroup, 1);
     });
+    this.events.emit('halfPublished', half.message.topic);
   }
 
   async getHalf(transactionId: string): Promise<HalfMessage | undefined> {
@@ -556,31 +594,18 @@ export class LevelStore implements BrokerStore {
     expect?: { topic?: string; messageId?: string },
     reason?: string,
   ): Promise<EndTransactionResult> {
-    const wanted = resolution === 'COMMIT' ? 'COMMITTED' : 'ROLLED_BACK';
+    if (source === 'SERVER_CHECK') this.counters.checksAnswered++; // written with the next batch
     return this.mutex.run(`tx\x00${transactionId}`, async () => {
       const meta = await this.readHalfMeta(transactionId);
       if (!meta) {
         const decision = await this.getDecision(transactionId);
         if (!decision) return { kind: 'unknown' };
-        return { kind: decision.state === wanted ? 'duplicate' : 'conflict', decision };
+        return { kind: repeatOf(decision, resolution), decision };
       }
       if ((expect?.topic && expect.topic !== meta.topic) || (expect?.messageId && expect.messageId !== meta.messageId)) {
         return { kind: 'mismatch', expected: { topic: meta.topic, messageId: meta.messageId } };
       }
-      const now = this.clock.now();
-      const decision: TransactionDecision = {
-        transactionId,
-        topic: meta.topic,
-        messageId: meta.messageId,
-        state: wanted,
-        source,
-        receivedAtMs: meta.receivedAtMs,
-        decidedAtMs: now,
-        checkCount: meta.checkCount,
-      };
-      if (reason) decision.reason = reason;
-      if (meta.keys) decision.keys = meta.keys;
-      if (meta.checks?.length) decision.checks = meta.checks;
+      const decision = decide(meta, resolution, source, this.clock.now(), reason);
       const ops: Op[] = [
         { type: 'del', sublevel: this.halfMeta, key: transactionId },
         { type: 'del', sublevel: this.halfBody, key: transactionId },
@@ -633,7 +658,10 @@ export class LevelStore implements BrokerStore {
     // group commits; the results keep the index order. A record that cannot be read is
     // quarantined on its own: one poison record never stalls the others nor is retried forever.
     const byId = new Map(dueKeys.map((key) => [split(key)[2]!, key]));
-    type Outcome = { kind: 'claimed' | 'exhausted'; half: HalfMessage } | { kind: 'quarantined'; transactionId: string; reason: string };
+    type Outcome =
+      | { kind: 'claimed'; half: HalfMessage }
+      | { kind: 'exhausted'; half: HalfMessage; reason: string }
+      | { kind: 'quarantined'; transactionId: string; reason: string };
     const outcomes = await Promise.all(
       [...byId].map(([transactionId, scannedKey]) =>
         this.mutex.run(`tx\x00${transactionId}`, async (): Promise<Outcome | undefined> => {
@@ -659,17 +687,11 @@ export class LevelStore implements BrokerStore {
             return this.quarantine(transactionId, key, meta, `its message body is unreadable: ${(err as Error).message}`);
           }
           if (!half) return this.quarantine(transactionId, key, meta, 'its message body is missing');
-          if (meta.checkCount >= req.checkMax) return { kind: 'exhausted', half };
-          const clientId = typeof req.clientId === 'function' ? req.clientId(half) : req.clientId;
+          const reason = budgetExhausted(meta, now, req.budget);
+          if (reason !== undefined) return { kind: 'exhausted', half, reason };
+          const clientId = chooseCheckTarget(meta, req.targets);
           if (clientId === undefined) return undefined;
-          const updated: HalfMeta = {
-            ...meta,
-            checkCount: meta.checkCount + 1,
-            lastCheckAtMs: now,
-            lastCheckClientId: clientId,
-            nextCheckAtMs: now + req.nextCheckInMs,
-            checks: [...(meta.checks ?? []), { atMs: now, clientId }].slice(-MAX_CHECK_HISTORY),
-          };
+          const updated = claimCheck(meta, now, clientId, req.nextCheckInMs);
           this.counters.checksSent++;
           await this.write([
             { type: 'del', sublevel: this.checkDue, key },
@@ -684,7 +706,8 @@ export class LevelStore implements BrokerStore {
     const result: ClaimChecksResult = { claimed: [], exhausted: [], quarantined: [] };
     for (const o of outcomes) {
       if (o?.kind === 'quarantined') result.quarantined.push({ transactionId: o.transactionId, reason: o.reason });
-      else if (o) result[o.kind].push(o.half);
+      else if (o?.kind === 'exhausted') result.exhausted.push({ half: o.half, reason: o.reason });
+      else if (o) result.claimed.push(o.half);
     }
     return result;
   }
@@ -705,12 +728,13 @@ export class LevelStore implements BrokerStore {
     return { kind: 'quarantined' as const, transactionId, reason };
   }
 
-  async releaseCheck(transactionId: string, dueAtMs: number): Promise<void> {
+  async releaseCheck(transactionId: string): Promise<void> {
     await this.mutex.run(`tx\x00${transactionId}`, async () => {
       const meta = await this.readHalfMeta(transactionId);
       if (!meta || meta.state !== 'PENDING') return;
       // The claimed check never reached anyone: it leaves the count and the trail.
-      const updated: HalfMeta = { ...meta, checkCount: Math.max(0, meta.checkCount - 1), nextCheckAtMs: dueAtMs, checks: meta.checks?.slice(0, -1) ?? [] };
+      const updated = releaseCheck(meta, this.clock.now());
+      const dueAtMs = updated.nextCheckAtMs;
       this.counters.checksSent = Math.max(0, this.counters.checksSent - 1);
       await this.write([
         { type: 'del', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) },
@@ -736,12 +760,12 @@ export class LevelStore implements BrokerStore {
     });
   }
 
-  async rearmTransaction(transactionId: string, dueAtMs: number): Promise<boolean> {
+  async rearmTransaction(transactionId: string, dueInMs: number): Promise<boolean> {
     return this.mutex.run(`tx\x00${transactionId}`, async () => {
       const meta = await this.readHalfMeta(transactionId);
       if (!meta || meta.state !== 'ABANDONED') return false;
-      const { abandonReason: _r, ...rest } = meta;
-      const updated: HalfMeta = { ...rest, state: 'PENDING', checkCount: 0, nextCheckAtMs: dueAtMs };
+      const dueAtMs = this.clock.now() + dueInMs;
+      const updated = rearm(meta, dueAtMs);
       await this.write([
         { type: 'put', sublevel: this.checkDue, key: checkDueKey(meta.producerGroup, dueAtMs, transactionId), value: Buffer.alloc(0) },
         { type: 'put', sublevel: this.halfMeta, key: transactionId, value: json(updated) },
@@ -752,8 +776,8 @@ export class LevelStore implements BrokerStore {
     });
   }
 
-  async nextCheckDueAtMs(producerGroup: string): Promise<number | undefined> {
-    for await (const key of this.checkDue.keys({ ...prefixRange(producerGroup), limit: 1 })) return parseU64(split(key)[1]!);
+  async nextCheckDueInMs(producerGroup: string): Promise<number | undefined> {
+    for await (const key of this.checkDue.keys({ ...prefixRange(producerGroup), limit: 1 })) return Math.max(0, parseU64(split(key)[1]!) - this.clock.now());
     return undefined;
   }
 
@@ -788,17 +812,29 @@ export class LevelStore implements BrokerStore {
       if (!d?.keys?.includes(filter.key)) continue;
       if ((filter.state && d.state !== filter.state) || (filter.topic && d.topic !== filter.topic)) continue;
       out.push(d);
-      if (out.length >= filter.limit) break;
     }
-    return out;
+    return out.sort((a, b) => b.decidedAtMs - a.decidedAtMs).slice(0, filter.limit);
   }
 
-  transactionCounters(): TransactionCounters {
+  async purgeDecisions(olderThanMs: number, limit: number): Promise<{ deleted: number; more: boolean }> {
+    const before = this.clock.now() - olderThanMs;
+    const ops: Op[] = [];
+    for await (const [key, value] of this.decisions.iterator()) {
+      const d = tryParse<TransactionDecision>(value);
+      if (d && d.decidedAtMs > before) continue;
+      if (ops.length >= limit) break;
+      ops.push({ type: 'del', sublevel: this.decisions, key });
+    }
+    if (ops.length > 0) await this.write(ops);
+    return { deleted: ops.length, more: ops.length >= limit };
+  }
+
+  async recordCheckAnswer(_transactionId: string): Promise<void> {
+    this.counters.checksAnswered++; // written with the next batch
+  }
+
+  async transactionCounters(): Promise<TransactionCounters> {
     return { ...this.counters };
-  }
-
-  countCheckAnswered(): void {
-    this.counters.checksAnswered++;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -878,7 +914,7 @@ export class LevelStore implements BrokerStore {
         entry.attempt += 1;
         entry.token = newDeliveryToken();
         entry.visibleAtMs = now + req.invisibleDurationMs;
-        if (req.autoRenew) entry.renew = { clientId: req.autoRenew.clientId, sinceMs: now };
+        if (req.autoRenew) entry.renew = { clientId: req.autoRenew.clientId, sinceMs: now, brokerId: req.autoRenew.brokerId };
         else delete entry.renew;
         state.inflight.set(entry.offset, entry);
         ops.push(this.inflightOp(state, entry));
@@ -1048,15 +1084,17 @@ export class LevelStore implements BrokerStore {
     });
   }
 
-  async listAutoRenewed(): Promise<AutoRenewedDelivery[]> {
+  async listAutoRenewed(brokerId: string): Promise<AutoRenewedDelivery[]> {
     const out: AutoRenewedDelivery[] = [];
     const add = (topic: string, group: string, queueId: number, e: InflightEntry): void => {
       if (!e.renew || e.attempt === 0) return;
+      if (e.renew.brokerId !== undefined && e.renew.brokerId !== brokerId) return;
       out.push({
         group,
         topic,
         receiptHandle: encodeReceiptHandle({ topic, queueId, offset: e.offset, token: e.token }),
         clientId: e.renew.clientId,
+        brokerId,
         deliveryAttempt: e.attempt,
         invisibleUntilMs: e.visibleAtMs,
         sinceMs: e.renew.sinceMs,
@@ -1136,14 +1174,14 @@ export class LevelStore implements BrokerStore {
     });
   }
 
-  async nextRedeliveryAtMs(group: string, topic: string): Promise<number | undefined> {
+  async nextRedeliveryInMs(group: string, topic: string): Promise<number | undefined> {
     // Loaded from disk if needed: in-flight deliveries survive a restart.
     const state = await this.consumerState(topic, group, 0);
     let min: number | undefined;
     for (const e of state.inflight.values()) {
       if (e.attempt > 0 && (min === undefined || e.visibleAtMs < min)) min = e.visibleAtMs;
     }
-    return min;
+    return min === undefined ? undefined : Math.max(0, min - this.clock.now());
   }
 
   async groupStats(group: string): Promise<GroupTopicStats[]> {
@@ -1200,13 +1238,14 @@ export class LevelStore implements BrokerStore {
     return this.mutex.run(`topic\x00${topic}`, async () => {
       if (!(await this.getTopic(topic))) return { deleted: 0, minOffset: 0, more: false };
       const bytes = limits.maxBytes !== undefined ? await this.storedBytes(topic, queueId) : undefined;
+      const before = limits.olderThanMs !== undefined ? this.clock.now() - limits.olderThanMs : undefined;
       const ops: Op[] = [];
       let freed = 0;
       let keptFrom: number | undefined;
       let lastDeleted = -1;
       for await (const [key, value] of this.log.iterator({ ...logRange(topic, queueId), limit: limits.maxMessages })) {
         const offset = parseU64(split(key)[2]!);
-        const old = limits.beforeTimestampMs !== undefined && decodeRecord<StoredMessage>(value).storeTimestampMs < limits.beforeTimestampMs;
+        const old = before !== undefined && decodeRecord<StoredMessage>(value).storeTimestampMs <= before;
         const over = bytes !== undefined && bytes - freed > limits.maxBytes!;
         if (!old && !over) {
           keptFrom = offset;
@@ -1255,19 +1294,19 @@ export class LevelStore implements BrokerStore {
     }
   }
 
-  onAppend(topic: string, listener: () => void): () => void {
-    let set = this.listeners.get(topic);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(topic, set);
-    }
-    const listeners = set;
-    const wrapped = (): void => listener();
-    listeners.add(wrapped);
-    return () => {
-      listeners.delete(wrapped);
-      if (listeners.size === 0 && this.listeners.get(topic) === listeners) this.listeners.delete(topic);
-    };
+  // ---------------------------------------------------------------------------------------
+  // leases
+
+  async tryLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const lease = this.leases.get(name);
+    if (lease && lease.holder !== holder && lease.untilMs > now) return false;
+    this.leases.set(name, { holder, untilMs: now + ttlMs });
+    return true;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    if (this.leases.get(name)?.holder === holder) this.leases.delete(name);
   }
 
   async read(topic: string, queueId: number, fromOffset: number, max: number): Promise<StoredMessage[]> {
@@ -1277,9 +1316,4 @@ export class LevelStore implements BrokerStore {
     }
     return out;
   }
-}
-
-export function matchesFilter(filter: TagFilter, tag: string | undefined): boolean {
-  if (filter.kind === 'all') return true;
-  return tag !== undefined && filter.tags.has(tag);
 }

@@ -1,13 +1,14 @@
 // Owns orphaned-transaction recovery: every tick it claims the due transactions of each
 // producer group that has a live producer (cost ∝ due work, via the store's due-time index),
-// pushes one check per transaction to a chosen producer, and applies the policy to
-// transactions whose check budget is used up. A check that cannot be delivered is released
-// without using an attempt. A producer coming online triggers an immediate tick.
+// pushes one check per transaction to the producer the store chose, and applies the policy to
+// transactions whose budget is used up (a check count for gRPC, an age for MQ HTTP half
+// messages). A check that cannot be delivered is released without using an attempt. A producer
+// coming online triggers an immediate tick.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { HalfMessage } from '../store/types.js';
+import type { BudgetLimits, HalfMessage } from '../domain/transactions.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 /** Producer groups swept at the same time in one tick. */
@@ -21,18 +22,8 @@ export type CheckSchedulerConfig = Pick<
   | 'transactionCheckTickMs'
   | 'transactionCheckBatchSize'
   | 'transactionRestartJitterMs'
+  | 'httpTransactionMaxAgeMs'
 >;
-
-/**
- * Half messages published over the MQ HTTP gateway carry a sender client id with this prefix.
- * Their check budget is an age (httpTransactionMaxAgeMs, applied by the gateway through
- * `settle`), not transactionCheckMax: HTTP pollers see them about every 10 s for a day.
- */
-export const HTTP_SENDER_PREFIX = 'http:';
-
-export function isHttpHalf(half: HalfMessage): boolean {
-  return half.senderClientId.startsWith(HTTP_SENDER_PREFIX);
-}
 
 export interface CheckSchedulerDeps {
   store: BrokerStore;
@@ -56,6 +47,11 @@ export class CheckScheduler {
   private readonly idleSweepAt = new Map<string, number>();
 
   constructor(private readonly deps: CheckSchedulerDeps) {}
+
+  /** The budgets of undecided transactions (see CheckBudget). */
+  get budget(): BudgetLimits {
+    return { checkMax: this.deps.config.transactionCheckMax, maxAgeMs: this.deps.config.httpTransactionMaxAgeMs };
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -129,21 +125,18 @@ export class CheckScheduler {
       producerGroup: group,
       limit: config.transactionCheckBatchSize,
       nextCheckInMs: config.transactionCheckIntervalMs,
-      checkMax: config.transactionCheckMax,
-      clientId: (half) => sessions.chooseProducer(producers, half, half.lastCheckClientId)?.clientId,
+      budget: this.budget,
+      targets: producers.map((p) => p.clientId),
     });
     for (const q of quarantined) {
       this.deps.log.error({ transactionId: q.transactionId, producerGroup: group }, `transaction quarantined, no longer checked: ${q.reason}`);
     }
     for (const half of claimed) await this.deliver(half);
-    for (const half of exhausted) {
-      if (isHttpHalf(half)) continue; // budgeted by age; the HTTP gateway settles it
-      await this.applyPolicy(half);
-    }
+    for (const { half, reason } of exhausted) await this.settle(half, reason);
   }
 
   private async deliver(half: HalfMessage): Promise<void> {
-    const { sessions, store, clock, log } = this.deps;
+    const { sessions, store, log } = this.deps;
     const session = half.lastCheckClientId ? sessions.get(half.lastCheckClientId) : undefined;
     const sent = session?.sink?.sendTransactionCheck(half) ?? false;
     if (sent) {
@@ -151,18 +144,13 @@ export class CheckScheduler {
       return;
     }
     // The stream went away between the claim and the push: give the attempt back.
-    await store.releaseCheck(half.transactionId, clock.now());
-  }
-
-  private async applyPolicy(half: HalfMessage): Promise<void> {
-    const reason = `no decision after ${half.checkCount} checks (transactionCheckMax ${this.deps.config.transactionCheckMax})`;
-    await this.settle(half, reason);
+    await store.releaseCheck(half.transactionId);
   }
 
   /**
    * Applies the policy (ROLLBACK, or KEEP for manual resolution) to an undecided transaction: the
-   * topic's own, else the broker's. Public for the MQ HTTP gateway, which settles HTTP half
-   * messages by age.
+   * topic's own, else the broker's. Public for the MQ HTTP gateway's pollers, which meet used-up
+   * budgets too.
    */
   async settle(half: HalfMessage, reason: string): Promise<void> {
     const { store, config, log } = this.deps;

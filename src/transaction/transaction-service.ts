@@ -3,7 +3,7 @@
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BrokerStore, DecisionFilter, TransactionFilter } from '../store/broker-store.js';
-import type { DecisionSource, HalfMessage, Resolution, TransactionDecision } from '../store/types.js';
+import type { DecisionSource, HalfMessage, Resolution, TransactionCounters, TransactionDecision } from '../domain/transactions.js';
 
 export interface EndTransactionRequest {
   transactionId: string;
@@ -34,7 +34,6 @@ export class TransactionService {
   async endTransaction(req: EndTransactionRequest): Promise<EndTransactionOutcome> {
     const id = req.transactionId.trim();
     if (!id) throw new BrokerError(Code.INVALID_TRANSACTION_ID, 'transaction id is empty: pass the transaction_id that SendMessage returned');
-    if (req.source === 'SERVER_CHECK') this.deps.store.countCheckAnswered();
     const expect: { topic?: string; messageId?: string } = {};
     if (req.topic) expect.topic = req.topic;
     if (req.messageId) expect.messageId = req.messageId;
@@ -73,8 +72,8 @@ export class TransactionService {
    * Gives an ABANDONED transaction a fresh check budget, due now: the live producers are asked
    * again (use when the producer side is fixed and can answer).
    */
-  async recheck(transactionId: string, nowMs: number): Promise<HalfMessage> {
-    if (await this.deps.store.rearmTransaction(transactionId, nowMs)) {
+  async recheck(transactionId: string): Promise<HalfMessage> {
+    if (await this.deps.store.rearmTransaction(transactionId, 0)) {
       this.deps.log.info({ transactionId }, 'abandoned transaction re-armed for checks');
       return (await this.describe(transactionId)).half!;
     }
@@ -97,8 +96,13 @@ export class TransactionService {
     throw new BrokerError(Code.INVALID_TRANSACTION_ID, `transaction ${transactionId} is unknown`);
   }
 
-  counters() {
+  counters(): Promise<TransactionCounters> {
     return this.deps.store.transactionCounters();
+  }
+
+  /** A producer answered a check with UNKNOWN: counted; the transaction is checked again later. */
+  checkAnsweredUnknown(transactionId: string): Promise<void> {
+    return this.deps.store.recordCheckAnswer(transactionId);
   }
 
   /**

@@ -2,19 +2,18 @@
 // messages of the topic (producer group = topic name, as for gRPC) through the store's
 // claimDueChecks — the same engine that pushes gRPC checks — for up to waitseconds. Each offer
 // counts as a check (ConsumedTimes), comes due again httpHalfCheckIntervalMs later
-// (NextConsumeTime) and carries a new handle. Nothing due → 404 MessageNotExist.
+// (NextConsumeTime) and carries a new handle; a half message whose budget is used up gets the
+// policy instead. Nothing due → 404 MessageNotExist.
 import { Code } from '../../errors.js';
-import type { HalfMessage } from '../../store/types.js';
-import { HTTP_SENDER_PREFIX } from '../../transaction/check-scheduler.js';
-import { pause, type HttpContext, type MqRequest, type MqResponse } from '../context.js';
+import type { HalfMessage } from '../../domain/transactions.js';
+import { HTTP_CLIENT_PREFIX, pause, type HttpContext, type MqRequest, type MqResponse } from '../context.js';
 import { messagesResponse, type OutgoingMessage } from '../documents.js';
 import { MqHttpError } from '../errors.js';
-import { overdueReason } from '../half-policy.js';
 import { encodeHalfHandle } from '../handles.js';
 import { batchSize, consumerGroup, waitSeconds } from '../params.js';
 import { TRANS_CHECK_IMMUNITY } from '../properties.js';
 
-/** Longest sleep between looks (half messages published over gRPC do not wake pollers). */
+/** Longest sleep between looks (wake-ups are hints: a due time passing wakes nobody). */
 const MAX_NAP_MS = 1000;
 /** Shortest sleep, should a due transaction stay unclaimable (claimed elsewhere meanwhile). */
 const MIN_NAP_MS = 20;
@@ -30,20 +29,15 @@ export async function consumeHalf(req: MqRequest, ctx: HttpContext): Promise<MqR
   }
   const endAt = svc.clock.now() + wait * 1000;
   for (;;) {
-    const { claimed } = await svc.store.claimDueChecks({
+    const { claimed: offered, exhausted } = await svc.store.claimDueChecks({
       producerGroup: topic.name,
       limit: max,
       nextCheckInMs: svc.config.httpHalfCheckIntervalMs,
-      checkMax: Number.MAX_SAFE_INTEGER, // budgets are applied below (overdueReason)
-      clientId: `${HTTP_SENDER_PREFIX}${group}`,
+      budget: svc.checks.budget,
+      targets: [`${HTTP_CLIENT_PREFIX}${group}`],
     });
+    for (const { half, reason } of exhausted) await svc.checks.settle(half, reason);
     const now = svc.clock.now();
-    const offered: HalfMessage[] = [];
-    for (const half of claimed) {
-      const reason = overdueReason(half, svc.config, now);
-      if (reason === undefined) offered.push(half);
-      else await svc.checks.settle(half, reason);
-    }
     if (offered.length > 0) {
       ctx.log.debug({ topic: topic.name, group, count: offered.length }, 'half messages offered for check');
       return { status: 200, body: messagesResponse(offered.map((h) => outgoing(ctx, h, now))) };
@@ -51,9 +45,9 @@ export async function consumeHalf(req: MqRequest, ctx: HttpContext): Promise<MqR
     if (now >= endAt || req.signal.aborted) {
       throw new MqHttpError('MessageNotExist', `no half message of topic ${topic.name} is due for a check (waited ${wait} s)`, Code.MESSAGE_NOT_FOUND);
     }
-    const nextDue = await svc.store.nextCheckDueAtMs(topic.name);
-    const nap = Math.min(endAt - now, MAX_NAP_MS, nextDue === undefined ? Infinity : Math.max(nextDue - now, MIN_NAP_MS));
-    await pause(svc.clock, nap, req.signal, (wake) => ctx.halfPublished.on(topic.name, wake));
+    const dueIn = await svc.store.nextCheckDueInMs(topic.name);
+    const nap = Math.min(endAt - now, MAX_NAP_MS, dueIn === undefined ? Infinity : Math.max(dueIn, MIN_NAP_MS));
+    await pause(svc.clock, nap, req.signal, (wake) => svc.store.events.on('halfPublished', topic.name, wake));
   }
 }
 

@@ -4,7 +4,7 @@
 // Ordered consumption needs a FIFO topic and makes the group FIFO (one message of each sharding
 // key in flight at a time), as `halfmoon group update --fifo` would.
 import { Code } from '../../errors.js';
-import type { Delivery } from '../../store/types.js';
+import type { Delivery } from '../../domain/consumption.js';
 import type { HttpContext, MqRequest, MqResponse } from '../context.js';
 import { messagesResponse, type OutgoingMessage } from '../documents.js';
 import { MqHttpError } from '../errors.js';

@@ -4,7 +4,7 @@
 // answered 404 <Errors>: ReceiptHandleError (not a handle of a transaction of this topic) or
 // MessageNotExist (expired, or the transaction is already decided).
 import { BrokerError, Code } from '../../errors.js';
-import type { Resolution } from '../../store/types.js';
+import type { Resolution } from '../../domain/transactions.js';
 import type { HttpContext, MqRequest, MqResponse } from '../context.js';
 import { handleErrorsResponse, readReceiptHandles } from '../documents.js';
 import { MqHttpError, toMqError } from '../errors.js';

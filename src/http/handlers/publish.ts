@@ -3,9 +3,8 @@
 // message answers with the receipt handle that commits or rolls it back until its immunity ends.
 import { randomBytes } from 'node:crypto';
 import { Code } from '../../errors.js';
-import type { MessageInput, MessageType } from '../../store/types.js';
-import { HTTP_SENDER_PREFIX } from '../../transaction/check-scheduler.js';
-import type { HttpContext, MqRequest, MqResponse } from '../context.js';
+import type { MessageInput, MessageType } from '../../domain/messages.js';
+import { HTTP_CLIENT_PREFIX, type HttpContext, type MqRequest, type MqResponse } from '../context.js';
 import { publishResponse, readPublishDocument } from '../documents.js';
 import { MqHttpError } from '../errors.js';
 import { encodeHalfHandle } from '../handles.js';
@@ -56,16 +55,17 @@ export async function publish(req: MqRequest, ctx: HttpContext): Promise<MqRespo
   if (doc.tag !== undefined) input.tag = doc.tag;
   if (props.shardingKey !== undefined) input.messageGroup = props.shardingKey;
   if (props.startDeliverTimeMs !== undefined) input.deliveryTimestampMs = props.startDeliverTimeMs;
-  const clientId = `${HTTP_SENDER_PREFIX}${req.remoteAddress}`;
+  const clientId = `${HTTP_CLIENT_PREFIX}${req.remoteAddress}`;
   if (props.transCheckImmunitySeconds === undefined) {
     await svc.sender.send([input], { clientId });
     return { status: 201, body: publishResponse(input.messageId, body) };
   }
+  // HTTP pollers see a half message about every 10 s: its budget is an age, not a check count.
   const [result] = await svc.sender.send([input], {
     clientId,
     transactionRecoveryMs: props.transCheckImmunitySeconds * svc.config.httpTransCheckSecondMs,
+    budget: 'age',
   });
-  ctx.halfPublished.emit(topic.name);
   const handle = encodeHalfHandle({ transactionId: result!.transactionId, checkNumber: 0 });
   return { status: 201, body: publishResponse(input.messageId, body, handle) };
 }

@@ -1,8 +1,8 @@
 // Admin RPCs for consumer groups: create, update (FIFO flag, max delivery attempts), describe
 // and list (with lag, in-flight and dead-letter counts), reset-offset.
-import { parseGroupStart, startOf, type GroupSummary } from '../../consumer/group-service.js';
-import { deadLetterTopic } from '../../message/names.js';
-import type { GroupRecord, GroupStart } from '../../store/types.js';
+import { parseGroupStart, type GroupSummary } from '../../consumer/group-service.js';
+import { deadLetterTopic } from '../../domain/names.js';
+import { startOf, type GroupRecord, type GroupStart } from '../../domain/groups.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { OK_STATUS } from '../status.js';
 

@@ -1,5 +1,5 @@
 // Admin RPCs for topics: create, describe, list, delete.
-import type { TopicRecord } from '../../store/types.js';
+import type { TopicRecord } from '../../domain/topics.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { OK_STATUS } from '../status.js';
 import type { Status } from '../types.js';

@@ -1,6 +1,6 @@
 // Admin RPCs for transactions: list pending/abandoned, describe one, resolve by hand, counters.
 import { BrokerError, Code } from '../../errors.js';
-import type { CheckRecord, HalfMessage, TransactionDecision } from '../../store/types.js';
+import type { CheckRecord, HalfMessage, TransactionDecision } from '../../domain/transactions.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { OK_STATUS } from '../status.js';
 
@@ -112,13 +112,13 @@ export async function resolveTransaction(req: { transaction_id: string; resoluti
 }
 
 export async function recheckTransaction(req: { transaction_id: string }, _c: CallInfo, svc: ServiceContext) {
-  const half = await svc.transactions.recheck(req.transaction_id, svc.clock.now());
+  const half = await svc.transactions.recheck(req.transaction_id);
   svc.checks.kick();
   return { status: OK_STATUS, transaction: fromHalf(half), applied: true };
 }
 
 export async function getTransactionStats(_req: unknown, _c: CallInfo, svc: ServiceContext) {
-  const c = svc.transactions.counters();
+  const c = await svc.transactions.counters();
   const waiting = await svc.transactions.waitingForProducer();
   return {
     status: OK_STATUS,

@@ -1,7 +1,7 @@
 // EndTransaction: commit or roll back a half message by transaction id, from the producer
 // (SOURCE_CLIENT) or as the answer to a check (SOURCE_SERVER_CHECK). Idempotent; first decision wins.
 import { Code } from '../../errors.js';
-import type { DecisionSource, Resolution } from '../../store/types.js';
+import type { DecisionSource, Resolution } from '../../domain/transactions.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { resourceName } from '../convert.js';
 import { OK_STATUS, status } from '../status.js';
@@ -12,7 +12,7 @@ export async function endTransaction(req: EndTransactionRequest, call: CallInfo,
   const source: DecisionSource = req.source === 'SOURCE_SERVER_CHECK' ? 'SERVER_CHECK' : 'CLIENT';
   if (req.resolution !== 'COMMIT' && req.resolution !== 'ROLLBACK') {
     // UNSPECIFIED is "unknown": the transaction stays pending and will be checked again.
-    if (source === 'SERVER_CHECK') svc.store.countCheckAnswered();
+    if (source === 'SERVER_CHECK') await svc.transactions.checkAnsweredUnknown(req.transaction_id ?? '');
     return { status: status(Code.OK, 'resolution unspecified: the transaction stays pending and will be checked again') };
   }
   await svc.transactions.endTransaction({

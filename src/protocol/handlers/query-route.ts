@@ -2,7 +2,7 @@
 // the topic's message type. Unknown topics answer TOPIC_NOT_FOUND in the upstream wording.
 // Each answered route also schedules a settings echo on the client's Telemetry stream.
 import { BrokerError, Code } from '../../errors.js';
-import { validateTopicName } from '../../message/names.js';
+import { validateTopicName } from '../../domain/names.js';
 import type { CallInfo, ServiceContext } from '../context.js';
 import { clientResource, namespaceOf, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';

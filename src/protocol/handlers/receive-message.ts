@@ -6,7 +6,7 @@ import { Code } from '../../errors.js';
 import { callInfo, type ServiceContext } from '../context.js';
 import { fromMs, resourceName, toMs, toProtoMessage } from '../convert.js';
 import { OK_STATUS, status, statusOf } from '../status.js';
-import type { Delivery } from '../../store/types.js';
+import type { Delivery } from '../../domain/consumption.js';
 import type { Message, ReceiveMessageRequest, Status, Timestamp } from '../types.js';
 
 type ReceiveMessageResponse = { status: Status } | { message: Message } | { delivery_timestamp: Timestamp };

@@ -4,9 +4,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
-import { validateGroupName, validateTopicName } from '../../message/names.js';
+import { validateGroupName, validateTopicName } from '../../domain/names.js';
 import type { ClientType, CommandSink } from '../../session/session-registry.js';
-import type { HalfMessage } from '../../store/types.js';
+import type { HalfMessage } from '../../domain/transactions.js';
 import { callInfo, type CallInfo, type ServiceContext } from '../context.js';
 import { checkMessage, fromMs, scopedName } from '../convert.js';
 import { OK_STATUS, statusOf } from '../status.js';

@@ -10,7 +10,8 @@ import { decodeHalfHandle, encodeHalfHandle, halfHandleProblem } from '../../../
 import { parseTarget } from '../../../src/http/params.js';
 import { formatProperties, parseProperties } from '../../../src/http/properties.js';
 import { escapeXml, parseXml } from '../../../src/http/xml.js';
-import type { HalfMessage, MessageInput } from '../../../src/store/types.js';
+import type { MessageInput } from '../../../src/domain/messages.js';
+import type { HalfMessage } from '../../../src/domain/transactions.js';
 
 function mqCode(fn: () => unknown): string {
   try {

@@ -4,7 +4,7 @@
 import sdk from '@aliyunmq/mq-http-sdk';
 import { expect } from 'vitest';
 import type { ConfigKey } from '../../../src/config.js';
-import { qualify } from '../../../src/message/namespace.js';
+import { qualify } from '../../../src/domain/namespace.js';
 import { startTestBroker, uniqueName, type TestBroker } from '../../helpers/broker.js';
 
 /** One second of TransCheckImmunityTime lasts 100 ms: the sample's immunity 10 is 1 s here. */

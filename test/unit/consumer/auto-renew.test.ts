@@ -10,7 +10,7 @@ import { AutoRenewService } from '../../../src/consumer/auto-renew.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SessionRegistry } from '../../../src/session/session-registry.js';
 import { LevelStore } from '../../../src/store/level-store.js';
-import type { ReceiveRequest } from '../../../src/store/types.js';
+import type { ReceiveRequest } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage } from '../store/contract.js';
 

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
-import { deadLetterTopic } from '../../../src/message/names.js';
-import { qualify, unqualify } from '../../../src/message/namespace.js';
+import { deadLetterTopic } from '../../../src/domain/names.js';
+import { qualify, unqualify } from '../../../src/domain/namespace.js';
 import {
   checkMessage,
   clientResource,
@@ -18,7 +18,8 @@ import {
   type OutgoingOptions,
 } from '../../../src/protocol/convert.js';
 import type { Message, SystemProperties } from '../../../src/protocol/types.js';
-import type { HalfMessage, MessageInput, StoredMessage } from '../../../src/store/types.js';
+import type { MessageInput, StoredMessage } from '../../../src/domain/messages.js';
+import type { HalfMessage } from '../../../src/domain/transactions.js';
 
 const NOW = 1_700_000_000_123;
 

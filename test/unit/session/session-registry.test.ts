@@ -3,7 +3,7 @@
 // rotation otherwise), and the producer-available announcements.
 import { describe, expect, it, vi } from 'vitest';
 import { SessionRegistry, type ClientSession, type CommandSink } from '../../../src/session/session-registry.js';
-import type { HalfMessage } from '../../../src/store/types.js';
+import type { HalfMessage } from '../../../src/domain/transactions.js';
 import { FakeClock } from '../../../src/util/clock.js';
 
 const sink = (): CommandSink => ({ sendTransactionCheck: () => true });

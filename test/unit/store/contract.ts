@@ -6,14 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BrokerError, Code, type CodeValue } from '../../../src/errors.js';
 import type { BrokerStore, ClaimChecksRequest } from '../../../src/store/broker-store.js';
-import type {
-  Delivery,
-  HalfMessage,
-  MessageInput,
-  MessageType,
-  ReceiveRequest,
-  StoredMessage,
-} from '../../../src/store/types.js';
+import type { Delivery, ReceiveRequest } from '../../../src/domain/consumption.js';
+import type { MessageInput, MessageType, StoredMessage } from '../../../src/domain/messages.js';
+import type { HalfMessage } from '../../../src/domain/transactions.js';
 import type { FakeClock } from '../../../src/util/clock.js';
 import { FakeClock as Clock } from '../../../src/util/clock.js';
 

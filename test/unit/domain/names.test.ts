@@ -16,8 +16,8 @@ import {
   validateTag,
   validateTopicName,
   validateUserTopicName,
-} from '../../../src/message/names.js';
-import { qualify } from '../../../src/message/namespace.js';
+} from '../../../src/domain/names.js';
+import { qualify } from '../../../src/domain/namespace.js';
 
 function expectBrokerError(fn: () => unknown, code: CodeValue, message?: RegExp): void {
   let caught: unknown;

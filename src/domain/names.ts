@@ -1,6 +1,7 @@
 // Owns the naming rules for topics, groups, tags, keys and properties (RocketMQ's
 // TopicValidator / proxy validators), and the derived system topic names.
-import { BrokerError, Code, type CodeValue } from '../errors.js';
+import { Code, type CodeValue } from './codes.js';
+import { BrokerError } from './errors.js';
 
 /** RocketMQ: topic and group names are [%|a-zA-Z0-9_-], at most 127 characters (system names may use %). */
 const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
@@ -81,15 +82,4 @@ export function validatePropertyKey(key: string): void {
   if (RESERVED_PROPERTY_KEYS.has(key)) {
     throw new BrokerError(Code.ILLEGAL_MESSAGE_PROPERTY_KEY, `property key "${key}" is reserved by RocketMQ; choose another key`);
   }
-}
-
-/** Parses a TAG filter expression: '*' or empty = all; otherwise 'a||b||c'. */
-export function parseTagExpression(expression: string): { kind: 'all' } | { kind: 'tags'; tags: ReadonlySet<string> } {
-  const trimmed = expression.trim();
-  if (trimmed === '' || trimmed === '*') return { kind: 'all' };
-  const tags = trimmed.split('||').map((t) => t.trim());
-  if (tags.some((t) => t === '' || CONTROL_CHARS.test(t))) {
-    throw new BrokerError(Code.ILLEGAL_FILTER_EXPRESSION, `tag expression "${expression}" is illegal: use '*' or tags joined by '||', e.g. 'TagA||TagB'`);
-  }
-  return { kind: 'tags', tags: new Set(tags) };
 }

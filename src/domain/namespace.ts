@@ -3,7 +3,8 @@
 // is `<namespace>%<name>`, as RocketMQ stores it; the system prefixes stay in front
 // (`%DLQ%<namespace>%<group>`). The empty namespace leaves names as they are, so admin commands
 // and clients without a namespace see the scoped names in full.
-import { BrokerError, Code } from '../errors.js';
+import { Code } from './codes.js';
+import { BrokerError } from './errors.js';
 import { MAX_NAMESPACE_LENGTH, SYSTEM_TOPIC_PREFIXES } from './names.js';
 
 const NAMESPACE_PATTERN = /^[a-zA-Z0-9_-]+$/;

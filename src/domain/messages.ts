@@ -1,0 +1,36 @@
+// Owns the message records: what a producer sends (MessageInput) and what a topic's log holds
+// (StoredMessage), and the four RocketMQ 5 message types. Nothing here knows a store or a wire.
+
+export const MESSAGE_TYPES = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export function isMessageType(value: string): value is MessageType {
+  return (MESSAGE_TYPES as readonly string[]).includes(value);
+}
+
+/** A message as a producer sent it, before the store gives it a place. */
+export interface MessageInput {
+  topic: string;
+  messageId: string;
+  messageType: MessageType;
+  body: Buffer;
+  tag?: string;
+  keys: string[];
+  messageGroup?: string;
+  userProperties: Record<string, string>;
+  bornTimestampMs: number;
+  bornHost: string;
+  /** DELAY messages: not deliverable before this time. */
+  deliveryTimestampMs?: number;
+}
+
+/** A message in a topic's committed log. */
+export interface StoredMessage extends MessageInput {
+  queueId: number;
+  offset: number;
+  storeTimestampMs: number;
+  /** Set on committed transactional messages (equals the message id). */
+  transactionId?: string;
+  /** Set on messages in a dead-letter topic: where they came from. */
+  deadLetter?: { topic: string; messageId: string; group: string };
+}

@@ -1,0 +1,205 @@
+// Owns the transaction model: the records (half message, decision, check trail), the state
+// machine as one explicit transition table, and the pure rules every backend applies inside its
+// own atomic write: when a check budget is used up, whom a check goes to, what a claim, a
+// released check and a decision make of a transaction. No I/O here.
+import type { MessageInput } from './messages.js';
+
+/** Where a transaction decision came from; recorded for the audit trail. */
+export type DecisionSource = 'CLIENT' | 'SERVER_CHECK' | 'ADMIN' | 'POLICY' | 'HTTP';
+export type Resolution = 'COMMIT' | 'ROLLBACK';
+
+/**
+ * PENDING: half message stored, waiting for a decision (and being checked).
+ * ABANDONED: check budget used up under the KEEP policy (or quarantined); kept for manual
+ * resolution, not checked. COMMITTED / ROLLED_BACK: terminal.
+ */
+export type TransactionState = 'PENDING' | 'ABANDONED' | 'COMMITTED' | 'ROLLED_BACK';
+
+/**
+ * What may happen to a transaction. CHECK: a check was claimed for a producer; RELEASE: the
+ * claimed check never reached anyone; ABANDON: the KEEP policy; QUARANTINE: its record is
+ * unreadable; REARM: an operator asks for checks again; COMMIT / ROLLBACK: the decision.
+ */
+export type TransactionEvent = 'CHECK' | 'RELEASE' | 'ABANDON' | 'QUARANTINE' | 'REARM' | 'COMMIT' | 'ROLLBACK';
+
+/** The state machine: the state each event leads to; an event missing from a row is refused. */
+export const TRANSACTION_TRANSITIONS: Readonly<Record<TransactionState, Readonly<Partial<Record<TransactionEvent, TransactionState>>>>> = {
+  PENDING: { CHECK: 'PENDING', RELEASE: 'PENDING', ABANDON: 'ABANDONED', QUARANTINE: 'ABANDONED', COMMIT: 'COMMITTED', ROLLBACK: 'ROLLED_BACK' },
+  ABANDONED: { REARM: 'PENDING', COMMIT: 'COMMITTED', ROLLBACK: 'ROLLED_BACK' },
+  COMMITTED: {},
+  ROLLED_BACK: {},
+};
+
+/** The state `event` leads to from `state`, or undefined when the transition is not allowed. */
+export function transition(state: TransactionState, event: TransactionEvent): TransactionState | undefined {
+  return TRANSACTION_TRANSITIONS[state][event];
+}
+
+/**
+ * How long a transaction may stay undecided before the policy applies: `checks` counts checks
+ * delivered (transactionCheckMax, RocketMQ's rule); `age` is a time since it was received
+ * (httpTransactionMaxAgeMs: MQ HTTP pollers see a half message about every 10 s for a day).
+ */
+export type CheckBudget = 'checks' | 'age';
+
+export interface HalfMessage {
+  transactionId: string;
+  message: MessageInput;
+  /** Producer group that may be asked about it; the RocketMQ 5 proxy uses the topic name. */
+  producerGroup: string;
+  /** Client id of the producer that sent the half message (asked first). */
+  senderClientId: string;
+  receivedAtMs: number;
+  state: 'PENDING' | 'ABANDONED';
+  budget: CheckBudget;
+  /** Checks actually delivered to a producer. */
+  checkCount: number;
+  /** Next time the transaction is due for a check (meaningless when ABANDONED). */
+  nextCheckAtMs: number;
+  lastCheckAtMs?: number;
+  lastCheckClientId?: string;
+  /** Why it was abandoned, when ABANDONED. */
+  abandonReason?: string;
+  /** The checks delivered, oldest first (the audit trail; the latest MAX_CHECK_HISTORY). */
+  checks?: CheckRecord[];
+}
+
+/** What a producer hands the store with a half message; the store sets times and counters. */
+export type NewHalf = Pick<HalfMessage, 'transactionId' | 'message' | 'producerGroup' | 'senderClientId' | 'budget'>;
+
+/** One check pushed to a producer: when, and to which client. */
+export interface CheckRecord {
+  atMs: number;
+  clientId: string;
+}
+
+/** Checks kept per transaction in its audit trail. */
+export const MAX_CHECK_HISTORY = 32;
+
+/** The durable outcome of a decided transaction (kept for idempotence and audit). */
+export interface TransactionDecision {
+  transactionId: string;
+  topic: string;
+  messageId: string;
+  state: 'COMMITTED' | 'ROLLED_BACK';
+  source: DecisionSource;
+  reason?: string;
+  receivedAtMs: number;
+  decidedAtMs: number;
+  checkCount: number;
+  /** The message's keys, to find the transaction by key after it was decided. */
+  keys?: string[];
+  /** The checks delivered before the decision (see HalfMessage.checks). */
+  checks?: CheckRecord[];
+  /** Offset of the committed message in the topic's log. */
+  offset?: number;
+}
+
+export type EndTransactionResult =
+  | { kind: 'applied'; decision: TransactionDecision }
+  | { kind: 'duplicate'; decision: TransactionDecision }
+  | { kind: 'conflict'; decision: TransactionDecision }
+  | { kind: 'unknown' }
+  | { kind: 'mismatch'; expected: { topic: string; messageId: string } };
+
+export interface TransactionCounters {
+  pending: number;
+  abandoned: number;
+  committed: number;
+  rolledBack: number;
+  checksSent: number;
+  checksAnswered: number;
+}
+
+/** The limits of the two budgets (see CheckBudget). */
+export interface BudgetLimits {
+  checkMax: number;
+  maxAgeMs: number;
+}
+
+/** Why the transaction must get the policy now instead of another check; undefined while budget is left. */
+export function budgetExhausted(half: Pick<HalfMessage, 'budget' | 'checkCount' | 'receivedAtMs'>, nowMs: number, limits: BudgetLimits): string | undefined {
+  if (half.budget === 'age') {
+    const age = nowMs - half.receivedAtMs;
+    return age >= limits.maxAgeMs ? `undecided ${Math.round(age / 1000)} s after publish over HTTP (httpTransactionMaxAgeMs ${limits.maxAgeMs})` : undefined;
+  }
+  return half.checkCount >= limits.checkMax ? `no decision after ${half.checkCount} checks (transactionCheckMax ${limits.checkMax})` : undefined;
+}
+
+/** A small stable hash of a transaction id, to spread checks of different transactions over producers. */
+function spread(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h;
+}
+
+/**
+ * Whom a check goes to among the live producers `candidates` (client ids): the sender, unless it
+ * was asked last time and did not answer; otherwise another producer, a different one on each
+ * further check; the avoided one only when it is the only candidate. Undefined: nobody to ask.
+ */
+export function chooseCheckTarget(half: Pick<HalfMessage, 'transactionId' | 'senderClientId' | 'lastCheckClientId' | 'checkCount'>, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const avoid = half.lastCheckClientId;
+  if (half.senderClientId !== avoid && candidates.includes(half.senderClientId)) return half.senderClientId;
+  const others = candidates.filter((c) => c !== avoid);
+  const pool = others.length > 0 ? others : candidates;
+  return pool[(spread(half.transactionId) + half.checkCount) % pool.length];
+}
+
+/** The transaction after a check claimed for `clientId` at `nowMs`, due again `nextCheckInMs` later. */
+export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, clientId: string, nextCheckInMs: number): H {
+  return {
+    ...half,
+    checkCount: half.checkCount + 1,
+    lastCheckAtMs: nowMs,
+    lastCheckClientId: clientId,
+    nextCheckAtMs: nowMs + nextCheckInMs,
+    checks: [...(half.checks ?? []), { atMs: nowMs, clientId }].slice(-MAX_CHECK_HISTORY),
+  };
+}
+
+/** The transaction after its last claimed check never reached anyone: count and trail restored, due at `nowMs`. */
+export function releaseCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number): H {
+  return { ...half, checkCount: Math.max(0, half.checkCount - 1), nextCheckAtMs: nowMs, checks: half.checks?.slice(0, -1) ?? [] };
+}
+
+/** The transaction checked again from scratch (REARM): PENDING, fresh budget, due at `dueAtMs`. */
+export function rearm<H extends Omit<HalfMessage, 'message'>>(half: H, dueAtMs: number): H {
+  const { abandonReason: _reason, ...rest } = half;
+  return { ...rest, state: 'PENDING', checkCount: 0, nextCheckAtMs: dueAtMs } as H;
+}
+
+/** The state a resolution leads to. */
+export function decidedState(resolution: Resolution): TransactionDecision['state'] {
+  return resolution === 'COMMIT' ? 'COMMITTED' : 'ROLLED_BACK';
+}
+
+/** How a decision request meets an existing decision: the same again (idempotent) or another one (refused). */
+export function repeatOf(decision: TransactionDecision, resolution: Resolution): 'duplicate' | 'conflict' {
+  return decision.state === decidedState(resolution) ? 'duplicate' : 'conflict';
+}
+
+/** The decision record of a transaction decided now. */
+export function decide(
+  half: Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] },
+  resolution: Resolution,
+  source: DecisionSource,
+  nowMs: number,
+  reason?: string,
+): TransactionDecision {
+  const decision: TransactionDecision = {
+    transactionId: half.transactionId,
+    topic: half.topic,
+    messageId: half.messageId,
+    state: decidedState(resolution),
+    source,
+    receivedAtMs: half.receivedAtMs,
+    decidedAtMs: nowMs,
+    checkCount: half.checkCount,
+  };
+  if (reason) decision.reason = reason;
+  if (half.keys?.length) decision.keys = half.keys;
+  if (half.checks?.length) decision.checks = half.checks;
+  return decision;
+}
