@@ -165,14 +165,8 @@ async function populate(store: LevelStore, count: number, concurrency: number, b
         bornTimestampMs: now - 10_000,
         bornHost: 'bench',
       };
-      await store.putHalf({
-        transactionId: id,
-        message,
-        producerGroup: GROUP_TOPIC,
-        senderClientId: PRODUCER,
-        receivedAtMs: now - 10_000,
-        nextCheckAtMs: now - 1_000,
-      });
+      // Due a second ago: every transaction is due at the first tick.
+      await store.putHalf({ transactionId: id, message, producerGroup: GROUP_TOPIC, senderClientId: PRODUCER, budget: 'checks' }, -1_000);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
@@ -270,9 +264,10 @@ async function preparedStore(dir: string, count: number, o: CheckBenchOptions, b
   const r0 = performance.now();
   const store = await openStore(dir, durable, clock);
   const reopenMs = performance.now() - r0;
-  if (store.transactionCounters().pending !== count) {
+  const { pending } = await store.transactionCounters();
+  if (pending !== count) {
     await store.close();
-    throw new Error(`expected ${count} pending transactions, the store has ${store.transactionCounters().pending}`);
+    throw new Error(`expected ${count} pending transactions, the store has ${pending}`);
   }
   return { store, setupPerSec, reopenMs };
 }

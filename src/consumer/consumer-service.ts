@@ -63,9 +63,10 @@ export class ConsumerService {
     validateGroupName(name);
     const existing = await this.deps.store.getGroup(name);
     if (existing) return existing;
-    // Created only if still absent: a concurrent "group create --fifo" keeps its settings.
+    // Created only if still absent, and marked as auto-created: a concurrent "group create
+    // --fifo" either comes first or sets its settings over the defaults (GroupService.create).
     const { maxDeliveryAttempts, groupStartFrom } = this.deps.config;
-    return (await this.deps.store.createGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom })).group;
+    return (await this.deps.store.createGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom, autoCreated: true })).group;
   }
 
   parseFilter(filter: ReceiveParams['filter']): TagFilter {

@@ -62,7 +62,8 @@ export class GroupService {
   constructor(private readonly deps: { store: BrokerStore; consumer: ConsumerService }) {}
 
   /**
-   * Creates a group. An existing group is returned unchanged (created: false) when it matches
+   * Creates a group. A group auto-created by a consumer's first use takes the settings asked for
+   * (created: true). Another existing group is returned unchanged (created: false) when it matches
    * what was asked; asking for different settings is refused (use update).
    */
   async create(
@@ -75,6 +76,10 @@ export class GroupService {
     checkAttempts(attempts);
     const startFrom = settings.startFrom ?? defaults.startFrom;
     const result = await this.deps.store.createGroup({ name, fifo: settings.fifo ?? false, maxDeliveryAttempts: attempts, startFrom });
+    if (!result.created && result.group.autoCreated) {
+      const group = await this.deps.store.updateGroup(name, { fifo: settings.fifo ?? false, maxDeliveryAttempts: attempts, startFrom });
+      if (group) return { group, created: true };
+    }
     if (!result.created) {
       const g = result.group;
       const differs =

@@ -9,6 +9,8 @@ export interface GroupRecord {
   maxDeliveryAttempts: number;
   /** Where the group starts in a topic it has not consumed yet (absent: earliest). */
   startFrom?: GroupStart;
+  /** Created with the broker defaults by a consumer's first use; an explicit create or update then sets its settings. */
+  autoCreated?: true;
   createdAtMs: number;
 }
 
@@ -16,7 +18,7 @@ export interface GroupRecord {
 export type GroupSettings = Omit<GroupRecord, 'createdAtMs'>;
 
 /** What `updateGroup` may change; absent fields stay as they are. */
-export type GroupChange = Partial<Pick<GroupRecord, 'fifo' | 'maxDeliveryAttempts'>>;
+export type GroupChange = Partial<Pick<GroupRecord, 'fifo' | 'maxDeliveryAttempts' | 'startFrom'>>;
 
 /** earliest = the first retained message; latest = only messages sent from then on. */
 export type GroupStart = 'earliest' | 'latest';
@@ -26,13 +28,20 @@ export function startOf(group: GroupRecord): GroupStart {
   return group.startFrom ?? 'earliest';
 }
 
-/** The record a change makes of a group (pure: every backend applies it inside its own write). */
+/**
+ * The record a change makes of a group (pure: every backend applies it inside its own write).
+ * A changed group is no longer auto-created: its settings were chosen.
+ */
 export function applyGroupChange(group: GroupRecord, change: GroupChange): GroupRecord {
-  return {
-    ...group,
+  const { autoCreated: _auto, ...rest } = group;
+  const record: GroupRecord = {
+    ...rest,
     fifo: change.fifo ?? group.fifo,
     maxDeliveryAttempts: change.maxDeliveryAttempts ?? group.maxDeliveryAttempts,
   };
+  const startFrom = change.startFrom ?? group.startFrom;
+  if (startFrom) record.startFrom = startFrom;
+  return record;
 }
 
 export interface GroupTopicStats {

@@ -99,7 +99,7 @@ describe('transactions: the seed scenario (official client with a checker)', () 
     expect(asked.get('2')).toBeGreaterThanOrEqual(2);
     expect(asked.get('3')).toBe(1);
     expect(await consumer.receive(4, 10_000)).toHaveLength(0);
-    const counters = tb.broker.services.transactions.counters();
+    const counters = await tb.broker.services.transactions.counters();
     expect(counters.committed).toBe(3);
     expect(counters.rolledBack).toBe(1);
     expect(counters.checksSent).toBeGreaterThanOrEqual(4);
@@ -153,7 +153,7 @@ describe('transactions: idempotence and conflicts', () => {
       expect(decision!.state).toBe(a.status.code === 'OK' ? 'COMMITTED' : 'ROLLED_BACK');
     }
     const committed = (await tb!.broker.services.store.read(topic, 0, 0, 100)).length;
-    const counters = tb!.broker.services.transactions.counters();
+    const counters = await tb!.broker.services.transactions.counters();
     expect(counters.committed).toBe(committed);
     expect(counters.committed + counters.rolledBack).toBe(20);
   });
@@ -241,7 +241,7 @@ describe('transactions: check policy and producer availability', () => {
       return (list.transactions as unknown[]).length > 0 ? (list.transactions as { transaction_id: string; check_count: number }[]) : undefined;
     }, 15_000, 'abandoned transaction');
     expect(abandoned[0]).toMatchObject({ transaction_id: receipt.transactionId, check_count: 1 });
-    expect(tb.broker.services.transactions.counters().abandoned).toBe(1);
+    expect((await tb.broker.services.transactions.counters()).abandoned).toBe(1);
     const resolved = await raw.admin('ResolveTransaction', { transaction_id: receipt.transactionId, resolution: 'COMMIT', reason: 'checked the ledger' });
     expect(resolved.status.code).toBe('OK');
     expect(resolved.transaction).toMatchObject({ state: 'COMMITTED', decided_by: 'ADMIN', reason: 'checked the ledger' });

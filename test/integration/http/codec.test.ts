@@ -130,6 +130,7 @@ describe('half-message receipt handles', () => {
     message: message(),
     producerGroup: 'T',
     senderClientId: 'http:1',
+    budget: 'age',
     receivedAtMs: 0,
     state: 'PENDING',
     checkCount: 0,

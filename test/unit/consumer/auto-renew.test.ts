@@ -23,6 +23,8 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
+const BROKER = 'broker-1';
+
 async function setup(overrides: Partial<BrokerConfig> = {}) {
   const clock = new FakeClock();
   const dir = await mkdtemp(join(tmpdir(), 'halfmoon-renew-'));
@@ -31,7 +33,7 @@ async function setup(overrides: Partial<BrokerConfig> = {}) {
   // The timer never fires in these tests (huge interval): each test drives tick() itself.
   const config = { ...DEFAULT_CONFIG, autoRenewCheckIntervalMs: 3_600_000, ...overrides };
   const sessions = new SessionRegistry();
-  const make = (): AutoRenewService => new AutoRenewService({ store, sessions, config, clock, log: silentLogger() });
+  const make = (): AutoRenewService => new AutoRenewService({ store, sessions, config, clock, log: silentLogger(), brokerId: BROKER });
   let renewals = make();
   await store.createTopic({ name: T, messageType: 'NORMAL', queueCount: 1 });
   await store.append(T, 0, [makeMessage(T, { body: Buffer.from('job') })]);
@@ -52,17 +54,23 @@ async function setup(overrides: Partial<BrokerConfig> = {}) {
   });
   /** A push consumer takes the message; the service tracks it. */
   const pushReceive = async (clientId: string) => {
-    const { deliveries } = await store.receive(request({ autoRenew: { clientId } }));
+    const { deliveries } = await store.receive(request({ autoRenew: { clientId, brokerId: BROKER } }));
     renewals.track(G, T, clientId, deliveries);
     return deliveries;
   };
   /** What another consumer of the group would get right now. */
   const others = async () => (await store.receive(request({ invisibleDurationMs: 10 * SECOND }))).deliveries;
   const liveClient = (clientId: string) => sessions.attach(clientId, { sendTransactionCheck: () => true }, clock.now());
+  /** When the next in-flight message becomes visible again. */
+  const redeliveryAt = async () => {
+    const inMs = await store.nextRedeliveryInMs(G, T);
+    return inMs === undefined ? undefined : clock.now() + inMs;
+  };
   return {
     clock,
     config,
     sessions,
+    redeliveryAt,
     get store() {
       return store;
     },
@@ -93,10 +101,10 @@ describe('AutoRenewService', () => {
 
     h.clock.advance(45 * SECOND);
     await h.renewals.tick(); // 15 s left: not yet
-    expect(await h.store.nextRedeliveryAtMs(G, T)).toBe(d!.invisibleUntilMs);
+    expect(await h.redeliveryAt()).toBe(d!.invisibleUntilMs);
     h.clock.advance(6 * SECOND);
     await h.renewals.tick(); // 9 s left (< 10 s threshold): renewed for another 60 s
-    expect(await h.store.nextRedeliveryAtMs(G, T)).toBe(h.clock.now() + 60 * SECOND);
+    expect(await h.redeliveryAt()).toBe(h.clock.now() + 60 * SECOND);
 
     // Hours later, still renewed, never handed to anyone else.
     for (let i = 0; i < 200; i++) {
@@ -154,7 +162,7 @@ describe('AutoRenewService', () => {
       await h.renewals.tick();
     }
     expect(h.renewals.size).toBe(0);
-    const until = await h.store.nextRedeliveryAtMs(G, T);
+    const until = await h.redeliveryAt();
     expect(until).toBeGreaterThan(h.clock.now());
     h.clock.advance(until! - h.clock.now());
     expect((await h.others())[0]!.deliveryAttempt).toBe(2);
@@ -165,8 +173,8 @@ describe('AutoRenewService', () => {
     await h.store.append(T, 0, [makeMessage(T, { body: Buffer.from('second') })]);
     h.liveClient('stays');
     h.liveClient('leaves');
-    const [kept] = await h.store.receive({ group: G, topic: T, filter: { kind: 'all' }, maxMessages: 1, invisibleDurationMs: 60 * SECOND, maxDeliveryAttempts: 16, fifo: false, autoRenew: { clientId: 'stays' } }).then((r) => r.deliveries);
-    const [lost] = await h.store.receive({ group: G, topic: T, filter: { kind: 'all' }, maxMessages: 1, invisibleDurationMs: 60 * SECOND, maxDeliveryAttempts: 16, fifo: false, autoRenew: { clientId: 'leaves' } }).then((r) => r.deliveries);
+    const [kept] = await h.store.receive({ group: G, topic: T, filter: { kind: 'all' }, maxMessages: 1, invisibleDurationMs: 60 * SECOND, maxDeliveryAttempts: 16, fifo: false, autoRenew: { clientId: 'stays', brokerId: BROKER } }).then((r) => r.deliveries);
+    const [lost] = await h.store.receive({ group: G, topic: T, filter: { kind: 'all' }, maxMessages: 1, invisibleDurationMs: 60 * SECOND, maxDeliveryAttempts: 16, fifo: false, autoRenew: { clientId: 'leaves', brokerId: BROKER } }).then((r) => r.deliveries);
 
     const sessionsBefore = h.sessions.all().length;
     await h.restart();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../src/config.js';
+import { GroupService } from '../../../src/consumer/group-service.js';
 import { ConsumerService } from '../../../src/consumer/consumer-service.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SendService } from '../../../src/producer/send-service.js';
@@ -28,12 +29,13 @@ async function setup(maxScanPerReceive: number) {
   const config = DEFAULT_CONFIG;
   const log = silentLogger();
   const sender = new SendService({ store, config, clock, log });
-  const consumer = new ConsumerService({ store, sender, config, clock, log });
+  const consumer = new ConsumerService({ store, sender, config, clock, log, brokerId: 'broker-1' });
+  const groups = new GroupService({ store, consumer });
   cleanup = async () => {
     await store.close();
     await rm(dir, { recursive: true, force: true });
   };
-  return { clock, store, consumer };
+  return { clock, store, consumer, groups };
 }
 
 /** Fails the test instead of hanging when the receive waits for something that never comes. */
@@ -60,7 +62,7 @@ describe('ConsumerService.receive', () => {
   it('FIFO: dead-lettering a message group head lets the next message through in the same poll', async () => {
     const { store, consumer, clock } = await setup(1024);
     await store.createTopic({ name: 'F', messageType: 'FIFO', queueCount: 1 });
-    await store.upsertGroup({ name: 'g', fifo: true, maxDeliveryAttempts: 1 });
+    await store.createGroup({ name: 'g', fifo: true, maxDeliveryAttempts: 1 });
     const m = (body: string) => makeMessage('F', { messageType: 'FIFO', messageGroup: 'A', body: Buffer.from(body) });
     await store.append('F', 0, [m('a1'), m('a2')]);
     const params = { group: 'g', topic: 'F', filter: { type: 'TAG' as const, expression: '*' }, batchSize: 8, invisibleDurationMs: 10_000, autoRenew: false, holdMs: 20_000 };
@@ -68,5 +70,36 @@ describe('ConsumerService.receive', () => {
     clock.advance(10_000); // a1 expires after its one allowed attempt
     expect(bodies(await within(consumer.receive(params)))).toEqual(['a2']);
     expect((await store.read('%DLQ%g', 0, 0, 10)).map((x) => x.body.toString())).toEqual(['a1']);
+  });
+});
+
+describe('consumer groups created on first use', () => {
+  it('a first receive racing "group create --fifo" keeps the group FIFO, whichever comes first', async () => {
+    const { store, consumer, groups } = await setup(1024);
+    await store.createTopic({ name: 'F', messageType: 'FIFO', queueCount: 1 });
+    const defaults = { maxDeliveryAttempts: 17, startFrom: 'earliest' as const };
+    for (const [i, order] of (['receive first', 'create first', 'together'] as const).entries()) {
+      const name = `g${i}`;
+      const receive = () => consumer.group(name);
+      const create = () => groups.create(name, { fifo: true }, defaults);
+      if (order === 'receive first') {
+        await receive();
+        await create();
+      } else if (order === 'create first') {
+        await create();
+        await receive();
+      } else {
+        await Promise.all([receive(), create(), receive()]);
+      }
+      expect((await store.getGroup(name))?.fifo, order).toBe(true);
+      expect((await consumer.group(name)).fifo, order).toBe(true);
+    }
+  });
+
+  it('an explicitly created group is not changed by a later "group create" with other settings', async () => {
+    const { groups } = await setup(1024);
+    const defaults = { maxDeliveryAttempts: 17, startFrom: 'earliest' as const };
+    await groups.create('g', { fifo: true }, defaults);
+    await expect(groups.create('g', { fifo: false }, defaults)).rejects.toThrow(/already exists with fifo=true/);
   });
 });

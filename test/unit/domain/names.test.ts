@@ -9,7 +9,6 @@ import {
   MAX_TOPIC_NAME_LENGTH,
   RESERVED_PROPERTY_KEYS,
   deadLetterTopic,
-  parseTagExpression,
   validateGroupName,
   validateKey,
   validatePropertyKey,
@@ -18,6 +17,7 @@ import {
   validateUserTopicName,
 } from '../../../src/domain/names.js';
 import { qualify } from '../../../src/domain/namespace.js';
+import { parseTagExpression } from '../../../src/domain/tag-filter.js';
 
 function expectBrokerError(fn: () => unknown, code: CodeValue, message?: RegExp): void {
   let caught: unknown;

@@ -402,6 +402,7 @@ describe('checkMessage', () => {
     senderClientId: 'client-1',
     receivedAtMs: NOW,
     state: 'PENDING',
+    budget: 'checks',
     checkCount: 3,
     nextCheckAtMs: NOW + 1000,
   };

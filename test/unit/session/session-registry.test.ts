@@ -1,34 +1,11 @@
 // Live client sessions: Telemetry stream attach/detach (a stale stream's close must not drop
-// the newer one), which producers can be asked about a transaction, who is asked (sender first,
-// rotation otherwise), and the producer-available announcements.
+// the newer one), which producers can be asked about a transaction, and the producer-available
+// announcements. (Who is asked is a domain rule: test/unit/domain/transactions.test.ts.)
 import { describe, expect, it, vi } from 'vitest';
 import { SessionRegistry, type ClientSession, type CommandSink } from '../../../src/session/session-registry.js';
-import type { HalfMessage } from '../../../src/domain/transactions.js';
 import { FakeClock } from '../../../src/util/clock.js';
 
 const sink = (): CommandSink => ({ sendTransactionCheck: () => true });
-
-function half(senderClientId: string, topic = 'Orders'): HalfMessage {
-  return {
-    transactionId: 'TX1',
-    message: {
-      topic,
-      messageId: 'TX1',
-      messageType: 'TRANSACTION',
-      body: Buffer.from('x'),
-      keys: [],
-      userProperties: {},
-      bornTimestampMs: 0,
-      bornHost: '',
-    },
-    producerGroup: topic,
-    senderClientId,
-    receivedAtMs: 0,
-    state: 'PENDING',
-    checkCount: 0,
-    nextCheckAtMs: 0,
-  };
-}
 
 /** A live producer of `topics`. */
 function producer(reg: SessionRegistry, clientId: string, topics: string[], now = 1): ClientSession {
@@ -132,51 +109,6 @@ describe('liveProducers', () => {
     expect(reg.liveProducers('Orders')).toEqual([]);
     reg.attach('p1', sink(), 3);
     expect(reg.liveProducers('Orders')).toEqual([s]);
-  });
-});
-
-describe('chooseProducer', () => {
-  it('returns undefined when nobody can be asked', () => {
-    expect(new SessionRegistry().chooseProducer([], half('p1'))).toBeUndefined();
-  });
-
-  it('prefers the sender of the half message', () => {
-    const reg = new SessionRegistry();
-    const [a, b, c] = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
-    for (let i = 0; i < 5; i++) expect(reg.chooseProducer([a!, b!, c!], half('b'))).toBe(b);
-  });
-
-  it('avoids the sender when it was asked last time and did not answer', () => {
-    const reg = new SessionRegistry();
-    const [a, b] = ['a', 'b'].map((id) => producer(reg, id, ['Orders']));
-    expect(reg.chooseProducer([a!, b!], half('a'), 'a')).toBe(b);
-  });
-
-  it('still asks the sender when it is the only candidate, even if avoided', () => {
-    const reg = new SessionRegistry();
-    const a = producer(reg, 'a', ['Orders']);
-    expect(reg.chooseProducer([a], half('a'), 'a')).toBe(a);
-  });
-
-  it('rotates among the others when the sender is gone', () => {
-    const reg = new SessionRegistry();
-    const all = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
-    const picks = Array.from({ length: 6 }, () => reg.chooseProducer(all, half('gone'))!.clientId);
-    expect(picks).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
-  });
-
-  it('rotation skips the avoided client', () => {
-    const reg = new SessionRegistry();
-    const all = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
-    const picks = Array.from({ length: 4 }, () => reg.chooseProducer(all, half('gone'), 'b')!.clientId);
-    expect(picks).not.toContain('b');
-    expect(new Set(picks)).toEqual(new Set(['a', 'c']));
-  });
-
-  it('an avoided sender is not picked by rotation either', () => {
-    const reg = new SessionRegistry();
-    const all = ['a', 'b', 'c'].map((id) => producer(reg, id, ['Orders']));
-    for (let i = 0; i < 6; i++) expect(reg.chooseProducer(all, half('a'), 'a')!.clientId).not.toBe('a');
   });
 });
 

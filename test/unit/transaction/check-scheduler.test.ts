@@ -45,14 +45,16 @@ async function setup(overrides: Partial<BrokerConfig> = {}) {
   let n = 0;
   const half = async (sender = 'sender') => {
     const id = `TX${++n}`;
-    await store.putHalf({
-      transactionId: id,
-      message: { topic: TOPIC, messageId: id, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
-      producerGroup: TOPIC,
-      senderClientId: sender,
-      receivedAtMs: clock.now(),
-      nextCheckAtMs: clock.now() + config.transactionTimeoutMs,
-    });
+    await store.putHalf(
+      {
+        transactionId: id,
+        message: { topic: TOPIC, messageId: id, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
+        producerGroup: TOPIC,
+        senderClientId: sender,
+        budget: 'checks',
+      },
+      config.transactionTimeoutMs,
+    );
     return id;
   };
   return { clock, store, sessions, scheduler, producer, half, config };
@@ -104,7 +106,7 @@ describe('CheckScheduler', () => {
     expect(got).toHaveLength(1);
     expect(await store.getHalf(id)).toMatchObject({ state: 'ABANDONED', checkCount: 1 });
     expect((await store.getHalf(id))!.abandonReason).toContain('no decision after 1 checks');
-    expect(store.transactionCounters().abandoned).toBe(1);
+    expect((await store.transactionCounters()).abandoned).toBe(1);
   });
 
   it('uses no attempt while no producer is live, then checks as soon as one is', async () => {
@@ -127,7 +129,7 @@ describe('CheckScheduler', () => {
     clock.advance(6000);
     await scheduler.tick();
     expect(await store.getHalf(id)).toMatchObject({ checkCount: 0 });
-    expect(store.transactionCounters().checksSent).toBe(0);
+    expect((await store.transactionCounters()).checksSent).toBe(0);
   });
 
   it('asks the sender first and, when it stays silent, another live producer next', async () => {
@@ -199,14 +201,16 @@ describe('CheckScheduler', () => {
     const got = new Map<string, string[]>();
     for (const g of groups) {
       await store.createTopic({ name: g, messageType: 'TRANSACTION', queueCount: 1 });
-      await store.putHalf({
-        transactionId: `TX-${g}`,
-        message: { topic: g, messageId: `TX-${g}`, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
-        producerGroup: g,
-        senderClientId: `p-${g}`,
-        receivedAtMs: clock.now(),
-        nextCheckAtMs: clock.now(),
-      });
+      await store.putHalf(
+        {
+          transactionId: `TX-${g}`,
+          message: { topic: g, messageId: `TX-${g}`, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
+          producerGroup: g,
+          senderClientId: `p-${g}`,
+          budget: 'checks',
+        },
+        0,
+      );
       const s = sessions.attach(`p-${g}`, { sendTransactionCheck: (h) => (got.set(g, [...(got.get(g) ?? []), h.transactionId]), true) }, clock.now());
       s.clientType = 'PRODUCER';
       s.topics.add(g);

@@ -1,0 +1,158 @@
+// The transaction domain rules every backend applies: the transition table, the two check
+// budgets, whom a check goes to (sender first, a different producer on each further check), and
+// what a claim, a released check, a re-arm and a decision make of a transaction.
+import { describe, expect, it } from 'vitest';
+import {
+  budgetExhausted,
+  chooseCheckTarget,
+  claimCheck,
+  decide,
+  MAX_CHECK_HISTORY,
+  rearm,
+  releaseCheck,
+  repeatOf,
+  transition,
+  type HalfMessage,
+  type TransactionState,
+} from '../../../src/domain/transactions.js';
+
+type Meta = Omit<HalfMessage, 'message'>;
+
+function meta(over: Partial<Meta> = {}): Meta {
+  return {
+    transactionId: 'TX1',
+    producerGroup: 'Orders',
+    senderClientId: 'a',
+    receivedAtMs: 1_000,
+    state: 'PENDING',
+    budget: 'checks',
+    checkCount: 0,
+    nextCheckAtMs: 7_000,
+    ...over,
+  };
+}
+
+describe('transition table', () => {
+  it('lets a pending transaction be checked, abandoned, quarantined or decided', () => {
+    expect(transition('PENDING', 'CHECK')).toBe('PENDING');
+    expect(transition('PENDING', 'RELEASE')).toBe('PENDING');
+    expect(transition('PENDING', 'ABANDON')).toBe('ABANDONED');
+    expect(transition('PENDING', 'QUARANTINE')).toBe('ABANDONED');
+    expect(transition('PENDING', 'COMMIT')).toBe('COMMITTED');
+    expect(transition('PENDING', 'ROLLBACK')).toBe('ROLLED_BACK');
+    expect(transition('PENDING', 'REARM')).toBeUndefined();
+  });
+
+  it('lets an abandoned transaction be re-armed or decided, never checked', () => {
+    expect(transition('ABANDONED', 'REARM')).toBe('PENDING');
+    expect(transition('ABANDONED', 'COMMIT')).toBe('COMMITTED');
+    expect(transition('ABANDONED', 'ROLLBACK')).toBe('ROLLED_BACK');
+    expect(transition('ABANDONED', 'CHECK')).toBeUndefined();
+    expect(transition('ABANDONED', 'ABANDON')).toBeUndefined();
+  });
+
+  it('has no way out of a decision', () => {
+    const events = ['CHECK', 'RELEASE', 'ABANDON', 'QUARANTINE', 'REARM', 'COMMIT', 'ROLLBACK'] as const;
+    for (const state of ['COMMITTED', 'ROLLED_BACK'] as TransactionState[]) {
+      for (const event of events) expect(transition(state, event), `${state} ${event}`).toBeUndefined();
+    }
+  });
+});
+
+describe('check budgets', () => {
+  const limits = { checkMax: 3, maxAgeMs: 60_000 };
+
+  it('a count budget is used up after checkMax checks, whatever the age', () => {
+    expect(budgetExhausted(meta({ checkCount: 2 }), 10_000_000, limits)).toBeUndefined();
+    expect(budgetExhausted(meta({ checkCount: 3 }), 0, limits)).toBe('no decision after 3 checks (transactionCheckMax 3)');
+  });
+
+  it('an age budget is used up at maxAgeMs after receipt, whatever the count', () => {
+    expect(budgetExhausted(meta({ budget: 'age', checkCount: 99 }), 60_999, limits)).toBeUndefined();
+    expect(budgetExhausted(meta({ budget: 'age' }), 61_000, limits)).toMatch(/^undecided 60 s after publish over HTTP \(httpTransactionMaxAgeMs 60000\)$/);
+  });
+});
+
+describe('chooseCheckTarget', () => {
+  it('returns undefined when nobody can be asked', () => {
+    expect(chooseCheckTarget(meta(), [])).toBeUndefined();
+  });
+
+  it('prefers the sender of the half message', () => {
+    for (let n = 0; n < 5; n++) expect(chooseCheckTarget(meta({ senderClientId: 'b', checkCount: n }), ['a', 'b', 'c'])).toBe('b');
+  });
+
+  it('avoids the sender when it was asked last time and did not answer', () => {
+    expect(chooseCheckTarget(meta({ lastCheckClientId: 'a' }), ['a', 'b'])).toBe('b');
+  });
+
+  it('still asks the sender when it is the only candidate, even if avoided', () => {
+    expect(chooseCheckTarget(meta({ lastCheckClientId: 'a' }), ['a'])).toBe('a');
+  });
+
+  it('rotates among the others over successive checks when the sender is gone', () => {
+    const picks = Array.from({ length: 6 }, (_, n) => chooseCheckTarget(meta({ senderClientId: 'gone', checkCount: n }), ['a', 'b', 'c']));
+    expect(picks.slice(0, 3).sort()).toEqual(['a', 'b', 'c']);
+    expect(picks.slice(3)).toEqual(picks.slice(0, 3));
+  });
+
+  it('rotation skips the avoided client', () => {
+    const picks = Array.from({ length: 4 }, (_, n) => chooseCheckTarget(meta({ senderClientId: 'gone', lastCheckClientId: 'b', checkCount: n }), ['a', 'b', 'c']));
+    expect(picks).not.toContain('b');
+    expect(new Set(picks)).toEqual(new Set(['a', 'c']));
+  });
+
+  it('an avoided sender is not picked by rotation either', () => {
+    for (let n = 0; n < 6; n++) expect(chooseCheckTarget(meta({ lastCheckClientId: 'a', checkCount: n }), ['a', 'b', 'c'])).not.toBe('a');
+  });
+
+  it('spreads the first checks of different transactions over the producers', () => {
+    const picks = new Set(Array.from({ length: 30 }, (_, i) => chooseCheckTarget(meta({ transactionId: `TX${i}`, senderClientId: 'gone' }), ['a', 'b', 'c'])));
+    expect(picks).toEqual(new Set(['a', 'b', 'c']));
+  });
+});
+
+describe('claim, release, re-arm and decide', () => {
+  it('a claim counts the check, records it in the trail and moves the due time', () => {
+    const claimed = claimCheck(meta(), 10_000, 'a', 30_000);
+    expect(claimed).toMatchObject({ checkCount: 1, lastCheckAtMs: 10_000, lastCheckClientId: 'a', nextCheckAtMs: 40_000, checks: [{ atMs: 10_000, clientId: 'a' }] });
+  });
+
+  it('the trail keeps the latest MAX_CHECK_HISTORY checks', () => {
+    let m = meta();
+    for (let i = 0; i < MAX_CHECK_HISTORY + 5; i++) m = claimCheck(m, i, `c${i}`, 1);
+    expect(m.checks).toHaveLength(MAX_CHECK_HISTORY);
+    expect(m.checks![0]!.clientId).toBe('c5');
+  });
+
+  it('a released check gives the attempt back and is due at once', () => {
+    const released = releaseCheck(claimCheck(meta(), 10_000, 'a', 30_000), 11_000);
+    expect(released).toMatchObject({ checkCount: 0, nextCheckAtMs: 11_000, checks: [] });
+  });
+
+  it('re-arming gives a fresh budget and forgets why it was abandoned', () => {
+    const rearmed = rearm(meta({ state: 'ABANDONED', checkCount: 15, abandonReason: 'no decision' }), 50_000);
+    expect(rearmed).toMatchObject({ state: 'PENDING', checkCount: 0, nextCheckAtMs: 50_000 });
+    expect(rearmed).not.toHaveProperty('abandonReason');
+  });
+
+  it('a decision keeps the audit trail, the keys and the reason', () => {
+    const checked = claimCheck(meta(), 10_000, 'a', 30_000);
+    const d = decide({ ...checked, topic: 'Orders', messageId: 'M1', keys: ['order-1'] }, 'ROLLBACK', 'POLICY', 99_000, 'no decision after 15 checks');
+    expect(d).toEqual({
+      transactionId: 'TX1',
+      topic: 'Orders',
+      messageId: 'M1',
+      state: 'ROLLED_BACK',
+      source: 'POLICY',
+      reason: 'no decision after 15 checks',
+      receivedAtMs: 1_000,
+      decidedAtMs: 99_000,
+      checkCount: 1,
+      keys: ['order-1'],
+      checks: [{ atMs: 10_000, clientId: 'a' }],
+    });
+    expect(repeatOf(d, 'ROLLBACK')).toBe('duplicate');
+    expect(repeatOf(d, 'COMMIT')).toBe('conflict');
+  });
+});
