@@ -1,10 +1,22 @@
 // Test runner configuration: unit tests and integration tests (real clients against a real broker
 // started in-process on ephemeral ports). Integration files run in separate forks.
-import { defineConfig } from 'vitest/config';
+// Three projects, each with its own script: unit (test/unit), integration (test/integration
+// without the slow files) and slow (the files that each take ~20 s or more: CLI and example
+// processes, the official client, consumption end to end). `vitest run` runs all three.
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const SLOW = [
+  'test/integration/bench-smoke.test.ts',
+  'test/integration/cli.test.ts',
+  'test/integration/cli-send-consume.test.ts',
+  'test/integration/consumption.test.ts',
+  'test/integration/consumption-cli.test.ts',
+  'test/integration/examples.test.ts',
+  'test/integration/official-client.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 60_000,
@@ -12,5 +24,10 @@ export default defineConfig({
     teardownTimeout: 20_000,
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] } },
+      { extends: true, test: { name: 'slow', include: SLOW } },
+    ],
   },
 });

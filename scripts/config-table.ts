@@ -12,9 +12,7 @@ const START = '<!-- config-table:start -->';
 const END = '<!-- config-table:end -->';
 
 export function configMarkdown(): string {
-  const rows = configTable().map(
-    (r) => `| \`${r.key}\` | \`${r.env}\` | \`${r.flag}\` | \`${r.default}\` | ${r.upstream} | ${r.description.replace(/\|/g, '\\|')} |`,
-  );
+  const rows = configTable().map((r) => `| \`${r.key}\` | \`${r.env}\` | \`${r.flag}\` | \`${r.default}\` | ${r.upstream} | ${r.description.replace(/\|/g, '\\|')} |`);
   return ['| key | env | flag | default | upstream | meaning |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -45,7 +45,6 @@ import {
   type SummaryRow,
 } from './common.js';
 
-
 export interface CheckBenchOptions {
   pending: number;
   /** putHalf calls in flight during setup. */
@@ -273,7 +272,10 @@ async function preparedStore(dir: string, count: number, o: CheckBenchOptions, b
 }
 
 function dispatchLine(d: DispatchResult, batchSize: number): string {
-  const ticks = d.busyTicks.count > 0 ? `; ${d.busyTicks.count} ticks of ≤${batchSize}: mean ${f1(d.busyTicks.meanMs)} ms, p99 ${f1(d.busyTicks.p99Ms)} ms (${f1(d.usPerCheck)} µs per check)` : '';
+  const ticks =
+    d.busyTicks.count > 0
+      ? `; ${d.busyTicks.count} ticks of ≤${batchSize}: mean ${f1(d.busyTicks.meanMs)} ms, p99 ${f1(d.busyTicks.p99Ms)} ms (${f1(d.usPerCheck)} µs per check)`
+      : '';
   return (
     `${f0(d.firstChecks)}/${f0(d.pending)} first checks in ${f1(d.dispatchMs / 1000)} s = ${f0(d.checksPerSec)} checks/s${ticks}; ` +
     `${f0(d.writeBatches)} write batches${d.durable ? ' (each fsynced)' : ''}`

@@ -127,7 +127,7 @@ export interface BenchBroker {
   endpoint: string;
   config: BrokerConfig;
   /** Group-commit counters of the LevelDB store (batches = physical writes, fsyncs when durable). */
-  writeStats(): { batches: number; transitions: number };
+  writeStats: () => { batches: number; transitions: number };
   close(): Promise<void>;
 }
 
@@ -221,13 +221,7 @@ function tsxApiUrl(): string {
  * Runs `exportName` of the module at `moduleUrl` with `params`. In a worker thread by default
  * (TypeScript loaded there through tsx), or inline in this thread when `inline` is set.
  */
-export async function runLoad<P, R>(
-  moduleUrl: string,
-  exportName: string,
-  params: P,
-  onMark: (event: string) => void = () => undefined,
-  inline = false,
-): Promise<LoadRun<R>> {
+export async function runLoad<P, R>(moduleUrl: string, exportName: string, params: P, onMark: (event: string) => void = () => undefined, inline = false): Promise<LoadRun<R>> {
   if (inline || !isMainThread) {
     // Clients share this thread with the broker: their utilization is the broker thread's.
     const mod = (await import(moduleUrl)) as Record<string, LoadFn<P, R>>;

@@ -193,10 +193,12 @@ async function drainBacklog(p: ConsumeLoadParams, backlog: number): Promise<{ ac
     while (!stop && acked < backlog) {
       try {
         const got = await c.receive();
-        await Promise.all(got.map(async (m) => {
-          await m.ack();
-          acked++;
-        }));
+        await Promise.all(
+          got.map(async (m) => {
+            await m.ack();
+            acked++;
+          }),
+        );
       } catch {
         await sleep(10);
       }

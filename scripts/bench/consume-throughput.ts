@@ -168,7 +168,9 @@ async function oneRun(client: ConsumeClient, o: ConsumeBenchOptions, log: Log): 
         `${f0(load.receiveCalls)} receives (${f0(load.emptyReceives)} empty), ${f0(load.redeliveries)} redeliveries`,
     );
     if (load.drainMs > 0) {
-      log(`    drain: a fresh group of ${o.consumers} consumers acked ${f0(load.drainAcked)}/${f0(load.drainBacklog)} backlog in ${f1(load.drainMs / 1000)} s = ${f0(report.drainPerSec)} msgs/s (no producer)`);
+      log(
+        `    drain: a fresh group of ${o.consumers} consumers acked ${f0(load.drainAcked)}/${f0(load.drainBacklog)} backlog in ${f1(load.drainMs / 1000)} s = ${f0(report.drainPerSec)} msgs/s (no producer)`,
+      );
     }
     const perBatch = report.batches > 0 ? report.transitions / report.batches : 0;
     log(

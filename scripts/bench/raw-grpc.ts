@@ -7,6 +7,8 @@ import { messagingService } from '../../src/protocol/proto.js';
 
 export type Json = Record<string, unknown>;
 export type Reply = Json & { status: { code: string; message: string } };
+/** A generated grpc-js client method, looked up by name. */
+type GrpcMethod = (...args: unknown[]) => unknown;
 
 export interface RawMessaging {
   readonly clientId: string;
@@ -24,7 +26,7 @@ export function rawMessaging(endpoint: string, clientId: string, ownConnection =
   const client = new Messaging(endpoint, grpc.credentials.createInsecure(), ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {});
   const meta = new grpc.Metadata();
   meta.set('x-mq-client-id', clientId);
-  const fns = client as unknown as Record<string, Function>;
+  const fns = client as unknown as Record<string, GrpcMethod>;
   return {
     clientId,
     unary: (method, request, deadlineMs = 10_000) =>
@@ -51,13 +53,7 @@ export function messageIdFactory(): () => string {
 }
 
 /** A protocol Message for SendMessage. */
-export function protoMessage(
-  topic: string,
-  messageId: string,
-  body: Buffer,
-  type: 'NORMAL' | 'TRANSACTION',
-  userProperties: Record<string, string> = {},
-): Json {
+export function protoMessage(topic: string, messageId: string, body: Buffer, type: 'NORMAL' | 'TRANSACTION', userProperties: Record<string, string> = {}): Json {
   const now = Date.now();
   return {
     topic: { name: topic, resource_namespace: '' },

@@ -44,11 +44,7 @@ interface Recorder {
 }
 
 /** Runs `one` in `concurrency` closed loops: warm-up, then a measured window; marks both ends. */
-async function closedLoop(
-  p: TxLoadParams,
-  mark: (event: string) => void,
-  one: (slot: number, rec: Recorder | undefined) => Promise<void>,
-): Promise<TxLoadResult> {
+async function closedLoop(p: TxLoadParams, mark: (event: string) => void, one: (slot: number, rec: Recorder | undefined) => Promise<void>): Promise<TxLoadResult> {
   const rec: Recorder = { send: new Samples(), end: new Samples(), total: new Samples(), completed: 0, errors: 0 };
   let measuring = false;
   let stop = false;

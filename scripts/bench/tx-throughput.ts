@@ -93,13 +93,7 @@ export interface TxBenchData {
   runs: TxRunReport[];
 }
 
-async function oneRun(
-  client: 'raw' | 'official',
-  concurrency: number,
-  measureMs: number,
-  o: TxBenchOptions,
-  log: Log,
-): Promise<TxRunReport> {
+async function oneRun(client: 'raw' | 'official', concurrency: number, measureMs: number, o: TxBenchOptions, log: Log): Promise<TxRunReport> {
   const tb = await startBenchBroker({ durable: o.durable });
   try {
     const topic = `BenchTx${client}`;

@@ -19,7 +19,8 @@ export class Semaphore {
       return await task();
     } finally {
       const next = this.#waiting.shift();
-      if (next) next(); // hands its slot straight to the next task
+      // A waiting task gets this slot straight away; otherwise the slot is freed.
+      if (next) next();
       else this.#active -= 1;
     }
   }

@@ -60,9 +60,7 @@ export class ClientConfigurationBuilder {
 
   setCredentialProvider(provider: SessionCredentialsProvider): this {
     if (!provider || typeof provider.getSessionCredentials !== 'function') {
-      throw new IllegalArgumentException(
-        'credential provider must implement getSessionCredentials(), e.g. new StaticSessionCredentialsProvider(accessKey, secret)',
-      );
+      throw new IllegalArgumentException('credential provider must implement getSessionCredentials(), e.g. new StaticSessionCredentialsProvider(accessKey, secret)');
     }
     this.#credentialsProvider = provider;
     return this;
@@ -131,4 +129,3 @@ export function checkConfiguration(config: unknown): ClientConfiguration {
   }
   return config;
 }
-

@@ -1,13 +1,7 @@
 // Owns the translation of the official client's errors into this SDK's error types.
 // Covers its ClientException family, raw gRPC errors, its argument TypeErrors and startup wrappers.
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import {
-  ClientException,
-  IllegalArgumentException,
-  IllegalStateException,
-  NetworkException,
-  exceptionForCode,
-} from './errors.js';
+import { ClientException, IllegalArgumentException, IllegalStateException, NetworkException, exceptionForCode } from './errors.js';
 import { OfficialClientException } from './official.js';
 
 /** The official client formats messages as "[request-id=..., response-code=...] text". */
@@ -29,10 +23,7 @@ interface GrpcServiceError extends Error {
 
 function isGrpcServiceError(err: unknown): err is GrpcServiceError {
   return (
-    err instanceof Error &&
-    typeof (err as Partial<GrpcServiceError>).code === 'number' &&
-    typeof (err as Partial<GrpcServiceError>).details === 'string' &&
-    'metadata' in err
+    err instanceof Error && typeof (err as Partial<GrpcServiceError>).code === 'number' && typeof (err as Partial<GrpcServiceError>).details === 'string' && 'metadata' in err
   );
 }
 

@@ -48,7 +48,7 @@ class ProducerImpl implements Producer {
       return receipt(await guarded(context, () => this.#official.send(toOfficialMessage(message))));
     }
     if (!(transaction instanceof TransactionImpl) || transaction.owner !== this) {
-      throw new IllegalArgumentException('send(message, tx) needs a transaction from this producer\'s beginTransaction()');
+      throw new IllegalArgumentException("send(message, tx) needs a transaction from this producer's beginTransaction()");
     }
     const sendHalf = () => guarded(context, () => this.#official.send(toOfficialMessage(message), transaction.official));
     return receipt(await transaction.send(message.topic, sendHalf));

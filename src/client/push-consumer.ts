@@ -8,13 +8,7 @@ import { checkSubscriptions, toOfficialFilter, toOfficialSubscriptions, type Fil
 import { Lifecycle } from './lifecycle.js';
 import type { ClientLogger } from './logger.js';
 import { wrapMessageView, type MessageView } from './message-view.js';
-import {
-  OfficialConsumeResult,
-  type OfficialMessageListener,
-  type OfficialMessageView,
-  type OfficialPushConsumer,
-  type OfficialPushConsumerOptions,
-} from './official.js';
+import { OfficialConsumeResult, type OfficialMessageListener, type OfficialMessageView, type OfficialPushConsumer, type OfficialPushConsumerOptions } from './official.js';
 import { DispatchingPushConsumer } from './push-dispatch.js';
 import { checkGroup, checkInteger, checkTopic, requireSet } from './validation.js';
 
@@ -28,9 +22,7 @@ export enum ConsumeResult {
 }
 
 /** Called once per delivered message; a thrown error counts as FAILURE. */
-export type MessageListener =
-  | ((view: MessageView) => ConsumeResult | Promise<ConsumeResult>)
-  | { consume(view: MessageView): ConsumeResult | Promise<ConsumeResult> };
+export type MessageListener = ((view: MessageView) => ConsumeResult | Promise<ConsumeResult>) | { consume(view: MessageView): ConsumeResult | Promise<ConsumeResult> };
 
 /** Push-style consumer: receives in the background and calls the listener per message. */
 export interface PushConsumer {

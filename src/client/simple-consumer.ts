@@ -90,9 +90,7 @@ class SimpleConsumerImpl implements SimpleConsumer {
     const official = unwrapMessageView(view, 'changeInvisibleDuration');
     checkDuration('invisible duration', invisibleDuration, 1);
     // The official consumer stores the renewed receipt handle on its view, which ours points to.
-    await guarded(`change invisible duration of message ${official.messageId}`, () =>
-      this.#official.changeInvisibleDuration(official, invisibleDuration),
-    );
+    await guarded(`change invisible duration of message ${official.messageId}`, () => this.#official.changeInvisibleDuration(official, invisibleDuration));
   }
 
   close(): Promise<void> {

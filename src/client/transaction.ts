@@ -4,12 +4,7 @@ import { guarded } from './error-mapping.js';
 import { IllegalStateException } from './errors.js';
 import type { ClientLogger } from './logger.js';
 import { wrapMessageView, type MessageView } from './message-view.js';
-import {
-  PbTransactionResolution,
-  type OfficialMessageView,
-  type OfficialTransaction,
-  type OfficialTransactionChecker,
-} from './official.js';
+import { PbTransactionResolution, type OfficialMessageView, type OfficialTransaction, type OfficialTransactionChecker } from './official.js';
 
 export enum TransactionResolution {
   COMMIT = 'COMMIT',
@@ -83,7 +78,7 @@ export class TransactionImpl implements Transaction {
   /** Called by the producer around sending the transaction's message. */
   async send<T>(topic: string, doSend: () => Promise<T>): Promise<T> {
     if (this.#state === 'SEND_FAILED') {
-      throw new IllegalStateException('this transaction\'s send failed; call beginTransaction() again and resend');
+      throw new IllegalStateException("this transaction's send failed; call beginTransaction() again and resend");
     }
     if (this.#state !== 'OPEN') {
       throw new IllegalStateException('a transaction holds exactly one message; call beginTransaction() again for another message');

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { adminService, messagingService } from '../../src/protocol/proto.js';
 
 export type Json = Record<string, unknown>;
+/** A generated grpc-js client method, looked up by name. */
+type GrpcMethod = (...args: unknown[]) => unknown;
 
 export interface RawClient {
   unary(method: string, request: Json, clientId?: string): Promise<Json & { status: { code: string; message: string } }>;
@@ -25,7 +27,7 @@ export function rawClient(endpoint: string, clientId = `raw-${randomUUID()}`): R
   };
   const call = (client: grpc.Client, method: string, request: Json, meta: grpc.Metadata) =>
     new Promise<Json & { status: { code: string; message: string } }>((resolve, reject) => {
-      const fn = (client as unknown as Record<string, Function>)[method]!.bind(client);
+      const fn = (client as unknown as Record<string, GrpcMethod>)[method]!.bind(client);
       fn(request, meta, { deadline: Date.now() + 10_000 }, (err: Error | null, res: Json & { status: { code: string; message: string } }) =>
         err ? reject(err) : resolve(res),
       );
@@ -35,7 +37,7 @@ export function rawClient(endpoint: string, clientId = `raw-${randomUUID()}`): R
     admin: (method, request) => call(a, method, request, md(clientId)),
     stream: (method, request, deadlineMs = 10_000) =>
       new Promise<Json[]>((resolve, reject) => {
-        const fn = (m as unknown as Record<string, Function>)[method]!.bind(m);
+        const fn = (m as unknown as Record<string, GrpcMethod>)[method]!.bind(m);
         const s = fn(request, md(clientId), { deadline: Date.now() + deadlineMs }) as grpc.ClientReadableStream<Json>;
         const out: Json[] = [];
         s.on('data', (d: Json) => out.push(d));

@@ -114,9 +114,14 @@ class ReflectionStream {
 
 /** grpcurl's well-known imports: used only when the server does not serve them itself. */
 const BUILTIN_FILES = new Map<string, FileDescriptorProto>(
-  [file_google_protobuf_any, file_google_protobuf_duration, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_protobuf_wrappers].map(
-    (f) => [f.proto.name, f.proto],
-  ),
+  [
+    file_google_protobuf_any,
+    file_google_protobuf_duration,
+    file_google_protobuf_empty,
+    file_google_protobuf_struct,
+    file_google_protobuf_timestamp,
+    file_google_protobuf_wrappers,
+  ].map((f) => [f.proto.name, f.proto]),
 );
 
 export type LinkMode = 'grpcurl' | 'repair';
@@ -560,7 +565,14 @@ export async function grpcurl(args: string[], options: ReflectionOptions = {}): 
       const services = (await reflection.listServices()).sort();
       if (cmd.symbol === undefined) return { exitCode: 0, stdout: services.map((s) => `${s}\n`).join(''), stderr: '' };
       const service = await reflection.service(cmd.symbol);
-      return { exitCode: 0, stdout: service.methods.map((m) => `${service.typeName}.${m.name}\n`).sort().join(''), stderr: '' };
+      return {
+        exitCode: 0,
+        stdout: service.methods
+          .map((m) => `${service.typeName}.${m.name}\n`)
+          .sort()
+          .join(''),
+        stderr: '',
+      };
     }
     if (cmd.verb === 'describe') {
       if (cmd.symbol === undefined) throw new Error('grpcurl stand-in: describe needs a symbol');
@@ -624,7 +636,27 @@ function fieldType(f: DescField): string {
   }
 }
 
-const SCALAR_NAMES = ['', 'double', 'float', 'int64', 'uint64', 'int32', 'fixed64', 'fixed32', 'bool', 'string', '', '', 'bytes', 'uint32', '', 'sfixed32', 'sfixed64', 'sint32', 'sint64'];
+const SCALAR_NAMES = [
+  '',
+  'double',
+  'float',
+  'int64',
+  'uint64',
+  'int32',
+  'fixed64',
+  'fixed32',
+  'bool',
+  'string',
+  '',
+  '',
+  'bytes',
+  'uint32',
+  '',
+  'sfixed32',
+  'sfixed64',
+  'sint32',
+  'sint64',
+];
 
 function scalarName(t: number): string {
   return SCALAR_NAMES[t] ?? `scalar${t}`;
