@@ -74,10 +74,11 @@ export class Broker {
     const brokerId = brokerIdOf(config);
     const sessions = new SessionRegistry();
     const delays = new DelayService({ store, clock, log: log.child({ component: 'delay' }), pollMs: config.delayPollMs });
-    const sender = new SendService({ store, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
+    const topics = new TopicService({ store, config, log: log.child({ component: 'topics' }) });
+    const sender = new SendService({ store, topics, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
     const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });
     const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }) });
-    const consumer = new ConsumerService({ store, sender, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
+    const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
     const checks = new CheckScheduler({
       store,
       sessions,
@@ -101,7 +102,7 @@ export class Broker {
         log: log.child({ component: 'transaction' }),
         hasLiveProducer: (group) => sessions.liveProducers(group).length > 0,
       }),
-      topics: new TopicService({ store }),
+      topics,
       checks,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
         const dialled = requested?.addresses?.[0]?.host;

@@ -1,13 +1,38 @@
-// Owns topic administration (create, list, describe, delete) with name and type validation.
-import { CHECK_POLICIES } from '../config.js';
+// Owns topics for every service and adapter: resolving one for use (auto-creating it when the
+// broker is told to) and administration (create, list, describe, delete) with name and type validation.
+import { CHECK_POLICIES, type BrokerConfig } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { validateUserTopicName, validateTopicName } from '../domain/names.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import { isMessageType, MESSAGE_TYPES } from '../domain/messages.js';
 import { type QueueStats, type TopicRecord } from '../domain/topics.js';
 
+export interface TopicServiceDeps {
+  store: BrokerStore;
+  config: Pick<BrokerConfig, 'autoCreateTopics'>;
+  log: Logger;
+}
+
 export class TopicService {
-  constructor(private readonly deps: { store: BrokerStore }) {}
+  constructor(private readonly deps: TopicServiceDeps) {}
+
+  /** Resolves a topic for use, creating it when auto-creation is on. */
+  async require(name: string, typeIfCreated: TopicRecord['messageType'] = 'NORMAL'): Promise<TopicRecord> {
+    validateTopicName(name);
+    const topic = await this.deps.store.getTopic(name);
+    if (topic) return topic;
+    if (this.deps.config.autoCreateTopics && !name.startsWith('%')) {
+      const { topic: created } = await this.deps.store.createTopic({ name, messageType: typeIfCreated, queueCount: 1 });
+      this.deps.log.info({ topic: name, messageType: typeIfCreated }, 'topic auto-created');
+      return created;
+    }
+    throw new BrokerError(
+      Code.TOPIC_NOT_FOUND,
+      `topic ${name} does not exist: create it with "halfmoon topic create ${name} --type ${typeIfCreated}"`,
+    );
+  }
+
 
   /** Creates a topic; TRANSACTION topics may carry their own check policy. */
   async create(name: string, messageType: string, options: { checkPolicy?: string } = {}): Promise<{ topic: TopicRecord; created: boolean }> {

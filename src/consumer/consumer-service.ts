@@ -2,12 +2,12 @@
 // groups (created on first use), long polling (woken by appends and redelivery deadlines,
 // bounded by the caller's deadline), ack, invisibility changes and dead-lettering, and handing
 // push consumer (auto_renew) deliveries to the renewal service.
+import type { TopicService } from '../admin/topic-service.js';
 import type { BrokerConfig } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { validateGroupName } from '../domain/names.js';
 import { parseTagExpression } from '../domain/tag-filter.js';
-import type { SendService } from '../producer/send-service.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { RetryBackoff } from '../domain/backoff.js';
 import type { Delivery } from '../domain/consumption.js';
@@ -38,7 +38,7 @@ export interface ReceiveParams {
 
 export interface ConsumerServiceDeps {
   store: BrokerStore;
-  sender: SendService;
+  topics: TopicService;
   config: BrokerConfig;
   clock: Clock;
   log: Logger;
@@ -97,7 +97,7 @@ export class ConsumerService {
   async receive(p: ReceiveParams, signal?: AbortSignal): Promise<Delivery[]> {
     const { store, config, clock } = this.deps;
     const group = await this.group(p.group);
-    const topic = await this.deps.sender.requireTopic(p.topic);
+    const topic = await this.deps.topics.require(p.topic);
     const filter = this.parseFilter(p.filter);
     if (!Number.isInteger(p.batchSize) || p.batchSize < 1 || p.batchSize > MAX_RECEIVE_BATCH) {
       throw new BrokerError(Code.BAD_REQUEST, `batch size ${p.batchSize} is out of range: ask for 1 to ${MAX_RECEIVE_BATCH} messages`);
@@ -163,7 +163,7 @@ export class ConsumerService {
 
   async ack(groupName: string, topicName: string, receiptHandle: string): Promise<void> {
     validateGroupName(groupName);
-    await this.deps.sender.requireTopic(topicName);
+    await this.deps.topics.require(topicName);
     const result = await this.deps.store.ack(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();
@@ -176,7 +176,7 @@ export class ConsumerService {
     invisibleDurationMs: number,
   ): Promise<{ receiptHandle: string; invisibleUntilMs: number }> {
     validateGroupName(groupName);
-    await this.deps.sender.requireTopic(topicName);
+    await this.deps.topics.require(topicName);
     const max = this.deps.config.maxInvisibleDurationMs;
     // Tiny durations are a nack (the Node PushConsumer sends ~1 ms): accepted.
     if (!Number.isFinite(invisibleDurationMs) || invisibleDurationMs < 0 || invisibleDurationMs > max) {
@@ -194,7 +194,7 @@ export class ConsumerService {
 
   async forwardToDeadLetter(groupName: string, topicName: string, receiptHandle: string): Promise<void> {
     validateGroupName(groupName);
-    await this.deps.sender.requireTopic(topicName);
+    await this.deps.topics.require(topicName);
     const result = await this.deps.store.forwardToDeadLetter(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();

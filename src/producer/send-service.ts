@@ -4,7 +4,8 @@
 import type { BrokerConfig } from '../config.js';
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { validateKey, validatePropertyKey, validateTag, validateTopicName } from '../domain/names.js';
+import { validateKey, validatePropertyKey, validateTag } from '../domain/names.js';
+import type { TopicService } from '../admin/topic-service.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { MessageInput } from '../domain/messages.js';
 import type { TopicRecord } from '../domain/topics.js';
@@ -35,6 +36,7 @@ const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
 
 export interface SendServiceDeps {
   store: BrokerStore;
+  topics: TopicService;
   config: BrokerConfig;
   clock: Clock;
   log: Logger;
@@ -45,29 +47,13 @@ export interface SendServiceDeps {
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
-  /** Resolves a topic for use, creating it when auto-creation is on. */
-  async requireTopic(name: string, typeIfCreated: TopicRecord['messageType'] = 'NORMAL'): Promise<TopicRecord> {
-    validateTopicName(name);
-    const topic = await this.deps.store.getTopic(name);
-    if (topic) return topic;
-    if (this.deps.config.autoCreateTopics && !name.startsWith('%')) {
-      const { topic: created } = await this.deps.store.createTopic({ name, messageType: typeIfCreated, queueCount: 1 });
-      this.deps.log.info({ topic: name, messageType: typeIfCreated }, 'topic auto-created');
-      return created;
-    }
-    throw new BrokerError(
-      Code.TOPIC_NOT_FOUND,
-      `topic ${name} does not exist: create it with "halfmoon topic create ${name} --type ${typeIfCreated}"`,
-    );
-  }
-
   async send(messages: MessageInput[], ctx: SendContext): Promise<SendResult[]> {
     if (messages.length === 0) throw new BrokerError(Code.MESSAGE_CORRUPTED, 'the request contains no message');
     const topicName = messages[0]!.topic;
     if (messages.some((m) => m.topic !== topicName)) {
       throw new BrokerError(Code.MESSAGE_CORRUPTED, 'all messages of one request must have the same topic');
     }
-    const topic = await this.requireTopic(topicName, messages[0]!.messageType);
+    const topic = await this.deps.topics.require(topicName, messages[0]!.messageType);
     const now = this.deps.clock.now();
     for (const m of messages) this.validate(m, topic, now);
 

@@ -13,7 +13,7 @@ import { consumerGroup, MAX_BATCH } from '../params.js';
 export async function ack(req: MqRequest, ctx: HttpContext): Promise<MqResponse> {
   const group = consumerGroup(req.query);
   const handles = readReceiptHandles(req.body, MAX_BATCH);
-  const topic = await ctx.svc.sender.requireTopic(req.topic);
+  const topic = await ctx.svc.topics.require(req.topic);
   const failed = await Promise.all(
     handles.map(async (handle): Promise<HandleError | undefined> => {
       try {

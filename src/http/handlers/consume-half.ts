@@ -23,7 +23,7 @@ export async function consumeHalf(req: MqRequest, ctx: HttpContext): Promise<MqR
   const group = consumerGroup(req.query);
   const max = batchSize(req.query);
   const wait = waitSeconds(req.query);
-  const topic = await svc.sender.requireTopic(req.topic, 'TRANSACTION');
+  const topic = await svc.topics.require(req.topic, 'TRANSACTION');
   if (topic.messageType !== 'TRANSACTION') {
     throw new MqHttpError('InvalidArgument', `consumeHalfMessage needs a TRANSACTION topic; ${topic.name} is ${topic.messageType}`);
   }

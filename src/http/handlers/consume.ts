@@ -54,7 +54,7 @@ function outgoing(ctx: HttpContext, group: string, d: Delivery, invisibleMs: num
 
 async function makeOrderly(ctx: HttpContext, group: string, topicName: string): Promise<void> {
   const { svc } = ctx;
-  const topic = await svc.sender.requireTopic(topicName, 'FIFO');
+  const topic = await svc.topics.require(topicName, 'FIFO');
   if (topic.messageType !== 'FIFO') {
     throw new MqHttpError(
       'InvalidArgument',

@@ -12,7 +12,7 @@ import { decodeHalfHandle, halfHandleProblem } from '../handles.js';
 
 export async function endTransaction(req: MqRequest, ctx: HttpContext, resolution: Resolution): Promise<MqResponse> {
   const [handle] = readReceiptHandles(req.body, 1);
-  const topic = await ctx.svc.sender.requireTopic(req.topic);
+  const topic = await ctx.svc.topics.require(req.topic);
   try {
     await resolve(ctx, topic.name, handle!, resolution, req.query.consumer);
     return { status: 204 };

@@ -32,7 +32,7 @@ export async function publish(req: MqRequest, ctx: HttpContext): Promise<MqRespo
   const doc = readPublishDocument(req.body);
   const props = parseProperties(doc.properties);
   const { type, because } = typeOf(props);
-  const topic = await svc.sender.requireTopic(req.topic, type);
+  const topic = await svc.topics.require(req.topic, type);
   if (topic.messageType !== type) {
     throw new MqHttpError(
       'InvalidArgument',

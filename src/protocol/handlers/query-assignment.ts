@@ -14,7 +14,7 @@ export async function queryAssignment(
 ): Promise<{ status: Status; assignments: { message_queue: MessageQueue }[] }> {
   const topicName = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   const groupName = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
-  const topic = await svc.sender.requireTopic(topicName);
+  const topic = await svc.topics.require(topicName);
   const group = await svc.consumer.group(groupName);
   const endpoints = svc.brokerEndpoints(req.endpoints);
   const ids = group.fifo && topic.messageType === 'FIFO' ? [...Array(topic.queueCount).keys()] : [-1];

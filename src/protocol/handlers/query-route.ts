@@ -19,7 +19,7 @@ export async function queryRoute(
   validateTopicName(name);
   let topic;
   try {
-    topic = await svc.sender.requireTopic(name);
+    topic = await svc.topics.require(name);
   } catch (err) {
     if (err instanceof BrokerError && err.code === Code.TOPIC_NOT_FOUND) {
       throw new BrokerError(

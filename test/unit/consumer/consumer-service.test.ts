@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG } from '../../../src/config.js';
 import { GroupService } from '../../../src/consumer/group-service.js';
 import { ConsumerService } from '../../../src/consumer/consumer-service.js';
 import { silentLogger } from '../../../src/logger.js';
-import { SendService } from '../../../src/producer/send-service.js';
+import { TopicService } from '../../../src/admin/topic-service.js';
 import { LevelStore } from '../../../src/store/level-store.js';
 import type { Delivery } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
@@ -28,8 +28,8 @@ async function setup(maxScanPerReceive: number) {
   await store.open();
   const config = DEFAULT_CONFIG;
   const log = silentLogger();
-  const sender = new SendService({ store, config, clock, log });
-  const consumer = new ConsumerService({ store, sender, config, clock, log, brokerId: 'broker-1' });
+  const topics = new TopicService({ store, config, log });
+  const consumer = new ConsumerService({ store, topics, config, clock, log, brokerId: 'broker-1' });
   const groups = new GroupService({ store, consumer });
   cleanup = async () => {
     await store.close();
