@@ -1,0 +1,348 @@
+// Owns the PostgreSQL store's consumption: receives (expired deliveries first, then new
+// messages from the group's cursor, dead-lettering past the attempt limit), acks, invisibility
+// changes and renewals, offset resets and group statistics. Every change to a group's
+// deliveries in a queue locks that group's cursor row first, so receives through any number of
+// brokers never hand out a message twice; receipt handles name rows, so any broker accepts them.
+import { BrokerError, Code } from '../../errors.js';
+import { backoffDelayMs, type RetryBackoff } from '../../domain/backoff.js';
+import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../../domain/consumption.js';
+import type { GroupRecord, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../../domain/groups.js';
+import type { MessageInput, StoredMessage } from '../../domain/messages.js';
+import { deadLetterTopic } from '../../domain/names.js';
+import { matchesFilter } from '../../domain/tag-filter.js';
+import type { TopicRecord } from '../../domain/topics.js';
+import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken } from '../receipt-handle.js';
+import type { Tx } from './db.js';
+import { appendIn } from './log.js';
+import { fromRow, type PgContext } from './records.js';
+
+/** One in-flight delivery (attempt 0: FIFO, waiting behind its message group's head). */
+interface InflightRecord {
+  offset: number;
+  attempt: number;
+  visibleAtMs: number;
+  token: string;
+  messageGroup?: string;
+  renew?: { clientId: string; sinceMs: number; brokerId?: string };
+}
+interface InflightRow {
+  queue_offset: number;
+  attempt: number;
+  visible_at_ms: number;
+  token: string;
+  message_group: string | null;
+  renew: InflightRecord['renew'] | null;
+}
+interface MessageRow {
+  header: Omit<StoredMessage, 'body'>;
+  body: Buffer;
+}
+
+const QUEUE = 0;
+const MAX_WAITING_PER_CONSUMER = 10_000;
+
+function recordOf(r: InflightRow): InflightRecord {
+  const e: InflightRecord = { offset: r.queue_offset, attempt: r.attempt, visibleAtMs: r.visible_at_ms, token: r.token };
+  if (r.message_group !== null) e.messageGroup = r.message_group;
+  if (r.renew) e.renew = r.renew;
+  return e;
+}
+
+const fifoKey = (e: { offset: number; messageGroup?: string }): string => e.messageGroup ?? `#${e.offset}`;
+
+function deadLetterInput(message: StoredMessage, group: string): MessageInput & { deadLetter: StoredMessage['deadLetter'] } {
+  const { queueId: _q, offset: _o, storeTimestampMs: _s, transactionId: _t, deadLetter: _d, ...input } = message;
+  return { ...input, topic: deadLetterTopic(group), deadLetter: { topic: message.topic, messageId: message.messageId, group } };
+}
+
+export interface PgConsumptionOptions {
+  /** Log entries one receive may examine (bounds one call's work). */
+  maxScanPerReceive: number;
+}
+
+export class PgConsumption {
+  constructor(
+    private readonly ctx: PgContext,
+    private readonly options: PgConsumptionOptions,
+  ) {}
+
+  private async upsert(tx: Tx, group: string, topic: string, queueId: number, entries: InflightRecord[]): Promise<void> {
+    if (entries.length === 0) return;
+    await tx.run('upsert_inflight', [
+      group,
+      topic,
+      queueId,
+      entries.map((e) => e.offset),
+      entries.map((e) => e.attempt),
+      entries.map((e) => e.visibleAtMs),
+      entries.map((e) => e.token),
+      entries.map((e) => e.messageGroup ?? null),
+      entries.map((e) => (e.renew ? JSON.stringify(e.renew) : null)),
+    ]);
+  }
+
+  /** Locks the group's cursor row of the queue, creating it at the group's start position if asked. */
+  private async lockCursor(tx: Tx, group: string, topic: string, queueId: number, create: boolean): Promise<number | undefined> {
+    for (;;) {
+      const [row] = await tx.rows<{ next_offset: number }>('lock_cursor', [group, topic, queueId]);
+      if (row) return row.next_offset;
+      if (!create) return undefined;
+      const [g] = await tx.rows<{ record: GroupRecord }>('get_group', [group]);
+      const [head] = await tx.rows<{ next_offset: number; min_offset: number }>('get_head', [topic, queueId]);
+      // latest: from the next offset; earliest: from the first retained one (reading seeks past gaps).
+      const start = g?.record.startFrom === 'latest' ? (head?.next_offset ?? 0) : (head?.min_offset ?? 0);
+      await tx.run('insert_cursor', [group, topic, queueId, start]);
+    }
+  }
+
+  private async messagesAt(tx: Tx, topic: string, queueId: number, offsets: number[]): Promise<Map<number, StoredMessage>> {
+    if (offsets.length === 0) return new Map();
+    const rows = await tx.rows<MessageRow>('read_messages_at', [topic, queueId, offsets]);
+    return new Map(rows.map((r) => [r.header.offset, fromRow<StoredMessage>(r)]));
+  }
+
+  private async deadLetter(tx: Tx, nowMs: number, group: string, messages: StoredMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const dlq = deadLetterTopic(group);
+    const record: TopicRecord = { name: dlq, messageType: 'NORMAL', queueCount: 1, createdAtMs: nowMs };
+    await tx.run('ensure_topic', [dlq, JSON.stringify(record)]);
+    await appendIn(
+      tx,
+      nowMs,
+      dlq,
+      0,
+      messages.map((m) => deadLetterInput(m, group)),
+    );
+  }
+
+  receive(req: ReceiveRequest): Promise<ReceiveResult> {
+    const now = this.ctx.clock.now();
+    return this.ctx.db.tx(async (tx) => {
+      const startCursor = (await this.lockCursor(tx, req.group, req.topic, QUEUE, true))!;
+      const inflight = (await tx.rows<InflightRow>('list_inflight', [req.group, req.topic, QUEUE])).map(recordOf);
+      const deliveries: Delivery[] = [];
+      const deadLettered: StoredMessage[] = [];
+      const upserts: InflightRecord[] = [];
+      const deletes: number[] = [];
+      const busyGroups = new Set<string>();
+      let waitingCount = inflight.length;
+
+      const deliver = (message: StoredMessage, entry: InflightRecord): void => {
+        const next: InflightRecord = { ...entry, attempt: entry.attempt + 1, token: newDeliveryToken(), visibleAtMs: now + req.invisibleDurationMs };
+        delete next.renew;
+        if (req.autoRenew) next.renew = { clientId: req.autoRenew.clientId, sinceMs: now, brokerId: req.autoRenew.brokerId };
+        upserts.push(next);
+        const receiptHandle = encodeReceiptHandle({ topic: req.topic, queueId: QUEUE, offset: next.offset, token: next.token });
+        deliveries.push({ message, receiptHandle, deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs });
+      };
+
+      // 1. Messages already handed out: expired ones come back (FIFO: only message group heads).
+      const candidates: InflightRecord[] = [];
+      if (req.fifo) {
+        for (const e of inflight) {
+          const g = fifoKey(e);
+          if (busyGroups.has(g)) continue;
+          busyGroups.add(g);
+          if (e.attempt === 0 || e.visibleAtMs <= now) candidates.push(e);
+        }
+      } else {
+        for (const e of inflight) if (e.visibleAtMs <= now) candidates.push(e);
+      }
+      const wanted = candidates.slice(0, req.maxMessages + candidates.filter((e) => e.attempt >= req.maxDeliveryAttempts).length);
+      const messages = await this.messagesAt(
+        tx,
+        req.topic,
+        QUEUE,
+        wanted.map((e) => e.offset),
+      );
+      for (const entry of candidates) {
+        if (deliveries.length >= req.maxMessages) break;
+        const message = messages.get(entry.offset) ?? (await this.messagesAt(tx, req.topic, QUEUE, [entry.offset])).get(entry.offset);
+        if (!message) {
+          deletes.push(entry.offset); // removed by retention meanwhile
+          continue;
+        }
+        if (entry.attempt >= req.maxDeliveryAttempts) {
+          deletes.push(entry.offset);
+          deadLettered.push(message);
+          continue;
+        }
+        deliver(message, entry);
+      }
+
+      // 2. New messages from the group's cursor.
+      let cursor = startCursor;
+      let scanLimited = false;
+      if (deliveries.length < req.maxMessages) {
+        const rows = await tx.rows<MessageRow>('read_messages', [req.topic, QUEUE, cursor, this.options.maxScanPerReceive]);
+        let scanned = 0;
+        let stopped = false;
+        for (const row of rows) {
+          const message = fromRow<StoredMessage>(row);
+          scanned++;
+          cursor = message.offset + 1;
+          if (!matchesFilter(req.filter, message.tag)) continue;
+          const entry: InflightRecord = { offset: message.offset, attempt: 0, visibleAtMs: 0, token: '' };
+          if (message.messageGroup) entry.messageGroup = message.messageGroup;
+          if (req.fifo) {
+            const g = fifoKey(entry);
+            if (busyGroups.has(g)) {
+              upserts.push(entry);
+              if (++waitingCount >= MAX_WAITING_PER_CONSUMER) {
+                stopped = true;
+                break;
+              }
+              continue;
+            }
+            busyGroups.add(g);
+          }
+          deliver(message, entry);
+          waitingCount++;
+          if (deliveries.length >= req.maxMessages) {
+            stopped = true;
+            break;
+          }
+        }
+        scanLimited = !stopped && scanned >= this.options.maxScanPerReceive;
+        if (cursor !== startCursor) await tx.run('set_cursor', [req.group, req.topic, QUEUE, cursor]);
+      }
+
+      if (deletes.length > 0) await tx.run('delete_inflight', [req.group, req.topic, QUEUE, deletes]);
+      await this.upsert(tx, req.group, req.topic, QUEUE, upserts);
+      await this.deadLetter(tx, now, req.group, deadLettered);
+      const result: ReceiveResult = { deliveries, deadLettered };
+      if (scanLimited) result.scanLimited = true;
+      return result;
+    });
+  }
+
+  /** Runs fn on the current delivery a handle names, under the group's cursor lock; 'stale' when it is not current. */
+  private async withDelivery<T>(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    fn: (tx: Tx, entry: InflightRecord, queueId: number) => Promise<T>,
+  ): Promise<T | 'stale'> {
+    const parts = decodeReceiptHandle(receiptHandle);
+    if (parts.topic !== topic) throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, `receipt handle belongs to topic ${parts.topic}, not ${topic}`);
+    return this.ctx.db.tx(async (tx) => {
+      if ((await this.lockCursor(tx, group, topic, parts.queueId, false)) === undefined) return 'stale' as const;
+      const [row] = await tx.rows<InflightRow>('get_inflight', [group, topic, parts.queueId, parts.offset]);
+      const entry = row ? recordOf(row) : undefined;
+      if (!entry || entry.attempt === 0 || entry.token !== parts.token) return 'stale' as const;
+      return fn(tx, entry, parts.queueId);
+    });
+  }
+
+  ack(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
+    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId) => {
+      await tx.run('delete_inflight', [group, topic, queueId, [entry.offset]]);
+      // FIFO: acking a group's head lets its next message through: wake waiting receivers.
+      if (entry.messageGroup) tx.notify('appended', topic);
+      return 'ok' as const;
+    });
+  }
+
+  changeInvisibleDuration(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    invisibleDurationMs: number,
+    options: { autoRenewBackoff?: RetryBackoff } = {},
+  ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'> {
+    const now = this.ctx.clock.now();
+    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId) => {
+      let duration = invisibleDurationMs;
+      if (entry.renew && options.autoRenewBackoff) duration = Math.max(duration, backoffDelayMs(options.autoRenewBackoff, entry.attempt));
+      const { renew: _renew, ...rest } = entry;
+      // A new handle: the one it replaces goes stale, like a redelivery's predecessor.
+      const next: InflightRecord = { ...rest, visibleAtMs: now + duration, token: newDeliveryToken() };
+      await this.upsert(tx, group, topic, queueId, [next]);
+      return { receiptHandle: encodeReceiptHandle({ topic, queueId, offset: next.offset, token: next.token }), invisibleUntilMs: next.visibleAtMs };
+    });
+  }
+
+  renewInvisibility(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<{ invisibleUntilMs: number } | 'stale'> {
+    const now = this.ctx.clock.now();
+    return this.withDelivery<{ invisibleUntilMs: number } | 'stale'>(group, topic, receiptHandle, async (tx, entry, queueId) => {
+      if (!entry.renew) return 'stale';
+      // Same token: the handle the client holds stays valid.
+      const next = { ...entry, visibleAtMs: now + invisibleDurationMs };
+      await this.upsert(tx, group, topic, queueId, [next]);
+      return { invisibleUntilMs: next.visibleAtMs };
+    });
+  }
+
+  async listAutoRenewed(brokerId: string): Promise<AutoRenewedDelivery[]> {
+    const rows = await this.ctx.db.rows<InflightRow & { grp: string; topic: string; queue_id: number }>('list_auto_renewed', [brokerId]);
+    return rows.map((r) => ({
+      group: r.grp,
+      topic: r.topic,
+      receiptHandle: encodeReceiptHandle({ topic: r.topic, queueId: r.queue_id, offset: r.queue_offset, token: r.token }),
+      clientId: r.renew!.clientId,
+      brokerId,
+      deliveryAttempt: r.attempt,
+      invisibleUntilMs: r.visible_at_ms,
+      sinceMs: r.renew!.sinceMs,
+    }));
+  }
+
+  async resetOffset(group: string, topic: string, target: OffsetResetTarget): Promise<OffsetResetResult[]> {
+    const [topicRow] = await this.ctx.db.rows<{ record: TopicRecord }>('get_topic', [topic]);
+    if (!topicRow) throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
+    const results: OffsetResetResult[] = [];
+    for (let queueId = 0; queueId < topicRow.record.queueCount; queueId++) {
+      results.push(
+        await this.ctx.db.tx(async (tx) => {
+          const previousOffset = (await this.lockCursor(tx, group, topic, queueId, true))!;
+          const newOffset = await this.offsetFor(tx, topic, queueId, target);
+          const droppedInFlight = await tx.run('drop_inflight', [group, topic, queueId]);
+          await tx.run('set_cursor', [group, topic, queueId, newOffset]);
+          tx.notify('appended', topic); // long polls of the group look again
+          return { topic, queueId, previousOffset, newOffset, droppedInFlight };
+        }),
+      );
+    }
+    return results;
+  }
+
+  /** The offset a reset target names (see OffsetResetTarget). */
+  private async offsetFor(tx: Tx, topic: string, queueId: number, target: OffsetResetTarget): Promise<number> {
+    const [head] = await tx.rows<{ next_offset: number; min_offset: number }>('get_head', [topic, queueId]);
+    if (target.kind === 'earliest') return head?.min_offset ?? 0;
+    if (target.kind === 'latest') return head?.next_offset ?? 0;
+    const [at] = await tx.rows<{ queue_offset: number }>('first_offset_at', [topic, queueId, target.timestampMs]);
+    return at?.queue_offset ?? head?.next_offset ?? 0;
+  }
+
+  forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
+    const now = this.ctx.clock.now();
+    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId) => {
+      const message = (await this.messagesAt(tx, topic, queueId, [entry.offset])).get(entry.offset);
+      await tx.run('delete_inflight', [group, topic, queueId, [entry.offset]]);
+      if (message) await this.deadLetter(tx, now, group, [message]);
+      tx.notify('appended', topic);
+      return 'ok' as const;
+    });
+  }
+
+  async nextRedeliveryInMs(group: string, topic: string): Promise<number | undefined> {
+    const [row] = await this.ctx.db.rows<{ at: number | null }>('next_redelivery', [group, topic, QUEUE]);
+    return row?.at == null ? undefined : Math.max(0, row.at - this.ctx.clock.now());
+  }
+
+  async groupStats(group: string): Promise<GroupTopicStats[]> {
+    const out: GroupTopicStats[] = [];
+    for (const { topic } of await this.ctx.db.rows<{ topic: string }>('group_topics', [group])) {
+      const [cursor] = await this.ctx.db.rows<{ next_offset: number }>('get_cursor', [group, topic, QUEUE]);
+      const [head] = await this.ctx.db.rows<{ next_offset: number }>('get_head', [topic, QUEUE]);
+      const [first] = await this.ctx.db.rows<{ first: number | null }>('first_offset', [topic, QUEUE]);
+      const [counts] = await this.ctx.db.rows<{ in_flight: number; waiting: number }>('inflight_counts', [group, topic, QUEUE]);
+      const headOffset = head?.next_offset ?? 0;
+      // Behind the first retained offset (retention is moving it up): it reads from there.
+      const consumedOffset = Math.max(cursor?.next_offset ?? 0, first?.first ?? headOffset);
+      out.push({ group, topic, consumedOffset, lag: Math.max(0, headOffset - consumedOffset) + (counts?.waiting ?? 0), inFlight: counts?.in_flight ?? 0 });
+    }
+    return out;
+  }
+}

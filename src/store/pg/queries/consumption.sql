@@ -1,0 +1,52 @@
+-- Consumer cursors and in-flight deliveries (see ../consumption.ts). Every change to a group's
+-- deliveries in a queue first locks that group's cursor row, so they apply one at a time.
+
+-- name: lock_cursor
+SELECT next_offset FROM consume_cursor WHERE grp = $1 AND topic = $2 AND queue_id = $3 FOR UPDATE;
+
+-- name: get_cursor
+SELECT next_offset FROM consume_cursor WHERE grp = $1 AND topic = $2 AND queue_id = $3;
+
+-- name: insert_cursor
+INSERT INTO consume_cursor (grp, topic, queue_id, next_offset) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING;
+
+-- name: set_cursor
+UPDATE consume_cursor SET next_offset = $4 WHERE grp = $1 AND topic = $2 AND queue_id = $3;
+
+-- name: group_topics
+SELECT topic FROM consume_cursor WHERE grp = $1 GROUP BY topic ORDER BY topic COLLATE "C";
+
+-- name: list_inflight
+SELECT queue_offset, attempt, visible_at_ms, token, message_group, renew FROM inflight
+WHERE grp = $1 AND topic = $2 AND queue_id = $3 ORDER BY queue_offset;
+
+-- name: get_inflight
+SELECT queue_offset, attempt, visible_at_ms, token, message_group, renew FROM inflight
+WHERE grp = $1 AND topic = $2 AND queue_id = $3 AND queue_offset = $4;
+
+-- name: upsert_inflight
+INSERT INTO inflight (grp, topic, queue_id, queue_offset, attempt, visible_at_ms, token, message_group, renew)
+SELECT $1, $2, $3, t.o, t.a, t.v, t.k, t.g, t.r FROM unnest($4::bigint[], $5::int[], $6::bigint[], $7::text[], $8::text[], $9::jsonb[]) AS t(o, a, v, k, g, r)
+ON CONFLICT (grp, topic, queue_id, queue_offset) DO UPDATE
+SET attempt = EXCLUDED.attempt, visible_at_ms = EXCLUDED.visible_at_ms, token = EXCLUDED.token, message_group = EXCLUDED.message_group, renew = EXCLUDED.renew;
+
+-- name: delete_inflight
+DELETE FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3 AND queue_offset = ANY($4::bigint[]);
+
+-- name: drop_inflight
+DELETE FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3;
+
+-- name: next_redelivery
+SELECT min(visible_at_ms) AS at FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3 AND attempt > 0;
+
+-- name: inflight_counts
+SELECT count(*) FILTER (WHERE attempt > 0)::int AS in_flight, count(*) FILTER (WHERE attempt = 0)::int AS waiting
+FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3;
+
+-- name: list_auto_renewed
+SELECT grp, topic, queue_id, queue_offset, attempt, visible_at_ms, token, message_group, renew FROM inflight
+WHERE renew IS NOT NULL AND attempt > 0 AND (renew->>'brokerId' IS NULL OR renew->>'brokerId' = $1)
+ORDER BY topic COLLATE "C", grp COLLATE "C", queue_id, queue_offset;
+
+-- name: ensure_topic
+INSERT INTO topic (name, record) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING;

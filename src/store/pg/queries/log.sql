@@ -1,0 +1,59 @@
+-- Committed logs, queue heads and DELAY messages (see ../log.ts).
+
+-- name: advance_head
+-- Takes $3 offsets (and $4 bytes) from the queue's head row; the row stays locked until commit,
+-- so offsets are gap-free and in commit order. Returns the first offset taken.
+INSERT INTO queue_head AS h (topic, queue_id, next_offset, bytes) VALUES ($1, $2, $3, $4)
+ON CONFLICT (topic, queue_id) DO UPDATE SET next_offset = h.next_offset + EXCLUDED.next_offset, bytes = h.bytes + EXCLUDED.bytes
+RETURNING h.next_offset - $3 AS first_offset;
+
+-- name: insert_messages
+INSERT INTO message (topic, queue_id, queue_offset, store_at_ms, size, header, body)
+SELECT $1, $2, t.o, $3, t.s, t.h, t.b FROM unnest($4::bigint[], $5::int[], $6::jsonb[], $7::bytea[]) AS t(o, s, h, b);
+
+-- name: read_messages
+SELECT header, body FROM message WHERE topic = $1 AND queue_id = $2 AND queue_offset >= $3 ORDER BY queue_offset LIMIT $4;
+
+-- name: read_messages_at
+SELECT header, body FROM message WHERE topic = $1 AND queue_id = $2 AND queue_offset = ANY($3::bigint[]);
+
+-- name: get_head
+SELECT next_offset, min_offset, bytes FROM queue_head WHERE topic = $1 AND queue_id = $2;
+
+-- name: lock_head
+SELECT next_offset, min_offset, bytes FROM queue_head WHERE topic = $1 AND queue_id = $2 FOR UPDATE;
+
+-- name: first_offset
+SELECT min(queue_offset) AS first FROM message WHERE topic = $1 AND queue_id = $2;
+
+-- name: first_offset_at
+SELECT queue_offset FROM message WHERE topic = $1 AND queue_id = $2 AND store_at_ms >= $3 ORDER BY queue_offset LIMIT 1;
+
+-- name: purge_candidates
+-- The head of the queue, oldest first: only what retention needs to decide (no bodies).
+SELECT queue_offset, store_at_ms, size FROM message WHERE topic = $1 AND queue_id = $2 ORDER BY queue_offset LIMIT $3;
+
+-- name: delete_message_range
+-- Retention: one range delete on the primary key, [$3, $4).
+DELETE FROM message WHERE topic = $1 AND queue_id = $2 AND queue_offset >= $3 AND queue_offset < $4;
+
+-- name: set_head_purged
+UPDATE queue_head SET min_offset = $3, bytes = GREATEST(0, bytes - $4) WHERE topic = $1 AND queue_id = $2;
+
+-- name: cursors_follow_purge
+UPDATE consume_cursor SET next_offset = $3 WHERE topic = $1 AND queue_id = $2 AND next_offset < $3;
+
+-- name: inflight_follow_purge
+DELETE FROM inflight WHERE topic = $1 AND queue_id = $2 AND queue_offset < $3;
+
+-- name: insert_scheduled
+INSERT INTO scheduled (deliver_at_ms, topic, queue_id, header, body) VALUES ($1, $2, $3, $4, $5) RETURNING seq;
+
+-- name: take_due_scheduled
+-- Due DELAY messages, each taken by one broker (SKIP LOCKED) and removed in the same statement.
+DELETE FROM scheduled WHERE seq IN (
+  SELECT seq FROM scheduled WHERE deliver_at_ms <= $1 ORDER BY deliver_at_ms, seq LIMIT $2 FOR UPDATE SKIP LOCKED
+) RETURNING seq, deliver_at_ms, topic, queue_id, header, body;
+
+-- name: next_scheduled
+SELECT min(deliver_at_ms) AS at FROM scheduled;

@@ -1,0 +1,70 @@
+-- Half messages, decisions and counters (see ../transactions.ts).
+
+-- name: insert_half
+-- A repeat (the half message is stored, or its transaction already decided) is a no-op.
+INSERT INTO half_message (txn_id, producer_group, topic, state, next_check_at_ms, keys, meta, header, body)
+SELECT $1, $2, $3, 'PENDING', $4, $5, $6, $7, $8
+WHERE NOT EXISTS (SELECT 1 FROM txn_decision WHERE txn_id = $1)
+ON CONFLICT (txn_id) DO NOTHING;
+
+-- name: get_half
+SELECT meta, header, body FROM half_message WHERE txn_id = $1;
+
+-- name: lock_half
+SELECT meta, header, body FROM half_message WHERE txn_id = $1 FOR UPDATE;
+
+-- name: update_half
+UPDATE half_message SET state = $2, next_check_at_ms = $3, meta = $4 WHERE txn_id = $1;
+
+-- name: delete_half
+DELETE FROM half_message WHERE txn_id = $1;
+
+-- name: claim_due_halves
+-- Due PENDING transactions of a producer group, each locked by one claimer: a concurrent claim
+-- on another broker skips them (and gets the next ones). The claimer moves their due time in
+-- the same transaction.
+SELECT txn_id, meta, header, body FROM half_message
+WHERE producer_group = $1 AND state = 'PENDING' AND next_check_at_ms <= $2
+ORDER BY next_check_at_ms, txn_id COLLATE "C" LIMIT $3
+FOR UPDATE SKIP LOCKED;
+
+-- name: next_check_due
+SELECT min(next_check_at_ms) AS at FROM half_message WHERE producer_group = $1 AND state = 'PENDING';
+
+-- name: pending_groups
+SELECT producer_group FROM half_message WHERE state = 'PENDING' GROUP BY producer_group ORDER BY producer_group COLLATE "C";
+
+-- name: pending_count
+SELECT count(*)::int AS n FROM half_message WHERE producer_group = $1 AND state = 'PENDING';
+
+-- name: list_halves
+SELECT meta, header, body FROM half_message
+WHERE ($1::text IS NULL OR topic = $1) AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR keys @> ARRAY[$3::text])
+ORDER BY txn_id COLLATE "C" LIMIT $4;
+
+-- name: insert_decision
+INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record) VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: get_decision
+SELECT record FROM txn_decision WHERE txn_id = $1;
+
+-- name: find_decisions
+SELECT record FROM txn_decision
+WHERE keys @> ARRAY[$1::text] AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR topic = $3)
+ORDER BY decided_at_ms DESC, txn_id COLLATE "C" LIMIT $4;
+
+-- name: purge_decisions
+-- Oldest first through the decided_at index.
+DELETE FROM txn_decision WHERE txn_id IN (
+  SELECT txn_id FROM txn_decision WHERE decided_at_ms <= $1 ORDER BY decided_at_ms LIMIT $2
+);
+
+-- name: bump_counter
+INSERT INTO txn_counter AS c (name, shard, value) VALUES ($1, $2, $3)
+ON CONFLICT (name, shard) DO UPDATE SET value = c.value + EXCLUDED.value;
+
+-- name: read_counters
+SELECT name, GREATEST(0, sum(value))::bigint AS value FROM txn_counter GROUP BY name;
+
+-- name: count_states
+SELECT state, count(*)::int AS n FROM half_message GROUP BY state;

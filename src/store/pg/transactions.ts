@@ -1,0 +1,244 @@
+// Owns the PostgreSQL store's transactions: half messages, the terminal decision (half removed,
+// decision recorded and, on COMMIT, the message appended, all in one SQL transaction), check
+// claims (due rows locked with SKIP LOCKED, so concurrent brokers never claim one twice; the
+// domain rules choose the target and move the due time under those locks), and counters.
+import { BrokerError, Code } from '../../errors.js';
+import type { MessageInput } from '../../domain/messages.js';
+import {
+  budgetExhausted,
+  chooseCheckTarget,
+  claimCheck,
+  decide,
+  rearm,
+  releaseCheck,
+  repeatOf,
+  type DecisionSource,
+  type EndTransactionResult,
+  type HalfMessage,
+  type NewHalf,
+  type Resolution,
+  type TransactionCounters,
+  type TransactionDecision,
+} from '../../domain/transactions.js';
+import type { ClaimChecksRequest, ClaimChecksResult, DecisionFilter, TransactionFilter } from '../broker-store.js';
+import type { Tx } from './db.js';
+import { appendIn } from './log.js';
+import { fromRow, headerOf, type PgContext } from './records.js';
+
+/** Half-message metadata (the meta column): the HalfMessage without its message, plus what lookups need. */
+type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] };
+interface HalfRow {
+  meta: HalfMeta;
+  header: Omit<MessageInput, 'body'>;
+  body: Buffer;
+}
+
+const COUNTER_SHARDS = 8;
+type CounterName = 'committed' | 'rolledBack' | 'checksSent' | 'checksAnswered';
+
+function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
+  const { topic: _t, messageId: _m, keys: _k, ...rest } = meta;
+  return rest;
+}
+
+function halfOf(row: HalfRow): HalfMessage {
+  return { ...halfFields(row.meta), message: fromRow<MessageInput>(row) };
+}
+
+/** Adds to a counter, on one of its shards (no single hot row). */
+async function bump(tx: Tx, name: CounterName, delta: number): Promise<void> {
+  await tx.run('bump_counter', [name, Math.floor(Math.random() * COUNTER_SHARDS), delta]);
+}
+
+async function saveMeta(tx: Tx, meta: HalfMeta): Promise<void> {
+  await tx.run('update_half', [meta.transactionId, meta.state, meta.nextCheckAtMs, JSON.stringify(meta)]);
+}
+
+export class PgTransactions {
+  constructor(private readonly ctx: PgContext) {}
+
+  private now(): number {
+    return this.ctx.clock.now();
+  }
+
+  putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
+    const now = this.now();
+    const meta: HalfMeta = {
+      transactionId: half.transactionId,
+      producerGroup: half.producerGroup,
+      senderClientId: half.senderClientId,
+      receivedAtMs: now,
+      nextCheckAtMs: now + firstCheckInMs,
+      state: 'PENDING',
+      budget: half.budget,
+      checkCount: 0,
+      topic: half.message.topic,
+      messageId: half.message.messageId,
+    };
+    if (half.message.keys.length > 0) meta.keys = half.message.keys;
+    return this.ctx.db.tx(async (tx) => {
+      await tx.run('insert_half', [
+        half.transactionId,
+        half.producerGroup,
+        half.message.topic,
+        meta.nextCheckAtMs,
+        half.message.keys,
+        JSON.stringify(meta),
+        headerOf(half.message),
+        half.message.body,
+      ]);
+      tx.notify('halfPublished', half.message.topic);
+    });
+  }
+
+  async getHalf(transactionId: string): Promise<HalfMessage | undefined> {
+    const [row] = await this.ctx.db.rows<HalfRow>('get_half', [transactionId]);
+    return row ? halfOf(row) : undefined;
+  }
+
+  async getDecision(transactionId: string): Promise<TransactionDecision | undefined> {
+    const [row] = await this.ctx.db.rows<{ record: TransactionDecision }>('get_decision', [transactionId]);
+    return row?.record;
+  }
+
+  endTransaction(
+    transactionId: string,
+    resolution: Resolution,
+    source: DecisionSource,
+    expect?: { topic?: string; messageId?: string },
+    reason?: string,
+  ): Promise<EndTransactionResult> {
+    const now = this.now();
+    return this.ctx.db.tx(async (tx): Promise<EndTransactionResult> => {
+      if (source === 'SERVER_CHECK') await bump(tx, 'checksAnswered', 1);
+      // The half row lock: a concurrent decision waits, then finds the row gone and the decision made.
+      const [row] = await tx.rows<HalfRow>('lock_half', [transactionId]);
+      if (!row) {
+        const [d] = await tx.rows<{ record: TransactionDecision }>('get_decision', [transactionId]);
+        if (!d) return { kind: 'unknown' };
+        return { kind: repeatOf(d.record, resolution), decision: d.record };
+      }
+      const meta = row.meta;
+      if ((expect?.topic && expect.topic !== meta.topic) || (expect?.messageId && expect.messageId !== meta.messageId)) {
+        return { kind: 'mismatch', expected: { topic: meta.topic, messageId: meta.messageId } };
+      }
+      const decision = decide(meta, resolution, source, now, reason);
+      if (resolution === 'COMMIT') {
+        if ((await tx.rows('get_topic', [meta.topic])).length === 0) {
+          throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
+        }
+        const [stored] = await appendIn(tx, now, meta.topic, 0, [{ ...fromRow<MessageInput>(row), transactionId }]);
+        decision.offset = stored!.offset;
+      }
+      await tx.run('delete_half', [transactionId]);
+      await tx.run('insert_decision', [transactionId, decision.state, decision.topic, decision.decidedAtMs, decision.keys ?? [], JSON.stringify(decision)]);
+      await bump(tx, resolution === 'COMMIT' ? 'committed' : 'rolledBack', 1);
+      return { kind: 'applied', decision };
+    });
+  }
+
+  claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult> {
+    const now = this.now();
+    return this.ctx.db.tx(async (tx) => {
+      const result: ClaimChecksResult = { claimed: [], exhausted: [], quarantined: [] };
+      const due = await tx.rows<HalfRow & { txn_id: string }>('claim_due_halves', [req.producerGroup, now, req.limit]);
+      let sent = 0;
+      for (const row of due) {
+        const meta = row.meta;
+        if (typeof meta?.producerGroup !== 'string' || typeof meta.checkCount !== 'number') {
+          // A row this version cannot read: out of the check index, ABANDONED for an operator.
+          const reason = 'its record is unreadable';
+          await tx.run('update_half', [row.txn_id, 'ABANDONED', 0, JSON.stringify({ ...meta, state: 'ABANDONED', abandonReason: `quarantined: ${reason}` })]);
+          result.quarantined.push({ transactionId: row.txn_id, reason });
+          continue;
+        }
+        const reason = budgetExhausted(meta, now, req.budget);
+        if (reason !== undefined) {
+          result.exhausted.push({ half: halfOf(row), reason });
+          continue;
+        }
+        const clientId = chooseCheckTarget(meta, req.targets);
+        if (clientId === undefined) continue;
+        const updated = claimCheck(meta, now, clientId, req.nextCheckInMs);
+        await saveMeta(tx, updated);
+        sent++;
+        result.claimed.push({ ...halfFields(updated), message: fromRow<MessageInput>(row) });
+      }
+      if (sent > 0) await bump(tx, 'checksSent', sent);
+      return result;
+    });
+  }
+
+  /** Runs `fn` on the locked metadata of a transaction in `state`; false when there is none. */
+  private withHalf(transactionId: string, state: HalfMeta['state'], fn: (tx: Tx, meta: HalfMeta) => Promise<void>): Promise<boolean> {
+    return this.ctx.db.tx(async (tx) => {
+      const [row] = await tx.rows<HalfRow>('lock_half', [transactionId]);
+      if (!row || row.meta.state !== state) return false;
+      await fn(tx, row.meta);
+      return true;
+    });
+  }
+
+  async releaseCheck(transactionId: string): Promise<void> {
+    const now = this.now();
+    await this.withHalf(transactionId, 'PENDING', async (tx, meta) => {
+      await saveMeta(tx, releaseCheck(meta, now));
+      await bump(tx, 'checksSent', -1);
+    });
+  }
+
+  abandonTransaction(transactionId: string, reason: string): Promise<boolean> {
+    return this.withHalf(transactionId, 'PENDING', (tx, meta) => saveMeta(tx, { ...meta, state: 'ABANDONED', abandonReason: reason }));
+  }
+
+  rearmTransaction(transactionId: string, dueInMs: number): Promise<boolean> {
+    const dueAt = this.now() + dueInMs;
+    return this.withHalf(transactionId, 'ABANDONED', (tx, meta) => saveMeta(tx, rearm(meta, dueAt)));
+  }
+
+  async recordCheckAnswer(_transactionId: string): Promise<void> {
+    await this.ctx.db.tx((tx) => bump(tx, 'checksAnswered', 1));
+  }
+
+  async nextCheckDueInMs(producerGroup: string): Promise<number | undefined> {
+    const [row] = await this.ctx.db.rows<{ at: number | null }>('next_check_due', [producerGroup]);
+    return row?.at == null ? undefined : Math.max(0, row.at - this.now());
+  }
+
+  async pendingProducerGroups(): Promise<string[]> {
+    return (await this.ctx.db.rows<{ producer_group: string }>('pending_groups')).map((r) => r.producer_group);
+  }
+
+  async pendingTransactionCount(producerGroup: string): Promise<number> {
+    const [row] = await this.ctx.db.rows<{ n: number }>('pending_count', [producerGroup]);
+    return row?.n ?? 0;
+  }
+
+  async listTransactions(filter: TransactionFilter): Promise<HalfMessage[]> {
+    const rows = await this.ctx.db.rows<HalfRow>('list_halves', [filter.topic ?? null, filter.state ?? null, filter.key ?? null, filter.limit ?? 1000]);
+    return rows.map(halfOf);
+  }
+
+  async findDecisions(filter: DecisionFilter): Promise<TransactionDecision[]> {
+    const rows = await this.ctx.db.rows<{ record: TransactionDecision }>('find_decisions', [filter.key, filter.state ?? null, filter.topic ?? null, filter.limit]);
+    return rows.map((r) => r.record);
+  }
+
+  purgeDecisions(olderThanMs: number, limit: number): Promise<{ deleted: number; more: boolean }> {
+    const before = this.now() - olderThanMs;
+    return this.ctx.db.tx(async (tx) => {
+      const deleted = await tx.run('purge_decisions', [before, limit]);
+      return { deleted, more: deleted >= limit };
+    });
+  }
+
+  async transactionCounters(): Promise<TransactionCounters> {
+    const counters: TransactionCounters = { pending: 0, abandoned: 0, committed: 0, rolledBack: 0, checksSent: 0, checksAnswered: 0 };
+    for (const r of await this.ctx.db.rows<{ name: CounterName; value: number }>('read_counters')) counters[r.name] = r.value;
+    for (const r of await this.ctx.db.rows<{ state: string; n: number }>('count_states')) {
+      if (r.state === 'PENDING') counters.pending = r.n;
+      else counters.abandoned = r.n;
+    }
+    return counters;
+  }
+}
