@@ -17,7 +17,7 @@ import { startGrpcServer, type GrpcServer } from './protocol/grpc-server.js';
 import type { Endpoints } from './protocol/types.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { BrokerStore } from './store/broker-store.js';
-import { LevelStore } from './store/level-store.js';
+import { createStore } from './store/open-store.js';
 import { CheckScheduler } from './transaction/check-scheduler.js';
 import { TransactionService } from './transaction/transaction-service.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -68,7 +68,7 @@ export class Broker {
     const { config } = options;
     const clock = options.clock ?? systemClock;
     const log = options.logger ?? createLogger({ level: config.logLevel });
-    const store = options.store ?? new LevelStore({ path: config.dataDir, clock, durable: config.durable });
+    const store = options.store ?? createStore(config, clock, undefined, log.child({ component: 'store' }));
     await store.open();
 
     const brokerId = brokerIdOf(config);

@@ -39,6 +39,12 @@ export const GROUP_STARTS = ['earliest', 'latest'] as const;
 
 export const CONFIG_SPEC = {
   dataDir: { type: 'string', default: './data', description: 'LevelDB data directory' },
+  store: {
+    type: 'string',
+    default: '',
+    description:
+      'where the broker keeps its data: empty = LevelDB in dataDir (one broker); postgres://user:password@host:port/database[?schema=name] = PostgreSQL, which several brokers can share (see docs/cluster.md)',
+  },
   host: { type: 'string', default: '127.0.0.1', description: 'address the gRPC and HTTP servers bind to' },
   advertisedHost: {
     type: 'string',
