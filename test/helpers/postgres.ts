@@ -30,7 +30,9 @@ export function findPostgresBinaries(): { initdb: string; postgres: string } {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     dirs.push(...versions.map((v) => join(debian, v, 'bin')));
   }
   const find = (name: string): string | undefined => dirs.map((d) => join(d, name)).find((p) => existsSync(p));
@@ -50,7 +52,8 @@ function serverUser(): { uid: number; gid: number } | undefined {
   const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const uid = id('-u');
   const gid = id('-g');
-  if (!Number.isInteger(uid) || uid <= 0) throw new Error('running as root, but there is no `postgres` OS user to run PostgreSQL as (installing the Debian postgresql package creates it)');
+  if (!Number.isInteger(uid) || uid <= 0)
+    throw new Error('running as root, but there is no `postgres` OS user to run PostgreSQL as (installing the Debian postgresql package creates it)');
   return { uid, gid };
 }
 
