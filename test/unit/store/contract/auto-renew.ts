@@ -97,5 +97,31 @@ export function autoRenewContract(target: ContractTarget): void {
       const changed = await store.changeInvisibleDuration('g', t, d!.receiptHandle, 1, { autoRenewBackoff: backoff });
       expect(changed !== 'stale' && changed.invisibleUntilMs).toBe(clock.now() + 1);
     });
+
+    it('listAutoRenewed(brokerId) lists only the deliveries that broker keeps alive', async () => {
+      const { store, clock } = f;
+      const t = await f.topic('q');
+      await f.appendBodies(t, 'a', 'b', 'c');
+      const [a] = await f.receive('g', t, { ...renewing('push-1', 'broker-1'), maxMessages: 1 });
+      const [b] = await f.receive('g', t, { ...renewing('push-2', 'broker-2'), maxMessages: 1 });
+      await f.receive('g', t, { maxMessages: 1 }); // plain: nobody's
+      const listed = (brokerId: string) => store.listAutoRenewed(brokerId);
+      expect(await listed('broker-1')).toEqual([
+        { group: 'g', topic: t, receiptHandle: a!.receiptHandle, clientId: 'push-1', brokerId: 'broker-1', deliveryAttempt: 1, invisibleUntilMs: a!.invisibleUntilMs, sinceMs: clock.now() },
+      ]);
+      expect(await listed('broker-2')).toEqual([
+        { group: 'g', topic: t, receiptHandle: b!.receiptHandle, clientId: 'push-2', brokerId: 'broker-2', deliveryAttempt: 1, invisibleUntilMs: b!.invisibleUntilMs, sinceMs: clock.now() },
+      ]);
+      expect(await listed('broker-3')).toEqual([]);
+      // The delivery moves with a redelivery to a client of another broker.
+      clock.advance(60 * SECOND);
+      const [again] = await f.receive('g', t, { ...renewing('push-3', 'broker-2'), maxMessages: 1 });
+      expect(again!.message.offset).toBe(a!.message.offset);
+      expect((await listed('broker-1')).map((d) => d.receiptHandle)).toEqual([]);
+      expect((await listed('broker-2')).map((d) => [d.clientId, d.deliveryAttempt]).sort()).toEqual([
+        ['push-2', 1],
+        ['push-3', 2],
+      ]);
+    });
   });
 }

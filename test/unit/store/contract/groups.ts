@@ -31,5 +31,47 @@ export function groupsContract(target: ContractTarget): void {
       clock.advance(SECOND);
       expect(await store.createGroup({ name: 'cg', fifo: true, maxDeliveryAttempts: 99 })).toEqual({ group: first, created: false });
     });
+
+    it('updateGroup changes only the fields it is given', async () => {
+      const { store } = f;
+      await store.createGroup({ name: 'cg', fifo: false, maxDeliveryAttempts: 17, startFrom: 'latest' });
+      expect(await store.updateGroup('cg', { fifo: true })).toMatchObject({ fifo: true, maxDeliveryAttempts: 17, startFrom: 'latest' });
+      expect(await store.updateGroup('cg', { maxDeliveryAttempts: 4 })).toMatchObject({ fifo: true, maxDeliveryAttempts: 4, startFrom: 'latest' });
+      const unchanged = await store.getGroup('cg');
+      expect(await store.updateGroup('cg', {})).toEqual(unchanged);
+      expect(await store.getGroup('cg')).toEqual({ ...unchanged, fifo: true, maxDeliveryAttempts: 4 });
+    });
+
+    it('updateGroup of a missing group returns undefined and creates nothing', async () => {
+      const { store } = f;
+      expect(await store.updateGroup('ghost', { fifo: true })).toBeUndefined();
+      expect(await store.getGroup('ghost')).toBeUndefined();
+      expect(await store.listGroups()).toEqual([]);
+    });
+
+    it('concurrent createGroup(fifo) and createGroup(defaults) never lose the first one\'s settings', async () => {
+      const { store } = f;
+      for (let round = 0; round < 10; round++) {
+        const name = `cg-${round}`;
+        const fifo = { name, fifo: true, maxDeliveryAttempts: 5 };
+        const defaults = { name, fifo: false, maxDeliveryAttempts: 17 };
+        const calls = round % 2 === 0 ? [fifo, defaults] : [defaults, fifo];
+        const results = await Promise.all(calls.map((settings) => store.createGroup(settings)));
+        // Exactly one creates the group; the other neither overwrites nor mixes in its settings.
+        const winners = results.filter((r) => r.created);
+        expect(winners, `round ${round}`).toHaveLength(1);
+        const winner = winners[0]!;
+        expect(winner.group, `round ${round}`).toMatchObject(calls[results.indexOf(winner)]!);
+        for (const r of results) expect(r.group, `round ${round}`).toEqual(winner.group);
+        expect(await store.getGroup(name), `round ${round}`).toEqual(winner.group);
+      }
+    });
+
+    it('concurrent updates of different fields of one group are all kept', async () => {
+      const { store } = f;
+      await store.createGroup({ name: 'cg', fifo: false, maxDeliveryAttempts: 17 });
+      await Promise.all([store.updateGroup('cg', { fifo: true }), store.updateGroup('cg', { maxDeliveryAttempts: 2 })]);
+      expect(await store.getGroup('cg')).toMatchObject({ fifo: true, maxDeliveryAttempts: 2 });
+    });
   });
 }

@@ -11,8 +11,11 @@ import { autoRenewContract } from './auto-renew.js';
 import { consumptionDeliveryContract } from './consumption-delivery.js';
 import { consumptionFifoContract } from './consumption-fifo.js';
 import { consumptionRedeliveryContract } from './consumption-redelivery.js';
+import { countersContract } from './counters.js';
+import { decisionsContract } from './decisions.js';
 import { groupsContract } from './groups.js';
 import { useStore, type ContractTarget, type MakeStore } from './helpers.js';
+import { leasesContract } from './leases.js';
 import { offsetResetContract } from './offset-reset.js';
 import { restartContract } from './restart.js';
 import { retentionContract } from './retention.js';
@@ -43,6 +46,8 @@ export function storeContract(name: string, makeStore: MakeStore, capabilities: 
     transactionDecisionsContract(target);
     transactionChecksContract(target);
     transactionListingContract(target);
+    decisionsContract(target);
+    countersContract(target);
     consumptionDeliveryContract(target);
     consumptionRedeliveryContract(target);
     consumptionFifoContract(target);
@@ -50,6 +55,7 @@ export function storeContract(name: string, makeStore: MakeStore, capabilities: 
     offsetResetContract(target);
     retentionContract(target);
     wakeUpsContract(target);
+    leasesContract(target);
     restartContract(target);
   });
 }

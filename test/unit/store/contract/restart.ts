@@ -127,5 +127,18 @@ export function restartContract(target: ContractTarget): void {
       expect(await store.promoteDueScheduled(10)).toBe(2);
       expect(bodies(await f.readAll(t))).toEqual(['later', 'latest']);
     });
+
+    it('keeps the check answers counted by SERVER_CHECK decisions and recordCheckAnswer', async () => {
+      let store = f.store;
+      const t = await f.topic('tx', 'TRANSACTION');
+      await store.putHalf(f.half(t, 'TX-U'), 0);
+      await store.putHalf(f.half(t, 'TX-S'), 0);
+      await f.claim(t);
+      await store.endTransaction('TX-S', 'COMMIT', 'SERVER_CHECK');
+      await store.recordCheckAnswer('TX-U'); // UNKNOWN, the last write before the restart
+      expect(await store.transactionCounters()).toMatchObject({ checksSent: 2, checksAnswered: 2 });
+      store = await f.restart();
+      expect(await store.transactionCounters()).toMatchObject({ pending: 1, committed: 1, checksSent: 2, checksAnswered: 2 });
+    });
   });
 }

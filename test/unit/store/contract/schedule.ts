@@ -82,5 +82,18 @@ export function scheduleContract(target: ContractTarget): void {
       expect(bodies(await f.readAll(kept))).toEqual(['kept']);
       expect(await store.nextScheduledInMs()).toBeUndefined();
     });
+
+    it('nextScheduledInMs counts down with the store\'s clock and is 0 once overdue', async () => {
+      const { store, clock } = f;
+      const t = await f.topic('countdown', 'DELAY');
+      await store.schedule(t, 0, [makeMessage(t, { messageType: 'DELAY', deliveryTimestampMs: clock.now() + 3 * SECOND })]);
+      expect(await store.nextScheduledInMs()).toBe(3 * SECOND);
+      clock.advance(SECOND);
+      expect(await store.nextScheduledInMs()).toBe(2 * SECOND);
+      clock.advance(5 * SECOND);
+      expect(await store.nextScheduledInMs()).toBe(0);
+      expect(await store.promoteDueScheduled(10)).toBe(1);
+      expect(await store.nextScheduledInMs()).toBeUndefined();
+    });
   });
 }

@@ -225,5 +225,28 @@ export function transactionChecksContract(target: ContractTarget): void {
       expect(await store.nextCheckDueInMs('ra')).toBe(500);
       expect(await store.rearmTransaction('unknown', 0)).toBe(false);
     });
+
+    it('an age budget is used up by the time since the half message was received, not by checks', async () => {
+      const { store, clock } = f;
+      const t = await f.topic('http', 'TRANSACTION');
+      await store.putHalf(f.half(t, 'TX-AGE', { budget: 'age' }), 0);
+      await store.putHalf(f.half(t, 'TX-CNT'), 0);
+      const budget = { checkMax: 1, maxAgeMs: 10 * SECOND };
+      const round = async (): Promise<{ claimed: string[]; exhausted: string[] }> => {
+        const r = await f.claim(t, { budget, nextCheckInMs: 3 * SECOND });
+        return { claimed: r.claimed.map((h) => h.transactionId).sort(), exhausted: r.exhausted.map((e) => e.half.transactionId).sort() };
+      };
+      expect(await round()).toEqual({ claimed: ['TX-AGE', 'TX-CNT'], exhausted: [] });
+      for (let i = 0; i < 3; i++) {
+        clock.advance(3 * SECOND);
+        expect(await round(), `after ${3 * (i + 1)} s`).toEqual({ claimed: ['TX-AGE'], exhausted: ['TX-CNT'] });
+      }
+      clock.advance(3 * SECOND); // 12 s after it was received
+      const last = await f.claim(t, { budget, nextCheckInMs: 3 * SECOND });
+      expect(last.claimed).toEqual([]);
+      const aged = last.exhausted.find((e) => e.half.transactionId === 'TX-AGE');
+      expect(aged?.half).toMatchObject({ budget: 'age', checkCount: 4, state: 'PENDING' });
+      expect(aged?.reason).toBe(budgetExhausted(aged!.half, clock.now(), budget));
+    });
   });
 }

@@ -4,7 +4,7 @@
 // (nextScheduledInMs, nextCheckDueInMs, nextRedeliveryInMs) are durations from the store's
 // clock, 0 once overdue. Events are lossy hints, so they are awaited with vi.waitFor.
 import { describe, expect, it, vi } from 'vitest';
-import { bodies, deliveredBodies, FIRST_CHECK_MS, makeMessage, offsets, useStore, type ContractTarget } from './helpers.js';
+import { bodies, deliveredBodies, FIRST_CHECK_MS, makeMessage, offsets, SECOND, useStore, type ContractTarget } from './helpers.js';
 
 export function wakeUpsContract(target: ContractTarget): void {
   describe('wake-ups', () => {
@@ -70,6 +70,23 @@ export function wakeUpsContract(target: ContractTarget): void {
       expect(m!.offset).toBe(0);
       await vi.waitFor(() => expect(good).toBe(1), { timeout: 2000, interval: 5 });
       expect(bodies(await f.readAll(t))).toEqual(['a']);
+    });
+
+    it('waiting times are durations from the store\'s clock, 0 once overdue', async () => {
+      const { store, clock } = f;
+      const delayed = await f.topic('delayed', 'DELAY');
+      const tx = await f.topic('tx', 'TRANSACTION');
+      const q = await f.topic('q');
+      await store.schedule(delayed, 0, [makeMessage(delayed, { messageType: 'DELAY', deliveryTimestampMs: clock.now() + 2 * SECOND })]);
+      await store.putHalf(f.half(tx, 'TX-WAIT'), 3 * SECOND);
+      await f.appendBodies(q, 'a');
+      await f.receive('g', q, { invisibleDurationMs: 4 * SECOND });
+      const waits = async (): Promise<(number | undefined)[]> => [await store.nextScheduledInMs(), await store.nextCheckDueInMs(tx), await store.nextRedeliveryInMs('g', q)];
+      expect(await waits()).toEqual([2 * SECOND, 3 * SECOND, 4 * SECOND]);
+      clock.advance(SECOND);
+      expect(await waits()).toEqual([SECOND, 2 * SECOND, 3 * SECOND]);
+      clock.advance(10 * SECOND);
+      expect(await waits()).toEqual([0, 0, 0]);
     });
   });
 }
