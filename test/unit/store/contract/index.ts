@@ -20,6 +20,7 @@ import { offsetResetContract } from './offset-reset.js';
 import { restartContract } from './restart.js';
 import { retentionContract } from './retention.js';
 import { scheduleContract } from './schedule.js';
+import { sharedContract } from './shared.js';
 import { topicsContract } from './topics.js';
 import { transactionChecksContract } from './transactions-checks.js';
 import { transactionDecisionsContract } from './transactions-decisions.js';
@@ -57,5 +58,6 @@ export function storeContract(name: string, makeStore: MakeStore, capabilities: 
     wakeUpsContract(target);
     leasesContract(target);
     restartContract(target);
+    sharedContract(target);
   });
 }
