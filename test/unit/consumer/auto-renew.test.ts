@@ -12,7 +12,7 @@ import { SessionRegistry } from '../../../src/session/session-registry.js';
 import { LevelStore } from '../../../src/store/level-store.js';
 import type { ReceiveRequest } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { makeMessage } from '../store/contract.js';
+import { makeMessage } from '../store/contract/index.js';
 
 const SECOND = 1000;
 const T = 'Orders';

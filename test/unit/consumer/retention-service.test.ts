@@ -9,7 +9,7 @@ import { RetentionService } from '../../../src/consumer/retention-service.js';
 import { silentLogger } from '../../../src/logger.js';
 import { LevelStore } from '../../../src/store/level-store.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { makeMessage } from '../store/contract.js';
+import { makeMessage } from '../store/contract/index.js';
 
 const HOUR = 3_600_000;
 let cleanup: (() => Promise<void>) | undefined;
