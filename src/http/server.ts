@@ -10,6 +10,7 @@ import { TopicSignal } from './context.js';
 import { errorResponse } from './documents.js';
 import { MqHttpError, toMqError } from './errors.js';
 import { FirstConsumeTimes } from './first-consume.js';
+import { listenError } from '../protocol/listen-error.js';
 import { HalfSweeper } from './half-policy.js';
 import { parseTarget } from './params.js';
 import { dispatch } from './routes.js';
@@ -85,9 +86,10 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: Error): void => reject(listenError(err, 'http', host, port));
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });
