@@ -15,6 +15,7 @@ import { SendService } from './producer/send-service.js';
 import type { ServiceContext } from './protocol/context.js';
 import { startGrpcServer, type GrpcServer } from './protocol/grpc-server.js';
 import type { Endpoints } from './protocol/types.js';
+import { InProcessEventBus } from './runtime/event-bus.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { BrokerStore } from './store/broker-store.js';
 import { LevelStore } from './store/level-store.js';
@@ -68,11 +69,12 @@ export class Broker {
     const { config } = options;
     const clock = options.clock ?? systemClock;
     const log = options.logger ?? createLogger({ level: config.logLevel });
-    const store = options.store ?? new LevelStore({ path: config.dataDir, clock, durable: config.durable });
+    // The broker's one event bus is its store's (a shared store feeds other processes' events in).
+    const store = options.store ?? new LevelStore({ path: config.dataDir, clock, durable: config.durable, events: new InProcessEventBus() });
     await store.open();
 
     const brokerId = brokerIdOf(config);
-    const sessions = new SessionRegistry();
+    const sessions = new SessionRegistry(store.events);
     const delays = new DelayService({ store, clock, log: log.child({ component: 'delay' }), pollMs: config.delayPollMs });
     const sender = new SendService({ store, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
     const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });

@@ -1,7 +1,9 @@
 // Owns the live clients seen over Telemetry: one session per client id, with its type,
 // group, topics and the stream commands are written to. The transaction check scheduler
-// asks it for live producers of a producer group (= topic) to push checks to.
+// asks it for live producers of a producer group (= topic) to push checks to; a producer able
+// to answer checks is announced as 'producerAvailable' on the broker's event bus.
 import type { HalfMessage } from '../domain/transactions.js';
+import type { EventBus } from '../runtime/event-bus.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 export type ClientType =
@@ -36,7 +38,9 @@ export interface ClientSession {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, ClientSession>();
-  private readonly listeners = new Set<(session: ClientSession) => void>();
+
+  /** `events`: the broker's bus (the store's), where producers able to answer checks are announced. */
+  constructor(private readonly events: EventBus) {}
 
   /** Creates or returns the session of a client id, touching its liveness. */
   touch(clientId: string, nowMs: number): ClientSession {
@@ -107,12 +111,7 @@ export class SessionRegistry {
 
   /** A session became able to answer checks (settings arrived, or it published a new topic). */
   announce(session: ClientSession): void {
-    for (const l of this.listeners) l(session);
-  }
-
-  onProducerAvailable(listener: (session: ClientSession) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.events.emit('producerAvailable', session.clientId);
   }
 
   /** Live producers (open Telemetry stream) that publish to the producer group's topic. */
