@@ -75,7 +75,7 @@ export class Broker {
 
     const brokerId = brokerIdOf(config);
     const sessions = new SessionRegistry(store.events);
-    const delays = new DelayService({ store, clock, log: log.child({ component: 'delay' }), pollMs: config.delayPollMs });
+    const delays = new DelayService({ store, config, clock, log: log.child({ component: 'delay' }), brokerId });
     const sender = new SendService({ store, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
     const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });
     const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }) });
