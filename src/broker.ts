@@ -78,7 +78,7 @@ export class Broker {
     const delays = new DelayService({ store, config, clock, log: log.child({ component: 'delay' }), brokerId });
     const sender = new SendService({ store, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
     const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });
-    const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }) });
+    const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }), brokerId });
     const consumer = new ConsumerService({ store, sender, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
     const checks = new CheckScheduler({
       store,
