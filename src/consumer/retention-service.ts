@@ -6,7 +6,7 @@
 // sweep is a PeriodicTask under a store lease: one broker of a cluster sweeps at a time.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { PeriodicTask } from '../runtime/periodic-task.js';
+import { PeriodicTask, yieldToIo } from '../runtime/periodic-task.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { Clock } from '../util/clock.js';
 
@@ -72,7 +72,7 @@ export class RetentionService {
           deleted += result.deleted;
           minOffset = result.minOffset;
           if (!result.more) break;
-          await new Promise<void>((resolve) => setImmediate(resolve)); // let sends and receives in
+          await yieldToIo();
         }
         if (deleted > 0) log.info({ topic: topic.name, queueId, deleted, minOffset }, 'retention deleted old messages');
         total += deleted;

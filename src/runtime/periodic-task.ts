@@ -38,6 +38,11 @@ export interface PeriodicTaskOptions {
   lease?: TaskLease;
 }
 
+/** Lets queued I/O (sends, receives) in between the batches of a long pass. */
+export function yieldToIo(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** What one pass did. */
 export type PassOutcome = 'ran' | 'failed' | 'not-leased' | 'closed';
 
