@@ -32,7 +32,7 @@ async function setup(overrides: Partial<BrokerConfig> = {}) {
   await store.open();
   // The timer never fires in these tests (huge interval): each test drives tick() itself.
   const config = { ...DEFAULT_CONFIG, autoRenewCheckIntervalMs: 3_600_000, ...overrides };
-  const sessions = new SessionRegistry();
+  const sessions = new SessionRegistry(store.events);
   const make = (): AutoRenewService => new AutoRenewService({ store, sessions, config, clock, log: silentLogger(), brokerId: BROKER });
   let renewals = make();
   await store.createTopic({ name: T, messageType: 'NORMAL', queueCount: 1 });

@@ -24,7 +24,7 @@ async function setup(overrides: Partial<BrokerConfig> = {}, batchSize = 1000) {
   const store = new LevelStore({ path: dir, clock, durable: false });
   await store.open();
   const config = { ...DEFAULT_CONFIG, ...overrides };
-  const retention = new RetentionService({ store, config, clock, log: silentLogger(), batchSize });
+  const retention = new RetentionService({ store, config, clock, log: silentLogger(), brokerId: 'broker-1', batchSize });
   cleanup = async () => {
     await retention.close();
     await store.close();
