@@ -8,7 +8,8 @@
 //   npx tsx examples/official-push-consumer.ts [OrdersFifo] [shipping] [count=3] [timeoutMs=30000]
 //
 // Arguments: topic, consumer group, how many messages to consume before stopping, how long to
-// wait for them. Prints `consumed <messageId> ...` per message; exits 0 after `count` messages.
+// wait for them. Prints `consumed <messageId> ...` per message, exactly `count` of them; exits 0
+// after `count` messages (messages received beyond them go back to the group, unprocessed).
 import { ConsumeResult, PushConsumer, type MessageView } from 'rocketmq-client-nodejs';
 
 const endpoints = process.env.HALFMOON_ENDPOINTS ?? '127.0.0.1:8081';
@@ -24,6 +25,9 @@ const logger = {
 
 async function main(): Promise<number> {
   let consumed = 0;
+  // Listener calls can overlap and the client holds more messages than `count`: a call past the
+  // count hands its message back (FAILURE: redelivered later) instead of processing it.
+  let taken = 0;
   let done!: () => void;
   const enough = new Promise<void>((resolve) => (done = resolve));
 
@@ -35,6 +39,8 @@ async function main(): Promise<number> {
     logger,
     messageListener: {
       async consume(m: MessageView) {
+        if (taken >= count) return ConsumeResult.FAILURE;
+        taken += 1;
         console.log(`consumed ${m.messageId} group=${m.messageGroup ?? ''} tag=${m.tag ?? ''} attempt=${m.deliveryAttempt} body=${m.body.toString()}`);
         consumed += 1;
         if (consumed >= count) done();

@@ -7,7 +7,8 @@
 //   npx tsx examples/sdk-push-consumer.ts [Orders] [shipping] [count=3] [timeoutMs=30000]
 //
 // Arguments: topic, consumer group, how many messages to consume before closing, how long to wait.
-// Prints `consumed <messageId> ...` per message; exits 0 after `count` messages.
+// Prints `consumed <messageId> ...` per message, exactly `count` of them; exits 0 after `count`
+// messages (messages received beyond them go back to the group, unprocessed).
 import { ClientConfiguration, ClientException, ClientServiceProvider, ConsumeResult, FilterExpression } from '../src/client/index.js';
 
 const endpoints = process.env.HALFMOON_ENDPOINTS ?? '127.0.0.1:8081';
@@ -20,6 +21,10 @@ async function main(): Promise<number> {
   const config = ClientConfiguration.newBuilder().setEndpoints(endpoints).setRequestTimeout(3000).build();
 
   let consumed = 0;
+  // Listener calls run concurrently and the consumer has more messages in hand than `count`: a
+  // call takes its turn before processing, and a call past the count hands its message back
+  // (FAILURE: redelivered to the group later) instead of processing more than was asked.
+  let taken = 0;
   let done!: () => void;
   const enough = new Promise<void>((resolve) => (done = resolve));
 
@@ -30,6 +35,8 @@ async function main(): Promise<number> {
     .setSubscriptionExpressions(new Map([[topic, FilterExpression.SUB_ALL]]))
     .setConsumptionThreadCount(4) // at most 4 listener calls at once
     .setMessageListener(async (view) => {
+      if (taken >= count) return ConsumeResult.FAILURE;
+      taken += 1;
       console.log(`consumed ${view.messageId} tag=${view.tag ?? ''} keys=${view.keys.join(',')} attempt=${view.deliveryAttempt}`);
       consumed += 1;
       if (consumed >= count) done();

@@ -1,6 +1,7 @@
-// Owns composing a broker from its parts and their start/stop order:
-// store → services → background work (delay timer, check scheduler, push-delivery renewal,
-// retention) → servers; closing reverses it.
+// Owns composing a broker from its parts and their start/stop order: store → services →
+// background tasks (DELAY promotion, transaction checks, push-delivery renewal, message and
+// decision retention, session eviction; each a PeriodicTask) → servers. Closing reverses it, and
+// a start that fails part-way closes what it had started, in the same reverse order.
 import { isIP } from 'node:net';
 import { TopicService } from './admin/topic-service.js';
 import { brokerIdOf, type BrokerConfig } from './config.js';
@@ -15,10 +16,13 @@ import { SendService } from './producer/send-service.js';
 import type { ServiceContext } from './protocol/context.js';
 import { startGrpcServer, type GrpcServer } from './protocol/grpc-server.js';
 import type { Endpoints } from './protocol/types.js';
+import { InProcessEventBus } from './runtime/event-bus.js';
+import { SessionEviction } from './session/session-eviction.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { BrokerStore } from './store/broker-store.js';
 import { createStore } from './store/open-store.js';
 import { CheckScheduler } from './transaction/check-scheduler.js';
+import { DecisionRetention } from './transaction/decision-retention.js';
 import { TransactionService } from './transaction/transaction-service.js';
 import { systemClock, type Clock } from './util/clock.js';
 
@@ -32,11 +36,27 @@ export interface BrokerOptions {
   random?: () => number;
 }
 
+/** Something the broker started and closes again. */
+interface Part {
+  close(): Promise<void>;
+}
+
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 function schemeOf(host: string): string {
   const v = isIP(host);
   return v === 4 ? 'IPv4' : v === 6 ? 'IPv6' : 'DOMAIN_NAME';
+}
+
+/** Closes parts last-started first; a part that fails to close does not keep the others open. */
+async function closeInReverse(parts: readonly Part[], log: Logger): Promise<void> {
+  for (const part of [...parts].reverse()) {
+    try {
+      await part.close();
+    } catch (err) {
+      log.error({ err }, 'closing a broker part failed');
+    }
+  }
 }
 
 export class Broker {
@@ -45,8 +65,9 @@ export class Broker {
   private constructor(
     readonly services: ServiceContext,
     private readonly grpc: GrpcServer,
-    private readonly background: { close(): Promise<void> }[],
-    private readonly http?: HttpGateway,
+    private readonly http: HttpGateway | undefined,
+    /** Everything started, in start order (store first, servers last). */
+    private readonly parts: readonly Part[],
   ) {}
 
   /** The gRPC port actually bound. */
@@ -68,25 +89,21 @@ export class Broker {
     const { config } = options;
     const clock = options.clock ?? systemClock;
     const log = options.logger ?? createLogger({ level: config.logLevel });
-    const store = options.store ?? createStore(config, clock, undefined, log.child({ component: 'store' }));
+    // The broker's one event bus is its store's (a shared store feeds other processes' events in).
+    const store = options.store ?? createStore(config, clock, new InProcessEventBus(), log.child({ component: 'store' }));
     await store.open();
 
     const brokerId = brokerIdOf(config);
-    const sessions = new SessionRegistry();
-    const delays = new DelayService({ store, clock, log: log.child({ component: 'delay' }), pollMs: config.delayPollMs });
+    const sessions = new SessionRegistry(store.events);
+    const delays = new DelayService({ store, config, clock, log: log.child({ component: 'delay' }), brokerId });
     const topics = new TopicService({ store, config, log: log.child({ component: 'topics' }) });
     const sender = new SendService({ store, topics, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
     const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });
-    const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }) });
+    const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }), brokerId });
+    const decisions = new DecisionRetention({ store, config, clock, log: log.child({ component: 'decision-retention' }), brokerId });
+    const eviction = new SessionEviction({ sessions, inUse: () => renewals.trackedClients(), config, clock, log: log.child({ component: 'session-eviction' }) });
     const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
-    const checks = new CheckScheduler({
-      store,
-      sessions,
-      config,
-      clock,
-      log: log.child({ component: 'transaction-check' }),
-      ...(options.random ? { random: options.random } : {}),
-    });
+    const checks = new CheckScheduler({ store, sessions, config, clock, log: log.child({ component: 'transaction-check' }), ...(options.random ? { random: options.random } : {}) });
     let boundPort = config.grpcPort;
     const services: ServiceContext = {
       config,
@@ -111,47 +128,30 @@ export class Broker {
       },
     };
 
-    let grpc: GrpcServer;
+    const background = [delays, checks, renewals, retention, decisions, eviction];
+    const started: Part[] = [store];
     try {
-      delays.start();
-      checks.start();
-      await renewals.start();
-      retention.start();
-      grpc = await startGrpcServer(services, config.host, config.grpcPort);
+      for (const task of background) {
+        started.push(task); // closing a task that did not start is harmless
+        await task.start();
+      }
+      const grpc = await startGrpcServer(services, config.host, config.grpcPort);
+      started.push(grpc);
+      boundPort = grpc.port;
+      const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
+      if (http) started.push(http);
+      log.info({ grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable, brokerId }, 'halfmoon broker started');
+      return new Broker(services, grpc, http, started);
     } catch (err) {
-      await retention.close();
-      await renewals.close();
-      await checks.close();
-      await delays.close();
-      await store.close();
+      await closeInReverse(started, log);
       throw err;
     }
-    boundPort = grpc.port;
-    let http: HttpGateway | undefined;
-    if (config.httpEnabled) {
-      try {
-        http = await startHttpGateway(services, config.host, config.httpPort);
-      } catch (err) {
-        await grpc.close();
-        await retention.close();
-        await renewals.close();
-        await checks.close();
-        await delays.close();
-        await store.close();
-        throw err;
-      }
-    }
-    log.info({ grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable }, 'halfmoon broker started');
-    return new Broker(services, grpc, [checks, delays, renewals, retention], http);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.http?.close();
-    await this.grpc.close();
-    for (const b of this.background) await b.close();
-    await this.services.store.close();
+    await closeInReverse(this.parts, this.services.log);
     this.services.log.info('halfmoon broker stopped');
   }
 }

@@ -92,7 +92,16 @@ export const CONFIG_SPEC = {
   retentionBytes: { type: 'int', default: 0, min: 0, description: 'most bytes kept per topic queue; the oldest messages beyond it are deleted (0 = unlimited)' },
   retentionCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'how often the background retention sweep runs', upstream: 'cleanResourceInterval' },
   decisionRetentionMs: { type: 'int', default: 7 * 24 * HOUR, min: 1, description: 'decided transactions (the audit trail of tx describe / tx list --key) are kept this long after their decision' },
+  decisionRetentionCheckIntervalMs: { type: 'int', default: 60_000, min: 1, description: 'how often the background sweep deletes decided transactions older than decisionRetentionMs' },
   sessionEvictAfterMs: { type: 'int', default: 10 * 60_000, min: 1, description: 'a client session without a Telemetry stream and not heard from for this long is forgotten' },
+  sessionEvictCheckIntervalMs: { type: 'int', default: 60_000, min: 1, description: 'how often idle client sessions are looked for (see sessionEvictAfterMs)' },
+  sweepLeaseGraceMs: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description:
+      'the sweeps that run once per cluster (DELAY promotion, retention, decision retention) hold a store lease for their interval plus this long from each pass; when its broker stops renewing it (crash), another broker takes the sweep over that much later',
+  },
   settingsEchoDelayMs: {
     type: 'int',
     default: 200,

@@ -179,7 +179,7 @@ interface Harness {
 
 /** A CheckScheduler over the store with one live producer session whose sink counts checks. */
 function harness(store: LevelStore, config: BrokerConfig, clock: Clock): Harness {
-  const sessions = new SessionRegistry();
+  const sessions = new SessionRegistry(store.events);
   const counts = { checks: 0, first: 0 };
   const sink: CommandSink = {
     sendTransactionCheck(half: HalfMessage): boolean {

@@ -5,6 +5,7 @@ import { codeOf } from '../errors.js';
 import { adminService } from '../protocol/proto.js';
 import type { Status } from '../protocol/types.js';
 import { BrokerRefusedError } from './args.js';
+import { unreachable } from './connection.js';
 
 export interface AdminClient {
   call<Res extends object>(method: string, request: object): Promise<Res>;
@@ -20,10 +21,10 @@ export function connectAdmin(endpoint: string, timeoutMs = 10_000): AdminClient 
         const fn = (client as unknown as Record<string, Function>)[method]!.bind(client);
         fn(request, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: Res & { status?: Status | null }) => {
           if (err) {
-            const reason = err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED
-              ? `cannot reach a Halfmoon broker at ${endpoint} (${err.details}); start one with "halfmoon start" or pass --endpoints host:port`
-              : `${method} failed: ${err.details || err.message}`;
-            reject(new BrokerRefusedError(reason));
+            if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) reject(unreachable(endpoint, err.details || err.message));
+            else if (err.code === grpc.status.UNIMPLEMENTED) {
+              reject(new BrokerRefusedError(`${endpoint} does not serve Halfmoon's admin API (${method})`, undefined, 'is it a Halfmoon broker? Pass the gRPC port of one with --endpoints HOST:PORT'));
+            } else reject(new BrokerRefusedError(`${method} failed: ${err.details || err.message}`));
             return;
           }
           const code = res.status?.code ?? 'OK';

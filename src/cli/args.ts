@@ -1,7 +1,9 @@
 // Owns what every CLI command shares: the Command shape, usage and broker errors (and their exit
-// codes), option parsing on top of node:util parseArgs, and endpoint resolution.
+// codes), option parsing on top of node:util parseArgs (its errors rewritten into one-line
+// messages with "did you mean"), and endpoint resolution.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Output } from './output.js';
+import { didYouMean } from './suggest.js';
 
 /** One top-level command (`halfmoon <name> ...`). */
 export interface Command {
@@ -12,7 +14,10 @@ export interface Command {
   run(args: string[], out: Output): Promise<number>;
 }
 
-/** Bad usage: exit 2, printed with `usage` (or the top-level usage when absent). */
+/**
+ * Bad usage: exit 2, printed as one line plus `see "halfmoon <command> --help"`, the command
+ * being read from `usage` ("Usage: halfmoon topic create ..." → "halfmoon topic create").
+ */
 export class UsageError extends Error {
   constructor(
     message: string,
@@ -20,18 +25,32 @@ export class UsageError extends Error {
   ) {
     super(message);
   }
+
+  /** The `halfmoon ... --help` command that explains the usage this error is about. */
+  get helpCommand(): string {
+    const m = /^Usage: (halfmoon(?: [a-z][a-z-]*){0,2})/.exec(this.usage ?? '');
+    return `${m ? m[1] : 'halfmoon'} --help`;
+  }
+}
+
+/** A RocketMQ status code, as printed: `(code NAME value)`. */
+export interface CodeRef {
+  readonly name: string;
+  readonly value: number;
 }
 
 /**
- * The broker refused a request or could not be reached (exit 1). `code` is the RocketMQ status
- * code when the broker sent one; it is printed as `(code NAME n)`.
+ * The broker refused a request, could not be reached, or could not start (exit 1). `code` is the
+ * RocketMQ status code when there is one, printed as `(code NAME n)`; `hint` says what to do.
  */
 export class BrokerRefusedError extends Error {
   constructor(
     message: string,
-    readonly code?: { readonly name: string; readonly value: number },
+    readonly code?: CodeRef,
+    readonly hint?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -42,12 +61,33 @@ export function resolveEndpoints(flag: string | undefined): string {
   return flag ?? process.env.HALFMOON_ENDPOINTS ?? DEFAULT_ENDPOINTS;
 }
 
-/** parseArgs in strict mode, turning its errors into UsageErrors that carry `usage`. */
+/** parseArgs in strict mode, turning its errors into one-line UsageErrors that carry `usage`. */
 export function parseOptions<T extends ParseArgsConfig & { strict: true }>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (err) {
-    throw new UsageError((err as Error).message, usage);
+    throw new UsageError(rewordParseError(err as Error & { code?: string }, Object.keys(config.options ?? {})), usage);
+  }
+}
+
+/** parseArgs's messages, said the way the rest of the CLI says things. */
+function rewordParseError(err: Error & { code?: string }, known: string[]): string {
+  const quoted = /'([^']*)'/.exec(err.message)?.[1] ?? '';
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const flag = quoted.split('=')[0]!;
+      const shown = flag.startsWith('-') ? flag : `-${flag}`;
+      return `unknown option ${shown}${didYouMean(shown, known.map((k) => `--${k}`))}`;
+    }
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const flag = quoted.split(' ')[0]!;
+      const name = flag.replace(/^-+/, '');
+      return known.includes(name) && /argument missing/.test(err.message) ? `${flag} needs a value` : `${flag} takes no value`;
+    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument "${quoted}"`;
+    default:
+      return err.message;
   }
 }
 
@@ -66,4 +106,11 @@ export function parseIntArg(flag: string, v: string, usage?: string, min = 0): n
     );
   }
   return n;
+}
+
+/** One of `choices` (case-insensitive), upper-cased; a UsageError naming them otherwise. */
+export function parseChoice<C extends string>(flag: string, v: string, choices: readonly C[], usage?: string): C {
+  const match = choices.find((c) => c.toLowerCase() === v.toLowerCase());
+  if (match === undefined) throw new UsageError(`${flag} takes ${choices.join(', ')}, got "${v}"${didYouMean(v, choices)}`, usage);
+  return match;
 }

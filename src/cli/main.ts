@@ -1,19 +1,16 @@
 #!/usr/bin/env node
-// Owns the `halfmoon` entry point: picks the command module (src/cli/commands), and turns its
-// outcome into output and an exit code: 0 success, 1 the broker refused or could not be reached,
-// 2 bad usage.
-import { InvalidConfigError } from '../config.js';
-import { BrokerRefusedError, UsageError, type Command } from './args.js';
-import { benchCommand } from './commands/bench.js';
-import { consumeCommand } from './commands/consume.js';
-import { groupCommand } from './commands/group.js';
-import { sendCommand } from './commands/send.js';
-import { startCommand } from './commands/start.js';
-import { topicCommand } from './commands/topic.js';
-import { txCommand } from './commands/tx.js';
+// Owns the `halfmoon` entry point: global flags (--version, --help, and --endpoints/--json
+// accepted before the command too), picking the command module (src/cli/commands, loaded only
+// when chosen, so a command starts without the others' dependencies), and turning its outcome
+// into output and an exit code (0 success; errors as src/cli/report.ts shows them).
+import { packageVersion } from '../util/package-root.js';
+import { UsageError, type Command } from './args.js';
 import type { Output } from './output.js';
+import { reportError } from './report.js';
+import { didYouMean } from './suggest.js';
 
 const USAGE = `Usage: halfmoon <command> [options]        ("halfmoon <command> --help" for a command's options)
+       halfmoon --version
 
 Broker
   start [--config FILE] [--data DIR] [--grpc-port N] [...]   run a broker (see "halfmoon start --help")
@@ -51,19 +48,69 @@ Benchmarks
 All commands but start and bench take --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
 and --json for machine-readable output.`;
 
-const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [startCommand, sendCommand, consumeCommand, topicCommand, groupCommand, txCommand, benchCommand].map((c) => [c.name, c]),
-);
+/** Each command's module, imported when the command runs. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  start: async () => (await import('./commands/start.js')).startCommand,
+  send: async () => (await import('./commands/send.js')).sendCommand,
+  consume: async () => (await import('./commands/consume.js')).consumeCommand,
+  topic: async () => (await import('./commands/topic.js')).topicCommand,
+  group: async () => (await import('./commands/group.js')).groupCommand,
+  tx: async () => (await import('./commands/tx.js')).txCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+};
+
+/** Flags that may come before the command (`halfmoon --endpoints H:P topic list`); true: takes a value. */
+const GLOBAL_FLAGS: Readonly<Record<string, boolean>> = { '--endpoints': true, '--json': false, '--help': false, '-h': false };
+
+/** Moves the global flags before the command to after it; the command name comes first. */
+function hoistGlobalFlags(argv: readonly string[]): string[] {
+  const leading: string[] = [];
+  let i = 0;
+  for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
+    const arg = argv[i]!;
+    const flag = arg.split('=')[0]!;
+    if (flag === '--version' || flag === '-v' || flag === '-V') return ['--version'];
+    const takesValue = GLOBAL_FLAGS[flag];
+    if (takesValue === undefined) {
+      throw new UsageError(`${flag} goes after the command ("halfmoon <command> ${flag} ..."); before it only --endpoints, --json, --help and --version are accepted${didYouMean(flag, [...Object.keys(GLOBAL_FLAGS), '--version'])}`, USAGE);
+    }
+    leading.push(arg);
+    if (takesValue && !arg.includes('=')) {
+      if (i + 1 >= argv.length) throw new UsageError(`${flag} needs a value`, USAGE);
+      leading.push(argv[++i]!);
+    }
+  }
+  if (i >= argv.length) return leading.some((a) => a === '--help' || a === '-h') ? ['--help'] : leading;
+  return [argv[i]!, ...leading, ...argv.slice(i + 1)];
+}
 
 async function main(argv: string[], out: Output): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = hoistGlobalFlags(argv);
+  if (name === '--version') {
+    out.result(packageVersion());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     out.info(USAGE);
     return name ? 0 : 2;
   }
-  const command = COMMANDS.get(name);
-  if (!command) throw new UsageError(`unknown command "${name}"`);
-  return command.run(rest, out);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    if (name.startsWith('-')) throw new UsageError(`${name} needs a command before it`, USAGE);
+    throw new UsageError(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}`, USAGE);
+  }
+  return (await load()).run(rest, out);
+}
+
+/** Stack traces for every error with --log-level debug|trace (or HALFMOON_LOG_LEVEL). */
+function debugRequested(argv: readonly string[]): boolean {
+  const levels = new Set(['debug', 'trace']);
+  const i = argv.indexOf('--log-level');
+  return (
+    (i >= 0 && levels.has(argv[i + 1] ?? '')) ||
+    argv.some((a) => a.startsWith('--log-level=') && levels.has(a.slice('--log-level='.length))) ||
+    levels.has(process.env.HALFMOON_LOG_LEVEL ?? '')
+  );
 }
 
 const interactive = process.stderr.isTTY === true;
@@ -87,23 +134,14 @@ const out: Output = {
   interactive,
 };
 
-main(process.argv.slice(2), out).then(
+const argv = process.argv.slice(2);
+main(argv, out).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
-      out.error(`halfmoon: ${err.message}\n\n${err.usage ?? USAGE}`);
-      process.exitCode = 2;
-    } else if (err instanceof InvalidConfigError) {
-      out.error(`halfmoon: invalid configuration: ${err.message}`);
-      process.exitCode = 2;
-    } else if (err instanceof BrokerRefusedError) {
-      out.error(`halfmoon: ${err.message}${err.code ? ` (code ${err.code.name} ${err.code.value})` : ''}`);
-      process.exitCode = 1;
-    } else {
-      out.error(`halfmoon: ${(err as Error).stack ?? String(err)}`);
-      process.exitCode = 1;
-    }
+    const report = reportError(err, debugRequested(argv));
+    out.error(report.text);
+    process.exitCode = report.exitCode;
   },
 );

@@ -6,12 +6,16 @@
 // visible, so another consumer gets them with delivery_attempt + 1). Renewal stops after
 // autoRenewMaxMs; the message then simply expires. The store records which deliveries are
 // auto-renewed, so tracking resumes after a restart (clients get a grace period to reconnect).
+// The checks run as a PeriodicTask without a lease: each broker renews the deliveries it handed
+// out (listAutoRenewed(brokerId)). A client with tracked deliveries keeps its session (see
+// trackedClients): its last-seen time decides when its deliveries are released.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { AutoRenewedDelivery, Delivery } from '../domain/consumption.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import { PeriodicTask } from '../runtime/periodic-task.js';
+import type { Clock } from '../util/clock.js';
 
 export type AutoRenewConfig = Pick<
   BrokerConfig,
@@ -35,27 +39,31 @@ interface Tracked extends AutoRenewedDelivery {
 
 export class AutoRenewService {
   private readonly tracked = new Map<string, Tracked>();
-  private timer: TimerHandle | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private started = false;
-  private closed = false;
 
-  constructor(private readonly deps: AutoRenewDeps) {}
+  constructor(private readonly deps: AutoRenewDeps) {
+    this.task = new PeriodicTask({
+      name: 'auto-renew',
+      clock: deps.clock,
+      log: deps.log,
+      intervalMs: deps.config.autoRenewCheckIntervalMs,
+      run: (signal) => this.tick(signal),
+    });
+  }
 
   /** Loads the auto-renewed deliveries the store kept across a restart and starts the checks. */
   async start(): Promise<void> {
-    if (this.started || this.closed) return;
+    if (this.started || this.task.closing) return;
     this.started = true;
     const now = this.deps.clock.now();
     for (const d of await this.deps.store.listAutoRenewed(this.deps.brokerId)) this.tracked.set(d.receiptHandle, { ...d, seenMs: now });
     if (this.tracked.size > 0) this.deps.log.info({ count: this.tracked.size }, 'resuming renewal of push consumer deliveries');
-    this.arm();
+    this.task.start();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.timer?.cancel();
-    await this.running;
+  close(): Promise<void> {
+    return this.task.close();
   }
 
   /** Deliveries just handed to a push consumer. */
@@ -86,17 +94,25 @@ export class AutoRenewService {
     return this.tracked.size;
   }
 
+  /** The clients whose deliveries are being renewed (their sessions must stay: see SessionEviction). */
+  trackedClients(): Set<string> {
+    return new Set([...this.tracked.values()].map((t) => t.clientId));
+  }
+
   /** The client said goodbye: release its messages now. */
   async clientGone(clientId: string): Promise<void> {
     const mine = [...this.tracked.values()].filter((t) => t.clientId === clientId);
     for (const t of mine) await this.release(t, 'client terminated');
   }
 
-  /** One pass (also usable without start()): release deliveries of departed clients, renew the ones about to expire. */
-  async tick(): Promise<void> {
+  /**
+   * One pass (also usable without start()): release deliveries of departed clients, renew the
+   * ones about to expire; stops once `signal` aborts.
+   */
+  async tick(signal?: AbortSignal): Promise<void> {
     const { store, config, clock, log } = this.deps;
     for (const t of [...this.tracked.values()]) {
-      if (this.closed) return;
+      if (signal?.aborted) return;
       const now = clock.now();
       if (!this.alive(t, now)) {
         await this.release(t, 'client gone');
@@ -132,17 +148,5 @@ export class AutoRenewService {
     } catch (err) {
       this.deps.log.warn({ err, group: t.group, topic: t.topic }, 'could not release a push consumer delivery');
     }
-  }
-
-  private arm(): void {
-    if (this.closed) return;
-    this.timer = this.deps.clock.setTimer(() => {
-      this.running = this.tick()
-        .catch((err: unknown) => this.deps.log.error({ err }, 'auto-renewal pass failed'))
-        .finally(() => {
-          this.running = undefined;
-          this.arm();
-        });
-    }, this.deps.config.autoRenewCheckIntervalMs);
   }
 }

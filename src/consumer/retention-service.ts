@@ -2,55 +2,59 @@
 // queue, the oldest messages stored retentionMs or longer ago, and the oldest beyond
 // retentionBytes (0 = no size limit) — consumed or not, as RocketMQ does. Deletion goes in small
 // batches with a yield in between, so sends (which never wait for it) keep flowing; consumer
-// groups behind the new first offset move up to it (the store does that with each batch).
+// groups behind the new first offset move up to it (the store does that with each batch). The
+// sweep is a PeriodicTask under a store lease: one broker of a cluster sweeps at a time.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { PeriodicTask, yieldToIo } from '../runtime/periodic-task.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 
-export type RetentionConfig = Pick<BrokerConfig, 'retentionMs' | 'retentionBytes' | 'retentionCheckIntervalMs'>;
+export type RetentionConfig = Pick<BrokerConfig, 'retentionMs' | 'retentionBytes' | 'retentionCheckIntervalMs' | 'sweepLeaseGraceMs'>;
 
 export interface RetentionDeps {
   store: BrokerStore;
   config: RetentionConfig;
   clock: Clock;
   log: Logger;
+  /** This broker: the lease holder while it sweeps. */
+  brokerId: string;
   /** Messages deleted per store call (default 1000). */
   batchSize?: number;
 }
 
-export class RetentionService {
-  private timer: TimerHandle | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = true;
-  private closing = false;
+const TASK = 'message-retention';
 
-  constructor(private readonly deps: RetentionDeps) {}
+export class RetentionService {
+  private readonly task: PeriodicTask;
+
+  constructor(private readonly deps: RetentionDeps) {
+    const { store, config, clock, log, brokerId } = deps;
+    this.task = new PeriodicTask({
+      name: TASK,
+      clock,
+      log,
+      intervalMs: config.retentionCheckIntervalMs,
+      run: async (signal) => {
+        await this.sweep(signal);
+      },
+      lease: { store, name: TASK, holder: brokerId, ttlMs: config.retentionCheckIntervalMs + config.sweepLeaseGraceMs },
+    });
+  }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.arm();
+    this.task.start();
   }
 
-  async close(): Promise<void> {
-    this.stopped = true;
-    this.closing = true;
-    this.timer?.cancel();
-    await this.running?.catch(() => undefined);
+  close(): Promise<void> {
+    return this.task.close();
   }
 
-  /** One sweep over every topic queue; returns how many messages were deleted. */
-  sweep(): Promise<number> {
-    if (!this.running) {
-      this.running = this.sweepAll().finally(() => {
-        this.running = undefined;
-      });
-    }
-    return this.running;
-  }
-
-  private async sweepAll(): Promise<number> {
+  /**
+   * One sweep over every topic queue (the background task's pass; tests call it directly);
+   * stops between batches once `signal` aborts. Returns how many messages were deleted.
+   */
+  async sweep(signal?: AbortSignal): Promise<number> {
     const { store, config, log } = this.deps;
     const batch = this.deps.batchSize ?? 1000;
     let total = 0;
@@ -59,7 +63,7 @@ export class RetentionService {
         let deleted = 0;
         let minOffset = 0;
         for (;;) {
-          if (this.closing) return total + deleted;
+          if (signal?.aborted) return total + deleted;
           const result = await store.purgeQueue(topic.name, queueId, {
             olderThanMs: config.retentionMs,
             ...(config.retentionBytes > 0 ? { maxBytes: config.retentionBytes } : {}),
@@ -68,21 +72,12 @@ export class RetentionService {
           deleted += result.deleted;
           minOffset = result.minOffset;
           if (!result.more) break;
-          await new Promise<void>((resolve) => setImmediate(resolve)); // let sends and receives in
+          await yieldToIo();
         }
         if (deleted > 0) log.info({ topic: topic.name, queueId, deleted, minOffset }, 'retention deleted old messages');
         total += deleted;
       }
     }
     return total;
-  }
-
-  private arm(): void {
-    if (this.stopped) return;
-    this.timer = this.deps.clock.setTimer(() => {
-      this.sweep()
-        .catch((err: unknown) => this.deps.log.error({ err }, 'retention sweep failed'))
-        .finally(() => this.arm());
-    }, this.deps.config.retentionCheckIntervalMs);
   }
 }

@@ -9,6 +9,7 @@ import type { HttpContext, MqRequest, MqResponse } from './context.js';
 import { errorResponse } from './documents.js';
 import { MqHttpError, toMqError } from './errors.js';
 import { FirstConsumeTimes } from './first-consume.js';
+import { listenError } from '../protocol/listen-error.js';
 import { parseTarget } from './params.js';
 import { dispatch } from './routes.js';
 import { verifyRequest } from './signature.js';
@@ -83,9 +84,10 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: Error): void => reject(listenError(err, 'http', host, port));
+    server.once('error', onError);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

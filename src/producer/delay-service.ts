@@ -1,66 +1,65 @@
 // Owns DELAY delivery: moves scheduled messages into their topics' logs when due, so that
-// consumers see them no earlier than their delivery time and within one poll period after.
+// consumers see them no earlier than their delivery time and within one poll period after. A
+// PeriodicTask under a store lease (one broker of a cluster promotes at a time); each pass
+// sleeps until the earliest due message, at most delayPollMs, and a failing pass is retried at
+// that interval like any other (it never stops DELAY delivery).
+import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { PeriodicTask } from '../runtime/periodic-task.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
+
+export type DelayConfig = Pick<BrokerConfig, 'delayPollMs' | 'sweepLeaseGraceMs'>;
 
 export interface DelayServiceDeps {
   store: BrokerStore;
+  config: DelayConfig;
   clock: Clock;
   log: Logger;
-  /** Longest sleep between looks (new schedules are picked up within it). */
-  pollMs?: number;
+  /** This broker: the lease holder while it promotes. */
+  brokerId: string;
 }
 
+/** Messages promoted per store call. */
 const BATCH = 1000;
+const TASK = 'delay-promotion';
 
 export class DelayService {
-  private timer: TimerHandle | undefined;
-  private stopped = true;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
-  constructor(private readonly deps: DelayServiceDeps) {}
-
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.arm(0);
+  constructor(private readonly deps: DelayServiceDeps) {
+    const { store, config, clock, log, brokerId } = deps;
+    this.task = new PeriodicTask({
+      name: TASK,
+      clock,
+      log,
+      intervalMs: config.delayPollMs,
+      initialDelayMs: 0,
+      run: (signal) => this.promote(signal),
+      lease: { store, name: TASK, holder: brokerId, ttlMs: config.delayPollMs + config.sweepLeaseGraceMs },
+    });
   }
 
-  async close(): Promise<void> {
-    this.stopped = true;
-    this.timer?.cancel();
-    await this.running;
+  /** Starts promoting (a first look at once: messages that came due while the broker was down). */
+  start(): void {
+    this.task.start();
+  }
+
+  close(): Promise<void> {
+    return this.task.close();
   }
 
   /** A message was scheduled: look again by its delivery time. */
   scheduled(deliverAtMs: number): void {
-    if (this.stopped || this.running) return;
-    const delay = deliverAtMs - this.deps.clock.now();
-    if (delay < (this.deps.pollMs ?? 200)) this.arm(Math.max(0, delay));
+    this.task.kick(deliverAtMs - this.deps.clock.now());
   }
 
-  private arm(delayMs: number): void {
-    this.timer?.cancel();
-    this.timer = this.deps.clock.setTimer(() => {
-      this.running = this.promote()
-        .then(() => this.deps.store.nextScheduledInMs())
-        .catch((err: unknown) => {
-          this.deps.log.error({ err }, 'delivering delayed messages failed');
-          return undefined;
-        })
-        .then((next) => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const poll = this.deps.pollMs ?? 200;
-          this.arm(next === undefined ? poll : Math.min(poll, next));
-        });
-    }, delayMs);
-  }
-
-  private async promote(): Promise<void> {
-    while (!this.stopped && (await this.deps.store.promoteDueScheduled(BATCH)) === BATCH) {
+  /** One pass: promotes due messages while full batches come out; returns the time until the next one is due. */
+  private async promote(signal: AbortSignal): Promise<number | undefined> {
+    const { store } = this.deps;
+    while (!signal.aborted && (await store.promoteDueScheduled(BATCH)) === BATCH) {
       // keep going while full batches come out
     }
+    return store.nextScheduledInMs();
   }
 }

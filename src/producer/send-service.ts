@@ -136,6 +136,12 @@ export class SendService {
     if (size > config.maxPropertiesBytes) {
       throw new BrokerError(Code.MESSAGE_PROPERTIES_TOO_LARGE, `tag, keys and properties take ${size} bytes; the limit is ${config.maxPropertiesBytes} bytes`);
     }
+    if (m.messageType !== topic.messageType && topic.messageType === 'FIFO') {
+      throw new BrokerError(
+        Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE,
+        `topic ${topic.name} is a FIFO topic, but this message is ${m.messageType}: give it a message group (FIFO topics deliver each message group in order)`,
+      );
+    }
     if (m.messageType !== topic.messageType) {
       throw new BrokerError(
         Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE,

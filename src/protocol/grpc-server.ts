@@ -3,6 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { adminServiceImpl } from './admin-service.js';
+import { listenError } from './listen-error.js';
 import type { ServiceContext } from './context.js';
 import { messagingServiceImpl } from './messaging-service.js';
 import { reflectionDefinition } from './reflection-descriptors.js';
@@ -27,7 +28,7 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
 
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(listenError(err, 'grpc', host, port)) : resolve(p))),
   );
   return {
     port: bound,

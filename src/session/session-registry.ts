@@ -1,7 +1,10 @@
 // Owns the live clients seen over Telemetry: one session per client id, with its type,
 // group, topics and the stream commands are written to. The transaction check scheduler
-// asks it for live producers of a producer group (= topic) to push checks to.
+// asks it for live producers of a producer group (= topic) to push checks to; a producer able
+// to answer checks is announced as 'producerAvailable' on the broker's event bus. Sessions
+// without a stream that went quiet are evicted (evictIdle, driven by SessionEviction).
 import type { HalfMessage } from '../domain/transactions.js';
+import type { EventBus } from '../runtime/event-bus.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 export type ClientType =
@@ -36,7 +39,9 @@ export interface ClientSession {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, ClientSession>();
-  private readonly listeners = new Set<(session: ClientSession) => void>();
+
+  /** `events`: the broker's bus (the store's), where producers able to answer checks are announced. */
+  constructor(private readonly events: EventBus) {}
 
   /** Creates or returns the session of a client id, touching its liveness. */
   touch(clientId: string, nowMs: number): ClientSession {
@@ -107,12 +112,22 @@ export class SessionRegistry {
 
   /** A session became able to answer checks (settings arrived, or it published a new topic). */
   announce(session: ClientSession): void {
-    for (const l of this.listeners) l(session);
+    this.events.emit('producerAvailable', session.clientId);
   }
 
-  onProducerAvailable(listener: (session: ClientSession) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Forgets sessions without a Telemetry stream not heard from for `idleMs`, except those
+   * `keep` vouches for (e.g. a client whose push deliveries are still being tracked). Returns
+   * the evicted client ids.
+   */
+  evictIdle(nowMs: number, idleMs: number, keep: (clientId: string) => boolean): string[] {
+    const evicted: string[] = [];
+    for (const s of [...this.sessions.values()]) {
+      if (s.sink || nowMs - s.lastSeenMs < idleMs || keep(s.clientId)) continue;
+      this.remove(s.clientId);
+      evicted.push(s.clientId);
+    }
+    return evicted;
   }
 
   /** Live producers (open Telemetry stream) that publish to the producer group's topic. */

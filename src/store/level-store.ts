@@ -818,19 +818,27 @@ export class LevelStore implements BrokerStore {
 
   async purgeDecisions(olderThanMs: number, limit: number): Promise<{ deleted: number; more: boolean }> {
     const before = this.clock.now() - olderThanMs;
-    const ops: Op[] = [];
+    // Decisions are keyed by transaction id: keep the `limit` oldest of the scan (sorted by
+    // decision time; an unreadable one counts as oldest), so that they go oldest first.
+    const oldest: { key: string; atMs: number }[] = [];
+    let due = 0;
     for await (const [key, value] of this.decisions.iterator()) {
-      const d = tryParse<TransactionDecision>(value);
-      if (d && d.decidedAtMs > before) continue;
-      if (ops.length >= limit) break;
-      ops.push({ type: 'del', sublevel: this.decisions, key });
+      const atMs = tryParse<TransactionDecision>(value)?.decidedAtMs ?? -Infinity;
+      if (atMs > before) continue;
+      due++;
+      if (limit <= 0 || (oldest.length >= limit && atMs >= oldest[oldest.length - 1]!.atMs)) continue;
+      let i = oldest.length;
+      while (i > 0 && oldest[i - 1]!.atMs > atMs) i--;
+      oldest.splice(i, 0, { key, atMs });
+      if (oldest.length > limit) oldest.pop();
     }
-    if (ops.length > 0) await this.write(ops);
-    return { deleted: ops.length, more: ops.length >= limit };
+    if (oldest.length > 0) await this.write(oldest.map(({ key }) => ({ type: 'del' as const, sublevel: this.decisions, key })));
+    return { deleted: oldest.length, more: due > oldest.length };
   }
 
   async recordCheckAnswer(_transactionId: string): Promise<void> {
-    this.counters.checksAnswered++; // written with the next batch
+    this.counters.checksAnswered++;
+    await this.write([this.counterOp()]); // durable when the promise resolves, like every transition
   }
 
   async transactionCounters(): Promise<TransactionCounters> {

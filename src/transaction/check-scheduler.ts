@@ -3,13 +3,16 @@
 // pushes one check per transaction to the producer the store chose, and applies the policy to
 // transactions whose budget is used up (a check count for gRPC, an age for MQ HTTP half
 // messages). A check that cannot be delivered is released without using an attempt. A producer
-// coming online triggers an immediate tick.
+// coming online ('producerAvailable' on the event bus) triggers an immediate tick. Ticks run as a
+// PeriodicTask without a lease: each broker checks through its own live producers, and the
+// store's claims are atomic, so brokers sharing a store never check a transaction twice at once.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { BudgetLimits, HalfMessage } from '../domain/transactions.js';
-import type { Clock, TimerHandle } from '../util/clock.js';
+import { PeriodicTask } from '../runtime/periodic-task.js';
+import type { Clock } from '../util/clock.js';
 
 /** Producer groups swept at the same time in one tick. */
 const GROUP_CONCURRENCY = 8;
@@ -36,76 +39,55 @@ export interface CheckSchedulerDeps {
 }
 
 export class CheckScheduler {
-  private timer: TimerHandle | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
-  /** Set by close(): a tick in progress stops between producer groups. */
-  private closing = false;
+  private readonly task: PeriodicTask;
   private unsubscribe: (() => void) | undefined;
   /** Producer groups without a live producer are only examined for exhausted budgets this often. */
   private readonly idleSweepAt = new Map<string, number>();
 
-  constructor(private readonly deps: CheckSchedulerDeps) {}
+  constructor(private readonly deps: CheckSchedulerDeps) {
+    const { config, clock, log } = deps;
+    this.task = new PeriodicTask({
+      name: 'transaction-check',
+      clock,
+      log,
+      intervalMs: config.transactionCheckTickMs,
+      // After a restart the first sweep waits a random share of the jitter window, and the
+      // per-tick batch limit spreads the backlog: no check storm.
+      initialDelayMs: Math.floor((deps.random ?? Math.random)() * config.transactionRestartJitterMs),
+      run: (signal) => this.tick(signal),
+    });
+  }
 
   /** The budgets of undecided transactions (see CheckBudget). */
   get budget(): BudgetLimits {
     return { checkMax: this.deps.config.transactionCheckMax, maxAgeMs: this.deps.config.httpTransactionMaxAgeMs };
   }
 
+  /** Starts the ticks (the first after the restart jitter) and listens for producers coming online. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.closing = false;
-    this.unsubscribe = this.deps.sessions.onProducerAvailable(() => this.kick());
-    // After a restart the first sweep waits a random share of the jitter window, and the
-    // per-tick batch limit spreads the backlog: no check storm.
-    const jitter = Math.floor((this.deps.random ?? Math.random)() * this.deps.config.transactionRestartJitterMs);
-    this.schedule(jitter);
+    this.unsubscribe ??= this.deps.store.events.onAny('producerAvailable', () => this.task.kick());
+    this.task.start();
   }
 
   async close(): Promise<void> {
-    this.stopped = true;
-    this.closing = true;
-    this.timer?.cancel();
-    this.timer = undefined;
     this.unsubscribe?.();
-    await this.running;
+    this.unsubscribe = undefined;
+    await this.task.close();
   }
 
-  /** Runs a tick soon (e.g. a producer came online). */
+  /** Runs a tick soon (e.g. a producer came online, an admin re-armed a transaction). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    this.timer?.cancel();
-    this.timer = this.deps.clock.setTimer(() => {
-      this.timer = undefined;
-      this.running = this.tick()
-        .catch((err: unknown) => this.deps.log.error({ err }, 'transaction check tick failed'))
-        .finally(() => {
-          this.running = undefined;
-          if (this.stopped) return;
-          const delay = this.again ? 0 : this.deps.config.transactionCheckTickMs;
-          this.again = false;
-          this.schedule(delay);
-        });
-    }, delayMs);
+    this.task.kick();
   }
 
   /**
    * One sweep over all producer groups with pending transactions, up to GROUP_CONCURRENCY groups
-   * at a time (each group's claims run concurrently too). Exposed for tests.
+   * at a time (each group's claims run concurrently too); stops between groups once `signal`
+   * aborts. Exposed for tests.
    */
-  async tick(): Promise<void> {
+  async tick(signal?: AbortSignal): Promise<void> {
     const groups = await this.deps.store.pendingProducerGroups();
-    for (let i = 0; i < groups.length && !this.closing; i += GROUP_CONCURRENCY) {
+    for (let i = 0; i < groups.length && !signal?.aborted; i += GROUP_CONCURRENCY) {
       await Promise.all(groups.slice(i, i + GROUP_CONCURRENCY).map((group) => this.sweep(group)));
     }
   }

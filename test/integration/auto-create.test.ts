@@ -25,6 +25,6 @@ it('refuses an unknown topic by default', async () => {
   tb = await startTestBroker();
   const p = new Producer({ endpoints: tb.endpoint, namespace: '', logger: quietClientLogger });
   await p.startup();
-  await expect(p.send({ topic: uniqueName('Missing'), body: Buffer.from('x') })).rejects.toThrow(/No topic route info/);
+  await expect(p.send({ topic: uniqueName('Missing'), body: Buffer.from('x') })).rejects.toThrow(/does not exist: create it with "halfmoon topic create/);
   await p.shutdown();
 }, 20_000);

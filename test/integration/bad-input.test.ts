@@ -63,6 +63,14 @@ describe('SendMessage bad input', () => {
     expect(status.message).toContain(hint);
   });
 
+  it('a plain message to a FIFO topic: says to give it a message group', async () => {
+    const t = uniqueName('BadFifo');
+    await tb.broker.services.topics.create(t, 'FIFO');
+    const res = await raw.unary('SendMessage', { messages: [protoMessage(t, 'x')] });
+    expect(res.status.code).toBe('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE');
+    expect(res.status.message).toBe(`topic ${t} is a FIFO topic, but this message is NORMAL: give it a message group (FIFO topics deliver each message group in order)`);
+  });
+
   it('rejects a DELAY message more than maxDelayMs ahead', async () => {
     const t = uniqueName('BadDelay');
     await tb.broker.services.topics.create(t, 'DELAY');

@@ -153,7 +153,7 @@ describe('halfmoon send and consume', () => {
     expect(badTx.stderr).toContain('--transaction takes commit, rollback or none, got "maybe"');
     expect(emptyStdin.stderr).toContain('the message body is empty');
     expect(noGroup.stderr).toContain('consume needs --group G');
-    expect(noGroup.stderr).toContain('Usage: halfmoon consume');
+    expect(noGroup.stderr).toBe('halfmoon: consume needs --group G\nsee "halfmoon consume --help"\n');
 
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('(code TOPIC_NOT_FOUND 40402)');

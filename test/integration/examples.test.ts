@@ -160,6 +160,15 @@ describe('examples with the Halfmoon SDK', () => {
     expect(push.stdout).toContain('done: consumed 3 of 3');
   });
 
+  it('sdk-push-consumer stops at its count when more messages are waiting (never "consumed 6 of 3")', async () => {
+    const topic = await createTopic('ExSdkMany', 'NORMAL');
+    const sent = ids((await runExample('sdk-producer.ts', [topic, '8', 'paid'])).stdout, 'sent');
+    expect(sent).toHaveLength(8);
+    const push = await runExample('sdk-push-consumer.ts', [topic, uniqueName('shipping'), '3', CONSUME_TIMEOUT]);
+    expect(ids(push.stdout, 'consumed')).toHaveLength(3);
+    expect(push.stdout).toContain('done: consumed 3 of 3');
+  });
+
   it('sdk-transaction commits a half message that sdk-simple-consumer then receives', async () => {
     const topic = await createTopic('ExSdkPayments', 'TRANSACTION');
     const tx = await runExample('sdk-transaction.ts', [topic]);

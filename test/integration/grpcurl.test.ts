@@ -1,9 +1,10 @@
-// The README's "Manual testing with grpcurl" section, executed. grpcurl cannot be installed here, so test/helpers/reflection-client.ts
+// docs/grpcurl.md, executed. grpcurl cannot be installed here, so test/helpers/reflection-client.ts
 // does what grpcurl does: server reflection (no local copy of our protos), descriptors linked by
 // protodesc's rules, requests from the -d JSON and responses printed in proto3 JSON. Every
 // command in the doc's ```sh blocks runs, in order, against a real broker (the doc's
 // 127.0.0.1:8081 replaced by the broker's address, <RECEIPT_HANDLE>/<TRANSACTION_ID> by the values
-// captured from earlier outputs), and its output is compared with the block shown under it.
+// captured from earlier outputs), and its output is compared with the block shown under it. The
+// README's short grpcurl section must use commands of the walkthrough, so it is covered too.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,10 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { runCli } from '../helpers/broker-process.js';
 import { grpcurl, shellCommands, type GrpcurlResult, type LinkMode } from '../helpers/reflection-client.js';
 
+const DOC = fileURLToPath(new URL('../../docs/grpcurl.md', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
-const SECTION = '## Manual testing with grpcurl';
-const WHERE = 'README.md';
+const README_SECTION = '## Manual testing with grpcurl';
+const WHERE = 'docs/grpcurl.md';
 const DOC_ENDPOINT = '127.0.0.1:8081';
 /** Programs the doc may show without the test running them (setup steps). */
 const SETUP_PROGRAMS = new Set(['npm']);
@@ -45,16 +47,15 @@ function readSteps(markdown: string, firstLine: number): Step[] {
   return steps;
 }
 
-/** The section from its heading to the next level-2 heading, and the README line it starts on. */
-function section(markdown: string): { text: string; firstLine: number } {
-  const start = markdown.indexOf(`\n${SECTION}\n`);
-  if (start < 0) throw new Error(`${WHERE} has no "${SECTION}" section`);
-  const next = markdown.indexOf('\n## ', start + SECTION.length + 1);
-  return { text: markdown.slice(start + 1, next < 0 ? undefined : next + 1), firstLine: markdown.slice(0, start + 1).split('\n').length };
+/** The README section from its heading to the next level-2 heading. */
+function readmeSection(markdown: string): string {
+  const start = markdown.indexOf(`\n${README_SECTION}\n`);
+  if (start < 0) throw new Error(`README.md has no "${README_SECTION}" section`);
+  const next = markdown.indexOf('\n## ', start + README_SECTION.length + 1);
+  return markdown.slice(start + 1, next < 0 ? undefined : next + 1);
 }
 
-const doc = section(readFileSync(README, 'utf8'));
-const steps = readSteps(doc.text, doc.firstLine);
+const steps = readSteps(readFileSync(DOC, 'utf8'), 1);
 const program = (cmd: string[]) => (cmd[0] === 'npx' ? `npx ${cmd[1]}` : cmd[0]!);
 const grpcurlSteps = steps.filter((s) => s.commands.every((c) => c[0] === 'grpcurl'));
 const cliSteps = steps.filter((s) => s.commands.every((c) => program(c) === 'npx halfmoon'));
@@ -217,7 +218,7 @@ const responses = (r: StepRun) => r.results.flatMap((x) => x.call?.json ?? []) a
 
 // ---------------------------------------------------------------------------------------------
 
-describe('README: manual testing with grpcurl', () => {
+describe('docs/grpcurl.md: manual testing with grpcurl', () => {
   let tb: TestBroker;
   beforeAll(async () => {
     // The doc's invisibleDuration / longPollingTimeout must pass the minimums `npm start` has, and
@@ -263,6 +264,14 @@ describe('README: manual testing with grpcurl', () => {
       ['npx', 'halfmoon', 'topic', 'create', 'Orders', '--type', 'NORMAL'],
       ['npx', 'halfmoon', 'topic', 'create', 'OrdersTx', '--type', 'TRANSACTION'],
     ]);
+  });
+
+  it("the README's grpcurl commands are commands of the walkthrough", () => {
+    const walkthrough = new Set(grpcurlSteps.flatMap((s) => s.commands.map((c) => JSON.stringify(c))));
+    const fence = /^```sh[ \t]*\n([\s\S]*?)^```[ \t]*$/gm;
+    const readme = [...readmeSection(readFileSync(README, 'utf8')).matchAll(fence)].flatMap((m) => shellCommands(m[1]!));
+    expect(readme.length).toBeGreaterThanOrEqual(3);
+    for (const c of readme) expect(walkthrough.has(JSON.stringify(c)), `README.md: ${c.join(' ')}`).toBe(true);
   });
 
   // Real grpcurl (protoreflect ≥ 1.15, i.e. Go's protodesc) links what reflection returns strictly:

@@ -3,6 +3,7 @@
 import { connectAdmin, type AdminClient } from '../admin-client.js';
 import { parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
+import { didYouMean } from '../suggest.js';
 
 export const ADMIN_OPTIONS = {
   endpoints: { type: 'string' },
@@ -51,6 +52,8 @@ export interface AdminContext {
 export interface AdminAction {
   /** Usage line(s) of this subcommand, without the leading "halfmoon ". */
   readonly usage: string;
+  /** What the subcommand's options mean, shown by its --help under the usage line. */
+  readonly details?: string;
   /** Parse --fifo as a switch instead of true|false. */
   readonly fifoSwitch?: boolean;
   run(ctx: AdminContext): Promise<number>;
@@ -65,7 +68,8 @@ export function adminCommand(name: string, heading: string, actions: Record<stri
     async run(args: string[], out: Output): Promise<number> {
       const lookup = (word: string | undefined): AdminAction | undefined =>
         word !== undefined && Object.hasOwn(actions, word) ? actions[word] : undefined;
-      const subUsageOf = (entry: AdminAction | undefined): string => (entry ? [`Usage: halfmoon ${entry.usage}`, '', ADMIN_FOOTER].join('\n') : usage);
+      const subUsageOf = (entry: AdminAction | undefined): string =>
+        entry ? [`Usage: halfmoon ${entry.usage}`, '', ...(entry.details ? [entry.details, ''] : []), ADMIN_FOOTER].join('\n') : usage;
       const first = lookup(args[0]);
       const { values, positionals } = first?.fifoSwitch
         ? parseOptions({ args, options: SWITCH_FIFO_OPTIONS, allowPositionals: true, strict: true }, subUsageOf(first))
@@ -77,7 +81,10 @@ export function adminCommand(name: string, heading: string, actions: Record<stri
         out.info(subUsage);
         return 0;
       }
-      if (!entry) throw new UsageError(`unknown command "${name} ${action ?? ''}"`.trim(), usage);
+      if (!entry) {
+        if (action === undefined) throw new UsageError(`${name} needs a subcommand: ${Object.keys(actions).join(', ')}`, usage);
+        throw new UsageError(`unknown command "${name} ${action}"${didYouMean(action, Object.keys(actions)).replace(/"(.*)"/, `"${name} $1"`)}`, usage);
+      }
       const admin = connectAdmin(resolveEndpoints(values.endpoints).split(';')[0]!.trim());
       try {
         const target = positionals[1];

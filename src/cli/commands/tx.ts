@@ -1,6 +1,6 @@
 // Owns `halfmoon tx`: list, describe, commit and roll back transactions and show their counters
 // over the admin API.
-import { parseIntArg } from '../args.js';
+import { parseChoice, parseIntArg } from '../args.js';
 import { formatTable } from '../output.js';
 import { adminCommand, type AdminContext } from './admin.js';
 
@@ -36,13 +36,18 @@ async function resolve({ admin, need, print, values }: AdminContext, action: 'co
   return print(res, () => `${res.applied ? verb : `already ${verb}`}: transaction ${id}`);
 }
 
+const TX_STATES = ['PENDING', 'ABANDONED', 'COMMITTED', 'ROLLED_BACK'] as const;
+
 export const txCommand = adminCommand('tx', 'Transactions', {
   list: {
     usage: 'tx list [--topic T] [--state PENDING|ABANDONED] [--key K] [--limit N]   (with --key: decided ones too)',
+    details: `Lists undecided transactions (PENDING: checks still to come; ABANDONED: out of checks, kept for an
+operator), oldest first, at most --limit (default 100). With --key K: the transactions whose message
+carried business key K, decided ones (--state COMMITTED|ROLLED_BACK) included, newest first.`,
     async run({ admin, values, print, usage }) {
       const res = await admin.call<{ transactions: TxMsg[] }>('ListTransactions', {
         topic: values.topic ?? '',
-        state: values.state ?? '',
+        state: values.state === undefined ? '' : parseChoice('--state', values.state, TX_STATES, usage),
         key: values.key ?? '',
         limit: values.limit ? parseIntArg('--limit', values.limit, usage) : 100,
       });

@@ -1,4 +1,5 @@
-// Admin RPCs for transactions: list pending/abandoned, describe one, resolve by hand, counters.
+// Admin RPCs for transactions: list pending/abandoned (by key: decided ones too, newest first),
+// describe one, resolve by hand, counters.
 import { BrokerError, Code } from '../../errors.js';
 import type { CheckRecord, HalfMessage, TransactionDecision } from '../../domain/transactions.js';
 import type { CallInfo, ServiceContext } from '../context.js';
@@ -69,26 +70,35 @@ export async function listTransactions(req: { topic: string; state: string; limi
     );
   }
   const limit = req.limit > 0 ? req.limit : 100;
-  const out = [];
+  // By key, everything that carried the key is gathered first (a key names few transactions), then
+  // the newest are kept: the limit must cut off the oldest, not the latest.
+  const fetchLimit = key ? Number.MAX_SAFE_INTEGER : limit;
+  let out = [];
   if (!state || UNDECIDED.includes(state)) {
     const list = await svc.transactions.list({
       ...(req.topic ? { topic: req.topic } : {}),
       ...(state ? { state: state as 'PENDING' | 'ABANDONED' } : {}),
       ...(key ? { key } : {}),
-      limit,
+      limit: fetchLimit,
     });
     out.push(...list.map(fromHalf));
   }
-  if (key && (!state || DECIDED.includes(state)) && out.length < limit) {
+  if (key && (!state || DECIDED.includes(state))) {
     const decided = await svc.transactions.findDecided({
       key,
-      limit: limit - out.length,
+      limit: fetchLimit,
       ...(state ? { state: state as 'COMMITTED' | 'ROLLED_BACK' } : {}),
       ...(req.topic ? { topic: req.topic } : {}),
     });
     out.push(...decided.map(fromDecision));
   }
+  if (key) out = newestFirst(out).slice(0, limit);
   return { status: OK_STATUS, transactions: out };
+}
+
+/** By the time the broker received the half message, newest first (then by id, for a stable order). */
+function newestFirst<T extends { received_at_ms: string; transaction_id: string }>(list: T[]): T[] {
+  return [...list].sort((a, b) => Number(b.received_at_ms) - Number(a.received_at_ms) || (a.transaction_id < b.transaction_id ? 1 : -1));
 }
 
 export async function describeTransaction(req: { transaction_id: string }, _c: CallInfo, svc: ServiceContext) {

@@ -1,5 +1,6 @@
 // QueryRoute: one READ_WRITE queue (id 0) on broker 0 at the broker's own endpoints, accepting
-// the topic's message type. Unknown topics answer TOPIC_NOT_FOUND in the upstream wording.
+// the topic's message type. Unknown topics answer TOPIC_NOT_FOUND (clients act on the code alone;
+// the official Node and Java clients never parse the text) with what to do about it.
 // Each answered route also schedules a settings echo on the client's Telemetry stream.
 import { BrokerError, Code } from '../../errors.js';
 import { validateTopicName } from '../../domain/names.js';
@@ -24,7 +25,7 @@ export async function queryRoute(
     if (err instanceof BrokerError && err.code === Code.TOPIC_NOT_FOUND) {
       throw new BrokerError(
         Code.TOPIC_NOT_FOUND,
-        `CODE: 17  DESC: No topic route info in name server for the topic: ${name} (create it with "halfmoon topic create ${name} --type NORMAL|FIFO|DELAY|TRANSACTION")`,
+        `topic ${name} does not exist: create it with "halfmoon topic create ${name} --type NORMAL|FIFO|DELAY|TRANSACTION"`,
       );
     }
     throw err;

@@ -12,7 +12,7 @@ import { SessionRegistry } from '../../../src/session/session-registry.js';
 import { LevelStore } from '../../../src/store/level-store.js';
 import type { ReceiveRequest } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { makeMessage } from '../store/contract.js';
+import { makeMessage } from '../store/contract/index.js';
 
 const SECOND = 1000;
 const T = 'Orders';
@@ -32,7 +32,7 @@ async function setup(overrides: Partial<BrokerConfig> = {}) {
   await store.open();
   // The timer never fires in these tests (huge interval): each test drives tick() itself.
   const config = { ...DEFAULT_CONFIG, autoRenewCheckIntervalMs: 3_600_000, ...overrides };
-  const sessions = new SessionRegistry();
+  const sessions = new SessionRegistry(store.events);
   const make = (): AutoRenewService => new AutoRenewService({ store, sessions, config, clock, log: silentLogger(), brokerId: BROKER });
   let renewals = make();
   await store.createTopic({ name: T, messageType: 'NORMAL', queueCount: 1 });

@@ -13,7 +13,7 @@ import { TopicService } from '../../../src/admin/topic-service.js';
 import { LevelStore } from '../../../src/store/level-store.js';
 import type { Delivery } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { makeMessage } from '../store/contract.js';
+import { makeMessage } from '../store/contract/index.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {

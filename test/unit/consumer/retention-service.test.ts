@@ -9,7 +9,7 @@ import { RetentionService } from '../../../src/consumer/retention-service.js';
 import { silentLogger } from '../../../src/logger.js';
 import { LevelStore } from '../../../src/store/level-store.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { makeMessage } from '../store/contract.js';
+import { makeMessage } from '../store/contract/index.js';
 
 const HOUR = 3_600_000;
 let cleanup: (() => Promise<void>) | undefined;
@@ -24,7 +24,7 @@ async function setup(overrides: Partial<BrokerConfig> = {}, batchSize = 1000) {
   const store = new LevelStore({ path: dir, clock, durable: false });
   await store.open();
   const config = { ...DEFAULT_CONFIG, ...overrides };
-  const retention = new RetentionService({ store, config, clock, log: silentLogger(), batchSize });
+  const retention = new RetentionService({ store, config, clock, log: silentLogger(), brokerId: 'broker-1', batchSize });
   cleanup = async () => {
     await retention.close();
     await store.close();

@@ -2,6 +2,7 @@
 // the newer one), which producers can be asked about a transaction, and the producer-available
 // announcements. (Who is asked is a domain rule: test/unit/domain/transactions.test.ts.)
 import { describe, expect, it, vi } from 'vitest';
+import { InProcessEventBus } from '../../../src/runtime/event-bus.js';
 import { SessionRegistry, type ClientSession, type CommandSink } from '../../../src/session/session-registry.js';
 import { FakeClock } from '../../../src/util/clock.js';
 
@@ -17,7 +18,7 @@ function producer(reg: SessionRegistry, clientId: string, topics: string[], now 
 
 describe('touch / get / remove', () => {
   it('creates a session once and updates its liveness', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     const s = reg.touch('c1', 100);
     expect(s).toMatchObject({ clientId: 'c1', clientType: 'CLIENT_TYPE_UNSPECIFIED', lastSeenMs: 100 });
     expect(s.topics.size).toBe(0);
@@ -29,7 +30,7 @@ describe('touch / get / remove', () => {
   });
 
   it('remove forgets the session', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     reg.touch('c1', 1);
     reg.touch('c2', 1);
     reg.remove('c1');
@@ -41,7 +42,7 @@ describe('touch / get / remove', () => {
 
 describe('attach / detach', () => {
   it('attach binds the sink and touches the session', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     const a = sink();
     const s = reg.attach('c1', a, 50);
     expect(s.sink).toBe(a);
@@ -50,7 +51,7 @@ describe('attach / detach', () => {
   });
 
   it('a reconnect replaces the stream; the old stream closing later does not drop the new one', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     const oldSink = sink();
     const newSink = sink();
     reg.attach('c1', oldSink, 1);
@@ -64,13 +65,13 @@ describe('attach / detach', () => {
   });
 
   it('detach of an unknown client is a no-op', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     expect(() => reg.detach('nobody', sink())).not.toThrow();
     expect(reg.all()).toEqual([]);
   });
 
   it('attach keeps the session state (type, group, topics)', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     const s = producer(reg, 'c1', ['Orders']);
     s.group = 'pg';
     reg.detach('c1', s.sink!);
@@ -84,7 +85,7 @@ describe('attach / detach', () => {
 
 describe('liveProducers', () => {
   it('returns producers with a live stream that publish the topic', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     const p1 = producer(reg, 'p1', ['Orders']);
     const p2 = producer(reg, 'p2', ['Orders', 'Payments']);
     producer(reg, 'p3', ['Payments']); // other topic
@@ -102,7 +103,7 @@ describe('liveProducers', () => {
   });
 
   it('a producer without a stream is not live even if it published', () => {
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     const s = reg.touch('p1', 1);
     s.clientType = 'PRODUCER';
     reg.notePublished('p1', 'Orders', 2);
@@ -113,16 +114,22 @@ describe('liveProducers', () => {
 });
 
 describe('announcements', () => {
-  it('notePublished records the topic and announces a live session once per new topic', () => {
-    const reg = new SessionRegistry();
+  /** A registry and what it announced as producerAvailable on its bus. */
+  const announcing = () => {
+    const events = new InProcessEventBus();
     const listener = vi.fn();
-    reg.onProducerAvailable(listener);
+    events.onAny('producerAvailable', listener);
+    return { events, listener, reg: new SessionRegistry(events) };
+  };
+
+  it('notePublished records the topic and announces a live session once per new topic', () => {
+    const { reg, listener } = announcing();
     const s = producer(reg, 'p1', []);
     reg.notePublished('p1', 'Orders', 10);
     expect(s.topics.has('Orders')).toBe(true);
     expect(s.lastSeenMs).toBe(10);
     expect(listener).toHaveBeenCalledTimes(1);
-    expect(listener).toHaveBeenCalledWith(s);
+    expect(listener).toHaveBeenCalledWith('p1');
     reg.notePublished('p1', 'Orders', 11); // known topic: no announcement
     expect(listener).toHaveBeenCalledTimes(1);
     expect(s.lastSeenMs).toBe(11);
@@ -131,24 +138,23 @@ describe('announcements', () => {
   });
 
   it('notePublished does not announce a session without a stream', () => {
-    const reg = new SessionRegistry();
-    const listener = vi.fn();
-    reg.onProducerAvailable(listener);
+    const { reg, listener } = announcing();
     reg.notePublished('p1', 'Orders', 1);
     expect(reg.get('p1')!.topics.has('Orders')).toBe(true);
     expect(listener).not.toHaveBeenCalled();
   });
 
-  it('announce reaches every listener; unsubscribing stops it', () => {
-    const reg = new SessionRegistry();
+  it('announce reaches every listener on the bus, by client id; unsubscribing stops it', () => {
+    const events = new InProcessEventBus();
+    const reg = new SessionRegistry(events);
     const l1 = vi.fn();
     const l2 = vi.fn();
-    const off1 = reg.onProducerAvailable(l1);
-    reg.onProducerAvailable(l2);
+    const off1 = events.onAny('producerAvailable', l1);
+    events.on('producerAvailable', 'p1', l2);
     const s = producer(reg, 'p1', ['Orders']);
     reg.announce(s);
-    expect(l1).toHaveBeenCalledWith(s);
-    expect(l2).toHaveBeenCalledWith(s);
+    expect(l1).toHaveBeenCalledWith('p1');
+    expect(l2).toHaveBeenCalledTimes(1);
     off1();
     reg.announce(s);
     expect(l1).toHaveBeenCalledTimes(1);
@@ -157,7 +163,7 @@ describe('announcements', () => {
 
   it('echoes settings once after the last of several route lookups, and not after the stream is gone', () => {
     const clock = new FakeClock();
-    const reg = new SessionRegistry();
+    const reg = new SessionRegistry(new InProcessEventBus());
     let echoes = 0;
     const stream: CommandSink = { sendTransactionCheck: () => true, resendSettings: () => (echoes++, true) };
     reg.attach('c1', stream, clock.now());

@@ -9,7 +9,7 @@ import { BrokerError, Code } from '../../../src/errors.js';
 import { Level } from 'level';
 import { LevelStore } from '../../../src/store/level-store.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { makeMessage, storeContract, type StoreHarness } from './contract.js';
+import { makeMessage, storeContract, type StoreHarness } from './contract/index.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'halfmoon-store-'));
@@ -35,7 +35,7 @@ async function levelHarness(clock: FakeClock, durable = false): Promise<StoreHar
   };
 }
 
-storeContract('LevelStore', (clock) => levelHarness(clock));
+storeContract('LevelStore', (clock) => levelHarness(clock), { sharedAcrossProcesses: false, persistent: true });
 
 describe('LevelStore', () => {
   let clock: FakeClock;
@@ -69,17 +69,15 @@ describe('LevelStore', () => {
       message: makeMessage('orders', { messageId: 'TX-1', messageType: 'TRANSACTION', body: Buffer.from('half-1') }),
       producerGroup: 'orders',
       senderClientId: 'p1',
-      receivedAtMs: clock.now(),
-      nextCheckAtMs: clock.now() + 1000,
-    });
+      budget: 'checks',
+    }, 1000);
     await first.putHalf({
       transactionId: 'TX-2',
       message: makeMessage('orders', { messageId: 'TX-2', messageType: 'TRANSACTION', body: Buffer.from('half-2') }),
       producerGroup: 'orders',
       senderClientId: 'p1',
-      receivedAtMs: clock.now(),
-      nextCheckAtMs: clock.now() + 1000,
-    });
+      budget: 'checks',
+    }, 1000);
     await first.endTransaction('TX-2', 'COMMIT', 'CLIENT');
     await first.schedule('delayed', 0, [makeMessage('delayed', { deliveryTimestampMs: clock.now() + 5000, body: Buffer.from('later') })]);
     const [delivery] = (
@@ -105,11 +103,11 @@ describe('LevelStore', () => {
     expect((await second.getHalf('TX-1'))?.message.body.toString()).toBe('half-1');
     expect(await second.getHalf('TX-2')).toBeUndefined();
     expect((await second.getDecision('TX-2'))?.state).toBe('COMMITTED');
-    expect(second.transactionCounters()).toMatchObject({ pending: 1, committed: 1 });
+    expect(await second.transactionCounters()).toMatchObject({ pending: 1, committed: 1 });
     expect(await second.pendingProducerGroups()).toEqual(['orders']);
-    expect(await second.nextScheduledAtMs()).toBe(clock.now() + 5000);
+    expect(await second.nextScheduledInMs()).toBe(5000);
     expect(await second.groupStats('g')).toEqual([{ group: 'g', topic: 'orders', consumedOffset: 1, lag: 1, inFlight: 1 }]);
-    expect(await second.nextRedeliveryAtMs('g', 'orders')).toBe(delivery!.invisibleUntilMs);
+    expect(await second.nextRedeliveryInMs('g', 'orders')).toBe(delivery!.invisibleUntilMs - clock.now());
     expect(await second.ack('g', 'orders', delivery!.receiptHandle)).toBe('ok');
     const [next] = await second.append('orders', 0, [makeMessage('orders')]);
     expect(next!.offset).toBe(2);
@@ -248,7 +246,7 @@ describe('LevelStore', () => {
     let store = await openStore();
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
     await store.append('t', 0, Array.from({ length: 3 }, () => makeMessage('t')));
-    await store.purgeQueue('t', 0, { beforeTimestampMs: clock.now() + 1, maxMessages: 10 });
+    await store.purgeQueue('t', 0, { olderThanMs: 0, maxMessages: 10 });
     await store.close();
     store = await openStore();
     expect(await store.resetOffset('g', 't', { kind: 'earliest' })).toEqual([{ topic: 't', queueId: 0, previousOffset: 3, newOffset: 3, droppedInFlight: 0 }]);
@@ -264,9 +262,8 @@ describe('LevelStore', () => {
         message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: id }),
         producerGroup: 'tx',
         senderClientId: 'p1',
-        receivedAtMs: clock.now(),
-        nextCheckAtMs: clock.now(),
-      });
+        budget: 'checks',
+      }, 0);
     }
     await store.close();
     // Damage three records behind the store's back, as a disk or a bug might.
@@ -278,8 +275,8 @@ describe('LevelStore', () => {
     await raw.close();
 
     store = await openStore(); // an unreadable record does not stop the store from opening
-    expect(store.transactionCounters()).toMatchObject({ pending: 3, abandoned: 0 });
-    const claim = () => store.claimDueChecks({ producerGroup: 'tx', limit: 10, nextCheckInMs: 1000, checkMax: 5, clientId: 'p1' });
+    expect(await store.transactionCounters()).toMatchObject({ pending: 3, abandoned: 0 });
+    const claim = () => store.claimDueChecks({ producerGroup: 'tx', limit: 10, nextCheckInMs: 1000, budget: { checkMax: 5, maxAgeMs: 3_600_000 }, targets: ['p1'] });
     const first = await claim();
     expect(first.claimed.map((h) => h.transactionId)).toEqual(['TX-GOOD']);
     const reasons = Object.fromEntries(first.quarantined.map((q) => [q.transactionId, q.reason]));
@@ -287,7 +284,7 @@ describe('LevelStore', () => {
     expect(reasons['TX-NOBODY']).toContain('body is missing');
     expect(reasons['TX-BADBODY']).toContain('body is unreadable');
     expect(reasons['TX-BADMETA']).toContain('record is unreadable');
-    expect(store.transactionCounters()).toMatchObject({ pending: 1, abandoned: 2 });
+    expect(await store.transactionCounters()).toMatchObject({ pending: 1, abandoned: 2 });
 
     // Visible to an operator, and never claimed again.
     const abandoned = await store.listTransactions({ state: 'ABANDONED' });
@@ -322,15 +319,14 @@ describe('LevelStore', () => {
       message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: 'TX-B', body: Buffer.alloc(64 * 1024, 7) }),
       producerGroup: 'tx',
       senderClientId: 'p1',
-      receivedAtMs: clock.now(),
-      nextCheckAtMs: clock.now(),
-    });
+      budget: 'checks',
+    }, 0);
     expect(written.filter((w) => w.where === '!halfbody!TX-B').map((w) => w.bytes > 64 * 1024)).toEqual([true]); // the one body write
     written.length = 0;
     for (let i = 0; i < 3; i++) {
-      const { claimed } = await store.claimDueChecks({ producerGroup: 'tx', limit: 10, nextCheckInMs: 1000, checkMax: 10, clientId: 'p1' });
+      const { claimed } = await store.claimDueChecks({ producerGroup: 'tx', limit: 10, nextCheckInMs: 1000, budget: { checkMax: 10, maxAgeMs: 3_600_000 }, targets: ['p1'] });
       expect(claimed).toHaveLength(1);
-      await store.releaseCheck('TX-B', clock.now());
+      await store.releaseCheck('TX-B');
     }
     await store.abandonTransaction('TX-B', 'kept');
     expect(written.length).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, type BrokerConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SessionRegistry } from '../../../src/session/session-registry.js';
@@ -26,7 +26,7 @@ async function setup(overrides: Partial<BrokerConfig> = {}) {
   const store = new LevelStore({ path: dir, clock, durable: false });
   await store.open();
   const config = { ...DEFAULT_CONFIG, transactionTimeoutMs: 6000, transactionCheckIntervalMs: 30_000, transactionCheckMax: 3, ...overrides };
-  const sessions = new SessionRegistry();
+  const sessions = new SessionRegistry(store.events);
   const scheduler = new CheckScheduler({ store, sessions, config, clock, log: silentLogger(), random: () => 0 });
   await store.createTopic({ name: TOPIC, messageType: 'TRANSACTION', queueCount: 1 });
   cleanup = async () => {
@@ -193,6 +193,29 @@ describe('CheckScheduler', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(got).toHaveLength(1);
     await jittered.close();
+  });
+
+  it('ticks at once when a producer comes online (producerAvailable on the store bus), not only on its timer', async () => {
+    const { clock, store, sessions, half, config } = await setup();
+    const scheduler = new CheckScheduler({ store, sessions, config: { ...config, transactionCheckTickMs: 3_600_000 }, clock, log: silentLogger(), random: () => 0 });
+    await half();
+    clock.advance(6000);
+    scheduler.start();
+    clock.advance(0); // the first (jitter-free) tick: nobody to ask yet
+    await new Promise((r) => setTimeout(r, 20));
+    const got: HalfMessage[] = [];
+    const s = sessions.attach('late', { sendTransactionCheck: (h) => (got.push(h), true) }, clock.now());
+    s.clientType = 'PRODUCER';
+    s.topics.add(TOPIC);
+    sessions.announce(s);
+    clock.advance(0);
+    await vi.waitFor(() => expect(got).toHaveLength(1));
+    await scheduler.close();
+    sessions.announce(s); // closed: no longer listening
+    clock.advance(3_600_000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toHaveLength(1);
+    expect(clock.pendingTimers()).toBe(0);
   });
 
   it('sweeps several producer groups at the same time, each checked by its own producer', async () => {
