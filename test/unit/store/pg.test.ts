@@ -1,0 +1,118 @@
+// Runs the BrokerStore contract against PgStore on a throwaway PostgreSQL (one server for this
+// file, a fresh schema per harness; twins open the same schema, as brokers sharing a database
+// would), plus what only PostgreSQL has: migrations and the schema version guard, and a
+// database that goes away and comes back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerError, Code } from '../../../src/errors.js';
+import { PgStore } from '../../../src/store/pg/index.js';
+import { FakeClock } from '../../../src/util/clock.js';
+import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { makeMessage, storeContract, type StoreHarness } from './contract/index.js';
+
+let server: TestPostgres;
+let url = '';
+let schemaSeq = 0;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  url = await server.createDatabase('contract');
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** One statement on the contract database. */
+const admin = (sql: string): Promise<unknown> => server.query(sql, [], 'contract');
+
+function pgStore(clock: FakeClock, schema: string, over: Partial<ConstructorParameters<typeof PgStore>[0]> = {}): PgStore {
+  return new PgStore({ connectionString: url, schema, clock, poolSize: 4, ...over });
+}
+
+async function pgHarness(clock: FakeClock): Promise<StoreHarness> {
+  const schema = `contract_${++schemaSeq}`;
+  const open: PgStore[] = [];
+  const openOne = async (): Promise<PgStore> => {
+    const store = pgStore(clock, schema);
+    await store.open();
+    open.push(store);
+    return store;
+  };
+  let current = await openOne();
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close();
+      current = await openOne();
+      return current;
+    },
+    openTwin: openOne,
+    cleanup: async () => {
+      for (const s of open.splice(0)) await s.close();
+      await admin(`DROP SCHEMA ${schema} CASCADE`);
+    },
+  };
+}
+
+storeContract('PgStore', pgHarness, { sharedAcrossProcesses: true, persistent: true });
+
+describe('PgStore', () => {
+  it('migrates a new schema once, even with several brokers opening it at the same time', async () => {
+    const clock = new FakeClock();
+    const stores = Array.from({ length: 4 }, () => pgStore(clock, 'racing'));
+    await Promise.all(stores.map((s) => s.open()));
+    const versions = await server.query('SELECT version FROM racing.schema_version', [], 'contract');
+    expect(versions.rows).toEqual([{ version: 1 }]);
+    await stores[0]!.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    expect((await stores[3]!.getTopic('t'))?.name).toBe('t');
+    for (const s of stores) await s.close();
+    await admin('DROP SCHEMA racing CASCADE');
+  });
+
+  it('refuses a schema newer than it knows, saying what to do', async () => {
+    const clock = new FakeClock();
+    const first = pgStore(clock, 'future');
+    await first.open();
+    await first.close();
+    await admin('UPDATE future.schema_version SET version = 99');
+    const store = pgStore(clock, 'future');
+    const err = await store.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BrokerError);
+    expect((err as BrokerError).message).toMatch(/version 99, newer than this Halfmoon knows \(1\): upgrade Halfmoon/);
+    await admin('DROP SCHEMA future CASCADE');
+  });
+
+  it('refuses an invalid schema name', () => {
+    expect(() => pgStore(new FakeClock(), 'Bad-Name')).toThrow(/schema name "Bad-Name" is invalid/);
+  });
+
+  it('fails calls with HA_NOT_AVAILABLE while the database is down, and works again once it is back', async () => {
+    const clock = new FakeClock();
+    const store = pgStore(clock, 'outage', { timeoutMs: 2000 });
+    await store.open();
+    await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+    await store.append('t', 0, [makeMessage('t')]);
+    await server.halt({ crash: true });
+    try {
+      const started = Date.now();
+      const err = await store.append('t', 0, [makeMessage('t')]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(err).toBeInstanceOf(BrokerError);
+      expect((err as BrokerError).code).toBe(Code.HA_NOT_AVAILABLE);
+      expect((err as BrokerError).message).toMatch(/database of the store is unreachable/);
+    } finally {
+      await server.restart();
+    }
+    const [m] = await store.append('t', 0, [makeMessage('t')]);
+    expect(m!.offset).toBe(1);
+    expect((await store.read('t', 0, 0, 10)).map((x) => x.offset)).toEqual([0, 1]);
+    await store.close();
+    await admin('DROP SCHEMA outage CASCADE');
+  });
+});
