@@ -17,7 +17,7 @@ import { startGrpcServer, type GrpcServer } from './protocol/grpc-server.js';
 import type { Endpoints } from './protocol/types.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { BrokerStore } from './store/broker-store.js';
-import { LevelStore } from './store/level-store.js';
+import { LevelStore } from './store/level/index.js';
 import { CheckScheduler } from './transaction/check-scheduler.js';
 import { TransactionService } from './transaction/transaction-service.js';
 import { systemClock, type Clock } from './util/clock.js';

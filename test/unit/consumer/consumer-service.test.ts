@@ -10,7 +10,7 @@ import { GroupService } from '../../../src/consumer/group-service.js';
 import { ConsumerService } from '../../../src/consumer/consumer-service.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SendService } from '../../../src/producer/send-service.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import type { Delivery } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage } from '../store/contract.js';

@@ -5,9 +5,9 @@
 // heads are cached in memory (authoritative copies are written in the same batch).
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
-import { BrokerError, Code } from '../errors.js';
-import type { Clock } from '../util/clock.js';
-import { KeyedMutex } from '../util/keyed-mutex.js';
+import { BrokerError, Code } from '../../errors.js';
+import type { Clock } from '../../util/clock.js';
+import { KeyedMutex } from '../../util/keyed-mutex.js';
 import type {
   BrokerStore,
   ClaimChecksRequest,
@@ -15,7 +15,7 @@ import type {
   DecisionFilter,
   StoreCapabilities,
   TransactionFilter,
-} from './broker-store.js';
+} from '../broker-store.js';
 import { GroupCommitWriter } from './group-commit.js';
 import {
   checkDueKey,
@@ -31,15 +31,15 @@ import {
   u64,
   join,
 } from './keys.js';
-import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken } from './receipt-handle.js';
+import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken } from '../receipt-handle.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
-import { backoffDelayMs, type RetryBackoff } from '../domain/backoff.js';
-import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../domain/consumption.js';
-import { applyGroupChange, type GroupChange, type GroupRecord, type GroupSettings, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../domain/groups.js';
-import type { MessageInput, StoredMessage } from '../domain/messages.js';
-import { deadLetterTopic } from '../domain/names.js';
-import { matchesFilter } from '../domain/tag-filter.js';
-import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../domain/topics.js';
+import { backoffDelayMs, type RetryBackoff } from '../../domain/backoff.js';
+import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../../domain/consumption.js';
+import { applyGroupChange, type GroupChange, type GroupRecord, type GroupSettings, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../../domain/groups.js';
+import type { MessageInput, StoredMessage } from '../../domain/messages.js';
+import { deadLetterTopic } from '../../domain/names.js';
+import { matchesFilter } from '../../domain/tag-filter.js';
+import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../../domain/topics.js';
 import {
   budgetExhausted,
   chooseCheckTarget,
@@ -55,8 +55,8 @@ import {
   type Resolution,
   type TransactionCounters,
   type TransactionDecision,
-} from '../domain/transactions.js';
-import { InProcessEventBus, type EventBus } from '../runtime/event-bus.js';
+} from '../../domain/transactions.js';
+import { InProcessEventBus, type EventBus } from '../../runtime/event-bus.js';
 
 export interface LevelStoreOptions {
   /** Directory of the LevelDB database. */
