@@ -20,7 +20,7 @@ import { InProcessEventBus } from './runtime/event-bus.js';
 import { SessionEviction } from './session/session-eviction.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { BrokerStore } from './store/broker-store.js';
-import { LevelStore } from './store/level-store.js';
+import { LevelStore } from './store/level/index.js';
 import { CheckScheduler } from './transaction/check-scheduler.js';
 import { DecisionRetention } from './transaction/decision-retention.js';
 import { TransactionService } from './transaction/transaction-service.js';

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Broker } from '../../src/broker.js';
 import { resolveConfig, type BrokerConfig, type ConfigKey } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { LevelStore } from '../../src/store/level-store.js';
+import { LevelStore } from '../../src/store/level/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // flags
