@@ -13,7 +13,7 @@ import { startHttpGateway, type HttpGateway } from './http/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { DelayService } from './producer/delay-service.js';
 import { SendService } from './producer/send-service.js';
-import type { ServiceContext } from './protocol/context.js';
+import type { ServiceContext } from './services.js';
 import { startGrpcServer, type GrpcServer } from './protocol/grpc-server.js';
 import type { Endpoints } from './protocol/types.js';
 import { InProcessEventBus } from './runtime/event-bus.js';
@@ -64,6 +64,8 @@ export class Broker {
 
   private constructor(
     readonly services: ServiceContext,
+    /** The broker's store (for tests and tools; adapters go through the services). */
+    readonly store: BrokerStore,
     private readonly grpc: GrpcServer,
     private readonly http: HttpGateway | undefined,
     /** Everything started, in start order (store first, servers last). */
@@ -109,7 +111,7 @@ export class Broker {
       config,
       clock,
       log,
-      store,
+      events: store.events,
       sessions,
       sender,
       consumer,
@@ -141,7 +143,7 @@ export class Broker {
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
       log.info({ grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable, brokerId }, 'halfmoon broker started');
-      return new Broker(services, grpc, http, started);
+      return new Broker(services, store, grpc, http, started);
     } catch (err) {
       await closeInReverse(started, log);
       throw err;

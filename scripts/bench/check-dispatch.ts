@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { resolveConfig, type BrokerConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { SessionRegistry, type CommandSink } from '../../src/session/session-registry.js';
-import { LevelStore } from '../../src/store/level-store.js';
+import { LevelStore } from '../../src/store/level/index.js';
 import type { MessageInput } from '../../src/domain/messages.js';
 import type { HalfMessage } from '../../src/domain/transactions.js';
 import { CheckScheduler } from '../../src/transaction/check-scheduler.js';

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Broker } from '../../src/broker.js';
 import { resolveConfig, type BrokerConfig, type ConfigKey } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { LevelStore } from '../../src/store/level-store.js';
+import { LevelStore } from '../../src/store/level/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // flags
@@ -140,7 +140,7 @@ export async function startBenchBroker(overrides: Partial<Record<ConfigKey, unkn
       overrides: { dataDir: dir, host: '127.0.0.1', grpcPort: 0, httpEnabled: false, logLevel: 'silent', ...overrides },
     });
     const broker = await Broker.start({ config, logger: silentLogger() });
-    const store = broker.services.store;
+    const store = broker.store;
     return {
       broker,
       endpoint: `127.0.0.1:${broker.grpcPort}`,

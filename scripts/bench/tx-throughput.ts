@@ -118,7 +118,7 @@ async function oneRun(client: 'raw' | 'official', concurrency: number, measureMs
       cpuCores: window.cpuCores,
       batches: window.batches,
       transitions: window.transitions,
-      committed: (await tb.broker.services.store.transactionCounters()).committed,
+      committed: (await tb.broker.store.transactionCounters()).committed,
     };
     log(`  ${client} client, ${concurrency} in flight, ${f1(load.windowMs / 1000)} s window, durable=${o.durable}`);
     log(`    ${f0(report.txPerSec)} tx/s  (${f0(load.completed)} tx, ${load.errors} errors${load.firstError ? `: ${load.firstError}` : ''})`);

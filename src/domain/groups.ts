@@ -73,3 +73,24 @@ export interface OffsetResetResult {
   /** In-flight (and FIFO-waiting) deliveries dropped by the reset; their handles went stale. */
   droppedInFlight: number;
 }
+
+/**
+ * A group's progress in a queue from its cursor and in-flight records: behind the first retained
+ * offset (retention is moving it up) it reads from there; FIFO messages waiting behind their
+ * group's head (attempt 0) count as lag, handed-out ones as in flight.
+ */
+export function groupProgress(
+  group: string,
+  topic: string,
+  queue: { cursor: number; firstOffset: number; headOffset: number },
+  inflight: Iterable<{ attempt: number }>,
+): GroupTopicStats {
+  let inFlight = 0;
+  let waiting = 0;
+  for (const e of inflight) {
+    if (e.attempt > 0) inFlight++;
+    else waiting++;
+  }
+  const consumedOffset = Math.max(queue.cursor, queue.firstOffset);
+  return { group, topic, consumedOffset, lag: Math.max(0, queue.headOffset - consumedOffset) + waiting, inFlight };
+}

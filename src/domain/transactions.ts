@@ -170,6 +170,50 @@ export function rearm<H extends Omit<HalfMessage, 'message'>>(half: H, dueAtMs: 
   return { ...rest, state: 'PENDING', checkCount: 0, nextCheckAtMs: dueAtMs } as H;
 }
 
+/** The transaction ABANDONED by the KEEP policy: no more checks, kept for manual resolution. */
+export function abandon<H extends Omit<HalfMessage, 'message'>>(half: H, reason: string): H {
+  return { ...half, state: 'ABANDONED', abandonReason: reason };
+}
+
+/**
+ * The transaction taken out of the checks because its record cannot be used (QUARANTINE):
+ * ABANDONED with the reason, so that an operator sees it and can roll it back.
+ */
+export function quarantine<H extends Omit<HalfMessage, 'message'>>(half: H, reason: string): H {
+  return { ...half, state: 'ABANDONED', abandonReason: `quarantined: ${reason}` };
+}
+
+/** What a claim sweep does with one transaction it found in the due index (its record read). */
+export type ClaimStep<H> =
+  /** Not PENDING (or gone): the index entry dangles and is dropped. */
+  | { kind: 'dangling' }
+  /** Not due (any more): left alone. */
+  | { kind: 'notDue' }
+  /** Its budget is used up: the caller applies the policy. */
+  | { kind: 'exhausted'; reason: string }
+  /** Nobody to ask now: left alone, still due. */
+  | { kind: 'noTarget' }
+  /** Claimed for `clientId`: the record to write. */
+  | { kind: 'claim'; clientId: string; updated: H };
+
+/**
+ * The claim rule of a due transaction (the body was readable): PENDING and due, budget left and
+ * someone to ask, in that order of precedence.
+ */
+export function planClaim<H extends Omit<HalfMessage, 'message'>>(
+  half: H | undefined,
+  nowMs: number,
+  req: { budget: BudgetLimits; targets: readonly string[]; nextCheckInMs: number },
+): ClaimStep<H> {
+  if (!half || half.state !== 'PENDING') return { kind: 'dangling' };
+  if (half.nextCheckAtMs > nowMs) return { kind: 'notDue' };
+  const reason = budgetExhausted(half, nowMs, req.budget);
+  if (reason !== undefined) return { kind: 'exhausted', reason };
+  const clientId = chooseCheckTarget(half, req.targets);
+  if (clientId === undefined) return { kind: 'noTarget' };
+  return { kind: 'claim', clientId, updated: claimCheck(half, nowMs, clientId, req.nextCheckInMs) };
+}
+
 /** The state a resolution leads to. */
 export function decidedState(resolution: Resolution): TransactionDecision['state'] {
   return resolution === 'COMMIT' ? 'COMMITTED' : 'ROLLED_BACK';

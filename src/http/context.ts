@@ -1,7 +1,7 @@
 // Owns what every HTTP handler gets: the broker's services plus the gateway's own state
 // (HttpContext), the facts of one request (MqRequest) and what a handler answers (MqResponse).
 import type { Logger } from '../logger.js';
-import type { ServiceContext } from '../protocol/context.js';
+import type { ServiceContext } from '../services.js';
 import type { Clock } from '../util/clock.js';
 import type { FirstConsumeTimes } from './first-consume.js';
 

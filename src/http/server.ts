@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServiceContext } from '../protocol/context.js';
+import type { ServiceContext } from '../services.js';
 import type { HttpContext, MqRequest, MqResponse } from './context.js';
 import { errorResponse } from './documents.js';
 import { MqHttpError, toMqError } from './errors.js';

@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
 import { describeTransaction, getTransactionStats, listTransactions, recheckTransaction, resolveTransaction } from './admin/transactions.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../services.js';
 import { unary } from './unary.js';
 
 export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplementation {

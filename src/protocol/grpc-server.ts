@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { adminServiceImpl } from './admin-service.js';
 import { listenError } from './listen-error.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../services.js';
 import { messagingServiceImpl } from './messaging-service.js';
 import { reflectionDefinition } from './reflection-descriptors.js';
 import { adminService, loadProtos, messagingService } from './proto.js';

@@ -1,6 +1,6 @@
 // Owns the apache.rocketmq.v2.MessagingService implementation table: RPC name → handler.
 import type * as grpc from '@grpc/grpc-js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../services.js';
 import { ackMessage } from './handlers/ack-message.js';
 import { changeInvisibleDuration } from './handlers/change-invisible-duration.js';
 import { endTransaction } from './handlers/end-transaction.js';

@@ -1,7 +1,8 @@
 // Owns the adapter between grpc-js unary calls and our handlers: every unary RPC answers gRPC OK
 // with the real outcome in the body's `status`, as the RocketMQ proxy does.
 import type * as grpc from '@grpc/grpc-js';
-import { callInfo, type CallInfo, type ServiceContext } from './context.js';
+import { callInfo, type CallInfo } from './context.js';
+import type { ServiceContext } from '../services.js';
 import { statusOf } from './status.js';
 import type { Status } from './types.js';
 

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { EventBus } from '../runtime/event-bus.js';
 import type { Clock } from '../util/clock.js';
 import type { BrokerStore } from './broker-store.js';
-import { LevelStore } from './level-store.js';
+import { LevelStore } from './level/index.js';
 import { PgStore } from './pg/index.js';
 
 const USAGE = 'use postgres://user:password@host:port/database (optionally ?schema=name), or leave it empty for LevelDB in dataDir';

@@ -26,6 +26,7 @@ export type CheckSchedulerConfig = Pick<
   | 'transactionCheckBatchSize'
   | 'transactionRestartJitterMs'
   | 'httpTransactionMaxAgeMs'
+  | 'httpHalfCheckIntervalMs'
 >;
 
 export interface CheckSchedulerDeps {
@@ -130,10 +131,28 @@ export class CheckScheduler {
   }
 
   /**
-   * Applies the policy (ROLLBACK, or KEEP for manual resolution) to an undecided transaction: the
-   * topic's own, else the broker's. Public for the MQ HTTP gateway's pollers, which meet used-up
-   * budgets too.
+   * A poller's check (MQ HTTP consumeHalfMessage): claims up to `limit` due transactions of the
+   * producer group for `pollerId`, due again httpHalfCheckIntervalMs later, and applies the
+   * policy to those whose budget is used up. Returns the claimed ones to offer.
    */
+  async claimForPoller(producerGroup: string, pollerId: string, limit: number): Promise<HalfMessage[]> {
+    const { claimed, exhausted } = await this.deps.store.claimDueChecks({
+      producerGroup,
+      limit,
+      nextCheckInMs: this.deps.config.httpHalfCheckIntervalMs,
+      budget: this.budget,
+      targets: [pollerId],
+    });
+    for (const { half, reason } of exhausted) await this.settle(half, reason);
+    return claimed;
+  }
+
+  /** How long until the producer group's next transaction is due for a check, if it has any. */
+  nextDueInMs(producerGroup: string): Promise<number | undefined> {
+    return this.deps.store.nextCheckDueInMs(producerGroup);
+  }
+
+  /** Applies the policy (ROLLBACK, or KEEP for manual resolution) to an undecided transaction: the topic's own, else the broker's. */
   async settle(half: HalfMessage, reason: string): Promise<void> {
     const { store, config, log } = this.deps;
     const policy = (await store.getTopic(half.message.topic))?.checkPolicy ?? config.transactionCheckPolicy;

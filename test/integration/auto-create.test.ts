@@ -18,7 +18,7 @@ it('creates an unknown topic as NORMAL on first use when enabled', async () => {
   const receipt = await p.send({ topic, body: Buffer.from('first') });
   await p.shutdown();
   expect(receipt.offset).toBe(0);
-  expect(await tb.broker.services.store.getTopic(topic)).toMatchObject({ name: topic, messageType: 'NORMAL' });
+  expect(await tb.broker.store.getTopic(topic)).toMatchObject({ name: topic, messageType: 'NORMAL' });
 });
 
 it('refuses an unknown topic by default', async () => {

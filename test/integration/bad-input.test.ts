@@ -81,9 +81,9 @@ describe('SendMessage bad input', () => {
   });
 
   it('stored nothing for the rejected messages and still serves', async () => {
-    expect(await tb.broker.services.store.read(topic, 0, 0, 10)).toHaveLength(0);
+    expect(await tb.broker.store.read(topic, 0, 0, 10)).toHaveLength(0);
     expect((await send(() => undefined)).code).toBe('OK');
-    expect(await tb.broker.services.store.read(topic, 0, 0, 10)).toHaveLength(1);
+    expect(await tb.broker.store.read(topic, 0, 0, 10)).toHaveLength(1);
   });
 });
 

@@ -39,7 +39,7 @@ describe('Broker.start', () => {
     cleanups.push(() => holder.close());
     const grpcPort = await freePort();
 
-    await expect(start(dir, { grpcPort, httpEnabled: true, httpPort: holder.httpPort })).rejects.toThrow(/EADDRINUSE|address already in use/i);
+    await expect(start(dir, { grpcPort, httpEnabled: true, httpPort: holder.httpPort })).rejects.toThrow(/EADDRINUSE|address is already in use/i);
 
     // Same data directory (the store was closed) and same gRPC port (the server was closed).
     const again = await start(dir, { grpcPort, httpEnabled: false });
@@ -55,6 +55,6 @@ describe('Broker.start', () => {
     await broker.close();
     const reopened = await start(dir, { httpEnabled: false });
     cleanups.push(() => reopened.close());
-    expect(await reopened.services.store.listTopics()).toEqual([]);
+    expect(await reopened.store.listTopics()).toEqual([]);
   });
 });

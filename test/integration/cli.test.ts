@@ -89,7 +89,7 @@ describe('halfmoon tx', () => {
     expect(describe.stdout).toContain('by ADMIN');
     const stats = JSON.parse((await cli('tx', 'stats', '--json')).stdout) as Record<string, string>;
     expect(Number(stats.committed)).toBeGreaterThanOrEqual(1);
-    expect((await tb.broker.services.store.read(topic, 0, 0, 10)).map((m) => m.body.toString())).toEqual(['pending']);
+    expect((await tb.broker.store.read(topic, 0, 0, 10)).map((m) => m.body.toString())).toEqual(['pending']);
   }, 30_000);
 });
 

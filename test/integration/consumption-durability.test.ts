@@ -86,7 +86,7 @@ describe('delay and restart', () => {
     expect(late!.messageId).toBe(delayedSent.messageId);
     const due = late!.deliveryTimestamp!.getTime();
     expect(Math.abs(due - dueAt)).toBeLessThan(200);
-    const [stored] = await tb.broker.services.store.read(delayed, 0, 0, 1);
+    const [stored] = await tb.broker.store.read(delayed, 0, 0, 1);
     expect(stored!.storeTimestampMs).toBeGreaterThanOrEqual(due);
     expect(stored!.storeTimestampMs - due).toBeLessThan(1000);
   });
@@ -106,7 +106,7 @@ describe('retention', () => {
   it('keeps consumed messages readable until the retention age, then deletes the oldest in the background', async () => {
     const t = uniqueName('TRet');
     await tb.broker.services.topics.create(t, 'NORMAL');
-    const { store } = tb.broker.services;
+    const { store } = tb.broker;
     const p = await clients.producer(t);
     for (let i = 0; i < 10; i++) await p.send({ topic: t, body: Buffer.from(`old${i}`) });
     const fast = uniqueName('Fast');

@@ -68,7 +68,7 @@ it('delivers each message group in send order, one at a time, groups in parallel
 
   const expectedOk = GROUPS.length * PER_GROUP - 1;
   await waitFor(() => (runs.filter((r) => r.ok).length >= expectedOk ? true : undefined), 30_000, 'all messages consumed');
-  await waitFor(async () => ((await tb.broker.services.store.groupStats(group))[0]?.inFlight === 0 ? true : undefined), 5000, 'acks');
+  await waitFor(async () => ((await tb.broker.store.groupStats(group))[0]?.inFlight === 0 ? true : undefined), 5000, 'acks');
   await sleep(800);
 
   for (const g of GROUPS) {

@@ -45,7 +45,7 @@ async function admin(method: string, request: Record<string, unknown>) {
 }
 
 async function groupStats(group: string) {
-  const [stats] = await tb.broker.services.store.groupStats(group);
+  const [stats] = await tb.broker.store.groupStats(group);
   return stats;
 }
 
@@ -96,7 +96,7 @@ describe('PushConsumer', () => {
     const p = await clients.producer(t);
     const poison = await p.send({ topic: t, tag: 'bad', body: Buffer.from('poison'), properties: new Map([['why', 'test']]) });
     await p.send({ topic: t, body: Buffer.from('fine') });
-    await waitFor(async () => ((await tb.broker.services.store.getTopic(`%DLQ%${group}`)) ? true : undefined), 15_000, 'the DLQ topic');
+    await waitFor(async () => ((await tb.broker.store.getTopic(`%DLQ%${group}`)) ? true : undefined), 15_000, 'the DLQ topic');
     await sleep(1000);
     const poisonSeen = seen.filter((s) => s.body === 'poison');
     expect(poisonSeen.map((s) => s.attempt)).toEqual([1, 2, 3]);

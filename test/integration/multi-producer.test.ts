@@ -116,6 +116,6 @@ describe.each(VARIANTS)('multi-producer cluster ($client)', (variant) => {
     expect(answeredBy.has('sender')).toBe(false);
     expect(answeredBy.size).toBeGreaterThan(0);
     expect([...answeredBy].every((b) => b.startsWith('survivor-'))).toBe(true);
-    for (const id of sent) expect(await broker.broker.services.store.getDecision(id)).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
+    for (const id of sent) expect(await broker.broker.store.getDecision(id)).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
   }, 60_000);
 });

@@ -62,8 +62,8 @@ describe('namespaces', () => {
     const [m] = await receiveUntil(c, 1);
     expect(m!.messageId).toBe(receipt.messageId);
     expect(m!.topic).toBe(topic); // the client's own name, not the scoped one
-    expect(await tb.broker.services.store.getGroup(`${NS}%${group}`)).toBeDefined();
-    expect((await tb.broker.services.store.read(`${NS}%${topic}`, 0, 0, 10)).map((s) => s.body.toString())).toEqual(['scoped']);
+    expect(await tb.broker.store.getGroup(`${NS}%${group}`)).toBeDefined();
+    expect((await tb.broker.store.read(`${NS}%${topic}`, 0, 0, 10)).map((s) => s.body.toString())).toEqual(['scoped']);
 
     // Without the namespace the topic does not exist.
     const outsider = new Producer({ endpoints: tb.endpoint, namespace: '', logger: quietClientLogger });
@@ -91,7 +91,7 @@ describe('namespaces', () => {
     clients.push(p);
     const tx = p.beginTransaction();
     const receipt = await p.send({ topic, body: Buffer.from('checked') }, tx); // left open: the broker asks
-    await waitFor(() => tb.broker.services.store.getDecision(receipt.transactionId), 15_000, 'decision');
+    await waitFor(() => tb.broker.store.getDecision(receipt.transactionId), 15_000, 'decision');
     expect(asked).toEqual([topic]);
     const [m] = await receiveUntil(await consumer(NS, topic, uniqueName('NsTxG')), 1);
     expect(m!.body.toString()).toBe('checked');

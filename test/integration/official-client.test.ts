@@ -232,7 +232,7 @@ describe('official client: transactions', () => {
     await tx.rollback();
     const c = await consumer(t);
     expect(await c.receive(1, 10_000)).toHaveLength(0);
-    expect(await tb.broker.services.store.read(t, 0, 0, 10)).toHaveLength(0);
+    expect(await tb.broker.store.read(t, 0, 0, 10)).toHaveLength(0);
   });
 
   it('asks the checker about an orphaned transaction and applies its answer', async () => {
@@ -254,7 +254,7 @@ describe('official client: transactions', () => {
     const [m] = await receiveAll(c, 1);
     expect(m!.messageId).toBe(receipt.messageId);
     expect(checked).toContain(receipt.messageId);
-    const decision = await tb.broker.services.store.getDecision(receipt.transactionId);
+    const decision = await tb.broker.store.getDecision(receipt.transactionId);
     expect(decision).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
     await c.ack(m!);
   });

@@ -70,11 +70,11 @@ describe('README snippets', () => {
 
   it("Halfmoon's SDK: the transaction is committed and the program exits", async () => {
     const snippet = snippets[1]!;
-    const before = (await tb.broker.services.store.read('Payments', 0, 0, 100)).length;
+    const before = (await tb.broker.store.read('Payments', 0, 0, 100)).length;
     const res = await runSnippet(dir, 'sdk', snippet.code, tb.endpoint);
     expect(res.signal, `README.md:${snippet.line} did not finish within ${LIMIT_MS} ms\n${res.stdout}${res.stderr}`).toBeNull();
     expect(res.code, `README.md:${snippet.line}\n${res.stderr}`).toBe(0);
-    const log = await tb.broker.services.store.read('Payments', 0, 0, 100);
+    const log = await tb.broker.store.read('Payments', 0, 0, 100);
     expect(log.slice(before).map((m) => [m.body.toString(), m.tag, m.keys])).toEqual([['…', 'paid', ['order-42']]]);
   }, LIMIT_MS + 15_000);
 });

@@ -93,7 +93,7 @@ describe('transactions: the seed scenario (official client with a checker)', () 
     const seen = await drain(consumer, (s) => s.length >= 3);
     expect(seen.map((m) => m.properties.get('a')).sort()).toEqual(['0', '1', '2']);
     // a=3 is rolled back by the checker; nothing stays pending.
-    await waitFor(async () => ((await tb.broker.services.store.listTransactions({ topic })).length === 0 ? true : undefined), 10_000, 'no pending transactions');
+    await waitFor(async () => ((await tb.broker.store.listTransactions({ topic })).length === 0 ? true : undefined), 10_000, 'no pending transactions');
     expect(asked.has('0')).toBe(false);
     expect(asked.get('1')).toBe(1);
     expect(asked.get('2')).toBeGreaterThanOrEqual(2);
@@ -115,7 +115,7 @@ describe('transactions: idempotence and conflicts', () => {
     const conflict = await endTx(raw, topic, id, 'ROLLBACK');
     expect(conflict.status.code).toBe('INVALID_TRANSACTION_ID');
     expect(conflict.status.message).toContain('already committed');
-    expect(await tb!.broker.services.store.read(topic, 0, 0, 10)).toHaveLength(1);
+    expect(await tb!.broker.store.read(topic, 0, 0, 10)).toHaveLength(1);
   });
 
   it('rejects commit after rollback and unknown or mismatched ids, with clear messages', async () => {
@@ -136,7 +136,7 @@ describe('transactions: idempotence and conflicts', () => {
     const mismatch = await endTx(raw, other, id2, 'COMMIT');
     expect(mismatch.status.code).toBe('INVALID_TRANSACTION_ID');
     expect(mismatch.status.message).toContain(topic);
-    expect(await tb!.broker.services.store.read(topic, 0, 0, 10)).toHaveLength(0);
+    expect(await tb!.broker.store.read(topic, 0, 0, 10)).toHaveLength(0);
   });
 
   it('lets any connection decide, and a commit racing a rollback has exactly one winner', async () => {
@@ -149,10 +149,10 @@ describe('transactions: idempotence and conflicts', () => {
       ]);
       const oks = [a, b].filter((r) => r.status.code === 'OK');
       expect(oks).toHaveLength(1);
-      const decision = await tb!.broker.services.store.getDecision(id);
+      const decision = await tb!.broker.store.getDecision(id);
       expect(decision!.state).toBe(a.status.code === 'OK' ? 'COMMITTED' : 'ROLLED_BACK');
     }
-    const committed = (await tb!.broker.services.store.read(topic, 0, 0, 100)).length;
+    const committed = (await tb!.broker.store.read(topic, 0, 0, 100)).length;
     const counters = await tb!.broker.services.transactions.counters();
     expect(counters.committed).toBe(committed);
     expect(counters.committed + counters.rolledBack).toBe(20);
@@ -165,7 +165,7 @@ describe('transactions: idempotence and conflicts', () => {
     const res = await raw.unary('SendMessage', { messages: [m] });
     expect(res.status.code).toBe('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE');
     expect(res.status.message).toContain('only DELAY messages carry a delivery timestamp; this one is TRANSACTION');
-    expect(await tb!.broker.services.store.listTransactions({})).toHaveLength(0);
+    expect(await tb!.broker.store.listTransactions({})).toHaveLength(0);
   });
 
   it('times the first check from the broker receive time, whatever the producer clock says', async () => {
@@ -180,7 +180,7 @@ describe('transactions: idempotence and conflicts', () => {
       const before = Date.now();
       const res = await raw.unary('SendMessage', { messages: [skewed] });
       expect(res.status.code).toBe('OK');
-      const half = await tb.broker.services.store.getHalf((res.entries as { transaction_id: string }[])[0]!.transaction_id);
+      const half = await tb.broker.store.getHalf((res.entries as { transaction_id: string }[])[0]!.transaction_id);
       expect(half!.receivedAtMs).toBeGreaterThanOrEqual(before);
       expect(half!.nextCheckAtMs - half!.receivedAtMs).toBe(1000); // transactionTimeoutMs in these tests
       results.push(half!.message.bornTimestampMs - half!.receivedAtMs);
@@ -196,7 +196,7 @@ describe('transactions: idempotence and conflicts', () => {
     });
     expect(res.status.code).toBe('BAD_REQUEST');
     expect(res.status.message).toContain('exactly one message');
-    expect(await tb!.broker.services.store.listTransactions({})).toHaveLength(0);
+    expect(await tb!.broker.store.listTransactions({})).toHaveLength(0);
   });
 });
 
@@ -208,10 +208,10 @@ describe('transactions: backpressure', () => {
     const refused = await raw.unary('SendMessage', { messages: [protoMessage(topic, 'three', { type: 'TRANSACTION' })] });
     expect(refused.status.code).toBe('TOO_MANY_REQUESTS');
     expect(refused.status.message).toContain('transactionMaxPending');
-    expect(await tb.broker.services.store.listTransactions({ topic })).toHaveLength(2);
+    expect(await tb.broker.store.listTransactions({ topic })).toHaveLength(2);
     expect((await endTx(raw, topic, first, 'ROLLBACK')).status.code).toBe('OK');
     await sendHalf(raw, topic, 'three');
-    expect((await tb.broker.services.store.listTransactions({ topic })).map((h) => h.message.body.toString()).sort()).toEqual(['three', 'two']);
+    expect((await tb.broker.store.listTransactions({ topic })).map((h) => h.message.body.toString()).sort()).toEqual(['three', 'two']);
   });
 });
 
@@ -225,10 +225,10 @@ describe('transactions: check policy and producer availability', () => {
     });
     const tx = p.beginTransaction();
     const receipt = await p.send({ topic, body: Buffer.from('undecided') }, tx);
-    const decision = await waitFor(() => tb.broker.services.store.getDecision(receipt.transactionId), 15_000, 'policy decision');
+    const decision = await waitFor(() => tb.broker.store.getDecision(receipt.transactionId), 15_000, 'policy decision');
     expect(decision).toMatchObject({ state: 'ROLLED_BACK', source: 'POLICY', checkCount: 2 });
     expect(checks).toBe(2);
-    expect(await tb.broker.services.store.read(topic, 0, 0, 10)).toHaveLength(0);
+    expect(await tb.broker.store.read(topic, 0, 0, 10)).toHaveLength(0);
   });
 
   it('keeps an exhausted transaction for an operator under policy KEEP, who can commit it', async () => {
@@ -270,7 +270,7 @@ describe('transactions: check policy and producer availability', () => {
     const rearmed = await raw.admin('RecheckTransaction', { transaction_id: receipt.transactionId });
     expect(rearmed.status.code).toBe('OK');
     expect(rearmed.transaction).toMatchObject({ state: 'PENDING', check_count: 0 });
-    const decision = await waitFor(() => tb.broker.services.store.getDecision(receipt.transactionId), 10_000, 'decision');
+    const decision = await waitFor(() => tb.broker.store.getDecision(receipt.transactionId), 10_000, 'decision');
     expect(decision).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
     // The audit trail by key: decided now, with both checks (before abandoning, after the recheck).
     const byKey = await raw.admin('ListTransactions', { key: 'order-7', limit: 10 });
@@ -289,7 +289,7 @@ describe('transactions: check policy and producer availability', () => {
     const { tb, topic, raw } = await setup({ transactionCheckMax: 1 });
     const id = await sendHalf(raw, topic, 'waiting'); // raw client: no Telemetry stream, so not a live producer
     await new Promise((r) => setTimeout(r, 3000)); // three check intervals pass with nobody to ask
-    const half = await tb.broker.services.store.getHalf(id);
+    const half = await tb.broker.store.getHalf(id);
     expect(half).toMatchObject({ state: 'PENDING', checkCount: 0 });
     expect(await tb.broker.services.transactions.waitingForProducer()).toEqual([{ producerGroup: topic, pending: 1 }]);
     const asked: string[] = [];
@@ -297,7 +297,7 @@ describe('transactions: check policy and producer availability', () => {
       asked.push(m.messageId);
       return TransactionResolution.COMMIT;
     });
-    const decision = await waitFor(() => tb.broker.services.store.getDecision(id), 10_000, 'decision');
+    const decision = await waitFor(() => tb.broker.store.getDecision(id), 10_000, 'decision');
     expect(decision).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
     expect(asked).toHaveLength(1);
     expect(await tb.broker.services.transactions.waitingForProducer()).toEqual([]);

@@ -29,14 +29,7 @@ export async function consumeHalf(req: MqRequest, ctx: HttpContext): Promise<MqR
   }
   const endAt = svc.clock.now() + wait * 1000;
   for (;;) {
-    const { claimed: offered, exhausted } = await svc.store.claimDueChecks({
-      producerGroup: topic.name,
-      limit: max,
-      nextCheckInMs: svc.config.httpHalfCheckIntervalMs,
-      budget: svc.checks.budget,
-      targets: [`${HTTP_CLIENT_PREFIX}${group}`],
-    });
-    for (const { half, reason } of exhausted) await svc.checks.settle(half, reason);
+    const offered = await svc.checks.claimForPoller(topic.name, `${HTTP_CLIENT_PREFIX}${group}`, max);
     const now = svc.clock.now();
     if (offered.length > 0) {
       ctx.log.debug({ topic: topic.name, group, count: offered.length }, 'half messages offered for check');
@@ -45,9 +38,9 @@ export async function consumeHalf(req: MqRequest, ctx: HttpContext): Promise<MqR
     if (now >= endAt || req.signal.aborted) {
       throw new MqHttpError('MessageNotExist', `no half message of topic ${topic.name} is due for a check (waited ${wait} s)`, Code.MESSAGE_NOT_FOUND);
     }
-    const dueIn = await svc.store.nextCheckDueInMs(topic.name);
+    const dueIn = await svc.checks.nextDueInMs(topic.name);
     const nap = Math.min(endAt - now, MAX_NAP_MS, dueIn === undefined ? Infinity : Math.max(dueIn, MIN_NAP_MS));
-    await pause(svc.clock, nap, req.signal, (wake) => svc.store.events.on('halfPublished', topic.name, wake));
+    await pause(svc.clock, nap, req.signal, (wake) => svc.events.on('halfPublished', topic.name, wake));
   }
 }
 

@@ -3,7 +3,8 @@
 import { parseGroupStart, type GroupSummary } from '../../consumer/group-service.js';
 import { deadLetterTopic } from '../../domain/names.js';
 import { startOf, type GroupRecord, type GroupStart } from '../../domain/groups.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { OK_STATUS } from '../status.js';
 
 function groupMessage(g: GroupRecord, totals?: Omit<GroupSummary, 'group'>) {

@@ -1,6 +1,7 @@
 // Admin RPCs for topics: create, describe, list, delete.
 import type { TopicRecord } from '../../domain/topics.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { OK_STATUS } from '../status.js';
 import type { Status } from '../types.js';
 

@@ -2,7 +2,8 @@
 // describe one, resolve by hand, counters.
 import { BrokerError, Code } from '../../errors.js';
 import type { CheckRecord, HalfMessage, TransactionDecision } from '../../domain/transactions.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { OK_STATUS } from '../status.js';
 
 const checkRecords = (checks: CheckRecord[] | undefined) => (checks ?? []).map((c) => ({ at_ms: String(c.atMs), client_id: c.clientId }));

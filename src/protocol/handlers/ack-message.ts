@@ -1,6 +1,7 @@
 // AckMessage: acks each entry by receipt handle; one result entry per request entry, in order.
 import { Code } from '../../errors.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { resourceName } from '../convert.js';
 import { combinedStatus, OK_STATUS, statusOf } from '../status.js';
 import type { AckMessageRequest, Status } from '../types.js';

@@ -1,7 +1,8 @@
 // ChangeInvisibleDuration: new invisibility from now (0 ms is a nack), returning the receipt
 // handle the client must use from now on.
 import { Code } from '../../errors.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { resourceName, toMs } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { ChangeInvisibleDurationRequest, Status } from '../types.js';

@@ -2,7 +2,8 @@
 // (SOURCE_CLIENT) or as the answer to a check (SOURCE_SERVER_CHECK). Idempotent; first decision wins.
 import { Code } from '../../errors.js';
 import type { DecisionSource, Resolution } from '../../domain/transactions.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { resourceName } from '../convert.js';
 import { OK_STATUS, status } from '../status.js';
 import type { EndTransactionRequest, Status } from '../types.js';

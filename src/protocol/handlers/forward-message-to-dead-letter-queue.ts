@@ -1,6 +1,7 @@
 // ForwardMessageToDeadLetterQueue: moves an in-flight message to %DLQ%<group> (and acks it).
 import { Code } from '../../errors.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { ForwardMessageToDeadLetterQueueRequest, Status } from '../types.js';

@@ -1,5 +1,6 @@
 // Heartbeat: records liveness (and the client's type/group) and answers at once.
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { scopedName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { HeartbeatRequest, Status } from '../types.js';

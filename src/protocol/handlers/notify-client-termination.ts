@@ -1,6 +1,7 @@
 // NotifyClientTermination: the client is leaving; forget its session and release its
 // auto-renewed deliveries (always OK: Node's shutdown() rejects on any error here).
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { OK_STATUS } from '../status.js';
 import type { NotifyClientTerminationRequest, Status } from '../types.js';
 

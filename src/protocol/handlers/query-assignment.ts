@@ -1,7 +1,8 @@
 // QueryAssignment (PushConsumer): non-FIFO groups pop the whole broker (queue id -1); FIFO
 // groups get each queue of the topic.
 import { Code } from '../../errors.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { clientResource, namespaceOf, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryAssignmentRequest, Status } from '../types.js';

@@ -4,7 +4,8 @@
 // Each answered route also schedules a settings echo on the client's Telemetry stream.
 import { BrokerError, Code } from '../../errors.js';
 import { validateTopicName } from '../../domain/names.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { clientResource, namespaceOf, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryRouteRequest, Status } from '../types.js';

@@ -3,7 +3,8 @@
 // messages taken for a call that was cancelled meanwhile are released at once.
 import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../../errors.js';
-import { callInfo, type ServiceContext } from '../context.js';
+import { callInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { fromMs, resourceName, toMs, toProtoMessage } from '../convert.js';
 import { OK_STATUS, status, statusOf } from '../status.js';
 import type { Delivery } from '../../domain/consumption.js';

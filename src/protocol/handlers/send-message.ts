@@ -1,7 +1,8 @@
 // SendMessage: converts, hands the batch to SendService, and answers one entry per message
 // (message_id = transaction_id, as RocketMQ does; TRANSACTION messages land in the half store).
 import { BrokerError, Code } from '../../errors.js';
-import type { CallInfo, ServiceContext } from '../context.js';
+import type { CallInfo } from '../context.js';
+import type { ServiceContext } from '../../services.js';
 import { fromProtoMessage } from '../convert.js';
 import { OK_STATUS, statusOf } from '../status.js';
 import type { SendMessageRequest, Status } from '../types.js';

@@ -82,13 +82,13 @@ describe('SDK transactions', () => {
     expect(got.map((m) => m.body.toString()).sort()).toEqual([body(0), body(1), body(2)].map(String));
 
     // a=3 is rolled back by the checker and never delivered.
-    const d3 = await waitFor(async () => tb.broker.services.store.getDecision(txIds[3]!), 10_000, 'decision on a=3');
+    const d3 = await waitFor(async () => tb.broker.store.getDecision(txIds[3]!), 10_000, 'decision on a=3');
     expect(d3).toMatchObject({ state: 'ROLLED_BACK', source: 'SERVER_CHECK' });
     expect(await consumer.receive(4, 10_000)).toHaveLength(0);
 
-    expect(await tb.broker.services.store.getDecision(txIds[0]!)).toMatchObject({ state: 'COMMITTED', source: 'CLIENT' });
-    expect(await tb.broker.services.store.getDecision(txIds[1]!)).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
-    expect(await tb.broker.services.store.getDecision(txIds[2]!)).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
+    expect(await tb.broker.store.getDecision(txIds[0]!)).toMatchObject({ state: 'COMMITTED', source: 'CLIENT' });
+    expect(await tb.broker.store.getDecision(txIds[1]!)).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
+    expect(await tb.broker.store.getDecision(txIds[2]!)).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK' });
 
     expect(checks.has('0')).toBe(false); // committed in time: never checked
     expect(checks.get('1')).toBe(1);

@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG, type BrokerConfig } from '../../../src/config.js';
 import { AutoRenewService } from '../../../src/consumer/auto-renew.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SessionRegistry } from '../../../src/session/session-registry.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import type { ReceiveRequest } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage } from '../store/contract/index.js';

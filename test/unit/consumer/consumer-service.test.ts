@@ -10,7 +10,7 @@ import { GroupService } from '../../../src/consumer/group-service.js';
 import { ConsumerService } from '../../../src/consumer/consumer-service.js';
 import { silentLogger } from '../../../src/logger.js';
 import { TopicService } from '../../../src/admin/topic-service.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import type { Delivery } from '../../../src/domain/consumption.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage } from '../store/contract/index.js';

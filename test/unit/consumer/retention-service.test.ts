@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, type BrokerConfig } from '../../../src/config.js';
 import { RetentionService } from '../../../src/consumer/retention-service.js';
 import { silentLogger } from '../../../src/logger.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage } from '../store/contract/index.js';
 

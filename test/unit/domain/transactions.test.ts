@@ -3,11 +3,14 @@
 // what a claim, a released check, a re-arm and a decision make of a transaction.
 import { describe, expect, it } from 'vitest';
 import {
+  abandon,
   budgetExhausted,
   chooseCheckTarget,
   claimCheck,
   decide,
   MAX_CHECK_HISTORY,
+  planClaim,
+  quarantine,
   rearm,
   releaseCheck,
   repeatOf,
@@ -154,5 +157,33 @@ describe('claim, release, re-arm and decide', () => {
     });
     expect(repeatOf(d, 'ROLLBACK')).toBe('duplicate');
     expect(repeatOf(d, 'COMMIT')).toBe('conflict');
+  });
+});
+
+describe('planClaim, abandon and quarantine', () => {
+  const req = { budget: { checkMax: 3, maxAgeMs: 60_000 }, targets: ['a', 'b'], nextCheckInMs: 5_000 };
+
+  it('drops index entries of transactions that are gone or not pending, and leaves not-due ones alone', () => {
+    expect(planClaim(undefined, 8_000, req)).toEqual({ kind: 'dangling' });
+    expect(planClaim(meta({ state: 'ABANDONED' }), 8_000, req)).toEqual({ kind: 'dangling' });
+    expect(planClaim(meta({ nextCheckAtMs: 8_001 }), 8_000, req)).toEqual({ kind: 'notDue' });
+  });
+
+  it('reports a used-up budget before looking for a target, and claims nothing without one', () => {
+    expect(planClaim(meta({ checkCount: 3 }), 8_000, { ...req, targets: [] })).toMatchObject({ kind: 'exhausted' });
+    expect(planClaim(meta(), 8_000, { ...req, targets: [] })).toEqual({ kind: 'noTarget' });
+  });
+
+  it('claims a due transaction for the chosen producer with the claimCheck record', () => {
+    const step = planClaim(meta(), 8_000, req);
+    expect(step).toEqual({ kind: 'claim', clientId: 'a', updated: claimCheck(meta(), 8_000, 'a', 5_000) });
+  });
+
+  it('abandon and quarantine both lead to ABANDONED (as the table says), quarantine naming why', () => {
+    expect(abandon(meta(), 'no decision')).toMatchObject({ state: transition('PENDING', 'ABANDON'), abandonReason: 'no decision' });
+    expect(quarantine(meta(), 'its message body is missing')).toMatchObject({
+      state: transition('PENDING', 'QUARANTINE'),
+      abandonReason: 'quarantined: its message body is missing',
+    });
   });
 });

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
 import { DelayService } from '../../../src/producer/delay-service.js';
-import { LevelStore, type LevelStoreOptions } from '../../../src/store/level-store.js';
+import { LevelStore, type LevelStoreOptions } from '../../../src/store/level/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage } from '../store/contract/index.js';
 

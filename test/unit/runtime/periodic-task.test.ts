@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../src/logger.js';
 import { PeriodicTask, type PassFunction, type PeriodicTaskOptions } from '../../../src/runtime/periodic-task.js';
 import type { LeaseStore } from '../../../src/store/broker-store.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
 
 const cleanups: (() => Promise<void>)[] = [];

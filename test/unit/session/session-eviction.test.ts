@@ -12,7 +12,7 @@ import { silentLogger } from '../../../src/logger.js';
 import { InProcessEventBus } from '../../../src/runtime/event-bus.js';
 import { SessionEviction } from '../../../src/session/session-eviction.js';
 import { SessionRegistry, type CommandSink } from '../../../src/session/session-registry.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage } from '../store/contract/index.js';
 

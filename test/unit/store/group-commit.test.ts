@@ -1,7 +1,7 @@
 // GroupCommitWriter: writes queued while a batch is in flight share the next batch, in
 // arrival order; a failed batch rejects only its own writers; flushed() waits for the queue.
 import { describe, expect, it } from 'vitest';
-import { GroupCommitWriter } from '../../../src/store/group-commit.js';
+import { GroupCommitWriter } from '../../../src/store/level/group-commit.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
   let resolve!: () => void;

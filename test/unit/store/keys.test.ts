@@ -15,14 +15,14 @@ import {
   scheduledKey,
   split,
   u64,
-} from '../../../src/store/keys.js';
+} from '../../../src/store/level/keys.js';
 import {
   decodeReceiptHandle,
   encodeReceiptHandle,
   newDeliveryToken,
   type ReceiptHandleParts,
 } from '../../../src/store/receipt-handle.js';
-import { decodeRecord, encodeRecord } from '../../../src/store/record-codec.js';
+import { decodeRecord, encodeRecord } from '../../../src/store/level/record-codec.js';
 
 const inRange = (key: string, r: { gte: string; lt: string }): boolean => key >= r.gte && key < r.lt;
 

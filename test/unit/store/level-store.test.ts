@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
 import { Level } from 'level';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { makeMessage, storeContract, type StoreHarness } from './contract/index.js';
 
@@ -132,7 +132,7 @@ describe('LevelStore', () => {
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
     await store.queueStats('t'); // queue head loaded
     // White box: hold LevelDB batches until released, so the appends stay queued.
-    const db = (store as unknown as { db: { batch: (...args: unknown[]) => Promise<void> } }).db;
+    const db = (store as unknown as { d: { db: { batch: (...args: unknown[]) => Promise<void> } } }).d.db;
     const batch = db.batch.bind(db);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -307,7 +307,7 @@ describe('LevelStore', () => {
     await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
     // Watch every batch the store hands to LevelDB: which sublevel each op goes to, and its size.
     type BatchOp = { key: string; value?: Buffer; sublevel?: { prefix: string } };
-    const db = (store as unknown as { db: { batch(ops: BatchOp[], o?: object): Promise<void> } }).db;
+    const db = (store as unknown as { d: { db: { batch(ops: BatchOp[], o?: object): Promise<void> } } }).d.db;
     const written: { where: string; bytes: number }[] = [];
     const batch = db.batch.bind(db);
     db.batch = (ops, o) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, InvalidConfigError, resolveConfig } from '../../../src/config.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import { createStore, parseStoreUrl } from '../../../src/store/open-store.js';
 import { PgStore } from '../../../src/store/pg/index.js';
 import { FakeClock } from '../../../src/util/clock.js';

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, type BrokerConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SessionRegistry } from '../../../src/session/session-registry.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import type { HalfMessage } from '../../../src/domain/transactions.js';
 import { CheckScheduler } from '../../../src/transaction/check-scheduler.js';
 import { FakeClock } from '../../../src/util/clock.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, type BrokerConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
-import { LevelStore } from '../../../src/store/level-store.js';
+import { LevelStore } from '../../../src/store/level/index.js';
 import { DecisionRetention } from '../../../src/transaction/decision-retention.js';
 import { FakeClock } from '../../../src/util/clock.js';
 

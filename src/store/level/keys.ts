@@ -48,3 +48,8 @@ export const checkDueKey = (producerGroup: string, dueAtMs: number, transactionI
 
 // --- scheduled (DELAY) messages by delivery time ----------------------------------------
 export const scheduledKey = (deliverAtMs: number, seq: number): string => join(u64(deliverAtMs), u64(seq));
+
+// --- decisions: by message key (newest first: read in reverse) and by decision time ---------
+export const decisionKeyKey = (messageKey: string, decidedAtMs: number, transactionId: string): string =>
+  join(messageKey, u64(decidedAtMs), transactionId);
+export const decisionTimeKey = (decidedAtMs: number, transactionId: string): string => join(u64(decidedAtMs), transactionId);

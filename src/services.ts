@@ -1,0 +1,32 @@
+// Owns what every adapter (gRPC handlers, the MQ HTTP gateway, the admin API) gets from the
+// broker: its services, configuration, clock, logger and event bus. Adapters never see the store;
+// the semantics live in the services, which sit on it.
+import type { TopicService } from './admin/topic-service.js';
+import type { BrokerConfig } from './config.js';
+import type { ConsumerService } from './consumer/consumer-service.js';
+import type { GroupService } from './consumer/group-service.js';
+import type { Logger } from './logger.js';
+import type { SendService } from './producer/send-service.js';
+import type { Endpoints } from './protocol/types.js';
+import type { EventBus } from './runtime/event-bus.js';
+import type { SessionRegistry } from './session/session-registry.js';
+import type { CheckScheduler } from './transaction/check-scheduler.js';
+import type { TransactionService } from './transaction/transaction-service.js';
+import type { Clock } from './util/clock.js';
+
+export interface ServiceContext {
+  config: BrokerConfig;
+  clock: Clock;
+  log: Logger;
+  /** The broker's wake-up bus (appends, half messages published, producers available). */
+  events: EventBus;
+  sessions: SessionRegistry;
+  sender: SendService;
+  consumer: ConsumerService;
+  groups: GroupService;
+  transactions: TransactionService;
+  topics: TopicService;
+  checks: CheckScheduler;
+  /** Where clients reach this broker: advertised host (or the one they dialled) and the bound port. */
+  brokerEndpoints(requested?: Endpoints | null): Endpoints;
+}

@@ -1,0 +1,148 @@
+// Owns the check transitions of the LevelDB backend over the `checkdue` index: claiming due
+// transactions (each under its own lock, concurrently, so their writes share group commits),
+// quarantining unreadable ones on their own, releasing an undelivered check, abandoning and
+// re-arming, and the due-time and pending-count queries. The rules are the domain's (planClaim,
+// releaseCheck, abandon, quarantine, rearm); this file reads, writes one batch per transition
+// and keeps the counters.
+import { abandon, planClaim, quarantine, rearm, releaseCheck, type HalfMessage } from '../../domain/transactions.js';
+import type { ClaimChecksRequest, ClaimChecksResult } from '../broker-store.js';
+import { EMPTY, type LevelDb, type Op } from './db.js';
+import { checkDueKey, join, parseU64, prefixRange, split, u64 } from './keys.js';
+import { txLock, type HalfMeta, type Transactions } from './transactions.js';
+
+type Outcome =
+  | { kind: 'claimed'; half: HalfMessage }
+  | { kind: 'exhausted'; half: HalfMessage; reason: string }
+  | { kind: 'quarantined'; transactionId: string; reason: string };
+
+export class Checks {
+  constructor(
+    private readonly d: LevelDb,
+    private readonly tx: Transactions,
+  ) {}
+
+  /** The ops that move a transaction's due-index entry from one due time to another. */
+  private moveDue(meta: HalfMeta, fromMs: number, toMs: number): Op[] {
+    return [
+      { type: 'del', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, fromMs, meta.transactionId) },
+      { type: 'put', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, toMs, meta.transactionId), value: EMPTY },
+    ];
+  }
+
+  async claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult> {
+    const now = this.d.clock.now();
+    const range = prefixRange(req.producerGroup);
+    const dueKeys: string[] = [];
+    for await (const key of this.d.checkDue.keys({ gte: range.gte, lt: join(req.producerGroup, u64(now + 1)), limit: req.limit })) dueKeys.push(key);
+    // Each transaction is claimed under its own lock, all concurrently, so their writes share
+    // group commits; the results keep the index order. A record that cannot be read is
+    // quarantined on its own: one poison record never stalls the others nor is retried forever.
+    const byId = new Map(dueKeys.map((key) => [split(key)[2]!, key]));
+    const outcomes = await Promise.all([...byId].map(([transactionId, scannedKey]) => this.d.mutex.run(txLock(transactionId), () => this.claimOne(transactionId, scannedKey, now, req))));
+    const result: ClaimChecksResult = { claimed: [], exhausted: [], quarantined: [] };
+    for (const o of outcomes) {
+      if (o?.kind === 'quarantined') result.quarantined.push({ transactionId: o.transactionId, reason: o.reason });
+      else if (o?.kind === 'exhausted') result.exhausted.push({ half: o.half, reason: o.reason });
+      else if (o) result.claimed.push(o.half);
+    }
+    return result;
+  }
+
+  /** One transaction of a claim sweep; caller holds its lock. */
+  private async claimOne(transactionId: string, scannedKey: string, now: number, req: ClaimChecksRequest): Promise<Outcome | undefined> {
+    let meta: HalfMeta | undefined;
+    try {
+      meta = await this.tx.readHalfMeta(transactionId);
+    } catch (err) {
+      return this.quarantine(transactionId, scannedKey, undefined, `its record is unreadable: ${(err as Error).message}`);
+    }
+    const step = planClaim(meta, now, req);
+    if (step.kind === 'dangling' || !meta) {
+      // An index entry with no pending transaction behind it: drop it.
+      if ((await this.d.checkDue.get(scannedKey)) !== undefined) await this.d.write([{ type: 'del', sublevel: this.d.checkDue, key: scannedKey }]);
+      return undefined;
+    }
+    if (step.kind === 'notDue') return undefined;
+    // The index entry as it is now: the scan ran before the lock, and a concurrent
+    // releaseCheck may have moved the transaction to another (still due) time.
+    const key = checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId);
+    let half: HalfMessage | undefined;
+    try {
+      half = await this.tx.withBody(meta);
+    } catch (err) {
+      return this.quarantine(transactionId, key, meta, `its message body is unreadable: ${(err as Error).message}`);
+    }
+    if (!half) return this.quarantine(transactionId, key, meta, 'its message body is missing');
+    if (step.kind === 'exhausted') return { kind: 'exhausted', half, reason: step.reason };
+    if (step.kind === 'noTarget') return undefined;
+    this.tx.counters.checksSent++;
+    await this.d.write([...this.moveDue(meta, meta.nextCheckAtMs, step.updated.nextCheckAtMs), this.tx.halfMetaOp(step.updated), this.tx.counterOp()]);
+    return { kind: 'claimed', half: this.tx.withMessage(step.updated, half.message) };
+  }
+
+  /**
+   * Takes a poison transaction out of the check index. When its metadata is readable it becomes
+   * ABANDONED with the reason (listed by `tx list --state ABANDONED`, resolvable by hand: a
+   * rollback needs no body); an unreadable record only loses its index entry. Caller holds the lock.
+   */
+  private async quarantine(transactionId: string, indexKey: string, meta: HalfMeta | undefined, reason: string): Promise<Outcome> {
+    const ops: Op[] = [{ type: 'del', sublevel: this.d.checkDue, key: indexKey }];
+    if (meta) {
+      ops.push(this.tx.halfMetaOp(quarantine(meta, reason)));
+      this.tx.adjustPending(meta.producerGroup, -1);
+      this.tx.counters.abandoned++;
+    }
+    await this.d.write(ops);
+    return { kind: 'quarantined', transactionId, reason };
+  }
+
+  async releaseCheck(transactionId: string): Promise<void> {
+    await this.d.mutex.run(txLock(transactionId), async () => {
+      const meta = await this.tx.readHalfMeta(transactionId);
+      if (!meta || meta.state !== 'PENDING') return;
+      // The claimed check never reached anyone: it leaves the count and the trail.
+      const updated = releaseCheck(meta, this.d.clock.now());
+      this.tx.counters.checksSent = Math.max(0, this.tx.counters.checksSent - 1);
+      await this.d.write([...this.moveDue(meta, meta.nextCheckAtMs, updated.nextCheckAtMs), this.tx.halfMetaOp(updated), this.tx.counterOp()]);
+    });
+  }
+
+  async abandonTransaction(transactionId: string, reason: string): Promise<boolean> {
+    return this.d.mutex.run(txLock(transactionId), async () => {
+      const meta = await this.tx.readHalfMeta(transactionId);
+      if (!meta || meta.state !== 'PENDING') return false;
+      await this.d.write([
+        { type: 'del', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) },
+        this.tx.halfMetaOp(abandon(meta, reason)),
+      ]);
+      this.tx.adjustPending(meta.producerGroup, -1);
+      this.tx.counters.abandoned++;
+      return true;
+    });
+  }
+
+  async rearmTransaction(transactionId: string, dueInMs: number): Promise<boolean> {
+    return this.d.mutex.run(txLock(transactionId), async () => {
+      const meta = await this.tx.readHalfMeta(transactionId);
+      if (!meta || meta.state !== 'ABANDONED') return false;
+      const updated = rearm(meta, this.d.clock.now() + dueInMs);
+      await this.d.write([
+        { type: 'put', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, updated.nextCheckAtMs, transactionId), value: EMPTY },
+        this.tx.halfMetaOp(updated),
+      ]);
+      this.tx.adjustPending(meta.producerGroup, 1);
+      this.tx.counters.abandoned--;
+      return true;
+    });
+  }
+
+  async nextCheckDueInMs(producerGroup: string): Promise<number | undefined> {
+    for await (const key of this.d.checkDue.keys({ ...prefixRange(producerGroup), limit: 1 })) return Math.max(0, parseU64(split(key)[1]!) - this.d.clock.now());
+    return undefined;
+  }
+
+  async recordCheckAnswer(_transactionId: string): Promise<void> {
+    this.tx.counters.checksAnswered++;
+    await this.d.write([this.tx.counterOp()]); // durable when the promise resolves, like every transition
+  }
+}

@@ -1,0 +1,259 @@
+// Owns the ConsumptionStore transitions of the LevelDB backend: receive, ack, invisibility
+// changes and push-consumer renewal, offset resets, forwarding to the dead-letter queue, and the
+// group statistics. The rules (what is redelivered, dead-lettered, delivered, skipped or kept
+// waiting) are the domain planners of receive-plan.ts; this file does the reads, the cache
+// updates and the one batch per transition, under the consumer queue's lock.
+import { BrokerError, Code } from '../../errors.js';
+import type { RetryBackoff } from '../../domain/backoff.js';
+import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../../domain/consumption.js';
+import { groupProgress, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../../domain/groups.js';
+import type { StoredMessage } from '../../domain/messages.js';
+import {
+  changedInvisibilityMs,
+  deadLetterInput,
+  delivered,
+  isRenewedBy,
+  newInflight,
+  nextRedeliveryAtMs,
+  planReceive,
+  type InflightRecord,
+} from '../../domain/receive-plan.js';
+import { encodeReceiptHandle, newDeliveryToken } from '../receipt-handle.js';
+import type { ConsumptionStore } from '../broker-store.js';
+import type { ConsumerState, ConsumerStates } from './consumer-state.js';
+import type { LevelDb, Op } from './db.js';
+import { logKey, logRange } from './keys.js';
+import type { LogInput, Queues } from './queues.js';
+import { decodeRecord } from './record-codec.js';
+import type { Topics } from './topics.js';
+
+/** FIFO messages a consumer queue keeps waiting at most (bounds the cache and one receive's scan). */
+const MAX_WAITING_PER_CONSUMER = 10_000;
+
+export class Consumption implements ConsumptionStore {
+  constructor(
+    private readonly d: LevelDb,
+    private readonly queues: Queues,
+    private readonly topics: Topics,
+    private readonly states: ConsumerStates,
+    /** Log entries a single receive may examine. */
+    private readonly maxScan: number,
+  ) {}
+
+  async receive(req: ReceiveRequest): Promise<ReceiveResult> {
+    const queueId = 0;
+    const { done, result, topics } = await this.d.mutex.run(this.states.lock(req.topic, req.group, queueId), async () => {
+      const state = await this.states.get(req.topic, req.group, queueId);
+      const now = this.d.clock.now();
+      const ops: Op[] = [];
+      const deliveries: Delivery[] = [];
+      const deadLettered: StoredMessage[] = [];
+      const dlqInputs: LogInput[] = [];
+      const plan = planReceive(state.inflight.values(), now, req);
+      const deliver = (message: StoredMessage, entry: InflightRecord): void => {
+        const next = delivered(entry, now, req, newDeliveryToken());
+        state.inflight.set(next.offset, next);
+        ops.push(this.states.inflightOp(state, next));
+        deliveries.push({ message, receiptHandle: this.states.handleOf(state, next), deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs });
+      };
+
+      // 1. Messages already handed out (and FIFO ones waiting), as planned.
+      for (const step of plan.steps) {
+        if (deliveries.length >= req.maxMessages) break;
+        const message = await this.queues.readMessage(state.topic, queueId, step.entry.offset);
+        if (message && step.kind === 'redeliver') {
+          deliver(message, step.entry);
+          continue;
+        }
+        state.inflight.delete(step.entry.offset); // dead-lettered, or removed by retention meanwhile
+        ops.push(this.states.inflightDel(state, step.entry.offset));
+        if (message) {
+          dlqInputs.push(deadLetterInput(message, req.group));
+          deadLettered.push(message);
+        }
+      }
+
+      // 2. New messages from the group's offset.
+      let scanLimited = false;
+      if (deliveries.length < req.maxMessages) {
+        const startCursor = state.cursor;
+        let scanned = 0;
+        let stopped = false;
+        for await (const [, value] of this.d.log.iterator({ gte: logKey(req.topic, queueId, state.cursor), lt: logRange(req.topic, queueId).lt, limit: this.maxScan })) {
+          const message = decodeRecord<StoredMessage>(value);
+          scanned++;
+          state.cursor = message.offset + 1;
+          const step = plan.admit(message);
+          if (step === 'skip') continue;
+          const entry = newInflight(message);
+          if (step === 'wait') {
+            state.inflight.set(entry.offset, entry);
+            ops.push(this.states.inflightOp(state, entry));
+            if (state.inflight.size >= MAX_WAITING_PER_CONSUMER) {
+              stopped = true;
+              break;
+            }
+            continue;
+          }
+          deliver(message, entry);
+          if (deliveries.length >= req.maxMessages) {
+            stopped = true;
+            break;
+          }
+        }
+        // Every entry of the scan window was looked at: the log may go on beyond it.
+        scanLimited = !stopped && scanned >= this.maxScan;
+        if (scanned > 0 && state.cursor !== startCursor) ops.push(this.states.cursorOp(req.topic, req.group, queueId, state.cursor));
+      }
+
+      const topics: string[] = [];
+      if (dlqInputs.length > 0) {
+        const dlq = await this.topics.ensureDeadLetterTopic(req.group, ops);
+        await this.queues.head(dlq, 0);
+        ops.push(...this.queues.assignOffsets(dlq, 0, dlqInputs).ops); // synchronous from here to write()
+        topics.push(dlq);
+      }
+      const done = ops.length > 0 ? this.d.write(ops) : Promise.resolve();
+      const result: ReceiveResult = { deliveries, deadLettered };
+      if (scanLimited) result.scanLimited = true;
+      return { done, result, topics };
+    });
+    await done;
+    this.queues.notify(topics);
+    return result;
+  }
+
+  async ack(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
+    return this.states.withDelivery(group, topic, receiptHandle, async (state, entry) => {
+      state.inflight.delete(entry.offset);
+      // FIFO: acking a group's head lets its next message through: wake waiting receivers.
+      return { done: this.d.write([this.states.inflightDel(state, entry.offset)]), value: 'ok' as const, topics: entry.messageGroup ? [topic] : [] };
+    });
+  }
+
+  async changeInvisibleDuration(
+    group: string,
+    topic: string,
+    receiptHandle: string,
+    invisibleDurationMs: number,
+    options: { autoRenewBackoff?: RetryBackoff } = {},
+  ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'> {
+    return this.states.withDelivery(group, topic, receiptHandle, async (state, entry) => {
+      entry.visibleAtMs = this.d.clock.now() + changedInvisibilityMs(entry, invisibleDurationMs, options.autoRenewBackoff);
+      delete entry.renew;
+      // A new handle: the one it replaces goes stale, like a redelivery's predecessor.
+      entry.token = newDeliveryToken();
+      return {
+        done: this.d.write([this.states.inflightOp(state, entry)]),
+        value: { receiptHandle: this.states.handleOf(state, entry), invisibleUntilMs: entry.visibleAtMs },
+      };
+    });
+  }
+
+  async renewInvisibility(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<{ invisibleUntilMs: number } | 'stale'> {
+    return this.states.withDelivery<{ invisibleUntilMs: number } | 'stale'>(group, topic, receiptHandle, async (state, entry) => {
+      if (!entry.renew) return { done: Promise.resolve(), value: 'stale' };
+      // Same token: the handle the client holds stays valid.
+      entry.visibleAtMs = this.d.clock.now() + invisibleDurationMs;
+      return { done: this.d.write([this.states.inflightOp(state, entry)]), value: { invisibleUntilMs: entry.visibleAtMs } };
+    });
+  }
+
+  async listAutoRenewed(brokerId: string): Promise<AutoRenewedDelivery[]> {
+    const out: AutoRenewedDelivery[] = [];
+    const add = (topic: string, group: string, queueId: number, e: InflightRecord): void => {
+      if (!isRenewedBy(e, brokerId)) return;
+      out.push({
+        group,
+        topic,
+        receiptHandle: encodeReceiptHandle({ topic, queueId, offset: e.offset, token: e.token }),
+        clientId: e.renew!.clientId,
+        brokerId,
+        deliveryAttempt: e.attempt,
+        invisibleUntilMs: e.visibleAtMs,
+        sinceMs: e.renew!.sinceMs,
+      });
+    };
+    // Loaded consumer states are authoritative; the rest is read from disk.
+    for await (const [topic, group, queueId, e] of this.states.unloadedInflight()) add(topic, group, queueId, e);
+    for (const state of this.states.loaded()) for (const e of state.inflight.values()) add(state.topic, state.group, state.queueId, e);
+    return out;
+  }
+
+  async resetOffset(group: string, topic: string, target: OffsetResetTarget): Promise<OffsetResetResult[]> {
+    const record = await this.topics.getTopic(topic);
+    if (!record) throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${topic} does not exist`);
+    const results: OffsetResetResult[] = [];
+    for (let queueId = 0; queueId < record.queueCount; queueId++) {
+      results.push(
+        await this.d.mutex.run(this.states.lock(topic, group, queueId), async () => {
+          const state = await this.states.get(topic, group, queueId);
+          const newOffset = await this.offsetFor(topic, queueId, target);
+          const ops: Op[] = [];
+          for (const offset of state.inflight.keys()) ops.push(this.states.inflightDel(state, offset));
+          ops.push(this.states.cursorOp(topic, group, queueId, newOffset));
+          const result: OffsetResetResult = { topic, queueId, previousOffset: state.cursor, newOffset, droppedInFlight: state.inflight.size };
+          state.inflight.clear();
+          state.cursor = newOffset;
+          await this.d.write(ops);
+          return result;
+        }),
+      );
+    }
+    this.queues.notify([topic]); // long polls of the group look again
+    return results;
+  }
+
+  /** The offset a reset target names (see OffsetResetTarget). */
+  private async offsetFor(topic: string, queueId: number, target: OffsetResetTarget): Promise<number> {
+    const head = await this.queues.head(topic, queueId);
+    const first = await this.queues.retainedStart(topic, queueId);
+    if (target.kind === 'earliest') return first;
+    if (target.kind === 'latest') return head;
+    // Store timestamps grow with offsets (assigned together): binary search for the first
+    // message stored at or after the time. Offsets not readable yet are being written now.
+    let lo = first;
+    let hi = head;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const m = await this.queues.readMessage(topic, queueId, mid);
+      if (!m || m.storeTimestampMs >= target.timestampMs) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  async forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
+    return this.states.withDelivery(group, topic, receiptHandle, async (state: ConsumerState, entry) => {
+      const message = await this.queues.readMessage(topic, state.queueId, entry.offset);
+      const ops: Op[] = [this.states.inflightDel(state, entry.offset)];
+      state.inflight.delete(entry.offset);
+      const topics: string[] = [topic];
+      if (message) {
+        const dlq = await this.topics.ensureDeadLetterTopic(group, ops);
+        await this.queues.head(dlq, 0);
+        ops.push(...this.queues.assignOffsets(dlq, 0, [deadLetterInput(message, group)]).ops); // synchronous from here to write()
+        topics.push(dlq);
+      }
+      return { done: this.d.write(ops), value: 'ok' as const, topics };
+    });
+  }
+
+  async nextRedeliveryInMs(group: string, topic: string): Promise<number | undefined> {
+    // Loaded from disk if needed: in-flight deliveries survive a restart.
+    const state = await this.states.get(topic, group, 0);
+    const at = nextRedeliveryAtMs(state.inflight.values());
+    return at === undefined ? undefined : Math.max(0, at - this.d.clock.now());
+  }
+
+  async groupStats(group: string): Promise<GroupTopicStats[]> {
+    const out: GroupTopicStats[] = [];
+    for (const topic of await this.states.topicsOf(group)) {
+      const state = await this.states.get(topic, group, 0);
+      const headOffset = await this.queues.head(topic, 0);
+      const firstOffset = await this.queues.firstOffset(topic, 0);
+      out.push(groupProgress(group, topic, { cursor: state.cursor, firstOffset, headOffset }, state.inflight.values()));
+    }
+    return out;
+  }
+}

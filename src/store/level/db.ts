@@ -1,0 +1,141 @@
+// Owns the LevelDB database of a LevelStore: its sublevels (one per partition of the data), the
+// Op type every transition is written as, and the one write path: a transition's ops go to the
+// group-commit writer as a unit (one batch, fsynced when durable), in arrival order. Range
+// deletes go through the same writer, in bounded batches. Also the keyed mutex that serializes
+// transitions on one transaction, consumer queue or topic, and the JSON value helpers.
+import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import { Level } from 'level';
+import { BrokerError, Code } from '../../errors.js';
+import type { EventBus } from '../../runtime/event-bus.js';
+import type { Clock } from '../../util/clock.js';
+import { KeyedMutex } from '../../util/keyed-mutex.js';
+import { GroupCommitWriter } from './group-commit.js';
+
+export type Sub = AbstractSublevel<Level<string, Buffer>, string | Buffer | Uint8Array, string, Buffer>;
+type LevelBatch = AbstractBatchOperation<Level<string, Buffer>, string, Buffer>[];
+
+/** One put or delete of a transition; a transition's ops are written in one batch. */
+export interface Op {
+  type: 'put' | 'del';
+  sublevel: Sub;
+  key: string;
+  value?: Buffer;
+}
+
+export const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
+export const parse = <T>(b: Buffer): T => JSON.parse(b.toString('utf8')) as T;
+export const tryParse = <T>(b: Buffer): T | undefined => {
+  try {
+    return parse<T>(b);
+  } catch {
+    return undefined;
+  }
+};
+export const EMPTY = Buffer.alloc(0);
+
+/** Keys deleted (or written) per batch by bulk work: topic deletion, migrations. */
+export const BULK_BATCH = 5_000;
+
+export class LevelDb {
+  readonly db: Level<string, Buffer>;
+  /** Topics, groups, purge marks, counters, the schedule sequence, the format version. */
+  readonly meta: Sub;
+  /** Committed messages: topic, queue, offset. */
+  readonly log: Sub;
+  /** Half-message metadata (rewritten on each check) and bodies (written once). */
+  readonly halfMeta: Sub;
+  readonly halfBody: Sub;
+  /** Due-time index of PENDING transactions per producer group. */
+  readonly checkDue: Sub;
+  /** Decisions by transaction id, and their two indexes (by message key, by decision time). */
+  readonly decisions: Sub;
+  readonly decisionByKey: Sub;
+  readonly decisionByTime: Sub;
+  /** Consumer cursors and in-flight deliveries. */
+  readonly consumer: Sub;
+  /** DELAY messages by delivery time. */
+  readonly scheduled: Sub;
+  readonly mutex = new KeyedMutex();
+  private readonly writer: GroupCommitWriter<Op>;
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    readonly clock: Clock,
+    durable: boolean,
+    /** Where the store announces appends and half messages. */
+    readonly events: EventBus,
+  ) {
+    this.db = new Level<string, Buffer>(path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    const sub = (name: string): Sub => this.db.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    this.meta = sub('meta');
+    this.log = sub('log');
+    this.halfMeta = sub('half');
+    this.halfBody = sub('halfbody');
+    this.checkDue = sub('checkdue');
+    this.decisions = sub('txdecision');
+    this.decisionByKey = sub('txdecisionkey');
+    this.decisionByTime = sub('txdecisiontime');
+    this.consumer = sub('consumer');
+    this.scheduled = sub('scheduled');
+    this.writer = new GroupCommitWriter<Op>({
+      writeBatch: async (ops) => {
+        await this.db.batch(ops as unknown as LevelBatch, { sync: durable });
+      },
+    });
+  }
+
+  /** Batches and transitions written so far (group-commit efficiency). */
+  get writeStats(): { batches: number; transitions: number } {
+    return { batches: this.writer.batches, transitions: this.writer.transitions };
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.db.open();
+    } catch (cause) {
+      throw new BrokerError(
+        Code.INTERNAL_ERROR,
+        `cannot open the LevelDB store at ${this.path}: ${(cause as Error).message} (is another broker using this data directory?)`,
+        { cause },
+      );
+    }
+  }
+
+  /** Idempotent. Waits for queued writes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writer.flushed();
+    await this.db.close();
+  }
+
+  /** Writes one transition (one batch, shared with whatever else is queued); resolves once it is durable. */
+  async write(ops: Op[]): Promise<void> {
+    if (this.closed) throw new BrokerError(Code.INTERNAL_ERROR, 'store is closed');
+    try {
+      await this.writer.write(ops);
+    } catch (cause) {
+      throw new BrokerError(Code.INTERNAL_ERROR, `store write failed: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** Resolves when everything queued so far has been written. */
+  flushed(): Promise<void> {
+    return this.writer.flushed();
+  }
+
+  /** Deletes every key of a range through the writer, after what is queued now, in bounded batches. */
+  async deleteRange(sublevel: Sub, range: { gte: string; lt: string }): Promise<void> {
+    await this.writer.flushed();
+    let ops: Op[] = [];
+    for await (const key of sublevel.keys(range)) {
+      ops.push({ type: 'del', sublevel, key });
+      if (ops.length >= BULK_BATCH) {
+        await this.write(ops);
+        ops = [];
+      }
+    }
+    if (ops.length > 0) await this.write(ops);
+  }
+}

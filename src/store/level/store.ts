@@ -1,0 +1,171 @@
+// Owns the LevelStore class: the LevelDB implementation of BrokerStore as a composition of one
+// part per concern (topics, log, schedule, transactions and checks, decisions, consumption,
+// leases) over one database (db.ts) and its queue heads (queues.ts). Here: open and close, the
+// storage format version (refusing newer data directories, migrating older ones), and the
+// delegation of each interface method to its part. Operations that span parts (deleteTopic)
+// are composed here, under the lock of what they change.
+import { BrokerError, Code } from '../../errors.js';
+import { InProcessEventBus, type EventBus } from '../../runtime/event-bus.js';
+import type { Clock } from '../../util/clock.js';
+import type { BrokerStore, ConsumptionStore, MessageLog, MessageSchedule, StoreCapabilities, TopicCatalog, TransactionStore } from '../broker-store.js';
+import { Checks } from './checks.js';
+import { ConsumerStates } from './consumer-state.js';
+import { Consumption } from './consumption.js';
+import { LevelDb } from './db.js';
+import { Decisions } from './decisions.js';
+import { Leases } from './leases.js';
+import { Log } from './log.js';
+import { Queues } from './queues.js';
+import { Schedule } from './schedule.js';
+import { topicLock, Topics } from './topics.js';
+import { Transactions } from './transactions.js';
+
+export interface LevelStoreOptions {
+  /** Directory of the LevelDB database. */
+  path: string;
+  clock: Clock;
+  /** fsync every batch (default true). */
+  durable?: boolean;
+  /** Log entries a single receive may examine (bounds the work of one call). */
+  maxScanPerReceive?: number;
+  /** Where appends are announced (default: a bus of its own). */
+  events?: EventBus;
+}
+
+/**
+ * The storage format this version writes and reads; older data directories are migrated on open.
+ * 1: no version recorded, the MQ HTTP age budget kept as a client-id prefix `http:`.
+ * 2: a `budget` on each half message. 3: decisions indexed by message key and by decision time.
+ */
+export const STORAGE_FORMAT_VERSION = 3;
+
+export class LevelStore implements BrokerStore {
+  readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };
+  readonly events: EventBus;
+  private readonly d: LevelDb;
+  private readonly topics: Topics;
+  private readonly log: Log;
+  private readonly scheduler: Schedule;
+  private readonly tx: Transactions;
+  private readonly checks: Checks;
+  private readonly decisions: Decisions;
+  private readonly consumers: ConsumerStates;
+  private readonly consumption: Consumption;
+  private readonly leases: Leases;
+  private opened = false;
+
+  constructor(private readonly options: LevelStoreOptions) {
+    this.events = options.events ?? new InProcessEventBus();
+    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events);
+    const queues = new Queues(this.d);
+    this.topics = new Topics(this.d, queues);
+    this.consumers = new ConsumerStates(this.d, queues, this.topics);
+    this.log = new Log(this.d, queues, this.topics, this.consumers);
+    this.scheduler = new Schedule(this.d, queues, this.topics);
+    this.decisions = new Decisions(this.d);
+    this.tx = new Transactions(this.d, queues, this.topics, this.decisions);
+    this.checks = new Checks(this.d, this.tx);
+    this.consumption = new Consumption(this.d, queues, this.topics, this.consumers, options.maxScanPerReceive ?? 1024);
+    this.leases = new Leases(options.clock);
+  }
+
+  /** Batches and transitions written so far (group-commit efficiency). */
+  get writeStats(): { batches: number; transitions: number } {
+    return this.d.writeStats;
+  }
+
+  async open(): Promise<void> {
+    if (this.opened) return;
+    await this.d.open();
+    await this.checkFormat();
+    await this.tx.load();
+    await this.scheduler.load();
+    this.opened = true;
+  }
+
+  /** Refuses a data directory written by a newer Halfmoon, and migrates an older one step by step. */
+  private async checkFormat(): Promise<void> {
+    const recorded = await this.d.meta.get('formatVersion');
+    const version = recorded ? Number(recorded.toString('utf8')) : 1;
+    if (version === STORAGE_FORMAT_VERSION) return;
+    if (!(Number.isInteger(version) && version >= 1 && version < STORAGE_FORMAT_VERSION)) {
+      await this.d.close();
+      throw new BrokerError(
+        Code.INTERNAL_ERROR,
+        `the data directory ${this.options.path} has storage format ${recorded!.toString('utf8')}, but this Halfmoon reads formats up to ${STORAGE_FORMAT_VERSION}: upgrade Halfmoon, or start it with another --data directory`,
+      );
+    }
+    // Each step is idempotent: a migration interrupted by a crash runs again at the next open.
+    if (version < 2) await this.tx.migrateBudgets();
+    await this.decisions.buildIndexes();
+    await this.d.write([{ type: 'put', sublevel: this.d.meta, key: 'formatVersion', value: Buffer.from(String(STORAGE_FORMAT_VERSION)) }]);
+  }
+
+  async close(): Promise<void> {
+    await this.d.close();
+  }
+
+  // TopicCatalog
+  createTopic(...a: Parameters<TopicCatalog['createTopic']>) { return this.topics.createTopic(...a); }
+  getTopic(...a: Parameters<TopicCatalog['getTopic']>) { return this.topics.getTopic(...a); }
+  listTopics() { return this.topics.listTopics(); }
+  queueStats(...a: Parameters<TopicCatalog['queueStats']>) { return this.topics.queueStats(...a); }
+  createGroup(...a: Parameters<TopicCatalog['createGroup']>) { return this.topics.createGroup(...a); }
+  updateGroup(...a: Parameters<TopicCatalog['updateGroup']>) { return this.topics.updateGroup(...a); }
+  getGroup(...a: Parameters<TopicCatalog['getGroup']>) { return this.topics.getGroup(...a); }
+  listGroups() { return this.topics.listGroups(); }
+
+  /** The topic's record, log and purge marks (Topics), then its consumer state (ConsumerStates), under the topic lock. */
+  async deleteTopic(name: string): Promise<boolean> {
+    return this.d.mutex.run(topicLock(name), async () => {
+      const record = await this.topics.getTopic(name);
+      if (!record) return false;
+      await this.topics.deleteTopicData(record);
+      await this.consumers.deleteTopic(name);
+      return true;
+    });
+  }
+
+  // MessageLog
+  append(...a: Parameters<MessageLog['append']>) { return this.log.append(...a); }
+  read(...a: Parameters<MessageLog['read']>) { return this.log.read(...a); }
+  purgeQueue(...a: Parameters<MessageLog['purgeQueue']>) { return this.log.purgeQueue(...a); }
+
+  // MessageSchedule
+  schedule(...a: Parameters<MessageSchedule['schedule']>) { return this.scheduler.schedule(...a); }
+  promoteDueScheduled(...a: Parameters<MessageSchedule['promoteDueScheduled']>) { return this.scheduler.promoteDueScheduled(...a); }
+  nextScheduledInMs() { return this.scheduler.nextScheduledInMs(); }
+
+  // TransactionStore
+  putHalf(...a: Parameters<TransactionStore['putHalf']>) { return this.tx.putHalf(...a); }
+  getHalf(...a: Parameters<TransactionStore['getHalf']>) { return this.tx.getHalf(...a); }
+  getDecision(...a: Parameters<TransactionStore['getDecision']>) { return this.decisions.get(...a); }
+  endTransaction(...a: Parameters<TransactionStore['endTransaction']>) { return this.tx.endTransaction(...a); }
+  listTransactions(...a: Parameters<TransactionStore['listTransactions']>) { return this.tx.listTransactions(...a); }
+  async pendingProducerGroups() { return [...this.tx.pendingByGroup.keys()]; }
+  async pendingTransactionCount(producerGroup: string) { return this.tx.pendingByGroup.get(producerGroup) ?? 0; }
+  async transactionCounters() { return { ...this.tx.counters }; }
+  recordCheckAnswer(...a: Parameters<TransactionStore['recordCheckAnswer']>) { return this.checks.recordCheckAnswer(...a); }
+  claimDueChecks(...a: Parameters<TransactionStore['claimDueChecks']>) { return this.checks.claimDueChecks(...a); }
+  releaseCheck(...a: Parameters<TransactionStore['releaseCheck']>) { return this.checks.releaseCheck(...a); }
+  abandonTransaction(...a: Parameters<TransactionStore['abandonTransaction']>) { return this.checks.abandonTransaction(...a); }
+  rearmTransaction(...a: Parameters<TransactionStore['rearmTransaction']>) { return this.checks.rearmTransaction(...a); }
+  nextCheckDueInMs(...a: Parameters<TransactionStore['nextCheckDueInMs']>) { return this.checks.nextCheckDueInMs(...a); }
+  findDecisions(...a: Parameters<TransactionStore['findDecisions']>) { return this.decisions.find(...a); }
+  purgeDecisions(...a: Parameters<TransactionStore['purgeDecisions']>) { return this.decisions.purge(...a); }
+
+  // ConsumptionStore
+  receive(...a: Parameters<ConsumptionStore['receive']>) { return this.consumption.receive(...a); }
+  ack(...a: Parameters<ConsumptionStore['ack']>) { return this.consumption.ack(...a); }
+  changeInvisibleDuration(...a: Parameters<ConsumptionStore['changeInvisibleDuration']>) { return this.consumption.changeInvisibleDuration(...a); }
+  renewInvisibility(...a: Parameters<ConsumptionStore['renewInvisibility']>) { return this.consumption.renewInvisibility(...a); }
+  listAutoRenewed(...a: Parameters<ConsumptionStore['listAutoRenewed']>) { return this.consumption.listAutoRenewed(...a); }
+  resetOffset(...a: Parameters<ConsumptionStore['resetOffset']>) { return this.consumption.resetOffset(...a); }
+  forwardToDeadLetter(...a: Parameters<ConsumptionStore['forwardToDeadLetter']>) { return this.consumption.forwardToDeadLetter(...a); }
+  nextRedeliveryInMs(...a: Parameters<ConsumptionStore['nextRedeliveryInMs']>) { return this.consumption.nextRedeliveryInMs(...a); }
+  groupStats(...a: Parameters<ConsumptionStore['groupStats']>) { return this.consumption.groupStats(...a); }
+
+  // LeaseStore
+  tryLease(name: string, holder: string, ttlMs: number) { return this.leases.tryLease(name, holder, ttlMs); }
+  releaseLease(name: string, holder: string) { return this.leases.releaseLease(name, holder); }
+}

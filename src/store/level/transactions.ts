@@ -1,0 +1,224 @@
+// Owns the half messages of the LevelDB backend: metadata (`half`, rewritten on each check) and
+// bodies (`halfbody`, written once), the due-time index entry of a PENDING one (`checkdue`), the
+// terminal transition endTransaction (half removed, COMMIT appended to the log, decision and its
+// indexes recorded: one batch), listings, and the counters (pending per producer group rebuilt
+// at open, the others kept in `meta counters`). Claims and the other check transitions are in
+// checks.ts; decision records and their indexes in decisions.ts.
+import { BrokerError, Code } from '../../errors.js';
+import type { MessageInput } from '../../domain/messages.js';
+import {
+  decide,
+  repeatOf,
+  type DecisionSource,
+  type EndTransactionResult,
+  type HalfMessage,
+  type NewHalf,
+  type Resolution,
+  type TransactionCounters,
+} from '../../domain/transactions.js';
+import type { TransactionFilter } from '../broker-store.js';
+import { BULK_BATCH, EMPTY, json, parse, tryParse, type LevelDb, type Op } from './db.js';
+import type { Decisions } from './decisions.js';
+import { checkDueKey } from './keys.js';
+import type { Queues } from './queues.js';
+import { decodeRecord, encodeRecord } from './record-codec.js';
+import type { Topics } from './topics.js';
+
+/** Half-message metadata: everything but the body (kept apart, written once); rewritten on each check. */
+export type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] };
+
+export const txLock = (transactionId: string): string => `tx\x00${transactionId}`;
+
+/** The HalfMessage fields of a HalfMeta (without what the message itself carries). */
+function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
+  const { topic: _t, messageId: _m, keys: _k, ...rest } = meta;
+  return rest;
+}
+
+export class Transactions {
+  readonly pendingByGroup = new Map<string, number>();
+  counters: TransactionCounters = { pending: 0, abandoned: 0, committed: 0, rolledBack: 0, checksSent: 0, checksAnswered: 0 };
+
+  constructor(
+    private readonly d: LevelDb,
+    private readonly queues: Queues,
+    private readonly topics: Topics,
+    private readonly decisions: Decisions,
+  ) {}
+
+  /** At open: the stored counters, and the pending/abandoned counts recounted from `half`. */
+  async load(): Promise<void> {
+    const counters = await this.d.meta.get('counters');
+    if (counters) this.counters = { ...this.counters, ...parse<TransactionCounters>(counters) };
+    this.counters.pending = 0;
+    this.counters.abandoned = 0;
+    for await (const value of this.d.halfMeta.values()) {
+      const h = tryParse<HalfMeta>(value);
+      if (!h) continue; // unreadable: quarantined when its check comes due, never counted
+      if (h.state === 'PENDING') this.adjustPending(h.producerGroup, 1);
+      else this.counters.abandoned++;
+    }
+  }
+
+  /** Migration from format 1, which kept the MQ HTTP age budget as a client-id prefix `http:`. */
+  async migrateBudgets(): Promise<void> {
+    let ops: Op[] = [];
+    for await (const [key, value] of this.d.halfMeta.iterator()) {
+      const meta = tryParse<Omit<HalfMeta, 'budget'> & { budget?: HalfMeta['budget'] }>(value);
+      if (!meta || meta.budget) continue;
+      ops.push({ type: 'put', sublevel: this.d.halfMeta, key, value: json({ ...meta, budget: meta.senderClientId.startsWith('http:') ? 'age' : 'checks' }) });
+      if (ops.length >= BULK_BATCH) {
+        await this.d.write(ops);
+        ops = [];
+      }
+    }
+    if (ops.length > 0) await this.d.write(ops);
+  }
+
+  counterOp(): Op {
+    const { committed, rolledBack, checksSent, checksAnswered } = this.counters;
+    return { type: 'put', sublevel: this.d.meta, key: 'counters', value: json({ committed, rolledBack, checksSent, checksAnswered }) };
+  }
+
+  adjustPending(group: string, delta: number): void {
+    const n = (this.pendingByGroup.get(group) ?? 0) + delta;
+    if (n <= 0) this.pendingByGroup.delete(group);
+    else this.pendingByGroup.set(group, n);
+    this.counters.pending += delta;
+  }
+
+  halfMetaOp(meta: HalfMeta): Op {
+    return { type: 'put', sublevel: this.d.halfMeta, key: meta.transactionId, value: json(meta) };
+  }
+
+  async readHalfMeta(transactionId: string): Promise<HalfMeta | undefined> {
+    const value = await this.d.halfMeta.get(transactionId);
+    return value ? parse<HalfMeta>(value) : undefined;
+  }
+
+  /** The transaction with its message; undefined when the body is missing (throws when unreadable). */
+  async withBody(meta: HalfMeta): Promise<HalfMessage | undefined> {
+    const body = await this.d.halfBody.get(meta.transactionId);
+    if (!body) return undefined;
+    return { ...halfFields(meta), message: decodeRecord<MessageInput>(body) };
+  }
+
+  /** The transaction with the given message (one read before). */
+  withMessage(meta: HalfMeta, message: MessageInput): HalfMessage {
+    return { ...halfFields(meta), message };
+  }
+
+  /** The transaction with its message; an empty body when that is missing or unreadable (quarantined). */
+  private async operatorView(meta: HalfMeta): Promise<HalfMessage> {
+    const half = await this.withBody(meta).catch(() => undefined);
+    if (half) return half;
+    const { topic, messageId } = meta;
+    const message: MessageInput = { topic, messageId, messageType: 'TRANSACTION', body: Buffer.alloc(0), keys: meta.keys ?? [], userProperties: {}, bornTimestampMs: meta.receivedAtMs, bornHost: '' };
+    return this.withMessage(meta, message);
+  }
+
+  async putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
+    await this.d.mutex.run(txLock(half.transactionId), async () => {
+      if ((await this.d.halfMeta.get(half.transactionId)) || (await this.decisions.has(half.transactionId))) {
+        return; // the same transaction sent again (a retried request): already stored
+      }
+      const now = this.d.clock.now();
+      const meta: HalfMeta = {
+        transactionId: half.transactionId,
+        producerGroup: half.producerGroup,
+        senderClientId: half.senderClientId,
+        receivedAtMs: now,
+        nextCheckAtMs: now + firstCheckInMs,
+        state: 'PENDING',
+        budget: half.budget,
+        checkCount: 0,
+        topic: half.message.topic,
+        messageId: half.message.messageId,
+      };
+      if (half.message.keys.length > 0) meta.keys = half.message.keys;
+      await this.d.write([
+        { type: 'put', sublevel: this.d.halfBody, key: half.transactionId, value: encodeRecord(half.message) },
+        this.halfMetaOp(meta),
+        { type: 'put', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, meta.transactionId), value: EMPTY },
+      ]);
+      this.adjustPending(meta.producerGroup, 1);
+    });
+    this.d.events.emit('halfPublished', half.message.topic);
+  }
+
+  async getHalf(transactionId: string): Promise<HalfMessage | undefined> {
+    const meta = await this.readHalfMeta(transactionId);
+    return meta ? this.operatorView(meta) : undefined;
+  }
+
+  async endTransaction(
+    transactionId: string,
+    resolution: Resolution,
+    source: DecisionSource,
+    expect?: { topic?: string; messageId?: string },
+    reason?: string,
+  ): Promise<EndTransactionResult> {
+    if (source === 'SERVER_CHECK') this.counters.checksAnswered++; // written with the next batch
+    return this.d.mutex.run(txLock(transactionId), async () => {
+      const meta = await this.readHalfMeta(transactionId);
+      if (!meta) {
+        const decision = await this.decisions.get(transactionId);
+        if (!decision) return { kind: 'unknown' };
+        return { kind: repeatOf(decision, resolution), decision };
+      }
+      if ((expect?.topic && expect.topic !== meta.topic) || (expect?.messageId && expect.messageId !== meta.messageId)) {
+        return { kind: 'mismatch', expected: { topic: meta.topic, messageId: meta.messageId } };
+      }
+      const decision = decide(meta, resolution, source, this.d.clock.now(), reason);
+      const ops: Op[] = [
+        { type: 'del', sublevel: this.d.halfMeta, key: transactionId },
+        { type: 'del', sublevel: this.d.halfBody, key: transactionId },
+      ];
+      if (meta.state === 'PENDING') ops.push({ type: 'del', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) });
+      let committed: MessageInput | undefined;
+      if (resolution === 'COMMIT') {
+        const body = await this.d.halfBody.get(transactionId);
+        if (!body) throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is missing: it can only be rolled back`);
+        try {
+          committed = decodeRecord<MessageInput>(body);
+        } catch (cause) {
+          throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is unreadable: it can only be rolled back`, { cause });
+        }
+        if (!(await this.topics.getTopic(meta.topic))) {
+          throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
+        }
+        await this.queues.head(meta.topic, 0);
+      }
+      // Synchronous from here to write(): offsets enter the write queue in order.
+      if (committed) {
+        const prepared = this.queues.assignOffsets(meta.topic, 0, [{ ...committed, transactionId }]);
+        ops.push(...prepared.ops);
+        decision.offset = prepared.stored[0]!.offset;
+      }
+      if (meta.state === 'PENDING') this.adjustPending(meta.producerGroup, -1);
+      else this.counters.abandoned--;
+      if (resolution === 'COMMIT') this.counters.committed++;
+      else this.counters.rolledBack++;
+      ops.push(...this.decisions.puts(decision), this.counterOp());
+      await this.d.write(ops);
+      if (committed) this.queues.notify([meta.topic]);
+      return { kind: 'applied', decision };
+    });
+  }
+
+  async listTransactions(filter: TransactionFilter): Promise<HalfMessage[]> {
+    const out: HalfMessage[] = [];
+    const limit = filter.limit ?? 1000;
+    for await (const value of this.d.halfMeta.values()) {
+      const meta = tryParse<HalfMeta>(value);
+      if (!meta) continue;
+      if (filter.topic && meta.topic !== filter.topic) continue;
+      if (filter.state && meta.state !== filter.state) continue;
+      const half = await this.operatorView(meta);
+      if (filter.key !== undefined && !half.message.keys.includes(filter.key)) continue;
+      out.push(half);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}

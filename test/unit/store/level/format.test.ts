@@ -1,0 +1,146 @@
+// The storage format of a LevelDB data directory: a directory written by a newer Halfmoon is
+// refused with a message naming its format and what to do; directories of formats 1 and 2 are
+// migrated on open (format 1: the MQ HTTP age budget from the `http:` sender prefix; both: the
+// decision indexes, so that decisions written before are found by key and purged by age).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BrokerError } from '../../../../src/errors.js';
+import { LevelStore, STORAGE_FORMAT_VERSION } from '../../../../src/store/level/index.js';
+import { checkDueKey } from '../../../../src/store/level/keys.js';
+import { encodeRecord } from '../../../../src/store/level/record-codec.js';
+import { FakeClock } from '../../../../src/util/clock.js';
+import { jsonValue, message, TempStores, withRaw, type RawSub } from './helpers.js';
+
+const T0 = 1_700_000_000_000;
+const MINUTE = 60_000;
+
+describe('LevelStore storage format', () => {
+  const temp = new TempStores();
+  let clock: FakeClock;
+
+  beforeEach(async () => {
+    clock = new FakeClock(T0);
+    await temp.setUp();
+  });
+  afterEach(() => temp.tearDown());
+
+  it('writes the current format version into a new directory', async () => {
+    const store = await temp.openStore(clock);
+    await store.close();
+    const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
+    expect(version?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
+    expect(STORAGE_FORMAT_VERSION).toBe(3);
+  });
+
+  it('refuses a directory of an unknown (newer) format, naming it and what to do, and leaves it unlocked and untouched', async () => {
+    await withRaw(temp.dir, (sub) => sub('meta').put('formatVersion', Buffer.from('9')));
+    const store = new LevelStore({ path: temp.dir, clock, durable: false });
+    const err = await store.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BrokerError);
+    const text = (err as Error).message;
+    expect(text).toContain(temp.dir);
+    expect(text).toContain('storage format 9');
+    expect(text).toContain(`reads formats up to ${STORAGE_FORMAT_VERSION}`);
+    expect(text).toContain('upgrade Halfmoon, or start it with another --data directory');
+    // The database was closed again (no lock left) and the version not overwritten.
+    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe('9');
+  });
+
+  it('opens a format-1 directory: budgets from the sender, and older decisions found by key and purged by age', async () => {
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('topic\x00orders', jsonValue({ name: 'orders', messageType: 'TRANSACTION', queueCount: 1, createdAtMs: T0 - 60 * MINUTE }));
+      // Format 1: no version key, half-message metadata without `budget`; an MQ HTTP sender is `http:<id>`.
+      await putFormat1Half(sub, 'TX-HTTP', 'http:aliyun-poller-1', ['order-7']);
+      await putFormat1Half(sub, 'TX-GRPC', 'client-1@host', []);
+      const decisions = sub('txdecision');
+      await decisions.put('TX-OLD', jsonValue(decision('TX-OLD', T0 - 50 * MINUTE, ['order-1'])));
+      await decisions.put('TX-MID', jsonValue(decision('TX-MID', T0 - 20 * MINUTE, ['order-1', 'order-2'])));
+      await decisions.put('TX-NEW', jsonValue(decision('TX-NEW', T0 - 5 * MINUTE, ['order-1'])));
+      await decisions.put('TX-NOKEY', jsonValue(decision('TX-NOKEY', T0 - 40 * MINUTE, undefined)));
+      await decisions.put('TX-BAD', Buffer.from('{not json'));
+      await sub('meta').put('counters', jsonValue({ committed: 4, rolledBack: 0, checksSent: 2, checksAnswered: 1 }));
+    });
+
+    const store = await temp.openStore(clock);
+    expect((await store.getHalf('TX-HTTP'))?.budget).toBe('age');
+    expect((await store.getHalf('TX-GRPC'))?.budget).toBe('checks');
+    expect((await store.getHalf('TX-HTTP'))?.message.body.toString()).toBe('half TX-HTTP');
+    expect(await store.transactionCounters()).toMatchObject({ pending: 2, committed: 4 });
+
+    const byKey = async (key: string): Promise<string[]> => (await store.findDecisions({ key, limit: 10 })).map((d) => d.transactionId);
+    expect(await byKey('order-1')).toEqual(['TX-NEW', 'TX-MID', 'TX-OLD']);
+    expect(await byKey('order-2')).toEqual(['TX-MID']);
+    expect(await store.findDecisions({ key: 'order-1', limit: 2 })).toHaveLength(2);
+
+    // Older than 30 minutes, oldest first: the unreadable TX-BAD (indexed at time 0), TX-OLD, then TX-NOKEY.
+    expect(await store.purgeDecisions(30 * MINUTE, 2)).toEqual({ deleted: 2, more: true });
+    expect(await store.getDecision('TX-OLD')).toBeUndefined();
+    expect(await store.getDecision('TX-NOKEY')).toBeDefined();
+    expect(await store.purgeDecisions(30 * MINUTE, 2)).toEqual({ deleted: 1, more: false });
+    expect(await store.getDecision('TX-NOKEY')).toBeUndefined();
+    expect(await byKey('order-1')).toEqual(['TX-NEW', 'TX-MID']);
+    expect(await store.purgeDecisions(30 * MINUTE, 10)).toEqual({ deleted: 0, more: false });
+
+    // New decisions are indexed as they are made, next to the migrated ones.
+    await store.endTransaction('TX-GRPC', 'ROLLBACK', 'CLIENT');
+    await store.endTransaction('TX-HTTP', 'COMMIT', 'HTTP');
+    expect(await byKey('order-7')).toEqual(['TX-HTTP']);
+    await store.close();
+
+    const raw = await withRaw(temp.dir, async (sub) => ({
+      version: (await sub('meta').get('formatVersion'))?.toString(),
+      bad: await sub('txdecision').get('TX-BAD'),
+      timeIndex: (await sub('txdecisiontime').keys().all()).length,
+    }));
+    // Left: TX-MID and TX-NEW (migrated) and the two decided here.
+    expect(raw).toEqual({ version: String(STORAGE_FORMAT_VERSION), bad: undefined, timeIndex: 4 });
+  });
+
+  it('opens a format-2 directory and indexes its decisions', async () => {
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('formatVersion', Buffer.from('2'));
+      await sub('txdecision').put('TX-A', jsonValue(decision('TX-A', T0 - 2 * MINUTE, ['k'])));
+      await sub('txdecision').put('TX-B', jsonValue(decision('TX-B', T0 - MINUTE, ['k'])));
+    });
+    const store = await temp.openStore(clock);
+    expect((await store.findDecisions({ key: 'k', limit: 10 })).map((d) => d.transactionId)).toEqual(['TX-B', 'TX-A']);
+    expect(await store.purgeDecisions(90_000, 10)).toEqual({ deleted: 1, more: false });
+    expect((await store.findDecisions({ key: 'k', limit: 10 })).map((d) => d.transactionId)).toEqual(['TX-B']);
+  });
+});
+
+async function putFormat1Half(sub: (name: string) => RawSub, transactionId: string, senderClientId: string, keys: string[]): Promise<void> {
+  const nextCheckAtMs = T0 - MINUTE;
+  const meta: Record<string, unknown> = {
+    transactionId,
+    producerGroup: 'orders',
+    senderClientId,
+    receivedAtMs: T0 - 10 * MINUTE,
+    nextCheckAtMs,
+    state: 'PENDING',
+    checkCount: 1,
+    topic: 'orders',
+    messageId: transactionId,
+  };
+  if (keys.length > 0) meta.keys = keys;
+  await sub('half').put(transactionId, jsonValue(meta));
+  await sub('halfbody').put(transactionId, encodeRecord(message('orders', { messageId: transactionId, messageType: 'TRANSACTION', keys, body: Buffer.from(`half ${transactionId}`) })));
+  await sub('checkdue').put(checkDueKey('orders', nextCheckAtMs, transactionId), Buffer.alloc(0));
+}
+
+function decision(transactionId: string, decidedAtMs: number, keys: string[] | undefined): Record<string, unknown> {
+  const d: Record<string, unknown> = {
+    transactionId,
+    topic: 'orders',
+    messageId: transactionId,
+    state: 'COMMITTED',
+    source: 'CLIENT',
+    receivedAtMs: decidedAtMs - 1_000,
+    decidedAtMs,
+    checkCount: 0,
+  };
+  if (keys) d.keys = keys;
+  return d;
+}
