@@ -3,28 +3,30 @@
 // changes and renewals, offset resets and group statistics. Every change to a group's
 // deliveries in a queue locks that group's cursor row first, so receives through any number of
 // brokers never hand out a message twice; receipt handles name rows, so any broker accepts them.
+// The rules (what is redelivered, dead-lettered, delivered, skipped or kept waiting) are the
+// domain planners of receive-plan.ts, applied to the rows read under that lock.
 import { BrokerError, Code } from '../../errors.js';
-import { backoffDelayMs, type RetryBackoff } from '../../domain/backoff.js';
+import type { RetryBackoff } from '../../domain/backoff.js';
 import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../../domain/consumption.js';
-import type { GroupRecord, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../../domain/groups.js';
-import type { MessageInput, StoredMessage } from '../../domain/messages.js';
+import { groupProgress, type GroupRecord, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../../domain/groups.js';
+import type { StoredMessage } from '../../domain/messages.js';
 import { deadLetterTopic } from '../../domain/names.js';
-import { matchesFilter } from '../../domain/tag-filter.js';
+import {
+  changedInvisibilityMs,
+  deadLetterInput,
+  delivered,
+  isCurrentDelivery,
+  isRenewedBy,
+  newInflight,
+  planReceive,
+  type InflightRecord,
+} from '../../domain/receive-plan.js';
 import type { TopicRecord } from '../../domain/topics.js';
 import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken } from '../receipt-handle.js';
 import type { Tx } from './db.js';
 import { appendIn } from './log.js';
 import { fromRow, type PgContext } from './records.js';
 
-/** One in-flight delivery (attempt 0: FIFO, waiting behind its message group's head). */
-interface InflightRecord {
-  offset: number;
-  attempt: number;
-  visibleAtMs: number;
-  token: string;
-  messageGroup?: string;
-  renew?: { clientId: string; sinceMs: number; brokerId?: string };
-}
 interface InflightRow {
   queue_offset: number;
   attempt: number;
@@ -46,13 +48,6 @@ function recordOf(r: InflightRow): InflightRecord {
   if (r.message_group !== null) e.messageGroup = r.message_group;
   if (r.renew) e.renew = r.renew;
   return e;
-}
-
-const fifoKey = (e: { offset: number; messageGroup?: string }): string => e.messageGroup ?? `#${e.offset}`;
-
-function deadLetterInput(message: StoredMessage, group: string): MessageInput & { deadLetter: StoredMessage['deadLetter'] } {
-  const { queueId: _q, offset: _o, storeTimestampMs: _s, transactionId: _t, deadLetter: _d, ...input } = message;
-  return { ...input, topic: deadLetterTopic(group), deadLetter: { topic: message.topic, messageId: message.messageId, group } };
 }
 
 export interface PgConsumptionOptions {
@@ -124,50 +119,34 @@ export class PgConsumption {
       const deadLettered: StoredMessage[] = [];
       const upserts: InflightRecord[] = [];
       const deletes: number[] = [];
-      const busyGroups = new Set<string>();
-      let waitingCount = inflight.length;
-
+      let inflightCount = inflight.length;
+      const plan = planReceive(inflight, now, req);
       const deliver = (message: StoredMessage, entry: InflightRecord): void => {
-        const next: InflightRecord = { ...entry, attempt: entry.attempt + 1, token: newDeliveryToken(), visibleAtMs: now + req.invisibleDurationMs };
-        delete next.renew;
-        if (req.autoRenew) next.renew = { clientId: req.autoRenew.clientId, sinceMs: now, brokerId: req.autoRenew.brokerId };
+        const next = delivered(entry, now, req, newDeliveryToken());
         upserts.push(next);
         const receiptHandle = encodeReceiptHandle({ topic: req.topic, queueId: QUEUE, offset: next.offset, token: next.token });
         deliveries.push({ message, receiptHandle, deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs });
       };
 
-      // 1. Messages already handed out: expired ones come back (FIFO: only message group heads).
-      const candidates: InflightRecord[] = [];
-      if (req.fifo) {
-        for (const e of inflight) {
-          const g = fifoKey(e);
-          if (busyGroups.has(g)) continue;
-          busyGroups.add(g);
-          if (e.attempt === 0 || e.visibleAtMs <= now) candidates.push(e);
-        }
-      } else {
-        for (const e of inflight) if (e.visibleAtMs <= now) candidates.push(e);
-      }
-      const wanted = candidates.slice(0, req.maxMessages + candidates.filter((e) => e.attempt >= req.maxDeliveryAttempts).length);
+      // 1. Messages already handed out (and FIFO ones waiting), as planned: their messages in one read.
+      const redeliveries = plan.steps.filter((step) => step.kind === 'redeliver').length;
+      const planned = plan.steps.slice(0, plan.steps.length - redeliveries + Math.min(redeliveries, req.maxMessages));
       const messages = await this.messagesAt(
         tx,
         req.topic,
         QUEUE,
-        wanted.map((e) => e.offset),
+        planned.map((step) => step.entry.offset),
       );
-      for (const entry of candidates) {
+      for (const step of plan.steps) {
         if (deliveries.length >= req.maxMessages) break;
-        const message = messages.get(entry.offset) ?? (await this.messagesAt(tx, req.topic, QUEUE, [entry.offset])).get(entry.offset);
-        if (!message) {
-          deletes.push(entry.offset); // removed by retention meanwhile
+        const message = messages.get(step.entry.offset) ?? (await this.messagesAt(tx, req.topic, QUEUE, [step.entry.offset])).get(step.entry.offset);
+        if (message && step.kind === 'redeliver') {
+          deliver(message, step.entry);
           continue;
         }
-        if (entry.attempt >= req.maxDeliveryAttempts) {
-          deletes.push(entry.offset);
-          deadLettered.push(message);
-          continue;
-        }
-        deliver(message, entry);
+        deletes.push(step.entry.offset); // dead-lettered, or removed by retention meanwhile
+        inflightCount--;
+        if (message) deadLettered.push(message);
       }
 
       // 2. New messages from the group's cursor.
@@ -181,28 +160,25 @@ export class PgConsumption {
           const message = fromRow<StoredMessage>(row);
           scanned++;
           cursor = message.offset + 1;
-          if (!matchesFilter(req.filter, message.tag)) continue;
-          const entry: InflightRecord = { offset: message.offset, attempt: 0, visibleAtMs: 0, token: '' };
-          if (message.messageGroup) entry.messageGroup = message.messageGroup;
-          if (req.fifo) {
-            const g = fifoKey(entry);
-            if (busyGroups.has(g)) {
-              upserts.push(entry);
-              if (++waitingCount >= MAX_WAITING_PER_CONSUMER) {
-                stopped = true;
-                break;
-              }
-              continue;
+          const step = plan.admit(message);
+          if (step === 'skip') continue;
+          const entry = newInflight(message);
+          inflightCount++;
+          if (step === 'wait') {
+            upserts.push(entry);
+            if (inflightCount >= MAX_WAITING_PER_CONSUMER) {
+              stopped = true;
+              break;
             }
-            busyGroups.add(g);
+            continue;
           }
           deliver(message, entry);
-          waitingCount++;
           if (deliveries.length >= req.maxMessages) {
             stopped = true;
             break;
           }
         }
+        // Every entry of the scan window was looked at: the log may go on beyond it.
         scanLimited = !stopped && scanned >= this.options.maxScanPerReceive;
         if (cursor !== startCursor) await tx.run('set_cursor', [req.group, req.topic, QUEUE, cursor]);
       }
@@ -229,7 +205,7 @@ export class PgConsumption {
       if ((await this.lockCursor(tx, group, topic, parts.queueId, false)) === undefined) return 'stale' as const;
       const [row] = await tx.rows<InflightRow>('get_inflight', [group, topic, parts.queueId, parts.offset]);
       const entry = row ? recordOf(row) : undefined;
-      if (!entry || entry.attempt === 0 || entry.token !== parts.token) return 'stale' as const;
+      if (!isCurrentDelivery(entry, parts.token)) return 'stale' as const;
       return fn(tx, entry, parts.queueId);
     });
   }
@@ -252,8 +228,7 @@ export class PgConsumption {
   ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'> {
     const now = this.ctx.clock.now();
     return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId) => {
-      let duration = invisibleDurationMs;
-      if (entry.renew && options.autoRenewBackoff) duration = Math.max(duration, backoffDelayMs(options.autoRenewBackoff, entry.attempt));
+      const duration = changedInvisibilityMs(entry, invisibleDurationMs, options.autoRenewBackoff);
       const { renew: _renew, ...rest } = entry;
       // A new handle: the one it replaces goes stale, like a redelivery's predecessor.
       const next: InflightRecord = { ...rest, visibleAtMs: now + duration, token: newDeliveryToken() };
@@ -274,17 +249,19 @@ export class PgConsumption {
   }
 
   async listAutoRenewed(brokerId: string): Promise<AutoRenewedDelivery[]> {
-    const rows = await this.ctx.db.rows<InflightRow & { grp: string; topic: string; queue_id: number }>('list_auto_renewed', [brokerId]);
-    return rows.map((r) => ({
-      group: r.grp,
-      topic: r.topic,
-      receiptHandle: encodeReceiptHandle({ topic: r.topic, queueId: r.queue_id, offset: r.queue_offset, token: r.token }),
-      clientId: r.renew!.clientId,
-      brokerId,
-      deliveryAttempt: r.attempt,
-      invisibleUntilMs: r.visible_at_ms,
-      sinceMs: r.renew!.sinceMs,
-    }));
+    const rows = await this.ctx.db.rows<InflightRow & { grp: string; topic: string; queue_id: number }>('list_auto_renewed');
+    return rows
+      .filter((r) => isRenewedBy(recordOf(r), brokerId))
+      .map((r) => ({
+        group: r.grp,
+        topic: r.topic,
+        receiptHandle: encodeReceiptHandle({ topic: r.topic, queueId: r.queue_id, offset: r.queue_offset, token: r.token }),
+        clientId: r.renew!.clientId,
+        brokerId,
+        deliveryAttempt: r.attempt,
+        invisibleUntilMs: r.visible_at_ms,
+        sinceMs: r.renew!.sinceMs,
+      }));
   }
 
   async resetOffset(group: string, topic: string, target: OffsetResetTarget): Promise<OffsetResetResult[]> {
@@ -337,11 +314,9 @@ export class PgConsumption {
       const [cursor] = await this.ctx.db.rows<{ next_offset: number }>('get_cursor', [group, topic, QUEUE]);
       const [head] = await this.ctx.db.rows<{ next_offset: number }>('get_head', [topic, QUEUE]);
       const [first] = await this.ctx.db.rows<{ first: number | null }>('first_offset', [topic, QUEUE]);
-      const [counts] = await this.ctx.db.rows<{ in_flight: number; waiting: number }>('inflight_counts', [group, topic, QUEUE]);
+      const inflight = await this.ctx.db.rows<{ attempt: number }>('inflight_attempts', [group, topic, QUEUE]);
       const headOffset = head?.next_offset ?? 0;
-      // Behind the first retained offset (retention is moving it up): it reads from there.
-      const consumedOffset = Math.max(cursor?.next_offset ?? 0, first?.first ?? headOffset);
-      out.push({ group, topic, consumedOffset, lag: Math.max(0, headOffset - consumedOffset) + (counts?.waiting ?? 0), inFlight: counts?.in_flight ?? 0 });
+      out.push(groupProgress(group, topic, { cursor: cursor?.next_offset ?? 0, firstOffset: first?.first ?? headOffset, headOffset }, inflight));
     }
     return out;
   }

@@ -1,14 +1,14 @@
 // Owns the PostgreSQL store's transactions: half messages, the terminal decision (half removed,
 // decision recorded and, on COMMIT, the message appended, all in one SQL transaction), check
 // claims (due rows locked with SKIP LOCKED, so concurrent brokers never claim one twice; the
-// domain rules choose the target and move the due time under those locks), and counters.
+// domain rule planClaim decides each one and moves its due time under those locks), and counters.
 import { BrokerError, Code } from '../../errors.js';
 import type { MessageInput } from '../../domain/messages.js';
 import {
-  budgetExhausted,
-  chooseCheckTarget,
-  claimCheck,
+  abandon,
   decide,
+  planClaim,
+  quarantine,
   rearm,
   releaseCheck,
   repeatOf,
@@ -148,21 +148,16 @@ export class PgTransactions {
         if (typeof meta?.producerGroup !== 'string' || typeof meta.checkCount !== 'number') {
           // A row this version cannot read: out of the check index, ABANDONED for an operator.
           const reason = 'its record is unreadable';
-          await tx.run('update_half', [row.txn_id, 'ABANDONED', 0, JSON.stringify({ ...meta, state: 'ABANDONED', abandonReason: `quarantined: ${reason}` })]);
+          await saveMeta(tx, quarantine({ ...meta, transactionId: row.txn_id, nextCheckAtMs: meta?.nextCheckAtMs ?? 0 }, reason));
           result.quarantined.push({ transactionId: row.txn_id, reason });
           continue;
         }
-        const reason = budgetExhausted(meta, now, req.budget);
-        if (reason !== undefined) {
-          result.exhausted.push({ half: halfOf(row), reason });
-          continue;
-        }
-        const clientId = chooseCheckTarget(meta, req.targets);
-        if (clientId === undefined) continue;
-        const updated = claimCheck(meta, now, clientId, req.nextCheckInMs);
-        await saveMeta(tx, updated);
+        const step = planClaim(meta, now, req);
+        if (step.kind === 'exhausted') result.exhausted.push({ half: halfOf(row), reason: step.reason });
+        if (step.kind !== 'claim') continue; // dangling and not due cannot happen under the row lock; noTarget stays due
+        await saveMeta(tx, step.updated);
         sent++;
-        result.claimed.push({ ...halfFields(updated), message: fromRow<MessageInput>(row) });
+        result.claimed.push({ ...halfFields(step.updated), message: fromRow<MessageInput>(row) });
       }
       if (sent > 0) await bump(tx, 'checksSent', sent);
       return result;
@@ -188,7 +183,7 @@ export class PgTransactions {
   }
 
   abandonTransaction(transactionId: string, reason: string): Promise<boolean> {
-    return this.withHalf(transactionId, 'PENDING', (tx, meta) => saveMeta(tx, { ...meta, state: 'ABANDONED', abandonReason: reason }));
+    return this.withHalf(transactionId, 'PENDING', (tx, meta) => saveMeta(tx, abandon(meta, reason)));
   }
 
   rearmTransaction(transactionId: string, dueInMs: number): Promise<boolean> {

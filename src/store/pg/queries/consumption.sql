@@ -39,13 +39,13 @@ DELETE FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3;
 -- name: next_redelivery
 SELECT min(visible_at_ms) AS at FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3 AND attempt > 0;
 
--- name: inflight_counts
-SELECT count(*) FILTER (WHERE attempt > 0)::int AS in_flight, count(*) FILTER (WHERE attempt = 0)::int AS waiting
-FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3;
+-- name: inflight_attempts
+SELECT attempt FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3;
 
 -- name: list_auto_renewed
+-- Which of them this broker renews is the domain rule isRenewedBy.
 SELECT grp, topic, queue_id, queue_offset, attempt, visible_at_ms, token, message_group, renew FROM inflight
-WHERE renew IS NOT NULL AND attempt > 0 AND (renew->>'brokerId' IS NULL OR renew->>'brokerId' = $1)
+WHERE renew IS NOT NULL
 ORDER BY topic COLLATE "C", grp COLLATE "C", queue_id, queue_offset;
 
 -- name: ensure_topic
