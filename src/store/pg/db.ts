@@ -108,15 +108,19 @@ export class PgDatabase {
 
   /**
    * Runs `body` as one SQL transaction (READ COMMITTED; the body locks what it reads to change).
-   * Serialization failures and deadlocks are retried from the start, and so is a connection that
-   * failed before COMMIT was sent (nothing was written); a failed COMMIT is not retried.
+   * Serialization failures and deadlocks are retried from the start, and so is once a pooled
+   * connection found broken before COMMIT was sent (nothing was written; the pool opens a fresh
+   * one). A database that cannot be reached is not retried (the call fails within one timeout),
+   * and neither is a failed COMMIT (its outcome is unknown).
    */
   async tx<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
+      let connected = false;
       let committing = false;
       try {
         client = await this.pool.connect();
+        connected = true;
         const c = client;
         const notes: Notification[] = [];
         await c.query('BEGIN');
@@ -144,7 +148,7 @@ export class PgDatabase {
           client.release(broken ? (err as Error) : undefined);
         }
         const code = (err as { code?: string }).code;
-        const retry = attempt < MAX_ATTEMPTS && ((code !== undefined && RETRYABLE.has(code)) || (!committing && attempt === 1 && isConnectionError(err)));
+        const retry = attempt < MAX_ATTEMPTS && ((code !== undefined && RETRYABLE.has(code)) || (connected && !committing && attempt === 1 && isConnectionError(err)));
         if (!retry) throw this.brokerError(err);
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5 * attempt)));
       }

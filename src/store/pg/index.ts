@@ -73,7 +73,9 @@ export class PgStore implements BrokerStore {
       await this.db.close().catch(() => undefined);
       this.state = 'closed';
       const e = this.db.brokerError(err);
-      throw new BrokerError(e.code, `cannot open the PostgreSQL store at ${describeTarget(this.db.options.connectionString)}: ${e.message}`, { cause: err });
+      // An unreachable database already names its address.
+      const where = e.code === Code.HA_NOT_AVAILABLE ? '' : ` at ${describeTarget(this.db.options.connectionString)}`;
+      throw new BrokerError(e.code, `cannot open the PostgreSQL store${where}: ${e.message}`, { cause: err });
     }
     this.state = 'open';
   }

@@ -2,10 +2,11 @@
 // file, a fresh schema per harness; twins open the same schema, as brokers sharing a database
 // would), plus what only PostgreSQL has: migrations and the schema version guard, and a
 // database that goes away and comes back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
 import { PgStore } from '../../../src/store/pg/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
+import { freePort } from '../../helpers/broker-process.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { makeMessage, storeContract, type StoreHarness } from './contract/index.js';
 
@@ -89,10 +90,51 @@ describe('PgStore', () => {
     expect(() => pgStore(new FakeClock(), 'Bad-Name')).toThrow(/schema name "Bad-Name" is invalid/);
   });
 
+  it('accepts a receipt handle issued through another instance, and brings its events over LISTEN', async () => {
+    const clock = new FakeClock();
+    const a = pgStore(clock, 'brokers');
+    const b = pgStore(clock, 'brokers');
+    await a.open();
+    await b.open();
+    try {
+      await a.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+      const seen: string[] = [];
+      const off = b.events.onAny('appended', (topic) => seen.push(topic));
+      await a.append('t', 0, [makeMessage('t')]);
+      await vi.waitFor(() => expect(seen).toEqual(['t']), { timeout: 5000, interval: 10 });
+      off();
+      const request = { group: 'g', topic: 't', filter: { kind: 'all' as const }, maxMessages: 1, invisibleDurationMs: 30_000, maxDeliveryAttempts: 16, fifo: false };
+      const [delivery] = (await a.receive(request)).deliveries;
+      expect(await b.ack('g', 't', delivery!.receiptHandle)).toBe('ok');
+      expect(await a.ack('g', 't', delivery!.receiptHandle)).toBe('stale');
+      clock.advance(60_000);
+      expect((await b.receive(request)).deliveries).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+      await admin('DROP SCHEMA brokers CASCADE');
+    }
+  });
+
+  it('refuses to open when the database cannot be reached, saying so', async () => {
+    const store = new PgStore({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/contract`, clock: new FakeClock(), timeoutMs: 2000 });
+    const err = await store.open().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BrokerError);
+    expect((err as BrokerError).code).toBe(Code.HA_NOT_AVAILABLE);
+    expect((err as BrokerError).message).toMatch(/^cannot open the PostgreSQL store: the PostgreSQL database of the store is unreachable \(127\.0\.0\.1:\d+\/contract: /);
+  });
+
   it('fails calls with HA_NOT_AVAILABLE while the database is down, and works again once it is back', async () => {
     const clock = new FakeClock();
     const store = pgStore(clock, 'outage', { timeoutMs: 2000 });
     await store.open();
+    const other = pgStore(clock, 'outage');
+    await other.open();
+    const woken: string[] = [];
+    other.events.onAny('appended', (topic) => woken.push(topic));
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
     await store.append('t', 0, [makeMessage('t')]);
     await server.halt({ crash: true });
@@ -112,7 +154,17 @@ describe('PgStore', () => {
     const [m] = await store.append('t', 0, [makeMessage('t')]);
     expect(m!.offset).toBe(1);
     expect((await store.read('t', 0, 0, 10)).map((x) => x.offset)).toEqual([0, 1]);
+    // The other instance's LISTEN connection came back by itself: later appends wake it again.
+    woken.length = 0;
+    await vi.waitFor(
+      async () => {
+        await store.append('t', 0, [makeMessage('t')]);
+        expect(woken).toContain('t');
+      },
+      { timeout: 15_000, interval: 500 },
+    );
     await store.close();
+    await other.close();
     await admin('DROP SCHEMA outage CASCADE');
   });
 });
