@@ -3,6 +3,7 @@
 // on serialization failures and deadlocks, notifications sent inside the committing transaction,
 // the schema migrations under a table lock, and the mapping of driver errors to BrokerErrors
 // (an unreachable database is HA_NOT_AVAILABLE with a message saying so).
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { BrokerError, Code, isBrokerError } from '../../errors.js';
@@ -63,7 +64,7 @@ export class PgDatabase {
         `PostgreSQL schema name "${options.schema}" is invalid: use lower-case letters, digits and _ (at most 63), starting with a letter or _`,
       );
     }
-    this.channel = `halfmoon_${options.schema}`;
+    this.channel = channelOf(options.schema);
     const timeout = options.timeoutMs ?? 10_000;
     this.where = describeTarget(options.connectionString);
     this.pool = new pg.Pool({
@@ -226,6 +227,12 @@ export function isConnectionError(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i.test(
     e?.message ?? '',
   );
+}
+
+/** The NOTIFY channel of a schema: halfmoon_<schema>, or a digest of the schema where that would pass PostgreSQL's 63-byte limit. */
+export function channelOf(schema: string): string {
+  const plain = `halfmoon_${schema}`;
+  return plain.length <= 63 ? plain : `halfmoon_${createHash('sha256').update(schema).digest('hex').slice(0, 32)}`;
 }
 
 /** host:port/database of a connection string, without credentials (for messages). */

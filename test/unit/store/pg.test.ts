@@ -116,6 +116,25 @@ describe('PgStore', () => {
     }
   });
 
+  it('takes schema names up to 63 characters, wake-ups included (the channel name stays within its limit)', async () => {
+    const clock = new FakeClock();
+    const schema = 's'.repeat(63);
+    const a = pgStore(clock, schema);
+    const b = pgStore(clock, schema);
+    await a.open();
+    await b.open();
+    try {
+      const seen: string[] = [];
+      b.events.onAny('appended', (topic) => seen.push(topic));
+      await a.append('long', 0, [makeMessage('long')]);
+      await vi.waitFor(() => expect(seen).toEqual(['long']), { timeout: 5000, interval: 10 });
+    } finally {
+      await a.close();
+      await b.close();
+      await admin(`DROP SCHEMA ${schema} CASCADE`);
+    }
+  });
+
   it('refuses to open when the database cannot be reached, saying so', async () => {
     const store = new PgStore({ connectionString: `postgres://postgres@127.0.0.1:${await freePort()}/contract`, clock: new FakeClock(), timeoutMs: 2000 });
     const err = await store.open().then(
