@@ -142,24 +142,31 @@ export class PgTransactions {
     return this.ctx.db.tx(async (tx) => {
       const result: ClaimChecksResult = { claimed: [], exhausted: [], quarantined: [] };
       const due = await tx.rows<HalfRow & { txn_id: string }>('claim_due_halves', [req.producerGroup, now, req.limit]);
-      let sent = 0;
+      const writes: HalfMeta[] = [];
       for (const row of due) {
         const meta = row.meta;
         if (typeof meta?.producerGroup !== 'string' || typeof meta.checkCount !== 'number') {
           // A row this version cannot read: out of the check index, ABANDONED for an operator.
           const reason = 'its record is unreadable';
-          await saveMeta(tx, quarantine({ ...meta, transactionId: row.txn_id, nextCheckAtMs: meta?.nextCheckAtMs ?? 0 }, reason));
+          writes.push(quarantine({ ...meta, transactionId: row.txn_id, nextCheckAtMs: meta?.nextCheckAtMs ?? 0 }, reason));
           result.quarantined.push({ transactionId: row.txn_id, reason });
           continue;
         }
         const step = planClaim(meta, now, req);
         if (step.kind === 'exhausted') result.exhausted.push({ half: halfOf(row), reason: step.reason });
         if (step.kind !== 'claim') continue; // dangling and not due cannot happen under the row lock; noTarget stays due
-        await saveMeta(tx, step.updated);
-        sent++;
+        writes.push(step.updated);
         result.claimed.push({ ...halfFields(step.updated), message: fromRow<MessageInput>(row) });
       }
-      if (sent > 0) await bump(tx, 'checksSent', sent);
+      if (writes.length > 0) {
+        await tx.run('update_halves', [
+          writes.map((m) => m.transactionId),
+          writes.map((m) => m.state),
+          writes.map((m) => m.nextCheckAtMs),
+          writes.map((m) => JSON.stringify(m)),
+        ]);
+      }
+      if (result.claimed.length > 0) await bump(tx, 'checksSent', result.claimed.length);
       return result;
     });
   }

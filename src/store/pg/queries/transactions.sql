@@ -16,6 +16,12 @@ SELECT meta, header, body FROM half_message WHERE txn_id = $1 FOR UPDATE;
 -- name: update_half
 UPDATE half_message SET state = $2, next_check_at_ms = $3, meta = $4 WHERE txn_id = $1;
 
+-- name: update_halves
+-- Many at once (a claim): ids, states, due times and metadata as parallel arrays.
+UPDATE half_message h SET state = t.s, next_check_at_ms = t.n, meta = t.m
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[]) AS t(id, s, n, m)
+WHERE h.txn_id = t.id;
+
 -- name: delete_half
 DELETE FROM half_message WHERE txn_id = $1;
 
