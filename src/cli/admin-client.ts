@@ -12,13 +12,16 @@ export interface AdminClient {
   close(): void;
 }
 
+/** A unary method of a grpc-js client made from the admin service definition. */
+type GrpcUnaryMethod = (request: object, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res: never) => void) => void;
+
 export function connectAdmin(endpoint: string, timeoutMs = 10_000): AdminClient {
   const Client = adminService();
   const client = new Client(endpoint, grpc.credentials.createInsecure());
   return {
     call<Res extends object>(method: string, request: object): Promise<Res> {
       return new Promise<Res>((resolve, reject) => {
-        const fn = (client as unknown as Record<string, Function>)[method]!.bind(client);
+        const fn = (client as unknown as Record<string, GrpcUnaryMethod>)[method]!.bind(client);
         fn(request, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: Res & { status?: Status | null }) => {
           if (err) {
             if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) reject(unreachable(endpoint, err.details || err.message));

@@ -10,7 +10,7 @@ import { validateGroupName } from '../domain/names.js';
 import { parseTagExpression } from '../domain/tag-filter.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { RetryBackoff } from '../domain/backoff.js';
-import type { Delivery } from '../domain/consumption.js';
+import type { AckResult, Delivery } from '../domain/consumption.js';
 import type { GroupRecord } from '../domain/groups.js';
 import type { TagFilter } from '../domain/tag-filter.js';
 import type { Clock } from '../util/clock.js';
@@ -162,11 +162,20 @@ export class ConsumerService {
   }
 
   async ack(groupName: string, topicName: string, receiptHandle: string): Promise<void> {
+    if ((await this.tryAck(groupName, topicName, receiptHandle)) === 'stale') throw staleHandle();
+  }
+
+  /**
+   * Acks a delivery; 'stale' when the handle is no longer the message's current delivery (acked
+   * already, or redelivered with a newer handle). A malformed handle, or one of another topic, is
+   * an INVALID_RECEIPT_HANDLE error.
+   */
+  async tryAck(groupName: string, topicName: string, receiptHandle: string): Promise<AckResult> {
     validateGroupName(groupName);
     await this.deps.topics.require(topicName);
     const result = await this.deps.store.ack(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
-    if (result === 'stale') throw staleHandle();
+    return result;
   }
 
   async changeInvisibleDuration(

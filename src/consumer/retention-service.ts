@@ -61,7 +61,7 @@ export class RetentionService {
     for (const topic of await store.listTopics()) {
       for (let queueId = 0; queueId < topic.queueCount; queueId++) {
         let deleted = 0;
-        let minOffset = 0;
+        let minOffset: number;
         for (;;) {
           if (signal?.aborted) return total + deleted;
           const result = await store.purgeQueue(topic.name, queueId, {

@@ -29,6 +29,8 @@ export interface Delivery {
   /** 1 on first delivery. */
   deliveryAttempt: number;
   invisibleUntilMs: number;
+  /** When the message was first delivered to the group (unknown for deliveries older than the record of it). */
+  firstDeliveredAtMs?: number;
 }
 
 export interface ReceiveResult {

@@ -22,6 +22,8 @@ export interface InflightRecord {
   messageGroup?: string;
   /** Auto-renewed (push consumer) delivery: the client it went to, when, and the broker renewing it (absent: any). */
   renew?: { clientId: string; sinceMs: number; brokerId?: string };
+  /** When the message was first handed out to the group (absent in records written before it was kept). */
+  firstAtMs?: number;
 }
 
 /** What the planners read of an in-flight delivery. */
@@ -110,6 +112,7 @@ export function newInflight(message: Pick<StoredMessage, 'offset' | 'messageGrou
 export function delivered<E extends InflightRecord>(entry: E, nowMs: number, req: Pick<ReceiveRequest, 'invisibleDurationMs' | 'autoRenew'>, token: string): E {
   const { renew: _renew, ...rest } = entry;
   const next = { ...rest, attempt: entry.attempt + 1, token, visibleAtMs: nowMs + req.invisibleDurationMs } as E;
+  if (entry.attempt === 0) next.firstAtMs = nowMs;
   if (req.autoRenew) next.renew = { clientId: req.autoRenew.clientId, sinceMs: nowMs, brokerId: req.autoRenew.brokerId };
   return next;
 }

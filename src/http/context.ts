@@ -3,7 +3,6 @@
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../services.js';
 import type { Clock } from '../util/clock.js';
-import type { FirstConsumeTimes } from './first-consume.js';
 
 /** Client ids of MQ HTTP clients (publishers by address, half-message pollers by group) start with this. */
 export const HTTP_CLIENT_PREFIX = 'http:';
@@ -11,7 +10,6 @@ export const HTTP_CLIENT_PREFIX = 'http:';
 export interface HttpContext {
   svc: ServiceContext;
   log: Logger;
-  firstConsume: FirstConsumeTimes;
 }
 
 /** Query parameters of the protocol (spec §2), decoded with form semantics. */

@@ -8,7 +8,6 @@ import type { ServiceContext } from '../services.js';
 import type { HttpContext, MqRequest, MqResponse } from './context.js';
 import { errorResponse } from './documents.js';
 import { MqHttpError, toMqError } from './errors.js';
-import { FirstConsumeTimes } from './first-consume.js';
 import { listenError } from '../protocol/listen-error.js';
 import { parseTarget } from './params.js';
 import { dispatch } from './routes.js';
@@ -28,7 +27,7 @@ export interface HttpGateway {
 
 export async function startHttpGateway(svc: ServiceContext, host: string, port: number): Promise<HttpGateway> {
   const log = svc.log.child({ component: 'http' });
-  const ctx: HttpContext = { svc, log, firstConsume: new FirstConsumeTimes() };
+  const ctx: HttpContext = { svc, log };
   const closing = new AbortController();
   const inFlight = new Set<Promise<void>>();
   // XML may escape every byte of a body (e.g. &quot;), hence the factor.

@@ -35,7 +35,7 @@ export class InProcessEventBus implements EventBus {
 
   on(event: BrokerEvent, key: string, listener: () => void): () => void {
     let byKey = this.keyed.get(event);
-    if (!byKey) this.keyed.set(event, (byKey = new Map()));
+    if (!byKey) this.keyed.set(event, (byKey = new Map<string, Set<() => void>>()));
     let set = byKey.get(key);
     if (!set) byKey.set(key, (set = new Set()));
     const listeners = set;

@@ -44,9 +44,9 @@ export interface AdminContext {
   /** The subcommand's usage line(s), for UsageErrors. */
   readonly usage: string;
   /** The positional name, or a UsageError saying `<command> <action> needs <what>`. */
-  need(what: string): string;
+  readonly need: (what: string) => string;
   /** Prints `value` as JSON with --json, else `text()`; returns exit code 0. */
-  print(value: unknown, text: () => string): number;
+  readonly print: (value: unknown, text: () => string) => number;
 }
 
 export interface AdminAction {

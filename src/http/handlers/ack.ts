@@ -2,11 +2,9 @@
 // ConsumerService. All acked → 204; otherwise 404 <Errors> naming each failed handle
 // (ReceiptHandleError: not a handle of this topic; MessageNotExist: expired or already acked).
 import { BrokerError, Code } from '../../errors.js';
-import { decodeReceiptHandle } from '../../store/receipt-handle.js';
 import type { HttpContext, MqRequest, MqResponse } from '../context.js';
 import { handleErrorsResponse, readReceiptHandles, type HandleError } from '../documents.js';
 import { MqHttpError, toMqError } from '../errors.js';
-import { deliveryKey } from '../first-consume.js';
 import { isHalfHandle } from '../handles.js';
 import { consumerGroup, MAX_BATCH } from '../params.js';
 
@@ -33,24 +31,19 @@ async function ackOne(ctx: HttpContext, group: string, topic: string, handle: st
   if (isHalfHandle(handle)) {
     throw new MqHttpError('ReceiptHandleError', 'this is the handle of a half message: commit or roll it back (trans=commit|rollback) instead of acking it');
   }
-  let parts: ReturnType<typeof decodeReceiptHandle>;
+  let result: Awaited<ReturnType<typeof ctx.svc.consumer.tryAck>>;
   try {
-    parts = decodeReceiptHandle(handle);
-  } catch {
-    throw new MqHttpError('ReceiptHandleError', 'the receipt handle you provide is not valid: pass the ReceiptHandle of consumeMessage exactly as returned');
-  }
-  if (parts.topic !== topic) throw new MqHttpError('ReceiptHandleError', `the receipt handle belongs to topic ${parts.topic}, not ${topic}`);
-  try {
-    await ctx.svc.consumer.ack(group, topic, handle);
+    result = await ctx.svc.consumer.tryAck(group, topic, handle);
   } catch (err) {
-    if (err instanceof BrokerError && err.code === Code.INVALID_RECEIPT_HANDLE) {
-      throw new MqHttpError(
-        'MessageNotExist',
-        `the handle is spent: the message was acked already, or its NextConsumeTime passed and it is delivered again with a new handle (or the handle was issued to another group than ${group})`,
-        Code.INVALID_RECEIPT_HANDLE,
-      );
-    }
+    // Malformed, or a handle of another topic: the broker's message says which.
+    if (err instanceof BrokerError && err.code === Code.INVALID_RECEIPT_HANDLE) throw new MqHttpError('ReceiptHandleError', `the receipt handle you provide is not valid: ${err.message}`);
     throw err;
   }
-  ctx.firstConsume.forget(deliveryKey(group, topic, parts.queueId, parts.offset));
+  if (result === 'stale') {
+    throw new MqHttpError(
+      'MessageNotExist',
+      `the handle is spent: the message was acked already, or its NextConsumeTime passed and it is delivered again with a new handle (or the handle was issued to another group than ${group})`,
+      Code.INVALID_RECEIPT_HANDLE,
+    );
+  }
 }

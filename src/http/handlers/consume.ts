@@ -8,7 +8,6 @@ import type { Delivery } from '../../domain/consumption.js';
 import type { HttpContext, MqRequest, MqResponse } from '../context.js';
 import { messagesResponse, type OutgoingMessage } from '../documents.js';
 import { MqHttpError } from '../errors.js';
-import { deliveryKey } from '../first-consume.js';
 import { batchSize, consumerGroup, waitSeconds } from '../params.js';
 
 export async function consume(req: MqRequest, ctx: HttpContext, orderly: boolean): Promise<MqResponse> {
@@ -33,10 +32,10 @@ export async function consume(req: MqRequest, ctx: HttpContext, orderly: boolean
   if (deliveries.length === 0) {
     throw new MqHttpError('MessageNotExist', `no message to consume in topic ${req.topic} for ${group} (waited ${wait} s)`, Code.MESSAGE_NOT_FOUND);
   }
-  return { status: 200, body: messagesResponse(deliveries.map((d) => outgoing(ctx, group, d, invisibleMs))) };
+  return { status: 200, body: messagesResponse(deliveries.map((d) => outgoing(d, invisibleMs))) };
 }
 
-function outgoing(ctx: HttpContext, group: string, d: Delivery, invisibleMs: number): OutgoingMessage {
+function outgoing(d: Delivery, invisibleMs: number): OutgoingMessage {
   const m = d.message;
   // When the store handed it out (it set the invisibility from that instant), not when the
   // response is built: NextConsumeTime - FirstConsumeTime is then exactly the invisible time.
@@ -46,7 +45,8 @@ function outgoing(ctx: HttpContext, group: string, d: Delivery, invisibleMs: num
     message: m,
     receiptHandle: d.receiptHandle,
     publishTimeMs: m.bornTimestampMs,
-    firstConsumeTimeMs: ctx.firstConsume.observe(deliveryKey(group, m.topic, m.queueId, m.offset), d.deliveryAttempt, now, estimate),
+    // Kept by the store with the delivery; estimated for deliveries older than that record.
+    firstConsumeTimeMs: d.firstDeliveredAtMs ?? estimate,
     nextConsumeTimeMs: d.invisibleUntilMs,
     consumedTimes: d.deliveryAttempt,
   };

@@ -54,7 +54,9 @@ export class Consumption implements ConsumptionStore {
         const next = delivered(entry, now, req, newDeliveryToken());
         state.inflight.set(next.offset, next);
         ops.push(this.states.inflightOp(state, next));
-        deliveries.push({ message, receiptHandle: this.states.handleOf(state, next), deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs });
+        const delivery: Delivery = { message, receiptHandle: this.states.handleOf(state, next), deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs };
+        if (next.firstAtMs !== undefined) delivery.firstDeliveredAtMs = next.firstAtMs;
+        deliveries.push(delivery);
       };
 
       // 1. Messages already handed out (and FIFO ones waiting), as planned.

@@ -125,14 +125,16 @@ describe('planReceive: new messages', () => {
 });
 
 describe('delivery records', () => {
-  it('a waiting record has attempt 0 and no handle; delivering it counts the attempt and sets the deadline', () => {
+  it('a waiting record has attempt 0 and no handle; delivering it counts the attempt, sets the deadline and records the first delivery', () => {
     const waiting = newInflight(message(4, { messageGroup: 'A' }));
     expect(waiting).toEqual({ offset: 4, attempt: 0, visibleAtMs: 0, token: '', messageGroup: 'A' });
     expect(isCurrentDelivery(waiting, '')).toBe(false);
     const first = delivered(waiting, NOW, { invisibleDurationMs: 30_000 }, 'aaaaaaaaaaaa');
-    expect(first).toEqual({ offset: 4, attempt: 1, visibleAtMs: NOW + 30_000, token: 'aaaaaaaaaaaa', messageGroup: 'A' });
+    expect(first).toEqual({ offset: 4, attempt: 1, visibleAtMs: NOW + 30_000, token: 'aaaaaaaaaaaa', messageGroup: 'A', firstAtMs: NOW });
     expect(isCurrentDelivery(first, 'aaaaaaaaaaaa')).toBe(true);
     expect(isCurrentDelivery(first, 'bbbbbbbbbbbb')).toBe(false);
+    // A redelivery keeps when the message was first delivered.
+    expect(delivered(first, NOW + 40_000, { invisibleDurationMs: 30_000 }, 'cccccccccccc').firstAtMs).toBe(NOW);
   });
 
   it('records auto-renewal for a push delivery, and a later delivery without it clears it', () => {

@@ -14,7 +14,9 @@ export function consumptionRedeliveryContract(target: ContractTarget): void {
       const { store, clock } = f;
       const t = await f.topic('q');
       await f.appendBodies(t, 'a');
+      const firstAt = clock.now();
       const [first] = await f.receive('g', t, { invisibleDurationMs: 10 * SECOND });
+      expect(first!.firstDeliveredAtMs).toBe(firstAt);
       expect(await store.nextRedeliveryInMs('g', t)).toBe(f.inMs(first!.invisibleUntilMs));
       clock.advance(10 * SECOND - 1);
       expect(await f.receive('g', t)).toEqual([]);
@@ -25,6 +27,7 @@ export function consumptionRedeliveryContract(target: ContractTarget): void {
       expect(second!.deliveryAttempt).toBe(2);
       expect(second!.invisibleUntilMs).toBe(clock.now() + 10 * SECOND);
       expect(second!.receiptHandle).not.toBe(first!.receiptHandle);
+      expect(second!.firstDeliveredAtMs).toBe(firstAt); // when the group first got it, kept across redeliveries
       expect(await store.nextRedeliveryInMs('g', t)).toBe(f.inMs(second!.invisibleUntilMs));
 
       expect(await store.ack('g', t, first!.receiptHandle)).toBe('stale');

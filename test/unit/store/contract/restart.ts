@@ -92,11 +92,10 @@ export function restartContract(target: ContractTarget): void {
     });
 
     it('keeps auto-renewed deliveries (listed, renewable, ackable with the first handle)', async () => {
-      let store = f.store;
       const t = await f.topic('q');
       await f.appendBodies(t, 'a');
       const [d] = await f.receive('g', t, { autoRenew: { clientId: 'push-1', brokerId: 'broker-1' }, invisibleDurationMs: 60 * SECOND });
-      store = await f.restart();
+      const store = await f.restart();
       expect((await store.listAutoRenewed('broker-1')).map((x) => [x.receiptHandle, x.clientId])).toEqual([[d!.receiptHandle, 'push-1']]);
       expect(await store.renewInvisibility('g', t, d!.receiptHandle, 60 * SECOND)).not.toBe('stale');
       expect(await store.ack('g', t, d!.receiptHandle)).toBe('ok');
