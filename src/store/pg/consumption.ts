@@ -34,6 +34,7 @@ interface InflightRow {
   token: string;
   message_group: string | null;
   renew: InflightRecord['renew'] | null;
+  first_at_ms: number | null;
 }
 interface MessageRow {
   header: Omit<StoredMessage, 'body'>;
@@ -47,6 +48,7 @@ function recordOf(r: InflightRow): InflightRecord {
   const e: InflightRecord = { offset: r.queue_offset, attempt: r.attempt, visibleAtMs: r.visible_at_ms, token: r.token };
   if (r.message_group !== null) e.messageGroup = r.message_group;
   if (r.renew) e.renew = r.renew;
+  if (r.first_at_ms !== null) e.firstAtMs = r.first_at_ms;
   return e;
 }
 
@@ -73,6 +75,7 @@ export class PgConsumption {
       entries.map((e) => e.token),
       entries.map((e) => e.messageGroup ?? null),
       entries.map((e) => (e.renew ? JSON.stringify(e.renew) : null)),
+      entries.map((e) => e.firstAtMs ?? null),
     ]);
   }
 
@@ -125,7 +128,9 @@ export class PgConsumption {
         const next = delivered(entry, now, req, newDeliveryToken());
         upserts.push(next);
         const receiptHandle = encodeReceiptHandle({ topic: req.topic, queueId: QUEUE, offset: next.offset, token: next.token });
-        deliveries.push({ message, receiptHandle, deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs });
+        const delivery: Delivery = { message, receiptHandle, deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs };
+        if (next.firstAtMs !== undefined) delivery.firstDeliveredAtMs = next.firstAtMs;
+        deliveries.push(delivery);
       };
 
       // 1. Messages already handed out (and FIFO ones waiting), as planned: their messages in one read.

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
 import { PgStore } from '../../../src/store/pg/index.js';
+import { loadMigrations } from '../../../src/store/pg/sql-files.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { freePort } from '../../helpers/broker-process.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
@@ -63,11 +64,36 @@ describe('PgStore', () => {
     const stores = Array.from({ length: 4 }, () => pgStore(clock, 'racing'));
     await Promise.all(stores.map((s) => s.open()));
     const versions = await server.query('SELECT version FROM racing.schema_version', [], 'contract');
-    expect(versions.rows).toEqual([{ version: 1 }]);
+    expect(versions.rows).toEqual([{ version: (await loadMigrations()).length }]);
     await stores[0]!.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
     expect((await stores[3]!.getTopic('t'))?.name).toBe('t');
     for (const s of stores) await s.close();
     await admin('DROP SCHEMA racing CASCADE');
+  });
+
+  it('upgrades a schema left at an older version by applying the newer migrations in order', async () => {
+    const [first, ...later] = await loadMigrations();
+    expect(later.length).toBeGreaterThan(0);
+    await admin('CREATE SCHEMA upgrade');
+    await admin(
+      `SET search_path = upgrade; ${first!.sql}; CREATE TABLE schema_version (id int PRIMARY KEY CHECK (id = 1), version int NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO schema_version (id, version) VALUES (1, 1)`,
+    );
+    const clock = new FakeClock();
+    const store = pgStore(clock, 'upgrade');
+    await store.open();
+    try {
+      const version = await server.query('SELECT version FROM upgrade.schema_version', [], 'contract');
+      expect(version.rows).toEqual([{ version: 1 + later.length }]);
+      // What version 2 added works: the first delivery time is kept.
+      await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
+      await store.append('t', 0, [makeMessage('t')]);
+      const request = { group: 'g', topic: 't', filter: { kind: 'all' as const }, maxMessages: 1, invisibleDurationMs: 1000, maxDeliveryAttempts: 16, fifo: false };
+      const [d] = (await store.receive(request)).deliveries;
+      expect(d!.firstDeliveredAtMs).toBe(clock.now());
+    } finally {
+      await store.close();
+      await admin('DROP SCHEMA upgrade CASCADE');
+    }
   });
 
   it('refuses a schema newer than it knows, saying what to do', async () => {
@@ -82,7 +108,7 @@ describe('PgStore', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(BrokerError);
-    expect((err as BrokerError).message).toMatch(/version 99, newer than this Halfmoon knows \(1\): upgrade Halfmoon/);
+    expect((err as BrokerError).message).toContain(`version 99, newer than this Halfmoon knows (${(await loadMigrations()).length}): upgrade Halfmoon`);
     await admin('DROP SCHEMA future CASCADE');
   });
 

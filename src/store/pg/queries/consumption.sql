@@ -17,18 +17,20 @@ UPDATE consume_cursor SET next_offset = $4 WHERE grp = $1 AND topic = $2 AND que
 SELECT topic FROM consume_cursor WHERE grp = $1 GROUP BY topic ORDER BY topic COLLATE "C";
 
 -- name: list_inflight
-SELECT queue_offset, attempt, visible_at_ms, token, message_group, renew FROM inflight
+SELECT queue_offset, attempt, visible_at_ms, token, message_group, renew, first_at_ms FROM inflight
 WHERE grp = $1 AND topic = $2 AND queue_id = $3 ORDER BY queue_offset;
 
 -- name: get_inflight
-SELECT queue_offset, attempt, visible_at_ms, token, message_group, renew FROM inflight
+SELECT queue_offset, attempt, visible_at_ms, token, message_group, renew, first_at_ms FROM inflight
 WHERE grp = $1 AND topic = $2 AND queue_id = $3 AND queue_offset = $4;
 
 -- name: upsert_inflight
-INSERT INTO inflight (grp, topic, queue_id, queue_offset, attempt, visible_at_ms, token, message_group, renew)
-SELECT $1, $2, $3, t.o, t.a, t.v, t.k, t.g, t.r FROM unnest($4::bigint[], $5::int[], $6::bigint[], $7::text[], $8::text[], $9::jsonb[]) AS t(o, a, v, k, g, r)
+INSERT INTO inflight (grp, topic, queue_id, queue_offset, attempt, visible_at_ms, token, message_group, renew, first_at_ms)
+SELECT $1, $2, $3, t.o, t.a, t.v, t.k, t.g, t.r, t.f
+FROM unnest($4::bigint[], $5::int[], $6::bigint[], $7::text[], $8::text[], $9::jsonb[], $10::bigint[]) AS t(o, a, v, k, g, r, f)
 ON CONFLICT (grp, topic, queue_id, queue_offset) DO UPDATE
-SET attempt = EXCLUDED.attempt, visible_at_ms = EXCLUDED.visible_at_ms, token = EXCLUDED.token, message_group = EXCLUDED.message_group, renew = EXCLUDED.renew;
+SET attempt = EXCLUDED.attempt, visible_at_ms = EXCLUDED.visible_at_ms, token = EXCLUDED.token, message_group = EXCLUDED.message_group,
+    renew = EXCLUDED.renew, first_at_ms = EXCLUDED.first_at_ms;
 
 -- name: delete_inflight
 DELETE FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3 AND queue_offset = ANY($4::bigint[]);
@@ -44,7 +46,7 @@ SELECT attempt FROM inflight WHERE grp = $1 AND topic = $2 AND queue_id = $3;
 
 -- name: list_auto_renewed
 -- Which of them this broker renews is the domain rule isRenewedBy.
-SELECT grp, topic, queue_id, queue_offset, attempt, visible_at_ms, token, message_group, renew FROM inflight
+SELECT grp, topic, queue_id, queue_offset, attempt, visible_at_ms, token, message_group, renew, first_at_ms FROM inflight
 WHERE renew IS NOT NULL
 ORDER BY topic COLLATE "C", grp COLLATE "C", queue_id, queue_offset;
 
