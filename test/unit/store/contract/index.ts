@@ -1,9 +1,9 @@
-// Owns the backend-agnostic BrokerStore contract: every storage backend (LevelDB now,
-// PostgreSQL next) runs it through `storeContract(name, makeStore, capabilities)`, one section
+// Owns the backend-agnostic BrokerStore contract: every storage backend (LevelDB and
+// PostgreSQL) runs it through `storeContract(name, makeStore, capabilities)`, one section
 // per concern (the files next to this one). Tests talk to the store only through the BrokerStore
-// interface and drive time with a FakeClock. The declared capabilities gate sections at
-// collection time (restart: persistent; shared: sharedAcrossProcesses) and are checked against
-// the store's own `capabilities`.
+// interface and drive time with a FakeClock. The declared capabilities choose sections at
+// collection time (restart: persistent; shared: sharedAcrossProcesses, registered only for shared
+// backends) and are checked against the store's own `capabilities`.
 import { describe, expect, it } from 'vitest';
 import type { StoreCapabilities } from '../../../../src/store/broker-store.js';
 import { appendReadContract } from './append-read.js';
@@ -58,6 +58,6 @@ export function storeContract(name: string, makeStore: MakeStore, capabilities: 
     wakeUpsContract(target);
     leasesContract(target);
     restartContract(target);
-    sharedContract(target);
+    if (capabilities.sharedAcrossProcesses) sharedContract(target);
   });
 }

@@ -4,16 +4,15 @@
 // unique under concurrent appends through both, a group's receives through both never hand out
 // a message twice, and a lease held through one is refused through the other.
 //
-// The one documented skip of the suite: this section runs only on backends that declare
-// capabilities.sharedAcrossProcesses (PostgreSQL). A store that one process owns (LevelDB:
-// sharedAcrossProcesses false, a second instance is refused by the directory lock) cannot open a
-// twin, so for it the section is reported as skipped, under a name that says so.
+// Registered only for backends that declare capabilities.sharedAcrossProcesses (PostgreSQL): a
+// store that one process owns (LevelDB: a second instance is refused by the directory lock) cannot
+// open a twin, so the section is not part of its suite at all (see index.ts).
 import { describe, expect, it } from 'vitest';
 import type { BrokerStore, ClaimChecksResult } from '../../../../src/store/broker-store.js';
 import { BUDGET, makeMessage, offsets, range, SECOND, useStore, type ContractTarget } from './helpers.js';
 
 export function sharedContract(target: ContractTarget): void {
-  describe.skipIf(!target.capabilities.sharedAcrossProcesses)('shared: two instances over one data set (runs on shared backends only)', () => {
+  describe('shared: two instances over one data set', () => {
     const f = useStore(target);
 
     const claimOn = (store: BrokerStore, producerGroup: string, clientId: string): Promise<ClaimChecksResult> =>
