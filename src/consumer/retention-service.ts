@@ -6,7 +6,7 @@
 // sweep is a PeriodicTask under a store lease: one broker of a cluster sweeps at a time.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { PeriodicTask, yieldToIo } from '../runtime/periodic-task.js';
+import { clusterTask, yieldToIo, type PeriodicTask } from '../runtime/periodic-task.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { Clock } from '../util/clock.js';
 
@@ -30,15 +30,17 @@ export class RetentionService {
 
   constructor(private readonly deps: RetentionDeps) {
     const { store, config, clock, log, brokerId } = deps;
-    this.task = new PeriodicTask({
+    this.task = clusterTask({
       name: TASK,
+      store,
+      brokerId,
+      graceMs: config.sweepLeaseGraceMs,
       clock,
       log,
       intervalMs: config.retentionCheckIntervalMs,
       run: async (signal) => {
         await this.sweep(signal);
       },
-      lease: { store, name: TASK, holder: brokerId, ttlMs: config.retentionCheckIntervalMs + config.sweepLeaseGraceMs },
     });
   }
 

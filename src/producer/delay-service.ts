@@ -5,7 +5,7 @@
 // that interval like any other (it never stops DELAY delivery).
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { PeriodicTask } from '../runtime/periodic-task.js';
+import { clusterTask, type PeriodicTask } from '../runtime/periodic-task.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { Clock } from '../util/clock.js';
 
@@ -29,14 +29,16 @@ export class DelayService {
 
   constructor(private readonly deps: DelayServiceDeps) {
     const { store, config, clock, log, brokerId } = deps;
-    this.task = new PeriodicTask({
+    this.task = clusterTask({
       name: TASK,
+      store,
+      brokerId,
+      graceMs: config.sweepLeaseGraceMs,
       clock,
       log,
       intervalMs: config.delayPollMs,
       initialDelayMs: 0,
       run: (signal) => this.promote(signal),
-      lease: { store, name: TASK, holder: brokerId, ttlMs: config.delayPollMs + config.sweepLeaseGraceMs },
     });
   }
 

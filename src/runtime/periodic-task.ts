@@ -38,6 +38,20 @@ export interface PeriodicTaskOptions {
   lease?: TaskLease;
 }
 
+/** A task that runs once per cluster: under the lease named after it, held for its interval plus `graceMs`. */
+export interface ClusterTaskOptions extends Omit<PeriodicTaskOptions, 'lease'> {
+  store: LeaseStore;
+  /** This broker's id, the lease holder. */
+  brokerId: string;
+  /** How long after this broker stops renewing (a crash) another broker takes the task over. */
+  graceMs: number;
+}
+
+/** A PeriodicTask that one broker of a cluster runs at a time (see ClusterTaskOptions). */
+export function clusterTask({ store, brokerId, graceMs, ...options }: ClusterTaskOptions): PeriodicTask {
+  return new PeriodicTask({ ...options, lease: { store, name: options.name, holder: brokerId, ttlMs: options.intervalMs + graceMs } });
+}
+
 /** Lets queued I/O (sends, receives) in between the batches of a long pass. */
 export function yieldToIo(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));

@@ -4,7 +4,7 @@
 // oldest first, in batches with a yield in between so that sends and receives keep flowing.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { PeriodicTask, yieldToIo } from '../runtime/periodic-task.js';
+import { clusterTask, yieldToIo, type PeriodicTask } from '../runtime/periodic-task.js';
 import type { LeaseStore, TransactionStore } from '../store/broker-store.js';
 import type { Clock } from '../util/clock.js';
 
@@ -28,15 +28,17 @@ export class DecisionRetention {
 
   constructor(private readonly deps: DecisionRetentionDeps) {
     const { store, config, clock, log, brokerId } = deps;
-    this.task = new PeriodicTask({
+    this.task = clusterTask({
       name: TASK,
+      store,
+      brokerId,
+      graceMs: config.sweepLeaseGraceMs,
       clock,
       log,
       intervalMs: config.decisionRetentionCheckIntervalMs,
       run: async (signal) => {
         await this.sweep(signal);
       },
-      lease: { store, name: TASK, holder: brokerId, ttlMs: config.decisionRetentionCheckIntervalMs + config.sweepLeaseGraceMs },
     });
   }
 
