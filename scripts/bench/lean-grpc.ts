@@ -134,7 +134,13 @@ export class LeanGrpc {
    * Runs one call: writes `requests` (then ends the request side unless `keepOpen`), hands each
    * decoded reply to `onReply`, and settles on the grpc-status trailer.
    */
-  private call(name: string, requests: PbObject[], deadlineMs: number, onReply: (reply: PbObject) => void, keepOpen = false): { stream: http2.ClientHttp2Stream; done: Promise<void> } {
+  private call(
+    name: string,
+    requests: PbObject[],
+    deadlineMs: number,
+    onReply: (reply: PbObject) => void,
+    keepOpen = false,
+  ): { stream: http2.ClientHttp2Stream; done: Promise<void> } {
     const m = method(name);
     const stream = this.open(m, deadlineMs);
     const deframer = new Deframer();
@@ -149,18 +155,18 @@ export class LeanGrpc {
         else reject(new GrpcError(code, decodeURIComponent(String(headers['grpc-message'] ?? ''))));
         return true;
       };
-      stream.on('response', (headers) => settle(headers)); // trailers-only answers
-      stream.on('trailers', (headers) => settle(headers));
+      stream.on('response', (headers: http2.IncomingHttpHeaders) => settle(headers)); // trailers-only answers
+      stream.on('trailers', (headers: http2.IncomingHttpHeaders) => settle(headers));
       stream.on('data', (chunk: Buffer) => {
         try {
           deframer.push(chunk, (payload) => onReply(m.res.toObject(m.res.decode(payload), TO_OBJECT)));
         } catch (err) {
           stream.close(http2.constants.NGHTTP2_CANCEL);
-          if (!settled) reject(err as Error);
+          if (!settled) reject(err instanceof Error ? err : new Error(String(err)));
           settled = true;
         }
       });
-      stream.on('error', (err) => {
+      stream.on('error', (err: Error) => {
         if (!settled) reject(err);
         settled = true;
       });

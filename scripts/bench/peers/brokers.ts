@@ -77,7 +77,8 @@ async function killTree(child: ChildProcess, graceMs = 10_000): Promise<void> {
 
 function track(b: RunningBroker): RunningBroker {
   live.add(b);
-  const stop = b.stop;
+  const stop = (): Promise<void> => inner();
+  const inner = b.stop.bind(b);
   b.stop = async () => {
     if (!live.delete(b)) return;
     await stop();
@@ -123,7 +124,21 @@ export async function startHalfmoon(o: HalfmoonStartOptions): Promise<RunningBro
   if (!existsSync(main)) throw new Error('dist/src/cli/main.js is missing: run npm run build first');
   mkdirSync(o.dir, { recursive: true });
   const port = o.port ?? (await freePort());
-  const args = [main, 'start', '--data', join(o.dir, 'data'), '--host', '127.0.0.1', '--grpc-port', String(port), '--http-enabled', 'false', '--log-level', 'warn', ...(o.flags ?? [])];
+  const args = [
+    main,
+    'start',
+    '--data',
+    join(o.dir, 'data'),
+    '--host',
+    '127.0.0.1',
+    '--grpc-port',
+    String(port),
+    '--http-enabled',
+    'false',
+    '--log-level',
+    'warn',
+    ...(o.flags ?? []),
+  ];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: REPO });
   let stderr = '';
@@ -132,7 +147,7 @@ export async function startHalfmoon(o: HalfmoonStartOptions): Promise<RunningBro
     await waitForPort(port, 60_000, () => !exited(child));
   } catch (err) {
     await killTree(child);
-    throw new Error(`halfmoon did not start: ${(err as Error).message}\n${stderr}`);
+    throw new Error(`halfmoon did not start: ${(err as Error).message}\n${stderr}`, { cause: err });
   }
   return track({ kind: 'halfmoon', endpoint: `127.0.0.1:${port}`, port, pid: child.pid!, dir: o.dir, startMs: performance.now() - t0, stop: () => killTree(child) });
 }
@@ -189,7 +204,7 @@ export async function startRabbit(dir: string): Promise<RunningBroker> {
     await ctl('await_startup');
   } catch (err) {
     await stop();
-    throw new Error(`rabbitmq-server did not start: ${(err as Error).message}`);
+    throw new Error(`rabbitmq-server did not start: ${(err as Error).message}`, { cause: err });
   }
   const startMs = performance.now() - t0;
   const beam = processTree(child.pid!).find((p) => {
@@ -209,12 +224,15 @@ export async function startNats(dir: string): Promise<RunningBroker> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn('nats-server', ['-js', '-sd', join(dir, 'js'), '-a', '127.0.0.1', '-p', String(port), '-n', `halfmoon-bench-${process.pid}`], { stdio: 'ignore', cwd: dir });
+  const child = spawn('nats-server', ['-js', '-sd', join(dir, 'js'), '-a', '127.0.0.1', '-p', String(port), '-n', `halfmoon-bench-${process.pid}`], {
+    stdio: 'ignore',
+    cwd: dir,
+  });
   try {
     await waitForPort(port, 30_000, () => !exited(child));
   } catch (err) {
     await killTree(child);
-    throw new Error(`nats-server did not start: ${(err as Error).message}`);
+    throw new Error(`nats-server did not start: ${(err as Error).message}`, { cause: err });
   }
   return track({ kind: 'nats', endpoint: `127.0.0.1:${port}`, port, pid: child.pid!, dir, startMs: performance.now() - t0, stop: () => killTree(child) });
 }

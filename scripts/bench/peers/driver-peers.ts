@@ -11,7 +11,11 @@ import type { Driver, DriverTarget } from './method.js';
 
 export async function rabbitDriver(t: DriverTarget): Promise<Driver> {
   const conn = await amqp.connect(`amqp://guest:guest@${t.endpoint}`);
+  // A channel error (e.g. a declaration that does not match) fails the task, not the process.
+  let failure: Error | undefined;
+  conn.on('error', (err: Error) => (failure ??= err));
   const ch = await conn.createConfirmChannel();
+  ch.on('error', (err: Error) => (failure ??= err));
   const queue = t.name;
   const queueType = t.config === 'rabbit-quorum' ? 'quorum' : 'classic';
   return {
@@ -23,7 +27,7 @@ export async function rabbitDriver(t: DriverTarget): Promise<Driver> {
         let left = bodies.length;
         for (const b of bodies) {
           ch.sendToQueue(queue, b, { persistent: true }, (err: unknown) => {
-            if (err) reject(err instanceof Error ? err : new Error(String(err)));
+            if (err) reject(err instanceof Error ? err : (failure ?? new Error('publish not confirmed')));
             else if (--left === 0) resolve();
           });
         }
