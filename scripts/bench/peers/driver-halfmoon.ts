@@ -38,6 +38,8 @@ export interface CheckCounters {
   left: number;
   firstCheckWall: number;
   lastCheckWall: number;
+  /** When the Telemetry settings reply arrived (the producer is attached). */
+  attachedWall: number;
 }
 
 export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise<Driver> {
@@ -46,7 +48,7 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
   const nextId = messageIdFactory();
   const decided = new Set<string>();
   const answered = new Set<string>();
-  const counters: CheckCounters = { checks: 0, checksForDecided: 0, duplicateChecks: 0, left: 0, firstCheckWall: 0, lastCheckWall: 0 };
+  const counters: CheckCounters = { checks: 0, checksForDecided: 0, duplicateChecks: 0, left: 0, firstCheckWall: 0, lastCheckWall: 0, attachedWall: 0 };
   let telemetry: ReturnType<LeanGrpc['bidi']> | undefined;
   const transactional = t.mode === 'tx' || t.mode === 'tx-mixed' || t.answerChecks === false;
   const group = `${topic}Group`;
@@ -66,7 +68,13 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
     answered.add(tx);
     if (t.answerChecks === false) return;
     void c
-      .unary('EndTransaction', { topic: pbResource(topic), message_id: rec.message.system_properties.message_id, transaction_id: tx, resolution: 'COMMIT', source: 'SOURCE_SERVER_CHECK' })
+      .unary('EndTransaction', {
+        topic: pbResource(topic),
+        message_id: rec.message.system_properties.message_id,
+        transaction_id: tx,
+        resolution: 'COMMIT',
+        source: 'SOURCE_SERVER_CHECK',
+      })
       .catch(() => undefined);
   };
 
@@ -79,7 +87,10 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
         let settled: () => void = () => undefined;
         const got = new Promise<void>((r) => (settled = r));
         telemetry = c.bidi('Telemetry', 3_600_000, (cmd) => {
-          if (cmd.settings) settled();
+          if (cmd.settings) {
+            counters.attachedWall ||= Date.now();
+            settled();
+          }
           onCheck(cmd);
         });
         telemetry.send({ settings: { client_type: 'PRODUCER', request_timeout: pbDuration(10_000), publishing: { topics: [pbResource(topic)] } } });

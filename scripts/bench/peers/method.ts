@@ -71,20 +71,22 @@ export async function windowedPublish(d: Driver, n: number, window: number, perC
         sent += k;
         inFlight += k;
         const c0 = performance.now();
-        d.publish(bodies, seq++).then(
-          () => {
-            const dt = performance.now() - c0;
-            for (let i = 0; i < k; i++) lat.push(dt);
-          },
-          (err: unknown) => {
-            errors += k;
-            firstError ??= err instanceof Error ? err.message : String(err);
-          },
-        ).finally(() => {
-          inFlight -= k;
-          if (inFlight === 0 && (sent >= n || performance.now() >= deadline)) resolve();
-          else pump();
-        });
+        d.publish(bodies, seq++)
+          .then(
+            () => {
+              const dt = performance.now() - c0;
+              for (let i = 0; i < k; i++) lat.push(dt);
+            },
+            (err: unknown) => {
+              errors += k;
+              firstError ??= err instanceof Error ? err.message : String(err);
+            },
+          )
+          .finally(() => {
+            inFlight -= k;
+            if (inFlight === 0 && (sent >= n || performance.now() >= deadline)) resolve();
+            else pump();
+          });
       }
       if (inFlight === 0) resolve();
     };
