@@ -7,6 +7,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 const SLOW = [
   'test/integration/bench-smoke.test.ts',
+  'test/integration/bench-peers.test.ts',
   'test/integration/cli.test.ts',
   'test/integration/cli-send-consume.test.ts',
   'test/integration/consumption.test.ts',

@@ -20,7 +20,7 @@ import { LevelStore } from '../../src/store/level/index.js';
 export type Flags = Record<string, string | boolean | undefined>;
 
 /** Flags that never take a value (so `--quick tx` keeps `tx` a positional). */
-const BOOLEAN_FLAGS = new Set(['quick', 'inline', 'timer', 'help']);
+const BOOLEAN_FLAGS = new Set(['quick', 'inline', 'timer', 'help', 'no-peers']);
 
 /** Splits argv into positionals and `--name value` / `--name=value` / `--flag` flags. */
 export function parseFlags(argv: string[]): { positionals: string[]; flags: Flags } {

@@ -6,17 +6,24 @@
 //   npm run bench -- tx                one by name (tx | check | consume; several allowed)
 //   npm run bench -- --quick           smoke run with small counts
 //   npm run bench -- consume --client both --seconds 10
+//   npm run bench -- peers [--quick] [--no-peers]   Halfmoon and RabbitMQ / NATS side by side
+//                                                    (see peers/run-peers.ts)
 // Flags are passed to every selected benchmark (see each script's header for its flags).
 import { performance } from 'node:perf_hooks';
 import { checkOptions, runCheckDispatch } from './check-dispatch.js';
 import { consoleLog, f1, isMain, parseFlags, printTable, type BenchOutcome, type Flags, type Log, type SummaryRow } from './common.js';
 import { consumeOptions, runConsumeThroughput } from './consume-throughput.js';
 import { runTxThroughput, txOptions } from './tx-throughput.js';
+import { peersOptions, runPeers } from './peers/run-peers.js';
 
 export const BENCHMARKS = {
   tx: (flags: Flags, log: Log) => runTxThroughput(txOptions(flags), log),
   check: (flags: Flags, log: Log) => runCheckDispatch(checkOptions(flags), log),
   consume: (flags: Flags, log: Log) => runConsumeThroughput(consumeOptions(flags), log),
+  peers: async (flags: Flags, log: Log): Promise<BenchOutcome<unknown>> => {
+    const r = await runPeers(peersOptions(flags), log);
+    return { name: 'peers', rows: [{ bench: 'peers', metric: 'table and JSON', value: r.outPath }], data: r };
+  },
 } as const satisfies Record<string, (flags: Flags, log: Log) => Promise<BenchOutcome<unknown>>>;
 
 export type BenchName = keyof typeof BENCHMARKS;
@@ -28,10 +35,12 @@ const ALIASES: Record<string, BenchName> = {
   'check-dispatch': 'check',
   consume: 'consume',
   'consume-throughput': 'consume',
+  peers: 'peers',
 };
 
 export function selectBenchmarks(positionals: string[]): BenchName[] {
-  if (positionals.length === 0) return Object.keys(BENCHMARKS) as BenchName[];
+  // The peers suite is only run by name (it starts several brokers and takes minutes).
+  if (positionals.length === 0) return ['tx', 'check', 'consume'];
   return positionals.map((p) => {
     const name = ALIASES[p];
     if (!name) throw new Error(`unknown benchmark "${p}": use one of ${Object.keys(BENCHMARKS).join(', ')}`);
@@ -59,7 +68,7 @@ export async function runBenchmarks(argv: string[], log: Log = consoleLog): Prom
 if (isMain(import.meta.url)) {
   const { flags, positionals } = parseFlags(process.argv.slice(2));
   if (flags.help) {
-    consoleLog('usage: npm run bench -- [tx|check|consume ...] [--quick] [benchmark flags]');
+    consoleLog('usage: npm run bench -- [tx|check|consume|peers ...] [--quick] [--no-peers] [benchmark flags]');
     process.exit(0);
   }
   let valid = true;

@@ -1,4 +1,4 @@
-// Owns `halfmoon bench`: runs the benchmarks of scripts/bench (tx, check, consume) in a child
+// Owns `halfmoon bench`: runs the benchmarks of scripts/bench (tx, check, consume, peers) in a child
 // Node process with the TypeScript loader, streaming their progress and numbers. Benchmarks
 // ship with the source checkout (they need its dev dependencies), not with a built package.
 import { spawn } from 'node:child_process';
@@ -8,14 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
 
-const USAGE = `Usage: halfmoon bench [tx|check|consume ...] [--quick] [benchmark flags]
+const USAGE = `Usage: halfmoon bench [tx|check|consume|peers ...] [--quick] [benchmark flags]
 
 Runs Halfmoon's benchmarks against in-process brokers on temporary data directories and prints
-their progress, then a summary table. With no name, all three run (about a minute each).
+their progress, then a summary table. With no name, tx, check and consume run (about a minute each).
 
   tx        transactions per second (half message + commit, durable) and p50/p99 per RPC
   check     orphaned-transaction check dispatch rate with 100k pending transactions
   consume   acked messages per second, 1 producer + 4 consumers, send-to-receive p50/p99
+  peers     Halfmoon, RabbitMQ (classic and quorum queues) and NATS JetStream side by side in
+            one run (brokers started as processes on 127.0.0.1, installed with apt-get when
+            missing): publish, drain, end to end, CPU and bytes per message, ratios
+            Halfmoon/peer; with --no-peers only Halfmoon's rows (run by name only)
 
   --quick   a short run with small counts (a smoke test of the benchmarks)
 Other flags go to every selected benchmark; each script in scripts/bench documents its own
