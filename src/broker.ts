@@ -92,7 +92,7 @@ export class Broker {
     const clock = options.clock ?? systemClock;
     const log = options.logger ?? createLogger({ level: config.logLevel });
     // The broker's one event bus is its store's (a shared store feeds other processes' events in).
-    const store = options.store ?? createStore(config, clock, new InProcessEventBus(), log.child({ component: 'store' }));
+    const store = options.store ?? await createStore(config, clock, new InProcessEventBus(), log.child({ component: 'store' }));
     await store.open();
 
     const brokerId = brokerIdOf(config);

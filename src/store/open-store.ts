@@ -7,7 +7,6 @@ import type { EventBus } from '../runtime/event-bus.js';
 import type { Clock } from '../util/clock.js';
 import type { BrokerStore } from './broker-store.js';
 import { LevelStore } from './level/index.js';
-import { PgStore } from './pg/index.js';
 
 const USAGE = 'use postgres://user:password@host:port/database (optionally ?schema=name), or leave it empty for LevelDB in dataDir';
 
@@ -40,9 +39,15 @@ export function parseStoreUrl(store: string): PgTarget | undefined {
   return { connectionString: url.toString(), schema };
 }
 
-/** The store the configuration names (not opened yet). */
-export function createStore(config: Pick<BrokerConfig, 'store' | 'dataDir' | 'durable'>, clock: Clock, events?: EventBus, log?: Logger): BrokerStore {
+/**
+ * The store the configuration names (not opened yet). The PostgreSQL backend is loaded only when
+ * named: its driver alone takes ~18 MB of a LevelDB broker's memory otherwise.
+ */
+export async function createStore(config: Pick<BrokerConfig, 'store' | 'dataDir' | 'durable'>, clock: Clock, events?: EventBus, log?: Logger): Promise<BrokerStore> {
   const pg = parseStoreUrl(config.store);
-  if (pg) return new PgStore({ ...pg, clock, ...(events ? { events } : {}), ...(log ? { log } : {}) });
+  if (pg) {
+    const { PgStore } = await import('./pg/index.js');
+    return new PgStore({ ...pg, clock, ...(events ? { events } : {}), ...(log ? { log } : {}) });
+  }
   return new LevelStore({ path: config.dataDir, clock, durable: config.durable, ...(events ? { events } : {}) });
 }

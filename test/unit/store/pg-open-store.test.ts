@@ -15,7 +15,7 @@ describe('the store setting', () => {
     expect(DEFAULT_CONFIG.store).toBe('');
     const dir = await mkdtemp(join(tmpdir(), 'halfmoon-open-store-'));
     try {
-      const store = createStore({ ...DEFAULT_CONFIG, dataDir: dir }, new FakeClock());
+      const store = await createStore({ ...DEFAULT_CONFIG, dataDir: dir }, new FakeClock());
       expect(store).toBeInstanceOf(LevelStore);
       expect(store.capabilities).toEqual({ sharedAcrossProcesses: false, persistent: true });
     } finally {
@@ -23,13 +23,13 @@ describe('the store setting', () => {
     }
   });
 
-  it('opens PgStore for postgres:// and postgresql:// URLs, taking ?schema= out of the driver URL', () => {
+  it('opens PgStore for postgres:// and postgresql:// URLs, taking ?schema= out of the driver URL', async () => {
     expect(parseStoreUrl('postgres://u:p@db.example:5433/broker')).toEqual({ connectionString: 'postgres://u:p@db.example:5433/broker', schema: 'halfmoon' });
     expect(parseStoreUrl('postgresql://u@127.0.0.1/broker?schema=team_a&sslmode=disable')).toEqual({
       connectionString: 'postgresql://u@127.0.0.1/broker?sslmode=disable',
       schema: 'team_a',
     });
-    const store = createStore({ ...DEFAULT_CONFIG, store: 'postgres://u@127.0.0.1:1/broker' }, new FakeClock());
+    const store = await createStore({ ...DEFAULT_CONFIG, store: 'postgres://u@127.0.0.1:1/broker' }, new FakeClock());
     expect(store).toBeInstanceOf(PgStore);
     expect(store.capabilities).toEqual({ sharedAcrossProcesses: true, persistent: true });
   });
