@@ -90,6 +90,9 @@ describe('PgStore', () => {
       const request = { group: 'g', topic: 't', filter: { kind: 'all' as const }, maxMessages: 1, invisibleDurationMs: 1000, maxDeliveryAttempts: 16, fifo: false };
       const [d] = (await store.receive(request)).deliveries;
       expect(d!.firstDeliveredAtMs).toBe(clock.now());
+      // What version 3 added works: broker membership.
+      await store.heartbeatBroker('b1', '127.0.0.1:8081', 1000);
+      expect(await store.liveBrokers()).toEqual([{ brokerId: 'b1', endpoint: '127.0.0.1:8081' }]);
     } finally {
       await store.close();
       await admin('DROP SCHEMA upgrade CASCADE');
