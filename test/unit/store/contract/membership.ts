@@ -1,7 +1,7 @@
 // Contract section "membership": heartbeatBroker registers a broker until its TTL has passed (on
 // the store's clock) and a later heartbeat renews it from then, with the endpoint it gives;
 // liveBrokers lists the unexpired ones ordered by id; leaveBroker removes one at once. (Seen
-// through two instances of a shared backend: section "shared".)
+// through two instances of a shared backend: test/unit/store/pg.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { SECOND, useStore, type ContractTarget } from './helpers.js';
 
