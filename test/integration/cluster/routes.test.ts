@@ -1,7 +1,8 @@
 // Cluster scenario (a), routes: three broker processes on one PostgreSQL. QueryRoute through any
 // of them lists every live broker, one logical broker each with queue id 0 at its own address,
 // in the same order from each; after one is SIGKILLed it drops out of the routes once its
-// heartbeat TTL has passed, while the logical queue layout of the survivors stays the same.
+// heartbeat TTL has passed, while the logical queue layout of the survivors stays the same; one
+// that shuts down cleanly leaves the membership at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../../helpers/broker.js';
 import { BROKER_TTL_MS, createTopic, route, startCluster, until, type Cluster } from '../../helpers/cluster.js';
@@ -48,7 +49,13 @@ describe('cluster routes', () => {
     const topic = uniqueName('Leave');
     await createTopic(cluster.endpoint('b1'), topic, 'NORMAL');
     await cluster.brokers.get('b3')!.stop('SIGTERM');
-    const r = await route(cluster.endpoint('b1'), topic);
+    // Its row is gone as soon as it has exited (no TTL to wait for) …
+    expect((await cluster.observer.liveBrokers()).map((b) => b.brokerId)).toEqual(['b1']);
+    // … and b1's routes follow at its next heartbeat.
+    const r = await until("b3 gone from b1's route", 5_000, async () => {
+      const listed = await route(cluster.endpoint('b1'), topic);
+      return listed.length === 1 ? listed : undefined;
+    });
     expect(r.map((q) => q.broker)).toEqual(['b1']);
   });
 });
