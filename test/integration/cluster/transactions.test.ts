@@ -6,7 +6,8 @@
 //  (c) broker A is SIGKILLed under concurrent transactional load (two official-client producer
 //      processes, one connected to each broker, with consumers receiving through B): every
 //      acknowledged commit is delivered through B at least once, and no message planned for
-//      rollback ever is (their decisions are ROLLED_BACK in the store).
+//      rollback ever is (their decisions are ROLLED_BACK in the store); in SQL, the log's offsets
+//      are gap-free and each committed message is in it once.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Producer, type MessageView } from 'rocketmq-client-nodejs';
@@ -159,5 +160,16 @@ describe('cluster transactions', () => {
     expect(missing).toEqual([]);
     expect(delivered.filter((m) => m.props.plan !== 'commit')).toEqual([]);
     for (const id of acked.rollback) expect((await cluster.observer.getDecision(id))?.state, id).toBe('ROLLED_BACK');
+    // The log in SQL: offsets gap-free, each committed message once, only planned commits.
+    const log = await cluster.pg.query(
+      `SELECT count(*)::int AS n, max(queue_offset)::int AS last, count(DISTINCT header->>'messageId')::int AS ids,
+              count(*) FILTER (WHERE header->'userProperties'->>'plan' IS DISTINCT FROM 'commit')::int AS others
+         FROM halfmoon.message WHERE topic = $1`,
+      [topic],
+      'cluster',
+    );
+    const row = log.rows[0] as { n: number; last: number; ids: number; others: number };
+    expect(row).toEqual({ n: row.last + 1, last: row.last, ids: row.n, others: 0 });
+    expect(row.n).toBeGreaterThanOrEqual(acked.commit.size);
   }, 80_000);
 });
