@@ -1,9 +1,11 @@
 // Owns composing a broker from its parts and their start/stop order: store → services →
 // background tasks (DELAY promotion, transaction checks, push-delivery renewal, message and
-// decision retention, session eviction; each a PeriodicTask) → servers. Closing reverses it, and
-// a start that fails part-way closes what it had started, in the same reverse order.
-import { isIP } from 'node:net';
+// decision retention, session eviction; each a PeriodicTask) → servers, with the membership
+// heartbeat once the gRPC port is bound. Closing reverses it, and a start that fails part-way
+// closes what it had started, in the same reverse order.
 import { TopicService } from './admin/topic-service.js';
+import { ClusterService, endpointsOf, formatEndpoint } from './cluster/cluster-service.js';
+import { advertisedHostOf, BrokerMembership } from './cluster/membership.js';
 import { brokerIdOf, type BrokerConfig } from './config.js';
 import { AutoRenewService } from './consumer/auto-renew.js';
 import { ConsumerService } from './consumer/consumer-service.js';
@@ -42,11 +44,6 @@ interface Part {
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
-
-function schemeOf(host: string): string {
-  const v = isIP(host);
-  return v === 4 ? 'IPv4' : v === 6 ? 'IPv6' : 'DOMAIN_NAME';
-}
 
 /** Closes parts last-started first; a part that fails to close does not keep the others open. */
 async function closeInReverse(parts: readonly Part[], log: Logger): Promise<void> {
@@ -107,6 +104,7 @@ export class Broker {
     const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
     const checks = new CheckScheduler({ store, sessions, config, clock, log: log.child({ component: 'transaction-check' }), ...(options.random ? { random: options.random } : {}) });
     let boundPort = config.grpcPort;
+    const membership = new BrokerMembership({ store, brokerId, endpoint: () => formatEndpoint({ host: advertisedHostOf(config), port: boundPort }), config, clock, log: log.child({ component: 'membership' }) });
     const services: ServiceContext = {
       config,
       clock,
@@ -126,8 +124,9 @@ export class Broker {
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
         const dialled = requested?.addresses?.[0]?.host;
         const host = config.advertisedHost || dialled || (WILDCARD_HOSTS.has(config.host) ? '127.0.0.1' : config.host);
-        return { scheme: schemeOf(host), addresses: [{ host, port: boundPort }] };
+        return endpointsOf({ host, port: boundPort });
       },
+      cluster: new ClusterService({ shared: store.capabilities.sharedAcrossProcesses, brokerId, self: (requested) => services.brokerEndpoints(requested), live: () => membership.live() }),
     };
 
     const background = [delays, checks, renewals, retention, decisions, eviction];
@@ -140,6 +139,8 @@ export class Broker {
       const grpc = await startGrpcServer(services, config.host, config.grpcPort);
       started.push(grpc);
       boundPort = grpc.port;
+      started.push(membership); // registered once it can be reached; leaves before the server stops
+      await membership.start();
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
       log.info({ grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable, brokerId }, 'halfmoon broker started');

@@ -56,6 +56,18 @@ export const CONFIG_SPEC = {
     default: '',
     description: 'id of this broker process, recorded on the push deliveries it keeps alive and on the leases it holds (default: <hostname>:<grpcPort>); must differ between brokers sharing a store',
   },
+  brokerHeartbeatIntervalMs: {
+    type: 'int',
+    default: 3_000,
+    min: 1,
+    description: 'how often this broker renews its registration in the store (with a shared store, routes list every registered broker)',
+  },
+  brokerTtlMs: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description: 'a broker that stops renewing its registration (crash) drops out of routes this long after its last renewal; must exceed brokerHeartbeatIntervalMs',
+  },
   grpcPort: { type: 'int', default: 8081, min: 0, max: 65535, description: 'gRPC port (0 = any free port)', upstream: 'ProxyConfig.grpcServerPort' },
   httpPort: { type: 'int', default: 8082, min: 0, max: 65535, description: 'MQ HTTP gateway port (0 = any free port)' },
   httpEnabled: { type: 'bool', default: true, description: 'serve the MQ HTTP gateway' },
@@ -271,6 +283,9 @@ function checkRelations(c: BrokerConfig): void {
     throw new InvalidConfigError(
       `auto-renewal needs 'autoRenewCheckIntervalMs' (${c.autoRenewCheckIntervalMs}) < 'autoRenewThresholdMs' (${c.autoRenewThresholdMs}) ≤ 'autoRenewInvisibleDurationMs' (${c.autoRenewInvisibleDurationMs}), or deliveries expire between checks`,
     );
+  }
+  if (c.brokerTtlMs <= c.brokerHeartbeatIntervalMs) {
+    throw new InvalidConfigError(`'brokerTtlMs' (${c.brokerTtlMs}) must exceed 'brokerHeartbeatIntervalMs' (${c.brokerHeartbeatIntervalMs}), or a live broker drops out of routes between heartbeats`);
   }
   if ((c.accessKey === '') !== (c.secretKey === '')) {
     throw new InvalidConfigError(`'accessKey' and 'secretKey' must be set together`);

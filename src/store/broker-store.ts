@@ -216,7 +216,27 @@ export interface LeaseStore {
   releaseLease(name: string, holder: string): Promise<void>;
 }
 
-export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore {
+/** A broker process that heartbeats into the store, and where clients reach it. */
+export interface LiveBroker {
+  brokerId: string;
+  /** host:port advertised to clients ([v6]:port for an IPv6 host). */
+  endpoint: string;
+}
+
+/**
+ * Which broker processes are alive, for routes (advisory: never used for correctness). A shared
+ * store (PostgreSQL) sees every broker on it; LevelDB only this process.
+ */
+export interface MembershipStore {
+  /** Registers or renews `brokerId` at `endpoint`, alive until `ttlMs` from now (store clock). */
+  heartbeatBroker(brokerId: string, endpoint: string, ttlMs: number): Promise<void>;
+  /** Brokers whose heartbeat has not expired, ordered by brokerId. */
+  liveBrokers(): Promise<LiveBroker[]>;
+  /** Removes the broker at once (a clean shutdown). */
+  leaveBroker(brokerId: string): Promise<void>;
+}
+
+export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore {
   readonly capabilities: StoreCapabilities;
   /** Where the store announces appends (and, when shared, other processes' events). */
   readonly events: EventBus;

@@ -262,6 +262,12 @@ describe('validation errors name the setting and where it came from', () => {
 });
 
 describe('relation checks', () => {
+  it('brokerTtlMs must exceed brokerHeartbeatIntervalMs', () => {
+    const e = errorOf({ overrides: { brokerHeartbeatIntervalMs: 5_000, brokerTtlMs: 5_000 } });
+    expect(e.message).toContain("'brokerTtlMs' (5000) must exceed 'brokerHeartbeatIntervalMs' (5000)");
+    expect(resolveConfig({ overrides: { brokerHeartbeatIntervalMs: 500, brokerTtlMs: 2_000 } }).brokerTtlMs).toBe(2_000);
+  });
+
   it('minInvisibleDurationMs must not exceed maxInvisibleDurationMs', () => {
     const e = errorOf({ overrides: { minInvisibleDurationMs: 50 * 3_600_000, maxInvisibleDurationMs: 12 * 3_600_000 } });
     expect(e.message).toContain("'minInvisibleDurationMs'");

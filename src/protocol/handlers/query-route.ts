@@ -1,5 +1,6 @@
-// QueryRoute: one READ_WRITE queue (id 0) on broker 0 at the broker's own endpoints, accepting
-// the topic's message type. Unknown topics answer TOPIC_NOT_FOUND (clients act on the code alone;
+// QueryRoute: the topic's READ_WRITE queues (id 0) on each logical broker the cluster service
+// lists (this broker alone on LevelDB; every live broker on a shared store), accepting the
+// topic's message type. Unknown topics answer TOPIC_NOT_FOUND (clients act on the code alone;
 // the official Node and Java clients never parse the text) with what to do about it.
 // Each answered route also schedules a settings echo on the client's Telemetry stream.
 import { BrokerError, Code } from '../../errors.js';
@@ -9,8 +10,6 @@ import type { ServiceContext } from '../../services.js';
 import { clientResource, namespaceOf, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryRouteRequest, Status } from '../types.js';
-
-export const BROKER_NAME = 'halfmoon';
 
 export async function queryRoute(
   req: QueryRouteRequest,
@@ -31,16 +30,17 @@ export async function queryRoute(
     }
     throw err;
   }
-  const endpoints = svc.brokerEndpoints(req.endpoints);
   const queues: MessageQueue[] = [];
-  for (let id = 0; id < topic.queueCount; id++) {
-    queues.push({
-      topic: clientResource(name, namespaceOf(req.topic, call.namespace)),
-      id,
-      permission: 'READ_WRITE',
-      broker: { name: BROKER_NAME, id: 0, endpoints },
-      accept_message_types: [topic.messageType],
-    });
+  for (const broker of svc.cluster.brokers(req.endpoints)) {
+    for (let id = 0; id < topic.queueCount; id++) {
+      queues.push({
+        topic: clientResource(name, namespaceOf(req.topic, call.namespace)),
+        id,
+        permission: 'READ_WRITE',
+        broker: { name: broker.name, id: 0, endpoints: broker.endpoints },
+        accept_message_types: [topic.messageType],
+      });
+    }
   }
   if (call.hasClientId) svc.sessions.echoSettingsLater(call.clientId, svc.config.settingsEchoDelayMs, svc.clock);
   return { status: OK_STATUS, message_queues: queues };

@@ -1,8 +1,8 @@
 // Owns the LevelStore class: the LevelDB implementation of BrokerStore as a composition of one
 // part per concern (topics, log, schedule, transactions and checks, decisions, consumption,
-// leases) over one database (db.ts) and its queue heads (queues.ts). Here: open and close, the
-// storage format version (refusing newer data directories, migrating older ones), and the
-// delegation of each interface method to its part. Operations that span parts (deleteTopic)
+// leases, membership) over one database (db.ts) and its queue heads (queues.ts). Here: open and
+// close, the storage format version (refusing newer data directories, migrating older ones), and
+// the delegation of each interface method to its part. Operations that span parts (deleteTopic)
 // are composed here, under the lock of what they change.
 import { BrokerError, Code } from '../../errors.js';
 import { InProcessEventBus, type EventBus } from '../../runtime/event-bus.js';
@@ -15,6 +15,7 @@ import { LevelDb } from './db.js';
 import { Decisions } from './decisions.js';
 import { Leases } from './leases.js';
 import { Log } from './log.js';
+import { Membership } from './membership.js';
 import { Queues } from './queues.js';
 import { Schedule } from './schedule.js';
 import { topicLock, Topics } from './topics.js';
@@ -52,6 +53,7 @@ export class LevelStore implements BrokerStore {
   private readonly consumers: ConsumerStates;
   private readonly consumption: Consumption;
   private readonly leases: Leases;
+  private readonly membership: Membership;
   private opened = false;
 
   constructor(private readonly options: LevelStoreOptions) {
@@ -67,6 +69,7 @@ export class LevelStore implements BrokerStore {
     this.checks = new Checks(this.d, this.tx);
     this.consumption = new Consumption(this.d, queues, this.topics, this.consumers, options.maxScanPerReceive ?? 1024);
     this.leases = new Leases(options.clock);
+    this.membership = new Membership(options.clock);
   }
 
   /** Batches and transitions written so far (group-commit efficiency). */
@@ -168,4 +171,9 @@ export class LevelStore implements BrokerStore {
   // LeaseStore
   tryLease(name: string, holder: string, ttlMs: number) { return this.leases.tryLease(name, holder, ttlMs); }
   releaseLease(name: string, holder: string) { return this.leases.releaseLease(name, holder); }
+
+  // MembershipStore (this process only)
+  heartbeatBroker(brokerId: string, endpoint: string, ttlMs: number) { return this.membership.heartbeatBroker(brokerId, endpoint, ttlMs); }
+  liveBrokers() { return this.membership.liveBrokers(); }
+  leaveBroker(brokerId: string) { return this.membership.leaveBroker(brokerId); }
 }

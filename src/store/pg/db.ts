@@ -120,7 +120,7 @@ export class PgDatabase {
       let connected = false;
       let committing = false;
       try {
-        client = await this.pool.connect();
+        client = await this.checkout();
         connected = true;
         const c = client;
         const notes: Notification[] = [];
@@ -138,7 +138,7 @@ export class PgDatabase {
         }
         committing = true;
         await c.query('COMMIT');
-        client.release();
+        this.release(client);
         client = undefined;
         this.onCommitted(notes);
         return value;
@@ -146,7 +146,7 @@ export class PgDatabase {
         if (client) {
           const broken = isConnectionError(err);
           if (!broken) await client.query('ROLLBACK').catch(() => undefined);
-          client.release(broken ? (err as Error) : undefined);
+          this.release(client, broken ? (err as Error) : undefined);
         }
         const code = (err as { code?: string }).code;
         const retry = attempt < MAX_ATTEMPTS && ((code !== undefined && RETRYABLE.has(code)) || (connected && !committing && attempt === 1 && isConnectionError(err)));
@@ -155,6 +155,26 @@ export class PgDatabase {
       }
     }
   }
+
+  /**
+   * A pooled connection for a transaction. While checked out, a connection that the server drops
+   * (restart, crash, failover) also emits 'error' on the client, which would end the process
+   * without a listener; the statement under way fails with the same error, so it is only logged.
+   */
+  private async checkout(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    client.on('error', this.onCheckedOutError);
+    return client;
+  }
+
+  private release(client: pg.PoolClient, err?: Error): void {
+    client.removeListener('error', this.onCheckedOutError);
+    client.release(err);
+  }
+
+  private readonly onCheckedOutError = (err: Error): void => {
+    this.options.log.warn({ err: err.message }, 'PostgreSQL connection lost during a transaction; the transaction fails and the pool reconnects');
+  };
 
   /** Set by the store: tags this instance's notifications so its listener skips them. */
   instanceTag = '';
@@ -179,7 +199,7 @@ export class PgDatabase {
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
       try {
-        client = await this.pool.connect();
+        client = await this.checkout();
         await client.query('BEGIN');
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.options.schema}`);
         await client.query(
@@ -200,12 +220,12 @@ export class PgDatabase {
         }
         await client.query('INSERT INTO schema_version (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, applied_at = now()', [known]);
         await client.query('COMMIT');
-        client.release();
+        this.release(client);
         return;
       } catch (err) {
         if (client) {
           await client.query('ROLLBACK').catch(() => undefined);
-          client.release(isConnectionError(err) ? (err as Error) : undefined);
+          this.release(client, isConnectionError(err) ? (err as Error) : undefined);
         }
         // Two first migrators creating the schema or table at once: one loses with a duplicate.
         const code = (err as { code?: string }).code;

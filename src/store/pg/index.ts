@@ -1,8 +1,8 @@
 // Owns PgStore, the PostgreSQL backend of BrokerStore: several broker processes share one
-// database. It composes the parts next to it (catalog, log, transactions, consumption), the
-// database (pool, migrations, one SQL transaction per change) and the LISTEN connection that
-// brings other brokers' wake-ups onto this store's event bus. Time comes from the injected
-// clock and is passed into every statement (the system clock in production).
+// database. It composes the parts next to it (catalog, log, transactions, consumption,
+// membership), the database (pool, migrations, one SQL transaction per change) and the LISTEN
+// connection that brings other brokers' wake-ups onto this store's event bus. Time comes from
+// the injected clock and is passed into every statement (the system clock in production).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../logger.js';
 import { silentLogger } from '../../logger.js';
@@ -15,6 +15,7 @@ import { PgConsumption } from './consumption.js';
 import { PgDatabase, describeTarget } from './db.js';
 import { PgListener } from './listener.js';
 import { PgLog } from './log.js';
+import { PgMembership } from './membership.js';
 import { PgTransactions } from './transactions.js';
 
 export interface PgStoreOptions {
@@ -42,6 +43,7 @@ export class PgStore implements BrokerStore {
   private readonly log: PgLog;
   private readonly txns: PgTransactions;
   private readonly consumption: PgConsumption;
+  private readonly membership: PgMembership;
   private state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(options: PgStoreOptions) {
@@ -60,6 +62,7 @@ export class PgStore implements BrokerStore {
     this.log = new PgLog(ctx);
     this.txns = new PgTransactions(ctx);
     this.consumption = new PgConsumption(ctx, { maxScanPerReceive: options.maxScanPerReceive ?? 1024 });
+    this.membership = new PgMembership(ctx);
   }
 
   async open(): Promise<void> {
@@ -136,4 +139,9 @@ export class PgStore implements BrokerStore {
   forwardToDeadLetter: PgConsumption['forwardToDeadLetter'] = (g, t, h) => this.consumption.forwardToDeadLetter(g, t, h);
   nextRedeliveryInMs: PgConsumption['nextRedeliveryInMs'] = (g, t) => this.consumption.nextRedeliveryInMs(g, t);
   groupStats: PgConsumption['groupStats'] = (g) => this.consumption.groupStats(g);
+
+  // membership of the brokers sharing the database
+  heartbeatBroker: PgMembership['heartbeatBroker'] = (id, endpoint, ttl) => this.membership.heartbeatBroker(id, endpoint, ttl);
+  liveBrokers: PgMembership['liveBrokers'] = () => this.membership.liveBrokers();
+  leaveBroker: PgMembership['leaveBroker'] = (id) => this.membership.leaveBroker(id);
 }

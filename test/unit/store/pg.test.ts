@@ -1,7 +1,7 @@
 // Runs the BrokerStore contract against PgStore on a throwaway PostgreSQL (one server for this
 // file, a fresh schema per harness; twins open the same schema, as brokers sharing a database
-// would), plus what only PostgreSQL has: migrations and the schema version guard, and a
-// database that goes away and comes back.
+// would), plus what only PostgreSQL has: migrations and the schema version guard, broker
+// membership seen through two stores, and a database that goes away and comes back.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
 import { PgStore } from '../../../src/store/pg/index.js';
@@ -59,6 +59,25 @@ async function pgHarness(clock: FakeClock): Promise<StoreHarness> {
 storeContract('PgStore', pgHarness, { sharedAcrossProcesses: true, persistent: true });
 
 describe('PgStore', () => {
+  it('lists a broker registered through either of two stores on one schema through both, until it leaves', async () => {
+    const clock = new FakeClock();
+    const [a, b] = [pgStore(clock, 'members'), pgStore(clock, 'members')];
+    await a.open();
+    await b.open();
+    try {
+      await a.heartbeatBroker('b1', '10.0.0.1:8081', 10_000);
+      await b.heartbeatBroker('b2', '10.0.0.2:8081', 10_000);
+      expect((await b.liveBrokers()).map((x) => x.brokerId)).toEqual(['b1', 'b2']);
+      expect((await a.liveBrokers()).map((x) => x.brokerId)).toEqual(['b1', 'b2']);
+      await b.leaveBroker('b1');
+      expect(await a.liveBrokers()).toEqual([{ brokerId: 'b2', endpoint: '10.0.0.2:8081' }]);
+    } finally {
+      await a.close();
+      await b.close();
+      await admin('DROP SCHEMA members CASCADE');
+    }
+  });
+
   it('migrates a new schema once, even with several brokers opening it at the same time', async () => {
     const clock = new FakeClock();
     const stores = Array.from({ length: 4 }, () => pgStore(clock, 'racing'));
@@ -90,6 +109,9 @@ describe('PgStore', () => {
       const request = { group: 'g', topic: 't', filter: { kind: 'all' as const }, maxMessages: 1, invisibleDurationMs: 1000, maxDeliveryAttempts: 16, fifo: false };
       const [d] = (await store.receive(request)).deliveries;
       expect(d!.firstDeliveredAtMs).toBe(clock.now());
+      // What version 3 added works: broker membership.
+      await store.heartbeatBroker('b1', '127.0.0.1:8081', 1000);
+      expect(await store.liveBrokers()).toEqual([{ brokerId: 'b1', endpoint: '127.0.0.1:8081' }]);
     } finally {
       await store.close();
       await admin('DROP SCHEMA upgrade CASCADE');

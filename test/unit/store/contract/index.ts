@@ -16,6 +16,7 @@ import { decisionsContract } from './decisions.js';
 import { groupsContract } from './groups.js';
 import { useStore, type ContractTarget, type MakeStore } from './helpers.js';
 import { leasesContract } from './leases.js';
+import { membershipContract } from './membership.js';
 import { offsetResetContract } from './offset-reset.js';
 import { restartContract } from './restart.js';
 import { retentionContract } from './retention.js';
@@ -57,6 +58,7 @@ export function storeContract(name: string, makeStore: MakeStore, capabilities: 
     retentionContract(target);
     wakeUpsContract(target);
     leasesContract(target);
+    membershipContract(target);
     restartContract(target);
     if (capabilities.sharedAcrossProcesses) sharedContract(target);
   });
