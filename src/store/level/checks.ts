@@ -87,6 +87,7 @@ export class Checks {
    */
   private async quarantine(transactionId: string, indexKey: string, meta: HalfMeta | undefined, reason: string): Promise<Outcome> {
     const ops: Op[] = [{ type: 'del', sublevel: this.d.checkDue, key: indexKey }];
+    this.tx.forgetHalf(transactionId);
     if (meta) {
       ops.push(this.tx.halfMetaOp(quarantine(meta, reason)));
       this.tx.adjustPending(meta.producerGroup, -1);

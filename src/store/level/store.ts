@@ -31,6 +31,8 @@ export interface LevelStoreOptions {
   maxScanPerReceive?: number;
   /** Where appends are announced (default: a bus of its own). */
   events?: EventBus;
+  /** Bytes of recent half messages kept in memory for their COMMIT (default 64 MiB; 0 keeps none). */
+  halfCacheBytes?: number;
 }
 
 /**
@@ -65,7 +67,7 @@ export class LevelStore implements BrokerStore {
     this.log = new Log(this.d, queues, this.topics, this.consumers);
     this.scheduler = new Schedule(this.d, queues, this.topics);
     this.decisions = new Decisions(this.d);
-    this.tx = new Transactions(this.d, queues, this.topics, this.decisions);
+    this.tx = new Transactions(this.d, queues, this.topics, this.decisions, options.halfCacheBytes);
     this.checks = new Checks(this.d, this.tx);
     this.consumption = new Consumption(this.d, queues, this.topics, this.consumers, options.maxScanPerReceive ?? 1024);
     this.leases = new Leases(options.clock);
@@ -75,6 +77,11 @@ export class LevelStore implements BrokerStore {
   /** Batches and transitions written so far (group-commit efficiency). */
   get writeStats(): { batches: number; transitions: number } {
     return this.d.writeStats;
+  }
+
+  /** Entries and bytes of the recent half-message cache. */
+  get halfCacheStats(): { entries: number; bytes: number } {
+    return this.tx.halfCacheStats;
   }
 
   async open(): Promise<void> {

@@ -2,18 +2,33 @@
 // sublevel (create, read, list, change with applyGroupChange), queue statistics, the dead-letter
 // topic a group's first dead-lettered message creates, and the part of topic deletion that is
 // the topic's own: its record, log, purge marks and queue heads (consumer state is cleared by
-// ConsumerStates; LevelStore.deleteTopic composes the two under the topic lock).
+// ConsumerStates; LevelStore.deleteTopic composes the two under the topic lock). Topic and group
+// records are cached in memory (sends, receives and acks read them on every call): filled by
+// reads, updated by the create and update that write them, dropped by the delete; absent
+// records are not cached (a dead-letter topic is created inside another transition's batch).
 import { BrokerError, Code } from '../../errors.js';
 import { applyGroupChange, type GroupChange, type GroupRecord, type GroupSettings } from '../../domain/groups.js';
 import { deadLetterTopic } from '../../domain/names.js';
 import type { QueueStats, TopicRecord } from '../../domain/topics.js';
+import { BoundedCache } from './bounded-cache.js';
 import { json, parse, type LevelDb, type Op } from './db.js';
 import { join, prefixRange } from './keys.js';
 import type { Queues } from './queues.js';
 
 export const topicLock = (name: string): string => `topic\x00${name}`;
 
+/** Records of each kind kept in memory at most (one entry each). */
+export const CATALOG_CACHE_ENTRIES = 10_000;
+
+/** A cached record: frozen, since every caller gets the same object. */
+function frozen<T extends object>(record: T): Readonly<T> {
+  return Object.freeze(record);
+}
+
 export class Topics {
+  private readonly topicCache = new BoundedCache<string, TopicRecord>(CATALOG_CACHE_ENTRIES);
+  private readonly groupCache = new BoundedCache<string, GroupRecord>(CATALOG_CACHE_ENTRIES);
+
   constructor(
     private readonly d: LevelDb,
     private readonly queues: Queues,
@@ -31,15 +46,22 @@ export class Topics {
         }
         return { topic: existing, created: false };
       }
-      const record: TopicRecord = { ...topic, createdAtMs: this.d.clock.now() };
+      const record: TopicRecord = frozen({ ...topic, createdAtMs: this.d.clock.now() });
       await this.d.write([this.topicPut(record)]);
+      this.topicCache.set(record.name, record, 1);
       return { topic: record, created: true };
     });
   }
 
   async getTopic(name: string): Promise<TopicRecord | undefined> {
+    const cached = this.topicCache.get(name);
+    if (cached) return cached;
+    const generation = this.topicCache.generation;
     const value = await this.d.meta.get(join('topic', name));
-    return value ? parse<TopicRecord>(value) : undefined;
+    if (!value) return undefined;
+    const record = frozen(parse<TopicRecord>(value));
+    this.topicCache.fill(name, record, 1, generation);
+    return record;
   }
 
   async listTopics(): Promise<TopicRecord[]> {
@@ -56,7 +78,12 @@ export class Topics {
    */
   async deleteTopicData(record: TopicRecord): Promise<void> {
     for (let queueId = 0; queueId < record.queueCount; queueId++) await this.queues.head(record.name, queueId);
-    await this.d.write([{ type: 'del', sublevel: this.d.meta, key: join('topic', record.name) }]);
+    this.topicCache.delete(record.name);
+    try {
+      await this.d.write([{ type: 'del', sublevel: this.d.meta, key: join('topic', record.name) }]);
+    } finally {
+      this.topicCache.delete(record.name); // again: a read during the write may not fill it
+    }
     await this.d.deleteRange(this.d.log, prefixRange(record.name));
     await this.d.deleteRange(this.d.meta, prefixRange('purged', record.name));
     this.queues.forgetTopic(record.name);
@@ -91,8 +118,8 @@ export class Topics {
     return this.d.mutex.run(`group\x00${group.name}`, async () => {
       const existing = await this.getGroup(group.name);
       if (existing) return { group: existing, created: false };
-      const record: GroupRecord = { ...group, createdAtMs: this.d.clock.now() };
-      await this.d.write([this.groupPut(record)]);
+      const record: GroupRecord = frozen({ ...group, createdAtMs: this.d.clock.now() });
+      await this.writeGroup(record);
       return { group: record, created: true };
     });
   }
@@ -101,15 +128,28 @@ export class Topics {
     return this.d.mutex.run(`group\x00${name}`, async () => {
       const existing = await this.getGroup(name);
       if (!existing) return undefined;
-      const record = applyGroupChange(existing, change);
-      await this.d.write([this.groupPut(record)]);
+      const record = frozen(applyGroupChange(existing, change));
+      await this.writeGroup(record);
       return record;
     });
   }
 
   async getGroup(name: string): Promise<GroupRecord | undefined> {
+    const cached = this.groupCache.get(name);
+    if (cached) return cached;
+    const generation = this.groupCache.generation;
     const value = await this.d.meta.get(join('group', name));
-    return value ? parse<GroupRecord>(value) : undefined;
+    if (!value) return undefined;
+    const record = frozen(parse<GroupRecord>(value));
+    this.groupCache.fill(name, record, 1, generation);
+    return record;
+  }
+
+  /** Writes a group record (caller holds the group lock) and caches it once written; a failed write drops it. */
+  private async writeGroup(record: GroupRecord): Promise<void> {
+    this.groupCache.delete(record.name);
+    await this.d.write([this.groupPut(record)]);
+    this.groupCache.set(record.name, record, 1);
   }
 
   async listGroups(): Promise<GroupRecord[]> {

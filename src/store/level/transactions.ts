@@ -4,6 +4,12 @@
 // indexes recorded: one batch), listings, and the counters (pending per producer group rebuilt
 // at open, the others kept in `meta counters`). Claims and the other check transitions are in
 // checks.ts; decision records and their indexes in decisions.ts.
+//
+// Recent half messages are cached in memory (bounded by bytes, least recently used out): putHalf
+// fills the cache with what it wrote, so COMMIT appends the message without reading the half
+// back and a retried SendMessage of a cached transaction is a no-op without reads. Every other
+// metadata rewrite (halfMetaOp: checks, abandon, rearm) drops the cached metadata, endTransaction
+// and quarantine drop the entry; a miss reads the disk as before.
 import { BrokerError, Code } from '../../errors.js';
 import type { MessageInput } from '../../domain/messages.js';
 import {
@@ -17,6 +23,7 @@ import {
   type TransactionCounters,
 } from '../../domain/transactions.js';
 import type { TransactionFilter } from '../broker-store.js';
+import { BoundedCache } from './bounded-cache.js';
 import { BULK_BATCH, EMPTY, json, parse, tryParse, type LevelDb, type Op } from './db.js';
 import type { Decisions } from './decisions.js';
 import { checkDueKey } from './keys.js';
@@ -29,6 +36,18 @@ export type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId
 
 export const txLock = (transactionId: string): string => `tx\x00${transactionId}`;
 
+/** Default bound of the recent half-message cache. */
+export const HALF_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Bytes an entry costs beyond its body and header (objects, map slot). */
+const HALF_ENTRY_OVERHEAD = 512;
+
+/** A half message as putHalf wrote it: its metadata until rewritten, and its message (written once). */
+interface CachedHalf {
+  meta: HalfMeta | undefined;
+  message: MessageInput;
+}
+
 /** The HalfMessage fields of a HalfMeta (without what the message itself carries). */
 function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
   const { topic: _t, messageId: _m, keys: _k, ...rest } = meta;
@@ -39,12 +58,28 @@ export class Transactions {
   readonly pendingByGroup = new Map<string, number>();
   counters: TransactionCounters = { pending: 0, abandoned: 0, committed: 0, rolledBack: 0, checksSent: 0, checksAnswered: 0 };
 
+  /** Recent half messages by transaction id (see the top comment); the caller holds the tx lock to change an entry. */
+  private readonly halfCache: BoundedCache<string, CachedHalf>;
+
   constructor(
     private readonly d: LevelDb,
     private readonly queues: Queues,
     private readonly topics: Topics,
     private readonly decisions: Decisions,
-  ) {}
+    halfCacheBytes: number = HALF_CACHE_BYTES,
+  ) {
+    this.halfCache = new BoundedCache(halfCacheBytes);
+  }
+
+  /** Entries and bytes of the half-message cache (tests, diagnostics). */
+  get halfCacheStats(): { entries: number; bytes: number } {
+    return { entries: this.halfCache.size, bytes: this.halfCache.cost };
+  }
+
+  /** Drops a transaction's cached half message (its record changes other than by a metadata rewrite). Caller holds the tx lock. */
+  forgetHalf(transactionId: string): void {
+    this.halfCache.delete(transactionId);
+  }
 
   /** At open: the stored counters, and the pending/abandoned counts recounted from `half`. */
   async load(): Promise<void> {
@@ -87,7 +122,14 @@ export class Transactions {
     this.counters.pending += delta;
   }
 
+  /** The put of a rewritten metadata record; drops the cached copy (the message stays cached). Caller holds the tx lock. */
   halfMetaOp(meta: HalfMeta): Op {
+    const cached = this.halfCache.get(meta.transactionId);
+    if (cached) cached.meta = undefined;
+    return this.metaPut(meta);
+  }
+
+  private metaPut(meta: HalfMeta): Op {
     return { type: 'put', sublevel: this.d.halfMeta, key: meta.transactionId, value: json(meta) };
   }
 
@@ -119,9 +161,11 @@ export class Transactions {
 
   async putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
     await this.d.mutex.run(txLock(half.transactionId), async () => {
-      if ((await this.d.halfMeta.get(half.transactionId)) || (await this.decisions.has(half.transactionId))) {
-        return; // the same transaction sent again (a retried request): already stored
-      }
+      // The same transaction sent again (a retried request): already stored. A cached one is
+      // stored for sure (the entry is dropped when it ends); otherwise the disk says.
+      if (this.halfCache.has(half.transactionId)) return;
+      // Looked up synchronously (see Decisions.hasNow): a new id is absent, answered from memory.
+      if (this.d.halfMeta.getSync(half.transactionId) !== undefined || this.decisions.hasNow(half.transactionId)) return;
       const now = this.d.clock.now();
       const meta: HalfMeta = {
         transactionId: half.transactionId,
@@ -136,14 +180,26 @@ export class Transactions {
         messageId: half.message.messageId,
       };
       if (half.message.keys.length > 0) meta.keys = half.message.keys;
+      const record = encodeRecord(half.message);
       await this.d.write([
-        { type: 'put', sublevel: this.d.halfBody, key: half.transactionId, value: encodeRecord(half.message) },
-        this.halfMetaOp(meta),
+        { type: 'put', sublevel: this.d.halfBody, key: half.transactionId, value: record },
+        this.metaPut(meta),
         { type: 'put', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, meta.transactionId), value: EMPTY },
       ]);
       this.adjustPending(meta.producerGroup, 1);
+      this.cacheHalf(meta, half.message, record.length);
     });
     this.d.events.emit('halfPublished', half.message.topic);
+  }
+
+  /**
+   * Caches what putHalf wrote. The body is copied into memory of its own, so that the entry
+   * neither pins the request's buffers nor costs more than it is charged.
+   */
+  private cacheHalf(meta: HalfMeta, message: MessageInput, recordBytes: number): void {
+    const body = Buffer.allocUnsafeSlow(message.body.length);
+    message.body.copy(body);
+    this.halfCache.set(meta.transactionId, { meta, message: { ...message, body } }, recordBytes + HALF_ENTRY_OVERHEAD);
   }
 
   async getHalf(transactionId: string): Promise<HalfMessage | undefined> {
@@ -160,7 +216,8 @@ export class Transactions {
   ): Promise<EndTransactionResult> {
     if (source === 'SERVER_CHECK') this.counters.checksAnswered++; // written with the next batch
     return this.d.mutex.run(txLock(transactionId), async () => {
-      const meta = await this.readHalfMeta(transactionId);
+      const cached = this.halfCache.get(transactionId);
+      const meta = cached?.meta ?? (await this.readHalfMeta(transactionId));
       if (!meta) {
         const decision = await this.decisions.get(transactionId);
         if (!decision) return { kind: 'unknown' };
@@ -170,13 +227,15 @@ export class Transactions {
         return { kind: 'mismatch', expected: { topic: meta.topic, messageId: meta.messageId } };
       }
       const decision = decide(meta, resolution, source, this.d.clock.now(), reason);
+      this.halfCache.delete(transactionId); // ends here (a failed write leaves it on disk, read from there)
       const ops: Op[] = [
         { type: 'del', sublevel: this.d.halfMeta, key: transactionId },
         { type: 'del', sublevel: this.d.halfBody, key: transactionId },
       ];
       if (meta.state === 'PENDING') ops.push({ type: 'del', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId) });
       let committed: MessageInput | undefined;
-      if (resolution === 'COMMIT') {
+      if (resolution === 'COMMIT' && cached) committed = cached.message;
+      else if (resolution === 'COMMIT') {
         const body = await this.d.halfBody.get(transactionId);
         if (!body) throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is missing: it can only be rolled back`);
         try {
@@ -184,6 +243,8 @@ export class Transactions {
         } catch (cause) {
           throw new BrokerError(Code.INTERNAL_ERROR, `half message body of transaction ${transactionId} is unreadable: it can only be rolled back`, { cause });
         }
+      }
+      if (resolution === 'COMMIT') {
         if (!(await this.topics.getTopic(meta.topic))) {
           throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
         }

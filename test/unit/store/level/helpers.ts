@@ -35,8 +35,8 @@ export class TempStores {
     this.dir = await mkdtemp(join(tmpdir(), 'halfmoon-level-'));
   }
 
-  async openStore(clock: Clock, options: { durable?: boolean } = {}): Promise<LevelStore> {
-    const store = new LevelStore({ path: this.dir, clock, durable: options.durable ?? false });
+  async openStore(clock: Clock, options: { durable?: boolean; halfCacheBytes?: number } = {}): Promise<LevelStore> {
+    const store = new LevelStore({ path: this.dir, clock, ...options, durable: options.durable ?? false });
     await store.open();
     this.open.push(store);
     return store;
