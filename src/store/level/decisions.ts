@@ -19,13 +19,9 @@ export class Decisions {
     return value ? parse<TransactionDecision>(value) : undefined;
   }
 
-  /**
-   * Whether a decision is recorded, looked up synchronously: for an id that has none (every new
-   * transaction) LevelDB answers from memory (memtable, bloom filters), and a synchronous lookup
-   * saves the thread-pool round trip an asynchronous get costs the main thread.
-   */
-  hasNow(transactionId: string): boolean {
-    return this.d.decisions.getSync(transactionId) !== undefined;
+  /** Whether a decision is recorded (without reading it). */
+  async has(transactionId: string): Promise<boolean> {
+    return (await this.d.decisions.get(transactionId)) !== undefined;
   }
 
   /** The puts that record a decision: the record, one key-index entry per message key, the time-index entry. */

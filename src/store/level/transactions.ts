@@ -164,8 +164,7 @@ export class Transactions {
       // The same transaction sent again (a retried request): already stored. A cached one is
       // stored for sure (the entry is dropped when it ends); otherwise the disk says.
       if (this.halfCache.has(half.transactionId)) return;
-      // Looked up synchronously (see Decisions.hasNow): a new id is absent, answered from memory.
-      if (this.d.halfMeta.getSync(half.transactionId) !== undefined || this.decisions.hasNow(half.transactionId)) return;
+      if ((await this.d.halfMeta.get(half.transactionId)) || (await this.decisions.has(half.transactionId))) return;
       const now = this.d.clock.now();
       const meta: HalfMeta = {
         transactionId: half.transactionId,

@@ -106,19 +106,6 @@ describe('LevelStore half-message cache', () => {
       expect((await store.read('t', 0, 0, 1))[0]!.body.toString()).toBe('kept');
     });
 
-    it('without the cache a retried putHalf is answered from disk: a no-op while pending, refused once decided', async () => {
-      const store = await temp.openStore(clock, { halfCacheBytes: 0 });
-      await store.createTopic({ name: 't', messageType: 'TRANSACTION', queueCount: 1 });
-      await store.putHalf(half('t', 'TX-D', Buffer.from('first')), 60_000);
-      await store.putHalf(half('t', 'TX-D', Buffer.from('second')), 60_000);
-      expect(await store.pendingTransactionCount('pg')).toBe(1);
-      expect((await store.getHalf('TX-D'))?.message.body.toString()).toBe('first');
-      await store.endTransaction('TX-D', 'ROLLBACK', 'CLIENT');
-      await store.putHalf(half('t', 'TX-D', Buffer.from('third')), 60_000);
-      expect(await store.getHalf('TX-D')).toBeUndefined();
-      expect(await store.pendingTransactionCount('pg')).toBe(0);
-    });
-
     it('a cache of 0 bytes keeps nothing and transactions work as without it', async () => {
       const store = await temp.openStore(clock, { halfCacheBytes: 0 });
       await store.createTopic({ name: 't', messageType: 'TRANSACTION', queueCount: 1 });
