@@ -32,7 +32,22 @@ export async function startBrokerProcess(dataDir: string, port: number, flags: s
   const store = flags.includes('--store') ? '' : await storeFor(dataDir);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, 'start', '--data', dataDir, '--grpc-port', String(port), '--http-enabled', 'false', '--log-level', 'warn', ...(store ? ['--store', store] : []), ...flags],
+    [
+      '--import',
+      'tsx',
+      CLI,
+      'start',
+      '--data',
+      dataDir,
+      '--grpc-port',
+      String(port),
+      '--http-enabled',
+      'false',
+      '--log-level',
+      'warn',
+      ...(store ? ['--store', store] : []),
+      ...flags,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const endpoint = `127.0.0.1:${port}`;
