@@ -2,7 +2,9 @@
 // started in-process on ephemeral ports). Integration files run in separate forks.
 // Three projects, each with its own script: unit (test/unit), integration (test/integration
 // without the slow files) and slow (the files that each take ~20 s or more: CLI and example
-// processes, the official client, consumption end to end). `vitest run` runs all three.
+// processes, the official client, consumption end to end). `vitest run` runs all three, plus a
+// fourth, postgres: the integration suites that matter once more with the test brokers on
+// PostgreSQL (HALFMOON_TEST_STORE=postgres, a throwaway server per file, test/helpers/test-store.ts).
 import { configDefaults, defineConfig } from 'vitest/config';
 
 const SLOW = [
@@ -14,6 +16,18 @@ const SLOW = [
   'test/integration/consumption-cli.test.ts',
   'test/integration/examples.test.ts',
   'test/integration/official-client.test.ts',
+];
+
+/** Run on both backends: official-client conformance (NORMAL/FIFO/DELAY, Simple and Push), transactions, the HTTP seed flow, crash. */
+const BOTH_BACKENDS = [
+  'test/integration/official-client.test.ts',
+  'test/integration/transactions.test.ts',
+  'test/integration/multi-producer.test.ts',
+  'test/integration/http/transactions.test.ts',
+  'test/integration/http/messaging.test.ts',
+  'test/integration/crash.test.ts',
+  'test/integration/consumption-fifo.test.ts',
+  'test/integration/consumption-durability.test.ts',
 ];
 
 export default defineConfig({
@@ -29,6 +43,10 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] } },
       { extends: true, test: { name: 'slow', include: SLOW } },
+      {
+        extends: true,
+        test: { name: 'postgres', include: BOTH_BACKENDS, env: { HALFMOON_TEST_STORE: 'postgres' }, setupFiles: ['test/helpers/postgres-setup.ts'] },
+      },
     ],
   },
 });

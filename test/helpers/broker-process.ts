@@ -1,9 +1,13 @@
 // Runs the real `halfmoon start` CLI in a child process (for crash tests and CLI tests):
-// free-port selection, readiness wait, SIGKILL and restart on the same data directory.
+// free-port selection, readiness wait, SIGKILL and restart on the same data directory. With
+// HALFMOON_TEST_STORE=postgres the process gets `--store` with a schema of its own on the test
+// PostgreSQL, the same one for the same data directory (a restart sees the same data), unless the
+// flags already name a store.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { rawClient } from './raw-client.js';
+import { storeFor } from './test-store.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -25,9 +29,25 @@ export interface BrokerProcess {
 }
 
 export async function startBrokerProcess(dataDir: string, port: number, flags: string[] = []): Promise<BrokerProcess> {
+  const store = flags.includes('--store') ? '' : await storeFor(dataDir);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, 'start', '--data', dataDir, '--grpc-port', String(port), '--http-enabled', 'false', '--log-level', 'warn', ...flags],
+    [
+      '--import',
+      'tsx',
+      CLI,
+      'start',
+      '--data',
+      dataDir,
+      '--grpc-port',
+      String(port),
+      '--http-enabled',
+      'false',
+      '--log-level',
+      'warn',
+      ...(store ? ['--store', store] : []),
+      ...flags,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const endpoint = `127.0.0.1:${port}`;

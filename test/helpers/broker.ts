@@ -1,11 +1,14 @@
 // Test harness: a real broker in this process on an ephemeral port with its own temp data dir and
-// fast timings, plus quiet official-client options.
+// fast timings, plus quiet official-client options. With HALFMOON_TEST_STORE=postgres the broker's
+// store is a fresh schema on a throwaway PostgreSQL (test/helpers/test-store.ts), reopened by
+// restart(); an explicit `store` override wins.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from '../../src/broker.js';
 import { resolveConfig, type BrokerConfig, type ConfigKey } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
+import { releaseStore, storeFor } from './test-store.js';
 
 export interface TestBroker {
   broker: Broker;
@@ -29,9 +32,10 @@ export const FAST_TIMINGS: Partial<Record<ConfigKey, unknown>> = {
 
 export async function startTestBroker(overrides: Partial<Record<ConfigKey, unknown>> = {}, dataDir?: string): Promise<TestBroker> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'halfmoon-test-')));
+  const store = overrides.store ?? (await storeFor(dir));
   const config = resolveConfig({
     env: {},
-    overrides: { dataDir: dir, grpcPort: 0, httpPort: 0, httpEnabled: false, logLevel: 'silent', ...FAST_TIMINGS, ...overrides },
+    overrides: { dataDir: dir, store, grpcPort: 0, httpPort: 0, httpEnabled: false, logLevel: 'silent', ...FAST_TIMINGS, ...overrides },
   });
   const broker = await Broker.start({ config, logger: process.env.HALFMOON_TEST_LOG ? undefined : silentLogger() });
   const self: TestBroker = {
@@ -45,6 +49,7 @@ export async function startTestBroker(overrides: Partial<Record<ConfigKey, unkno
     },
     async close() {
       await broker.close();
+      await releaseStore(dir);
       await rm(dir, { recursive: true, force: true });
     },
   };

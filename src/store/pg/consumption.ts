@@ -114,9 +114,12 @@ export class PgConsumption {
   }
 
   receive(req: ReceiveRequest): Promise<ReceiveResult> {
-    const now = this.ctx.clock.now();
     return this.ctx.db.tx(async (tx) => {
       const startCursor = (await this.lockCursor(tx, req.group, req.topic, QUEUE, true))!;
+      // The time the receive takes effect: read once the group's lock is held, so a receive that
+      // waited for a connection or for another receive of the group does not hand out a delivery
+      // whose invisibility already ran partly out (as the LevelDB store, which reads it in its lock).
+      const now = this.ctx.clock.now();
       const inflight = (await tx.rows<InflightRow>('list_inflight', [req.group, req.topic, QUEUE])).map(recordOf);
       const deliveries: Delivery[] = [];
       const deadLettered: StoredMessage[] = [];
@@ -202,7 +205,7 @@ export class PgConsumption {
     group: string,
     topic: string,
     receiptHandle: string,
-    fn: (tx: Tx, entry: InflightRecord, queueId: number) => Promise<T>,
+    fn: (tx: Tx, entry: InflightRecord, queueId: number, nowMs: number) => Promise<T>,
   ): Promise<T | 'stale'> {
     const parts = decodeReceiptHandle(receiptHandle);
     if (parts.topic !== topic) throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, `receipt handle belongs to topic ${parts.topic}, not ${topic}`);
@@ -211,7 +214,8 @@ export class PgConsumption {
       const [row] = await tx.rows<InflightRow>('get_inflight', [group, topic, parts.queueId, parts.offset]);
       const entry = row ? recordOf(row) : undefined;
       if (!isCurrentDelivery(entry, parts.token)) return 'stale' as const;
-      return fn(tx, entry, parts.queueId);
+      // Like receive: the time is read holding the group's lock.
+      return fn(tx, entry, parts.queueId, this.ctx.clock.now());
     });
   }
 
@@ -231,8 +235,7 @@ export class PgConsumption {
     invisibleDurationMs: number,
     options: { autoRenewBackoff?: RetryBackoff } = {},
   ): Promise<{ receiptHandle: string; invisibleUntilMs: number } | 'stale'> {
-    const now = this.ctx.clock.now();
-    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId) => {
+    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId, now) => {
       const duration = changedInvisibilityMs(entry, invisibleDurationMs, options.autoRenewBackoff);
       const { renew: _renew, ...rest } = entry;
       // A new handle: the one it replaces goes stale, like a redelivery's predecessor.
@@ -243,8 +246,7 @@ export class PgConsumption {
   }
 
   renewInvisibility(group: string, topic: string, receiptHandle: string, invisibleDurationMs: number): Promise<{ invisibleUntilMs: number } | 'stale'> {
-    const now = this.ctx.clock.now();
-    return this.withDelivery<{ invisibleUntilMs: number } | 'stale'>(group, topic, receiptHandle, async (tx, entry, queueId) => {
+    return this.withDelivery<{ invisibleUntilMs: number } | 'stale'>(group, topic, receiptHandle, async (tx, entry, queueId, now) => {
       if (!entry.renew) return 'stale';
       // Same token: the handle the client holds stays valid.
       const next = { ...entry, visibleAtMs: now + invisibleDurationMs };
@@ -298,8 +300,7 @@ export class PgConsumption {
   }
 
   forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
-    const now = this.ctx.clock.now();
-    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId) => {
+    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId, now) => {
       const message = (await this.messagesAt(tx, topic, queueId, [entry.offset])).get(entry.offset);
       await tx.run('delete_inflight', [group, topic, queueId, [entry.offset]]);
       if (message) await this.deadLetter(tx, now, group, [message]);

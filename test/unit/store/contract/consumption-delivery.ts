@@ -127,5 +127,34 @@ export function consumptionDeliveryContract(target: ContractTarget): void {
       ]);
       expect(await store.groupStats('other')).toEqual([]);
     });
+
+    // The PostgreSQL store once read the clock when a call was made, before waiting for a
+    // connection and for the group's lock: under load a push consumer's delivery then reached it
+    // with most of its invisibility gone and was redelivered before it could be renewed.
+    it('measures invisibility from when a receive, change or renewal takes effect, not from when it was called', async () => {
+      const { store, clock } = f;
+      const t = await f.topic('q');
+      await f.appendBodies(t, 'a');
+      // Time passes while each call waits (here: between the call and its first step).
+      const receiving = store.receive(f.request('g', t, { invisibleDurationMs: 20 * SECOND, autoRenew: { clientId: 'c', brokerId: 'b' } }));
+      clock.advance(5 * SECOND);
+      const [d] = (await receiving).deliveries;
+      expect(d!.invisibleUntilMs).toBe(clock.now() + 20 * SECOND);
+
+      const renewing = store.renewInvisibility('g', t, d!.receiptHandle, 30 * SECOND);
+      clock.advance(5 * SECOND);
+      expect(await renewing).toEqual({ invisibleUntilMs: clock.now() + 30 * SECOND });
+
+      const changing = store.changeInvisibleDuration('g', t, d!.receiptHandle, 10 * SECOND);
+      clock.advance(5 * SECOND);
+      const changed = await changing;
+      if (changed === 'stale') throw new Error('the current handle was reported stale');
+      expect(changed.invisibleUntilMs).toBe(clock.now() + 10 * SECOND);
+      // Not redelivered before that deadline, redelivered at it.
+      clock.advance(10 * SECOND - 1);
+      expect(await f.receive('g', t)).toEqual([]);
+      clock.advance(1);
+      expect(deliveredBodies(await f.receive('g', t))).toEqual(['a']);
+    });
   });
 }
