@@ -11,13 +11,7 @@
 // COMMIT answer delivers the message. Watch it meanwhile with `halfmoon tx list --topic Orders`.
 //
 // In an application, import from 'halfmoon-broker/client' instead of the relative path.
-import {
-  ClientConfiguration,
-  ClientException,
-  ClientServiceProvider,
-  TransactionResolution,
-  type TransactionChecker,
-} from '../src/client/index.js';
+import { ClientConfiguration, ClientException, ClientServiceProvider, TransactionResolution, type TransactionChecker } from '../src/client/index.js';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

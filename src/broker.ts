@@ -89,7 +89,7 @@ export class Broker {
     const clock = options.clock ?? systemClock;
     const log = options.logger ?? createLogger({ level: config.logLevel });
     // The broker's one event bus is its store's (a shared store feeds other processes' events in).
-    const store = options.store ?? await createStore(config, clock, new InProcessEventBus(), log.child({ component: 'store' }));
+    const store = options.store ?? (await createStore(config, clock, new InProcessEventBus(), log.child({ component: 'store' })));
     await store.open();
 
     const brokerId = brokerIdOf(config);
@@ -102,9 +102,23 @@ export class Broker {
     const decisions = new DecisionRetention({ store, config, clock, log: log.child({ component: 'decision-retention' }), brokerId });
     const eviction = new SessionEviction({ sessions, inUse: () => renewals.trackedClients(), config, clock, log: log.child({ component: 'session-eviction' }) });
     const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
-    const checks = new CheckScheduler({ store, sessions, config, clock, log: log.child({ component: 'transaction-check' }), ...(options.random ? { random: options.random } : {}) });
+    const checks = new CheckScheduler({
+      store,
+      sessions,
+      config,
+      clock,
+      log: log.child({ component: 'transaction-check' }),
+      ...(options.random ? { random: options.random } : {}),
+    });
     let boundPort = config.grpcPort;
-    const membership = new BrokerMembership({ store, brokerId, endpoint: () => formatEndpoint({ host: advertisedHostOf(config), port: boundPort }), config, clock, log: log.child({ component: 'membership' }) });
+    const membership = new BrokerMembership({
+      store,
+      brokerId,
+      endpoint: () => formatEndpoint({ host: advertisedHostOf(config), port: boundPort }),
+      config,
+      clock,
+      log: log.child({ component: 'membership' }),
+    });
     const services: ServiceContext = {
       config,
       clock,
@@ -126,7 +140,12 @@ export class Broker {
         const host = config.advertisedHost || dialled || (WILDCARD_HOSTS.has(config.host) ? '127.0.0.1' : config.host);
         return endpointsOf({ host, port: boundPort });
       },
-      cluster: new ClusterService({ shared: store.capabilities.sharedAcrossProcesses, brokerId, self: (requested) => services.brokerEndpoints(requested), live: () => membership.live() }),
+      cluster: new ClusterService({
+        shared: store.capabilities.sharedAcrossProcesses,
+        brokerId,
+        self: (requested) => services.brokerEndpoints(requested),
+        live: () => membership.live(),
+      }),
     };
 
     const background = [delays, checks, renewals, retention, decisions, eviction];
@@ -143,7 +162,10 @@ export class Broker {
       await membership.start();
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
-      log.info({ grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable, brokerId }, 'halfmoon broker started');
+      log.info(
+        { grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable, brokerId },
+        'halfmoon broker started',
+      );
       return new Broker(services, store, grpc, http, started);
     } catch (err) {
       await closeInReverse(started, log);

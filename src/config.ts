@@ -54,7 +54,8 @@ export const CONFIG_SPEC = {
   brokerId: {
     type: 'string',
     default: '',
-    description: 'id of this broker process, recorded on the push deliveries it keeps alive and on the leases it holds (default: <hostname>:<grpcPort>); must differ between brokers sharing a store',
+    description:
+      'id of this broker process, recorded on the push deliveries it keeps alive and on the leases it holds (default: <hostname>:<grpcPort>); must differ between brokers sharing a store',
   },
   brokerHeartbeatIntervalMs: {
     type: 'int',
@@ -84,27 +85,75 @@ export const CONFIG_SPEC = {
   minLongPollingTimeoutMs: { type: 'int', default: 5_000, min: 0, description: 'shortest long-polling hold', upstream: 'grpcClientConsumerMinLongPollingTimeoutMillis' },
   maxLongPollingTimeoutMs: { type: 'int', default: 20_000, min: 1, description: 'longest long-polling hold', upstream: 'grpcClientConsumerMaxLongPollingTimeoutMillis' },
   longPollingMarginMs: { type: 'int', default: 500, min: 0, description: 'a long poll returns this long before the call deadline' },
-  receiveBatchSize: { type: 'int', default: 32, min: 1, max: 1024, description: 'receive batch size advertised to push consumers', upstream: 'grpcClientConsumerReceiveBatchSize' },
+  receiveBatchSize: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    max: 1024,
+    description: 'receive batch size advertised to push consumers',
+    upstream: 'grpcClientConsumerReceiveBatchSize',
+  },
   groupStartFrom: {
     type: 'enum',
     default: 'earliest',
     values: GROUP_STARTS,
-    description: 'where a new consumer group starts in a topic it has not consumed yet: earliest (the first retained message) or latest (only messages sent from then on); halfmoon group create --start-from overrides it per group',
+    description:
+      'where a new consumer group starts in a topic it has not consumed yet: earliest (the first retained message) or latest (only messages sent from then on); halfmoon group create --start-from overrides it per group',
     upstream: 'consumeFromWhere',
   },
-  maxDeliveryAttempts: { type: 'int', default: 17, min: 1, max: 1000, description: 'deliveries before a message goes to %DLQ%<group> (groups may override)', upstream: 'retryMaxTimes + 1' },
-  autoRenewInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'invisible duration of auto-renewed (push consumer) deliveries', upstream: 'defaultInvisibleTimeMills' },
-  autoRenewThresholdMs: { type: 'int', default: 10_000, min: 1, description: 'renew an auto-renewed delivery when less invisible time than this is left (it gets autoRenewInvisibleDurationMs again)', upstream: 'renewAheadTimeMillis' },
-  autoRenewMaxMs: { type: 'int', default: 3 * HOUR, min: 1, description: 'stop renewing a delivery this long after it was handed out (it then becomes visible again)', upstream: 'renewMaxTimeMillis' },
+  maxDeliveryAttempts: {
+    type: 'int',
+    default: 17,
+    min: 1,
+    max: 1000,
+    description: 'deliveries before a message goes to %DLQ%<group> (groups may override)',
+    upstream: 'retryMaxTimes + 1',
+  },
+  autoRenewInvisibleDurationMs: {
+    type: 'int',
+    default: 60_000,
+    min: 1,
+    description: 'invisible duration of auto-renewed (push consumer) deliveries',
+    upstream: 'defaultInvisibleTimeMills',
+  },
+  autoRenewThresholdMs: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description: 'renew an auto-renewed delivery when less invisible time than this is left (it gets autoRenewInvisibleDurationMs again)',
+    upstream: 'renewAheadTimeMillis',
+  },
+  autoRenewMaxMs: {
+    type: 'int',
+    default: 3 * HOUR,
+    min: 1,
+    description: 'stop renewing a delivery this long after it was handed out (it then becomes visible again)',
+    upstream: 'renewMaxTimeMillis',
+  },
   autoRenewCheckIntervalMs: { type: 'int', default: 1_000, min: 1, description: 'how often auto-renewed deliveries are looked at (renewal, release of departed clients)' },
-  clientIdleTimeoutMs: { type: 'int', default: 30_000, min: 1, description: 'a client without a Telemetry stream and not heard from for this long is gone: its auto-renewed messages are released' },
+  clientIdleTimeoutMs: {
+    type: 'int',
+    default: 30_000,
+    min: 1,
+    description: 'a client without a Telemetry stream and not heard from for this long is gone: its auto-renewed messages are released',
+  },
   consumerBackoffInitialMs: { type: 'int', default: 1_000, min: 0, description: 'push consumer retry back-off: first delay' },
   consumerBackoffMaxMs: { type: 'int', default: 60_000, min: 0, description: 'push consumer retry back-off: largest delay' },
   retentionMs: { type: 'int', default: 72 * HOUR, min: 1, description: 'messages stored longer ago than this are deleted (consumed or not)', upstream: 'fileReservedTime' },
   retentionBytes: { type: 'int', default: 0, min: 0, description: 'most bytes kept per topic queue; the oldest messages beyond it are deleted (0 = unlimited)' },
   retentionCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'how often the background retention sweep runs', upstream: 'cleanResourceInterval' },
-  decisionRetentionMs: { type: 'int', default: 7 * 24 * HOUR, min: 1, description: 'decided transactions (the audit trail of tx describe / tx list --key) are kept this long after their decision' },
-  decisionRetentionCheckIntervalMs: { type: 'int', default: 60_000, min: 1, description: 'how often the background sweep deletes decided transactions older than decisionRetentionMs' },
+  decisionRetentionMs: {
+    type: 'int',
+    default: 7 * 24 * HOUR,
+    min: 1,
+    description: 'decided transactions (the audit trail of tx describe / tx list --key) are kept this long after their decision',
+  },
+  decisionRetentionCheckIntervalMs: {
+    type: 'int',
+    default: 60_000,
+    min: 1,
+    description: 'how often the background sweep deletes decided transactions older than decisionRetentionMs',
+  },
   sessionEvictAfterMs: { type: 'int', default: 10 * 60_000, min: 1, description: 'a client session without a Telemetry stream and not heard from for this long is forgotten' },
   sessionEvictCheckIntervalMs: { type: 'int', default: 60_000, min: 1, description: 'how often idle client sessions are looked for (see sessionEvictAfterMs)' },
   sweepLeaseGraceMs: {
@@ -118,13 +167,25 @@ export const CONFIG_SPEC = {
     type: 'int',
     default: 200,
     min: 0,
-    description: "after a client's QueryRoute, its settings are pushed again on its Telemetry stream this much later (0 = never): the official Node client would otherwise start a multi-topic producer or consumer only after its 5-minute settings sync",
+    description:
+      "after a client's QueryRoute, its settings are pushed again on its Telemetry stream this much later (0 = never): the official Node client would otherwise start a multi-topic producer or consumer only after its 5-minute settings sync",
   },
   producerMaxAttempts: { type: 'int', default: 3, min: 1, description: 'send attempts advertised to producers' },
-  transactionTimeoutMs: { type: 'int', default: 6_000, min: 0, description: 'age of a half message at its first check (unless the message sets its own)', upstream: 'transactionTimeOut' },
+  transactionTimeoutMs: {
+    type: 'int',
+    default: 6_000,
+    min: 0,
+    description: 'age of a half message at its first check (unless the message sets its own)',
+    upstream: 'transactionTimeOut',
+  },
   transactionCheckIntervalMs: { type: 'int', default: 30_000, min: 1, description: 'time between checks of an undecided transaction', upstream: 'transactionCheckInterval' },
   transactionCheckMax: { type: 'int', default: 15, min: 1, description: 'checks delivered before the policy applies', upstream: 'transactionCheckMax' },
-  transactionCheckPolicy: { type: 'enum', default: 'ROLLBACK', values: CHECK_POLICIES, description: 'what happens after transactionCheckMax checks: ROLLBACK, or KEEP for manual resolution' },
+  transactionCheckPolicy: {
+    type: 'enum',
+    default: 'ROLLBACK',
+    values: CHECK_POLICIES,
+    description: 'what happens after transactionCheckMax checks: ROLLBACK, or KEEP for manual resolution',
+  },
   transactionCheckTickMs: { type: 'int', default: 250, min: 1, description: 'how often the check scheduler looks for due transactions' },
   transactionCheckBatchSize: { type: 'int', default: 500, min: 1, description: 'most checks dispatched per producer group per tick (rate limit)' },
   transactionRestartJitterMs: { type: 'int', default: 2_000, min: 0, description: 'overdue checks after a restart are spread over this window' },
@@ -134,7 +195,13 @@ export const CONFIG_SPEC = {
     min: 0,
     description: 'most undecided transactions per producer group; further half messages get TOO_MANY_REQUESTS until some are decided (0 = no limit)',
   },
-  transactionMaxRecoveryMs: { type: 'int', default: HOUR, min: 1, description: 'largest per-message first-check delay a producer may ask for', upstream: 'maxTransactionRecoverySecond' },
+  transactionMaxRecoveryMs: {
+    type: 'int',
+    default: HOUR,
+    min: 1,
+    description: 'largest per-message first-check delay a producer may ask for',
+    upstream: 'maxTransactionRecoverySecond',
+  },
   httpHalfCheckIntervalMs: { type: 'int', default: 10_000, min: 1, description: 'HTTP gateway: time between offers of an undecided half message' },
   httpTransactionMaxAgeMs: { type: 'int', default: 24 * HOUR, min: 1, description: 'HTTP gateway: age after which an undecided half message gets the policy' },
   httpTransCheckSecondMs: {
@@ -144,20 +211,19 @@ export const CONFIG_SPEC = {
     max: 1000,
     description: 'HTTP gateway: milliseconds one second of TransCheckImmunityTime lasts (lower it only to run the 10–300 s flows fast in tests)',
   },
-  httpInvisibleDurationMs: { type: 'int', default: 5 * 60_000, min: 1, description: 'HTTP gateway: how long a consumed message stays invisible (NextConsumeTime) before it is redelivered' },
+  httpInvisibleDurationMs: {
+    type: 'int',
+    default: 5 * 60_000,
+    min: 1,
+    description: 'HTTP gateway: how long a consumed message stays invisible (NextConsumeTime) before it is redelivered',
+  },
   httpOrderlyInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'HTTP gateway: the same for consumeMessageOrderly' },
   accessKey: { type: 'string', default: '', description: 'HTTP gateway: access key id that signs requests (empty: no signature check)' },
   secretKey: { type: 'string', default: '', description: 'HTTP gateway: secret of accessKey' },
 } as const satisfies Record<string, Spec>;
 
 type SpecTable = typeof CONFIG_SPEC;
-type ValueOf<S> = S extends { type: 'int' }
-  ? number
-  : S extends { type: 'bool' }
-    ? boolean
-    : S extends { type: 'enum'; values: readonly (infer V)[] }
-      ? V
-      : string;
+type ValueOf<S> = S extends { type: 'int' } ? number : S extends { type: 'bool' } ? boolean : S extends { type: 'enum'; values: readonly (infer V)[] } ? V : string;
 
 export type BrokerConfig = { readonly [K in keyof SpecTable]: ValueOf<SpecTable[K]> };
 export type ConfigKey = keyof BrokerConfig;
@@ -186,9 +252,7 @@ export function flagOf(key: ConfigKey): string {
   return FLAG_ALIASES[key] ?? flagName(key);
 }
 
-export const DEFAULT_CONFIG: BrokerConfig = Object.freeze(
-  Object.fromEntries(Object.entries(CONFIG_SPEC).map(([k, s]) => [k, s.default])) as BrokerConfig,
-);
+export const DEFAULT_CONFIG: BrokerConfig = Object.freeze(Object.fromEntries(Object.entries(CONFIG_SPEC).map(([k, s]) => [k, s.default])) as BrokerConfig);
 
 function coerce(key: string, spec: Spec, raw: unknown, origin: string): unknown {
   const where = `'${key}' (from ${origin})`;
@@ -275,7 +339,9 @@ function checkRelations(c: BrokerConfig): void {
   if (c.httpEnabled) {
     for (const key of ['httpInvisibleDurationMs', 'httpOrderlyInvisibleDurationMs'] as const) {
       if (c[key] < c.minInvisibleDurationMs || c[key] > c.maxInvisibleDurationMs) {
-        throw new InvalidConfigError(`'${key}' (${c[key]}) must lie within 'minInvisibleDurationMs' (${c.minInvisibleDurationMs}) and 'maxInvisibleDurationMs' (${c.maxInvisibleDurationMs})`);
+        throw new InvalidConfigError(
+          `'${key}' (${c[key]}) must lie within 'minInvisibleDurationMs' (${c.minInvisibleDurationMs}) and 'maxInvisibleDurationMs' (${c.maxInvisibleDurationMs})`,
+        );
       }
     }
   }
@@ -285,7 +351,9 @@ function checkRelations(c: BrokerConfig): void {
     );
   }
   if (c.brokerTtlMs <= c.brokerHeartbeatIntervalMs) {
-    throw new InvalidConfigError(`'brokerTtlMs' (${c.brokerTtlMs}) must exceed 'brokerHeartbeatIntervalMs' (${c.brokerHeartbeatIntervalMs}), or a live broker drops out of routes between heartbeats`);
+    throw new InvalidConfigError(
+      `'brokerTtlMs' (${c.brokerTtlMs}) must exceed 'brokerHeartbeatIntervalMs' (${c.brokerHeartbeatIntervalMs}), or a live broker drops out of routes between heartbeats`,
+    );
   }
   if ((c.accessKey === '') !== (c.secretKey === '')) {
     throw new InvalidConfigError(`'accessKey' and 'secretKey' must be set together`);

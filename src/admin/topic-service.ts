@@ -27,12 +27,8 @@ export class TopicService {
       this.deps.log.info({ topic: name, messageType: typeIfCreated }, 'topic auto-created');
       return created;
     }
-    throw new BrokerError(
-      Code.TOPIC_NOT_FOUND,
-      `topic ${name} does not exist: create it with "halfmoon topic create ${name} --type ${typeIfCreated}"`,
-    );
+    throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${name} does not exist: create it with "halfmoon topic create ${name} --type ${typeIfCreated}"`);
   }
-
 
   /** Creates a topic; TRANSACTION topics may carry their own check policy. */
   async create(name: string, messageType: string, options: { checkPolicy?: string } = {}): Promise<{ topic: TopicRecord; created: boolean }> {

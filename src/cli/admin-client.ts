@@ -26,7 +26,13 @@ export function connectAdmin(endpoint: string, timeoutMs = 10_000): AdminClient 
           if (err) {
             if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) reject(unreachable(endpoint, err.details || err.message));
             else if (err.code === grpc.status.UNIMPLEMENTED) {
-              reject(new BrokerRefusedError(`${endpoint} does not serve Halfmoon's admin API (${method})`, undefined, 'is it a Halfmoon broker? Pass the gRPC port of one with --endpoints HOST:PORT'));
+              reject(
+                new BrokerRefusedError(
+                  `${endpoint} does not serve Halfmoon's admin API (${method})`,
+                  undefined,
+                  'is it a Halfmoon broker? Pass the gRPC port of one with --endpoints HOST:PORT',
+                ),
+              );
             } else reject(new BrokerRefusedError(`${method} failed: ${err.details || err.message}`));
             return;
           }

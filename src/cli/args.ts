@@ -77,7 +77,10 @@ function rewordParseError(err: Error & { code?: string }, known: string[]): stri
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const flag = quoted.split('=')[0]!;
       const shown = flag.startsWith('-') ? flag : `-${flag}`;
-      return `unknown option ${shown}${didYouMean(shown, known.map((k) => `--${k}`))}`;
+      return `unknown option ${shown}${didYouMean(
+        shown,
+        known.map((k) => `--${k}`),
+      )}`;
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const flag = quoted.split(' ')[0]!;
@@ -100,10 +103,7 @@ export function parseBool(flag: string, v: string, usage?: string): boolean {
 export function parseIntArg(flag: string, v: string, usage?: string, min = 0): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(
-      min === 0 ? `${flag} takes a non-negative integer, got "${v}"` : `${flag} takes an integer of at least ${min}, got "${v}"`,
-      usage,
-    );
+    throw new UsageError(min === 0 ? `${flag} takes a non-negative integer, got "${v}"` : `${flag} takes an integer of at least ${min}, got "${v}"`, usage);
   }
   return n;
 }

@@ -4,8 +4,7 @@
 import { BrokerRefusedError } from './args.js';
 
 const START_HINT = 'start a broker with "halfmoon start", or point the CLI at one with --endpoints HOST:PORT (or $HALFMOON_ENDPOINTS)';
-const PORTS_HINT =
-  'the CLI speaks gRPC: give it the broker\'s gRPC port (halfmoon start --grpc-port, default 8081), not the MQ HTTP gateway\'s (--http-port, default 8082)';
+const PORTS_HINT = "the CLI speaks gRPC: give it the broker's gRPC port (halfmoon start --grpc-port, default 8081), not the MQ HTTP gateway's (--http-port, default 8082)";
 
 /** The transport failure as one short clause, and a hint. */
 export function describeTransportFailure(detail: string, endpoint: string): { what: string; hint: string } {

@@ -72,7 +72,10 @@ function hoistGlobalFlags(argv: readonly string[]): string[] {
     if (flag === '--version' || flag === '-v' || flag === '-V') return ['--version'];
     const takesValue = GLOBAL_FLAGS[flag];
     if (takesValue === undefined) {
-      throw new UsageError(`${flag} goes after the command ("halfmoon <command> ${flag} ..."); before it only --endpoints, --json, --help and --version are accepted${didYouMean(flag, [...Object.keys(GLOBAL_FLAGS), '--version'])}`, USAGE);
+      throw new UsageError(
+        `${flag} goes after the command ("halfmoon <command> ${flag} ..."); before it only --endpoints, --json, --help and --version are accepted${didYouMean(flag, [...Object.keys(GLOBAL_FLAGS), '--version'])}`,
+        USAGE,
+      );
     }
     leading.push(arg);
     if (takesValue && !arg.includes('=')) {

@@ -52,10 +52,7 @@ export function parseResetTarget(to: string): OffsetResetTarget {
     const ms = Date.parse(v);
     if (Number.isFinite(ms)) return { kind: 'timestamp', timestampMs: ms };
   }
-  throw new BrokerError(
-    Code.BAD_REQUEST,
-    `reset target "${to}" is not understood: use earliest, latest, epoch milliseconds or an ISO 8601 time such as 2024-05-01T12:00:00Z`,
-  );
+  throw new BrokerError(Code.BAD_REQUEST, `reset target "${to}" is not understood: use earliest, latest, epoch milliseconds or an ISO 8601 time such as 2024-05-01T12:00:00Z`);
 }
 
 export class GroupService {
@@ -143,7 +140,10 @@ export class GroupService {
     validateGroupName(name);
     const group = await this.deps.store.getGroup(name);
     if (!group) {
-      throw new BrokerError(Code.CONSUMER_GROUP_NOT_FOUND, `consumer group ${name} does not exist (groups are created when a consumer first uses them, or with "halfmoon group create")`);
+      throw new BrokerError(
+        Code.CONSUMER_GROUP_NOT_FOUND,
+        `consumer group ${name} does not exist (groups are created when a consumer first uses them, or with "halfmoon group create")`,
+      );
     }
     return group;
   }

@@ -12,10 +12,7 @@ const NAMESPACE_PATTERN = /^[a-zA-Z0-9_-]+$/;
 export function validateNamespace(namespace: string): void {
   if (namespace === '') return;
   if (namespace.length > MAX_NAMESPACE_LENGTH || !NAMESPACE_PATTERN.test(namespace)) {
-    throw new BrokerError(
-      Code.BAD_REQUEST,
-      `namespace "${namespace.slice(0, 80)}" is illegal: use at most ${MAX_NAMESPACE_LENGTH} letters, digits, '_' and '-'`,
-    );
+    throw new BrokerError(Code.BAD_REQUEST, `namespace "${namespace.slice(0, 80)}" is illegal: use at most ${MAX_NAMESPACE_LENGTH} letters, digits, '_' and '-'`);
   }
 }
 

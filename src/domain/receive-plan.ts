@@ -52,11 +52,7 @@ export interface RedeliveryPlan<E> {
  * expired one. A message already delivered maxDeliveryAttempts times goes to the dead-letter
  * queue instead.
  */
-export function planRedeliveries<E extends InflightView>(
-  inflight: Iterable<E>,
-  nowMs: number,
-  req: Pick<ReceiveRequest, 'fifo' | 'maxDeliveryAttempts'>,
-): RedeliveryPlan<E> {
+export function planRedeliveries<E extends InflightView>(inflight: Iterable<E>, nowMs: number, req: Pick<ReceiveRequest, 'fifo' | 'maxDeliveryAttempts'>): RedeliveryPlan<E> {
   const sorted = [...inflight].sort((a, b) => a.offset - b.offset);
   const busyGroups = new Set<string>();
   const due: E[] = [];

@@ -138,7 +138,10 @@ function spread(id: string): number {
  * was asked last time and did not answer; otherwise another producer, a different one on each
  * further check; the avoided one only when it is the only candidate. Undefined: nobody to ask.
  */
-export function chooseCheckTarget(half: Pick<HalfMessage, 'transactionId' | 'senderClientId' | 'lastCheckClientId' | 'checkCount'>, candidates: readonly string[]): string | undefined {
+export function chooseCheckTarget(
+  half: Pick<HalfMessage, 'transactionId' | 'senderClientId' | 'lastCheckClientId' | 'checkCount'>,
+  candidates: readonly string[],
+): string | undefined {
   if (candidates.length === 0) return undefined;
   const avoid = half.lastCheckClientId;
   if (half.senderClientId !== avoid && candidates.includes(half.senderClientId)) return half.senderClientId;

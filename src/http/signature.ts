@@ -49,11 +49,7 @@ export interface Credentials {
 }
 
 /** Throws the MQ error the SDK expects unless the request is signed with `creds`. */
-export function verifyRequest(
-  req: { method: string; url: string; headers: IncomingHttpHeaders },
-  creds: Credentials,
-  nowMs: number,
-): void {
+export function verifyRequest(req: { method: string; url: string; headers: IncomingHttpHeaders }, creds: Credentials, nowMs: number): void {
   const authorization = header(req.headers, 'authorization');
   if (!authorization) {
     throw new MqHttpError('MissingAuthorizationHeader', 'the Authorization header is required: send "Authorization: MQ <AccessKeyId>:<Signature>"', Code.UNAUTHORIZED);

@@ -104,10 +104,7 @@ export class SendService {
     const { config } = this.deps;
     if (requestedMs === undefined || requestedMs <= 0) return config.transactionTimeoutMs;
     if (requestedMs > config.transactionMaxRecoveryMs) {
-      throw new BrokerError(
-        Code.BAD_REQUEST,
-        `orphaned transaction recovery duration ${requestedMs} ms exceeds the maximum of ${config.transactionMaxRecoveryMs} ms`,
-      );
+      throw new BrokerError(Code.BAD_REQUEST, `orphaned transaction recovery duration ${requestedMs} ms exceeds the maximum of ${config.transactionMaxRecoveryMs} ms`);
     }
     return requestedMs;
   }
@@ -117,10 +114,7 @@ export class SendService {
     if (!m.messageId || !m.messageId.trim()) throw new BrokerError(Code.ILLEGAL_MESSAGE_ID, 'message id is empty: every message needs a unique message_id');
     if (m.body.length === 0) throw new BrokerError(Code.MESSAGE_BODY_EMPTY, `message ${m.messageId} has an empty body: send at least one byte`);
     if (m.body.length > config.maxMessageSizeBytes) {
-      throw new BrokerError(
-        Code.MESSAGE_BODY_TOO_LARGE,
-        `message body is ${m.body.length} bytes; the limit is ${config.maxMessageSizeBytes} bytes (maxMessageSizeBytes)`,
-      );
+      throw new BrokerError(Code.MESSAGE_BODY_TOO_LARGE, `message body is ${m.body.length} bytes; the limit is ${config.maxMessageSizeBytes} bytes (maxMessageSizeBytes)`);
     }
     if (m.tag !== undefined) validateTag(m.tag);
     for (const key of m.keys) validateKey(key);
@@ -154,7 +148,10 @@ export class SendService {
       }
       const g = m.messageGroup ?? '';
       if (!g.trim() || g.length > MAX_MESSAGE_GROUP_LENGTH || CONTROL_CHARS.test(g)) {
-        throw new BrokerError(Code.ILLEGAL_MESSAGE_GROUP, `message group "${g}" is illegal: FIFO messages need a non-blank message group of at most ${MAX_MESSAGE_GROUP_LENGTH} characters`);
+        throw new BrokerError(
+          Code.ILLEGAL_MESSAGE_GROUP,
+          `message group "${g}" is illegal: FIFO messages need a non-blank message group of at most ${MAX_MESSAGE_GROUP_LENGTH} characters`,
+        );
       }
     }
     if (m.deliveryTimestampMs !== undefined || m.messageType === 'DELAY') {

@@ -133,8 +133,5 @@ export function toProtoMessage(m: MessageInput & Partial<StoredMessage>, o: Outg
 
 /** The message pushed in a RecoverOrphanedTransactionCommand. */
 export function checkMessage(half: HalfMessage, o: Omit<OutgoingOptions, 'extraProperties'>): Message {
-  return toProtoMessage(
-    { ...half.message, transactionId: half.transactionId },
-    { ...o, extraProperties: { TRANSACTION_CHECK_TIMES: String(half.checkCount) } },
-  );
+  return toProtoMessage({ ...half.message, transactionId: half.transactionId }, { ...o, extraProperties: { TRANSACTION_CHECK_TIMES: String(half.checkCount) } });
 }

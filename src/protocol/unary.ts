@@ -8,11 +8,7 @@ import type { Status } from './types.js';
 
 export type UnaryHandler<Req, Res extends { status?: Status }> = (req: Req, call: CallInfo, svc: ServiceContext) => Promise<Res>;
 
-export function unary<Req, Res extends { status?: Status }>(
-  rpc: string,
-  handler: UnaryHandler<Req, Res>,
-  svc: ServiceContext,
-): grpc.handleUnaryCall<Req, Res> {
+export function unary<Req, Res extends { status?: Status }>(rpc: string, handler: UnaryHandler<Req, Res>, svc: ServiceContext): grpc.handleUnaryCall<Req, Res> {
   const log = svc.log.child({ rpc });
   return (call, callback) => {
     const info = callInfo(call);

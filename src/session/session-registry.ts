@@ -7,14 +7,7 @@ import type { HalfMessage } from '../domain/transactions.js';
 import type { EventBus } from '../runtime/event-bus.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
-export type ClientType =
-  | 'PRODUCER'
-  | 'PUSH_CONSUMER'
-  | 'SIMPLE_CONSUMER'
-  | 'PULL_CONSUMER'
-  | 'LITE_PUSH_CONSUMER'
-  | 'LITE_SIMPLE_CONSUMER'
-  | 'CLIENT_TYPE_UNSPECIFIED';
+export type ClientType = 'PRODUCER' | 'PUSH_CONSUMER' | 'SIMPLE_CONSUMER' | 'PULL_CONSUMER' | 'LITE_PUSH_CONSUMER' | 'LITE_SIMPLE_CONSUMER' | 'CLIENT_TYPE_UNSPECIFIED';
 
 /** Where a session's server-to-client commands go (the Telemetry stream, adapter side). */
 export interface CommandSink {

@@ -36,10 +36,7 @@ export function decodeReceiptHandle(handle: string): ReceiptHandleParts {
     !/^\d{1,16}$/.test(offset ?? '') ||
     !/^[0-9a-f]{12}$/.test(token ?? '')
   ) {
-    throw new BrokerError(
-      Code.INVALID_RECEIPT_HANDLE,
-      'receipt handle is malformed: pass the receipt_handle exactly as ReceiveMessage returned it',
-    );
+    throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, 'receipt handle is malformed: pass the receipt_handle exactly as ReceiveMessage returned it');
   }
   return {
     topic,

@@ -13,14 +13,22 @@ import { protoMessage, rawClient, type Json, type RawClient } from './raw-client
 
 /** Short timers: first check after 1 s, then every 1 s; heartbeat 0.5 s, TTL 2 s. */
 export const CLUSTER_FLAGS = [
-  '--transaction-timeout-ms', '1000',
-  '--transaction-check-interval-ms', '1000',
-  '--transaction-check-tick-ms', '100',
-  '--transaction-restart-jitter-ms', '0',
-  '--broker-heartbeat-interval-ms', '500',
-  '--broker-ttl-ms', '2000',
-  '--min-long-polling-timeout-ms', '0',
-  '--min-invisible-duration-ms', '1000',
+  '--transaction-timeout-ms',
+  '1000',
+  '--transaction-check-interval-ms',
+  '1000',
+  '--transaction-check-tick-ms',
+  '100',
+  '--transaction-restart-jitter-ms',
+  '0',
+  '--broker-heartbeat-interval-ms',
+  '500',
+  '--broker-ttl-ms',
+  '2000',
+  '--min-long-polling-timeout-ms',
+  '0',
+  '--min-invisible-duration-ms',
+  '1000',
 ];
 export const BROKER_TTL_MS = 2000;
 
@@ -160,7 +168,13 @@ export async function ack(c: RawClient, group: string, topic: string, m: Receive
 }
 
 /** Sends one message (a half message when type is TRANSACTION) to this client's broker; returns its status code. */
-export async function send(c: RawClient, topic: string, body: string, props: Record<string, string>, extra: { type?: string; messageId?: string; group?: string } = {}): Promise<string> {
+export async function send(
+  c: RawClient,
+  topic: string,
+  body: string,
+  props: Record<string, string>,
+  extra: { type?: string; messageId?: string; group?: string } = {},
+): Promise<string> {
   const msg = protoMessage(topic, body, extra);
   msg.user_properties = props;
   if (extra.group) (msg.system_properties as Json).message_group = extra.group;

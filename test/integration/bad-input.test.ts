@@ -56,7 +56,12 @@ describe('SendMessage bad input', () => {
     ['body over the limit', (m: Json & { system_properties: Json }) => (m.body = Buffer.alloc(2048, 1)), 'MESSAGE_BODY_TOO_LARGE', '1024 bytes'],
     ['reserved property key', (m: Json & { system_properties: Json }) => (m.user_properties = { UNIQ_KEY: 'x' }), 'ILLEGAL_MESSAGE_PROPERTY_KEY', 'UNIQ_KEY'],
     ['empty message id', (m: Json & { system_properties: Json }) => (m.system_properties.message_id = ''), 'ILLEGAL_MESSAGE_ID', 'message_id'],
-    ['wrong type for the topic', (m: Json & { system_properties: Json }) => (m.system_properties.message_type = 'FIFO', m.system_properties.message_group = 'g'), 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'accepts NORMAL'],
+    [
+      'wrong type for the topic',
+      (m: Json & { system_properties: Json }) => ((m.system_properties.message_type = 'FIFO'), (m.system_properties.message_group = 'g')),
+      'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE',
+      'accepts NORMAL',
+    ],
   ])('%s', async (_name, mutate, code, hint) => {
     const status = await send(mutate);
     expect(status.code).toBe(code);
@@ -129,7 +134,13 @@ describe('consumption bad input', () => {
     const stale = await raw.unary('AckMessage', { group, topic: { name: topic }, entries: [{ message_id: 'x', receipt_handle: handle }] });
     expect(stale.status.code).toBe('INVALID_RECEIPT_HANDLE');
     expect(stale.status.message).toContain('stale');
-    const change = await raw.unary('ChangeInvisibleDuration', { group, topic: { name: topic }, receipt_handle: handle, invisible_duration: { seconds: '10', nanos: 0 }, message_id: 'x' });
+    const change = await raw.unary('ChangeInvisibleDuration', {
+      group,
+      topic: { name: topic },
+      receipt_handle: handle,
+      invisible_duration: { seconds: '10', nanos: 0 },
+      message_id: 'x',
+    });
     expect(change.status.code).toBe('INVALID_RECEIPT_HANDLE');
   });
 

@@ -34,7 +34,10 @@ describe('Broker.start', () => {
   it('closes the gRPC server, the background tasks and the store when a later part fails to start', async () => {
     const other = await mkdtemp(join(tmpdir(), 'halfmoon-start-a-'));
     const dir = await mkdtemp(join(tmpdir(), 'halfmoon-start-b-'));
-    cleanups.push(() => rm(other, { recursive: true, force: true }), () => rm(dir, { recursive: true, force: true }));
+    cleanups.push(
+      () => rm(other, { recursive: true, force: true }),
+      () => rm(dir, { recursive: true, force: true }),
+    );
     const holder = await start(other, { httpEnabled: true });
     cleanups.push(() => holder.close());
     const grpcPort = await freePort();

@@ -140,7 +140,9 @@ describe('talking to the wrong thing', () => {
   it('nothing listening: connection refused and how to start one', async () => {
     const res = await runCli(['topic', 'list', '--endpoints', `127.0.0.1:${await freePort()}`]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/^halfmoon: cannot reach a Halfmoon broker: nothing is listening at 127\.0\.0\.1:\d+ \(connection refused\)\nhint: start a broker with "halfmoon start"/);
+    expect(res.stderr).toMatch(
+      /^halfmoon: cannot reach a Halfmoon broker: nothing is listening at 127\.0\.0\.1:\d+ \(connection refused\)\nhint: start a broker with "halfmoon start"/,
+    );
   });
 });
 

@@ -80,7 +80,9 @@ describe('halfmoon send and consume', () => {
     const filtered = await cli('consume', '--group', uniqueName('CliG'), '--topic', topic, '--filter', 'TagA||TagC', '--count', '5', '--timeout', String(IDLE_MS), '--json');
     expect(filtered.code).toBe(0);
     expect(filtered.stderr).toContain('received 2 of 5 before timeout');
-    const got = lines(filtered.stdout).map((l) => JSON.parse(l) as Received).sort((a, b) => a.body.localeCompare(b.body));
+    const got = lines(filtered.stdout)
+      .map((l) => JSON.parse(l) as Received)
+      .sort((a, b) => a.body.localeCompare(b.body));
     expect(got).toEqual([
       { messageId: sent.messageId, topic, tag: 'TagA', keys: ['k1', 'k2'], properties: { region: 'eu' }, body: 'alpha', deliveryAttempt: 1 },
       { messageId: stdinId, topic, tag: 'TagC', keys: [], properties: {}, body: 'from stdin', deliveryAttempt: 1 },
@@ -162,7 +164,7 @@ describe('halfmoon send and consume', () => {
     expect(wrongType.stderr).toContain('(code MESSAGE_PROPERTY_CONFLICT_WITH_TYPE 40014)');
   }, 60_000);
 
-  it('prints each command\'s usage with --help / -h (exit 0), and the overview with no command (exit 2)', async () => {
+  it("prints each command's usage with --help / -h (exit 0), and the overview with no command (exit 2)", async () => {
     const [send, consume, topicCreate, tx, none, bench, badBench] = await Promise.all([
       runCli(['send', '--help']),
       runCli(['consume', '-h']),

@@ -112,9 +112,19 @@ describe('halfmoon tx list --key', () => {
       raw.close();
     }
     expect((await cli('tx', 'commit', ids[2]!)).code).toBe(0); // the newest is decided
-    const listed = (args: string[]) => cli('tx', 'list', '--key', key, '--json', ...args).then((r) => (JSON.parse(r.stdout) as { transaction_id: string; state: string }[]).map((t) => [t.transaction_id, t.state]));
-    expect(await listed([])).toEqual([[ids[2], 'COMMITTED'], [ids[1], 'PENDING'], [ids[0], 'PENDING']]);
-    expect(await listed(['--limit', '2'])).toEqual([[ids[2], 'COMMITTED'], [ids[1], 'PENDING']]);
+    const listed = (args: string[]) =>
+      cli('tx', 'list', '--key', key, '--json', ...args).then((r) =>
+        (JSON.parse(r.stdout) as { transaction_id: string; state: string }[]).map((t) => [t.transaction_id, t.state]),
+      );
+    expect(await listed([])).toEqual([
+      [ids[2], 'COMMITTED'],
+      [ids[1], 'PENDING'],
+      [ids[0], 'PENDING'],
+    ]);
+    expect(await listed(['--limit', '2'])).toEqual([
+      [ids[2], 'COMMITTED'],
+      [ids[1], 'PENDING'],
+    ]);
     expect(await listed(['--limit', '1', '--state', 'pending'])).toEqual([[ids[1], 'PENDING']]);
   }, 30_000);
 });

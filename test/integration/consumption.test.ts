@@ -57,7 +57,8 @@ describe('PushConsumer', () => {
     await clients.push({ group, topic: t, seen });
     const p = await clients.producer(t);
     const sent: string[] = [];
-    for (let i = 0; i < 20; i++) sent.push((await p.send({ topic: t, tag: 'T', keys: [`k${i}`], body: Buffer.from(`m${i}`), properties: new Map([['i', String(i)]]) })).messageId);
+    for (let i = 0; i < 20; i++)
+      sent.push((await p.send({ topic: t, tag: 'T', keys: [`k${i}`], body: Buffer.from(`m${i}`), properties: new Map([['i', String(i)]]) })).messageId);
     await waitFor(() => (seen.length >= 20 ? true : undefined), 10_000, '20 messages');
     await waitFor(async () => ((await groupStats(group))?.inFlight === 0 ? true : undefined), 5000, 'acks');
     // Longer than the auto-renew invisible duration: an acked message never comes back.

@@ -13,7 +13,18 @@ import { quietClientLogger, uniqueName, waitFor } from '../helpers/broker.js';
 import { freePort, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { rawClient } from '../helpers/raw-client.js';
 
-const FLAGS = ['--durable', 'true', '--transaction-timeout-ms', '1000', '--transaction-check-interval-ms', '1000', '--transaction-check-tick-ms', '50', '--transaction-restart-jitter-ms', '500'];
+const FLAGS = [
+  '--durable',
+  'true',
+  '--transaction-timeout-ms',
+  '1000',
+  '--transaction-check-interval-ms',
+  '1000',
+  '--transaction-check-tick-ms',
+  '50',
+  '--transaction-restart-jitter-ms',
+  '500',
+];
 const WORKER = fileURLToPath(new URL('../fixtures/tx-crash-worker.ts', import.meta.url));
 let dir = '';
 let broker: BrokerProcess | undefined;
@@ -70,14 +81,18 @@ it('keeps every acknowledged decision across a SIGKILL and resolves the rest', a
   await consumer.startup();
   const delivered = new Map<string, MessageView>();
   const check = rawClient(broker.endpoint);
-  await waitFor(async () => {
-    for (const m of await consumer.receive(32, 10_000)) {
-      delivered.set(m.messageId, m);
-      await consumer.ack(m);
-    }
-    const pending = await check.admin('ListTransactions', { topic, state: '', limit: 1000 });
-    return (pending.transactions as unknown[]).length === 0 && [...commitsAtCrash].every((id) => delivered.has(id)) ? true : undefined;
-  }, 30_000, 'all transactions resolved and committed ones delivered');
+  await waitFor(
+    async () => {
+      for (const m of await consumer.receive(32, 10_000)) {
+        delivered.set(m.messageId, m);
+        await consumer.ack(m);
+      }
+      const pending = await check.admin('ListTransactions', { topic, state: '', limit: 1000 });
+      return (pending.transactions as unknown[]).length === 0 && [...commitsAtCrash].every((id) => delivered.has(id)) ? true : undefined;
+    },
+    30_000,
+    'all transactions resolved and committed ones delivered',
+  );
   // One more poll: nothing further arrives.
   for (const m of await consumer.receive(32, 10_000)) delivered.set(m.messageId, m);
   check.close();

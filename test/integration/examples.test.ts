@@ -27,20 +27,32 @@ beforeAll(async () => {
   const httpPort = await freePort();
   httpEndpoint = `http://127.0.0.1:${httpPort}`;
   broker = await startBrokerProcess(dataDir, await freePort(), [
-    '--http-enabled', 'true',
-    '--http-port', String(httpPort),
-    '--durable', 'false',
-    '--transaction-timeout-ms', '1000',
-    '--transaction-check-interval-ms', '1000',
-    '--transaction-check-tick-ms', '50',
-    '--transaction-restart-jitter-ms', '0',
-    '--min-long-polling-timeout-ms', '0',
+    '--http-enabled',
+    'true',
+    '--http-port',
+    String(httpPort),
+    '--durable',
+    'false',
+    '--transaction-timeout-ms',
+    '1000',
+    '--transaction-check-interval-ms',
+    '1000',
+    '--transaction-check-tick-ms',
+    '50',
+    '--transaction-restart-jitter-ms',
+    '0',
+    '--min-long-polling-timeout-ms',
+    '0',
     // bounds how long a push consumer's shutdown waits for its in-flight long poll
-    '--max-long-polling-timeout-ms', '1500',
-    '--delay-poll-ms', '50',
+    '--max-long-polling-timeout-ms',
+    '1500',
+    '--delay-poll-ms',
+    '50',
     // TransCheckImmunityTime 10 (the minimum) lasts 1 s; undecided halves are re-offered every 500 ms
-    '--http-trans-check-second-ms', '100',
-    '--http-half-check-interval-ms', '500',
+    '--http-trans-check-second-ms',
+    '100',
+    '--http-half-check-interval-ms',
+    '500',
   ]);
   admin = rawClient(broker.endpoint);
 });
@@ -134,7 +146,10 @@ describe('examples with the official rocketmq-client-nodejs', () => {
 
     const consumed = await runExample('official-simple-consumer.ts', [topic, uniqueName('billing'), '*', '1', CONSUME_TIMEOUT]);
     expect(ids(consumed.stdout, 'received')).toEqual([committed]);
-    for (const [id, state] of [[committed!, 'COMMITTED'], [rolledBack!, 'ROLLED_BACK']] as const) {
+    for (const [id, state] of [
+      [committed!, 'COMMITTED'],
+      [rolledBack!, 'ROLLED_BACK'],
+    ] as const) {
       const res = await admin.admin('DescribeTransaction', { transaction_id: id });
       expect(res.status.code).toBe('OK');
       expect(res.transaction).toMatchObject({ state, decided_by: 'CLIENT' });

@@ -50,7 +50,10 @@ beforeAll(async () => {
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
   const packed = await run(NPM, ['pack', '--pack-destination', work, '--loglevel=error'], copy);
   expect(packed.code, packed.stderr).toBe(0);
-  tarball = join(work, readdirSync(work).find((f) => f.startsWith('halfmoon-broker-') && f.endsWith('.tgz'))!);
+  tarball = join(
+    work,
+    readdirSync(work).find((f) => f.startsWith('halfmoon-broker-') && f.endsWith('.tgz'))!,
+  );
 }, 240_000);
 
 afterAll(() => {

@@ -27,7 +27,14 @@ async function topicIn(type: 'NORMAL' | 'TRANSACTION'): Promise<string> {
 }
 
 async function consumer(namespace: string, topic: string, group: string): Promise<SimpleConsumer> {
-  const c = new SimpleConsumer({ endpoints: tb.endpoint, namespace, consumerGroup: group, subscriptions: new Map([[topic, '*']]), awaitDuration: 1000, logger: quietClientLogger });
+  const c = new SimpleConsumer({
+    endpoints: tb.endpoint,
+    namespace,
+    consumerGroup: group,
+    subscriptions: new Map([[topic, '*']]),
+    awaitDuration: 1000,
+    logger: quietClientLogger,
+  });
   await c.startup();
   clients.push(c);
   return c;
@@ -132,10 +139,13 @@ describe('namespaces', () => {
     const c = await consumer(NS, topic, group);
     expect(await c.receive(16, 10_000)).toEqual([]);
     // Another instance id does not see the topic.
-    const other = await http.getProducer('elsewhere', topic).publishMessage('lost?').then(
-      () => 'published',
-      (err: sdk.MQError) => err.Code,
-    );
+    const other = await http
+      .getProducer('elsewhere', topic)
+      .publishMessage('lost?')
+      .then(
+        () => 'published',
+        (err: sdk.MQError) => err.Code,
+      );
     expect(other).toBe('TopicNotExist');
   });
 });

@@ -158,7 +158,10 @@ describe('official client: producer and simple consumer', () => {
 
   it('answers TOPIC_NOT_FOUND for an unknown topic', async () => {
     const p = new Producer({ endpoints: tb.endpoint, namespace: '', logger: quietClientLogger, topic: 'NoSuchTopic' });
-    const err = await p.startup().then(() => undefined, (e: Error) => e);
+    const err = await p.startup().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     const chain: string[] = [];
     for (let e: unknown = err; e instanceof Error; e = e.cause) chain.push(e.message);

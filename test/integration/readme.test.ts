@@ -60,21 +60,29 @@ describe('README snippets', () => {
     expect(snippets.map((s) => (/from '([^']+)'/.exec(s.code) ?? [])[1])).toEqual(['rocketmq-client-nodejs', 'halfmoon-broker/client']);
   });
 
-  it('the official client: the checker commits the open transaction, the SimpleConsumer gets it, the program exits', async () => {
-    const snippet = snippets[0]!;
-    const res = await runSnippet(dir, 'official-client', snippet.code, tb.endpoint);
-    expect(res.signal, `README.md:${snippet.line} did not finish within ${LIMIT_MS} ms\n${res.stdout}${res.stderr}`).toBeNull();
-    expect(res.code, `README.md:${snippet.line}\n${res.stderr}`).toBe(0);
-    expect(res.stdout).toMatch(/^order-42 \S+$/m);
-  }, LIMIT_MS + 15_000);
+  it(
+    'the official client: the checker commits the open transaction, the SimpleConsumer gets it, the program exits',
+    async () => {
+      const snippet = snippets[0]!;
+      const res = await runSnippet(dir, 'official-client', snippet.code, tb.endpoint);
+      expect(res.signal, `README.md:${snippet.line} did not finish within ${LIMIT_MS} ms\n${res.stdout}${res.stderr}`).toBeNull();
+      expect(res.code, `README.md:${snippet.line}\n${res.stderr}`).toBe(0);
+      expect(res.stdout).toMatch(/^order-42 \S+$/m);
+    },
+    LIMIT_MS + 15_000,
+  );
 
-  it("Halfmoon's SDK: the transaction is committed and the program exits", async () => {
-    const snippet = snippets[1]!;
-    const before = (await tb.broker.store.read('Payments', 0, 0, 100)).length;
-    const res = await runSnippet(dir, 'sdk', snippet.code, tb.endpoint);
-    expect(res.signal, `README.md:${snippet.line} did not finish within ${LIMIT_MS} ms\n${res.stdout}${res.stderr}`).toBeNull();
-    expect(res.code, `README.md:${snippet.line}\n${res.stderr}`).toBe(0);
-    const log = await tb.broker.store.read('Payments', 0, 0, 100);
-    expect(log.slice(before).map((m) => [m.body.toString(), m.tag, m.keys])).toEqual([['…', 'paid', ['order-42']]]);
-  }, LIMIT_MS + 15_000);
+  it(
+    "Halfmoon's SDK: the transaction is committed and the program exits",
+    async () => {
+      const snippet = snippets[1]!;
+      const before = (await tb.broker.store.read('Payments', 0, 0, 100)).length;
+      const res = await runSnippet(dir, 'sdk', snippet.code, tb.endpoint);
+      expect(res.signal, `README.md:${snippet.line} did not finish within ${LIMIT_MS} ms\n${res.stdout}${res.stderr}`).toBeNull();
+      expect(res.code, `README.md:${snippet.line}\n${res.stderr}`).toBe(0);
+      const log = await tb.broker.store.read('Payments', 0, 0, 100);
+      expect(log.slice(before).map((m) => [m.body.toString(), m.tag, m.keys])).toEqual([['…', 'paid', ['order-42']]]);
+    },
+    LIMIT_MS + 15_000,
+  );
 });

@@ -143,10 +143,7 @@ describe('transactions: idempotence and conflicts', () => {
     const { topic, raw } = await setup();
     for (let i = 0; i < 20; i++) {
       const id = await sendHalf(raw, topic, `race-${i}`);
-      const [a, b] = await Promise.all([
-        endTx(raw, topic, id, 'COMMIT', 'SOURCE_CLIENT', 'client-A'),
-        endTx(raw, topic, id, 'ROLLBACK', 'SOURCE_SERVER_CHECK', 'client-B'),
-      ]);
+      const [a, b] = await Promise.all([endTx(raw, topic, id, 'COMMIT', 'SOURCE_CLIENT', 'client-A'), endTx(raw, topic, id, 'ROLLBACK', 'SOURCE_SERVER_CHECK', 'client-B')]);
       const oks = [a, b].filter((r) => r.status.code === 'OK');
       expect(oks).toHaveLength(1);
       const decision = await tb!.broker.store.getDecision(id);
@@ -236,10 +233,14 @@ describe('transactions: check policy and producer availability', () => {
     const p = await txProducer(tb, topic, async () => TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED);
     const tx = p.beginTransaction();
     const receipt = await p.send({ topic, body: Buffer.from('kept') }, tx);
-    const abandoned = await waitFor(async () => {
-      const list = await raw.admin('ListTransactions', { topic, state: 'ABANDONED', limit: 10 });
-      return (list.transactions as unknown[]).length > 0 ? (list.transactions as { transaction_id: string; check_count: number }[]) : undefined;
-    }, 15_000, 'abandoned transaction');
+    const abandoned = await waitFor(
+      async () => {
+        const list = await raw.admin('ListTransactions', { topic, state: 'ABANDONED', limit: 10 });
+        return (list.transactions as unknown[]).length > 0 ? (list.transactions as { transaction_id: string; check_count: number }[]) : undefined;
+      },
+      15_000,
+      'abandoned transaction',
+    );
     expect(abandoned[0]).toMatchObject({ transaction_id: receipt.transactionId, check_count: 1 });
     expect((await tb.broker.services.transactions.counters()).abandoned).toBe(1);
     const resolved = await raw.admin('ResolveTransaction', { transaction_id: receipt.transactionId, resolution: 'COMMIT', reason: 'checked the ledger' });
@@ -258,10 +259,14 @@ describe('transactions: check policy and producer availability', () => {
     let answer = TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
     const p = await txProducer(tb, topic, async () => answer);
     const receipt = await p.send({ topic, keys: ['order-7'], body: Buffer.from('kept by topic policy') }, p.beginTransaction());
-    const abandoned = await waitFor(async () => {
-      const list = await raw.admin('ListTransactions', { state: 'ABANDONED', key: 'order-7', limit: 10 });
-      return (list.transactions as unknown[]).length > 0 ? (list.transactions as { transaction_id: string; reason: string }[]) : undefined;
-    }, 15_000, 'abandoned transaction');
+    const abandoned = await waitFor(
+      async () => {
+        const list = await raw.admin('ListTransactions', { state: 'ABANDONED', key: 'order-7', limit: 10 });
+        return (list.transactions as unknown[]).length > 0 ? (list.transactions as { transaction_id: string; reason: string }[]) : undefined;
+      },
+      15_000,
+      'abandoned transaction',
+    );
     expect(abandoned.map((t) => t.transaction_id)).toEqual([receipt.transactionId]);
     expect((await raw.admin('ListTransactions', { key: 'order-8', limit: 10 })).transactions).toEqual([]);
 

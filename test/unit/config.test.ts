@@ -5,17 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  CONFIG_SPEC,
-  DEFAULT_CONFIG,
-  InvalidConfigError,
-  configTable,
-  envName,
-  flagName,
-  flagOf,
-  resolveConfig,
-  type ConfigKey,
-} from '../../src/config.js';
+import { CONFIG_SPEC, DEFAULT_CONFIG, InvalidConfigError, configTable, envName, flagName, flagOf, resolveConfig, type ConfigKey } from '../../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'halfmoon-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -200,9 +190,7 @@ describe('validation errors name the setting and where it came from', () => {
     expect(e.message).toContain("'logLevel'");
     expect(e.message).toContain('trace, debug, info, warn, error, fatal, silent');
     expect(e.message).toContain('"verbose"');
-    expect(() => resolveConfig({ env: { HALFMOON_TRANSACTION_CHECK_POLICY: 'COMMIT' } })).toThrow(
-      /'transactionCheckPolicy'.*ROLLBACK, KEEP/,
-    );
+    expect(() => resolveConfig({ env: { HALFMOON_TRANSACTION_CHECK_POLICY: 'COMMIT' } })).toThrow(/'transactionCheckPolicy'.*ROLLBACK, KEEP/);
   });
 
   it('a string setting rejects non-strings', () => {

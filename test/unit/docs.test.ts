@@ -12,14 +12,26 @@ import { Code } from '../../src/errors.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(README, 'utf8');
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'examples/README.md'];
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+  'examples/README.md',
+];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
 function anchors(markdown: string): Set<string> {
   const out = new Set<string>();
   const withoutCode = markdown.replace(/^```[\s\S]*?^```/gm, '');
   for (const [, heading] of withoutCode.matchAll(/^#{1,6} (.+)$/gm)) {
-    out.add(heading!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
+    out.add(
+      heading!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    );
   }
   return out;
 }
@@ -85,7 +97,11 @@ describe('package.json', () => {
     exports: Record<string, { types: string; default: string }>;
   };
   /** dist/src/x/y.js (or .d.ts) is built from src/x/y.ts. */
-  const source = (built: string) => built.replace(/^\.\//, '').replace(/^dist\//, '').replace(/\.d\.ts$|\.js$/, '.ts');
+  const source = (built: string) =>
+    built
+      .replace(/^\.\//, '')
+      .replace(/^dist\//, '')
+      .replace(/\.d\.ts$|\.js$/, '.ts');
 
   it('points main, types, exports and bin at files built from src/', () => {
     const entries = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...Object.values(pkg.exports).flatMap((e) => [e.types, e.default])];

@@ -66,8 +66,7 @@ export function adminCommand(name: string, heading: string, actions: Record<stri
     name,
     usage,
     async run(args: string[], out: Output): Promise<number> {
-      const lookup = (word: string | undefined): AdminAction | undefined =>
-        word !== undefined && Object.hasOwn(actions, word) ? actions[word] : undefined;
+      const lookup = (word: string | undefined): AdminAction | undefined => (word !== undefined && Object.hasOwn(actions, word) ? actions[word] : undefined);
       const subUsageOf = (entry: AdminAction | undefined): string =>
         entry ? [`Usage: halfmoon ${entry.usage}`, '', ...(entry.details ? [entry.details, ''] : []), ADMIN_FOOTER].join('\n') : usage;
       const first = lookup(args[0]);

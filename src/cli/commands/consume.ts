@@ -98,7 +98,9 @@ async function run(args: string[], out: Output): Promise<number> {
   let received = 0;
   const report = () => {
     const seconds = (Date.now() - started) / 1000;
-    out.progress(`consume: ${received}${count === undefined ? '' : ` of ${count}`} received in ${seconds.toFixed(0)} s (${(received / Math.max(seconds, 0.001)).toFixed(1)} msgs/s)`);
+    out.progress(
+      `consume: ${received}${count === undefined ? '' : ` of ${count}`} received in ${seconds.toFixed(0)} s (${(received / Math.max(seconds, 0.001)).toFixed(1)} msgs/s)`,
+    );
   };
   const ticker = values.progress || out.interactive ? setInterval(report, 1000) : undefined;
   try {

@@ -51,16 +51,18 @@ export const groupCommand = adminCommand('group', 'Consumer groups', {
   describe: {
     usage: 'group describe NAME',
     async run({ admin, need, print }) {
-      const res = await admin.call<{ group: GroupMsg; progress: { topic: string; consumed_offset: string; lag: string; in_flight: string }[] }>(
-        'DescribeGroup',
-        { name: need('a group name') },
-      );
+      const res = await admin.call<{ group: GroupMsg; progress: { topic: string; consumed_offset: string; lag: string; in_flight: string }[] }>('DescribeGroup', {
+        name: need('a group name'),
+      });
       const g = res.group;
       return print(res, () =>
         [
           `group ${g.name} fifo=${g.fifo} maxDeliveryAttempts=${g.max_delivery_attempts} startFrom=${g.start_from}`,
           `lag ${g.lag}, in flight ${g.in_flight}, dead letters ${g.dead_letters} (topic ${g.dead_letter_topic})`,
-          formatTable(['TOPIC', 'CONSUMED OFFSET', 'LAG', 'IN FLIGHT'], res.progress.map((p) => [p.topic, p.consumed_offset, p.lag, p.in_flight])),
+          formatTable(
+            ['TOPIC', 'CONSUMED OFFSET', 'LAG', 'IN FLIGHT'],
+            res.progress.map((p) => [p.topic, p.consumed_offset, p.lag, p.in_flight]),
+          ),
         ].join('\n'),
       );
     },
@@ -82,10 +84,11 @@ export const groupCommand = adminCommand('group', 'Consumer groups', {
       const group = need('a group name');
       if (!values.topic) throw new UsageError('group reset-offset needs --topic T', usage);
       if (!values.to) throw new UsageError('group reset-offset needs --to earliest|latest|<ISO time>|<epoch ms>', usage);
-      const res = await admin.call<{ resets: { queue_id: number; previous_offset: string; new_offset: string; dropped_in_flight: string }[] }>(
-        'ResetOffset',
-        { group, topic: values.topic, to: values.to },
-      );
+      const res = await admin.call<{ resets: { queue_id: number; previous_offset: string; new_offset: string; dropped_in_flight: string }[] }>('ResetOffset', {
+        group,
+        topic: values.topic,
+        to: values.to,
+      });
       return print(res.resets, () =>
         [
           `reset: group ${group} on topic ${values.topic} to ${values.to}`,

@@ -59,7 +59,10 @@ function typeMismatch(message: string, doing: string): BrokerRefusedError | unde
   if (!m) return undefined;
   const name = (n: string): string => MESSAGE_TYPES[n.trim()] ?? `type ${n.trim()}`;
   const actual = name(m[2]!);
-  const accepted = m[3]!.split(',').filter((t) => t.trim() !== '').map(name);
+  const accepted = m[3]!
+    .split(',')
+    .filter((t) => t.trim() !== '')
+    .map(name);
   return new BrokerRefusedError(
     `${doing}: topic ${m[1]} accepts ${accepted.join('|')} messages, but this message is ${actual}`,
     { name: 'MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', value: Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE },

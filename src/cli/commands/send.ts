@@ -2,14 +2,7 @@
 // them with the SDK producer, optionally each in its own transaction that is then committed or
 // rolled back. Prints one line per message.
 import { readFile } from 'node:fs/promises';
-import {
-  ClientServiceProvider,
-  TransactionResolution,
-  type Message,
-  type Producer,
-  type SendReceipt,
-  type TransactionChecker,
-} from '../../client/index.js';
+import { ClientServiceProvider, TransactionResolution, type Message, type Producer, type SendReceipt, type TransactionChecker } from '../../client/index.js';
 import { parseIntArg, parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
 import { asCliError, sdkCall, sdkConfiguration } from './sdk.js';
@@ -109,7 +102,13 @@ async function run(args: string[], out: Output): Promise<number> {
   }
   const delay = values.delay === undefined ? undefined : parseDelay(values.delay);
   const properties = (values.property ?? []).map(parseProperty);
-  const keys = values.keys === undefined ? [] : values.keys.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const keys =
+    values.keys === undefined
+      ? []
+      : values.keys
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== '');
   const endpoints = resolveEndpoints(values.endpoints);
   const config = sdkConfiguration(endpoints, USAGE);
   const body = await readBody(values);

@@ -52,7 +52,12 @@ async function run(args: string[], out: Output): Promise<number> {
   const values = parseOptions({ args, options, strict: true }, USAGE).values as Record<string, string | boolean | undefined>;
   if (values.help) {
     out.info(USAGE);
-    out.info(formatTable(['FLAG', 'ENV', 'DEFAULT', 'DESCRIPTION'], configTable().map((r) => [r.flag, r.env, r.default, r.description])));
+    out.info(
+      formatTable(
+        ['FLAG', 'ENV', 'DEFAULT', 'DESCRIPTION'],
+        configTable().map((r) => [r.flag, r.env, r.default, r.description]),
+      ),
+    );
     return 0;
   }
   const overrides: Partial<Record<ConfigKey, unknown>> = {};

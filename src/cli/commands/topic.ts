@@ -41,7 +41,12 @@ export const topicCommand = adminCommand('topic', 'Topics', {
     usage: 'topic list',
     async run({ admin, print }) {
       const res = await admin.call<{ topics: TopicRes['topic'][] }>('ListTopics', {});
-      return print(res.topics, () => formatTable(['TOPIC', 'TYPE', 'QUEUES'], res.topics.map((t) => [t.name, t.message_type, String(t.queue_count)])));
+      return print(res.topics, () =>
+        formatTable(
+          ['TOPIC', 'TYPE', 'QUEUES'],
+          res.topics.map((t) => [t.name, t.message_type, String(t.queue_count)]),
+        ),
+      );
     },
   },
   describe: {
@@ -51,7 +56,10 @@ export const topicCommand = adminCommand('topic', 'Topics', {
       return print({ ...res.topic, queues: res.queues }, () =>
         [
           `topic ${res.topic.name} (${res.topic.message_type}${res.topic.check_policy ? `, check policy ${res.topic.check_policy}` : ''})`,
-          formatTable(['QUEUE', 'MIN OFFSET', 'MAX OFFSET'], res.queues.map((q) => [String(q.queue_id), q.min_offset, q.max_offset])),
+          formatTable(
+            ['QUEUE', 'MIN OFFSET', 'MAX OFFSET'],
+            res.queues.map((q) => [String(q.queue_id), q.min_offset, q.max_offset]),
+          ),
         ].join('\n'),
       );
     },

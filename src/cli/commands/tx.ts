@@ -80,7 +80,10 @@ carried business key K, decided ones (--state COMMITTED|ROLLED_BACK) included, n
     usage: 'tx recheck ID                     (an ABANDONED transaction: check it again from now)',
     async run({ admin, need, print }) {
       const res = await admin.call<{ transaction: TxMsg }>('RecheckTransaction', { transaction_id: need('a transaction id') });
-      return print(res.transaction, () => `re-armed: transaction ${res.transaction.transaction_id} is PENDING again; live producers of ${res.transaction.topic} will be asked`);
+      return print(
+        res.transaction,
+        () => `re-armed: transaction ${res.transaction.transaction_id} is PENDING again; live producers of ${res.transaction.topic} will be asked`,
+      );
     },
   },
   stats: {
@@ -90,7 +93,12 @@ carried business key K, decided ones (--state COMMITTED|ROLLED_BACK) included, n
       const { status: _status, ...counters } = res;
       const width = Math.max(...Object.keys(counters).map((k) => k.length));
       const text = (v: string | string[]) => (Array.isArray(v) ? v.join(', ') || '-' : v);
-      return print(counters, () => Object.entries(counters).sort(([, a], [, b]) => Number(Array.isArray(a)) - Number(Array.isArray(b))).map(([k, v]) => `${k.padEnd(width)}  ${text(v)}`).join('\n'));
+      return print(counters, () =>
+        Object.entries(counters)
+          .sort(([, a], [, b]) => Number(Array.isArray(a)) - Number(Array.isArray(b)))
+          .map(([k, v]) => `${k.padEnd(width)}  ${text(v)}`)
+          .join('\n'),
+      );
     },
   },
 });

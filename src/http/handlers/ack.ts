@@ -36,7 +36,8 @@ async function ackOne(ctx: HttpContext, group: string, topic: string, handle: st
     result = await ctx.svc.consumer.tryAck(group, topic, handle);
   } catch (err) {
     // Malformed, or a handle of another topic: the broker's message says which.
-    if (err instanceof BrokerError && err.code === Code.INVALID_RECEIPT_HANDLE) throw new MqHttpError('ReceiptHandleError', `the receipt handle you provide is not valid: ${err.message}`);
+    if (err instanceof BrokerError && err.code === Code.INVALID_RECEIPT_HANDLE)
+      throw new MqHttpError('ReceiptHandleError', `the receipt handle you provide is not valid: ${err.message}`);
     throw err;
   }
   if (result === 'stale') {

@@ -35,11 +35,7 @@ export async function createGroup(
   return { status: OK_STATUS, group: groupMessage(group), progress: [], created };
 }
 
-export async function updateGroup(
-  req: { name: string; fifo?: boolean | null; max_delivery_attempts?: number | null },
-  _c: CallInfo,
-  svc: ServiceContext,
-) {
+export async function updateGroup(req: { name: string; fifo?: boolean | null; max_delivery_attempts?: number | null }, _c: CallInfo, svc: ServiceContext) {
   const change: { fifo?: boolean; maxDeliveryAttempts?: number } = {};
   if (req.fifo !== undefined && req.fifo !== null) change.fifo = req.fifo;
   if (req.max_delivery_attempts !== undefined && req.max_delivery_attempts !== null) change.maxDeliveryAttempts = req.max_delivery_attempts;

@@ -7,11 +7,7 @@ import { resourceName, toMs } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { ChangeInvisibleDurationRequest, Status } from '../types.js';
 
-export async function changeInvisibleDuration(
-  req: ChangeInvisibleDurationRequest,
-  call: CallInfo,
-  svc: ServiceContext,
-): Promise<{ status: Status; receipt_handle: string }> {
+export async function changeInvisibleDuration(req: ChangeInvisibleDurationRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status; receipt_handle: string }> {
   const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
   const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   const duration = toMs(req.invisible_duration) ?? 0;

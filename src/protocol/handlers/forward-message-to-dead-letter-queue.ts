@@ -6,11 +6,7 @@ import { resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { ForwardMessageToDeadLetterQueueRequest, Status } from '../types.js';
 
-export async function forwardMessageToDeadLetterQueue(
-  req: ForwardMessageToDeadLetterQueueRequest,
-  call: CallInfo,
-  svc: ServiceContext,
-): Promise<{ status: Status }> {
+export async function forwardMessageToDeadLetterQueue(req: ForwardMessageToDeadLetterQueueRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status }> {
   const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
   const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   await svc.consumer.forwardToDeadLetter(group, topic, req.receipt_handle);

@@ -5,14 +5,12 @@ import type { ServiceContext } from '../../services.js';
 import { OK_STATUS } from '../status.js';
 import type { NotifyClientTerminationRequest, Status } from '../types.js';
 
-export async function notifyClientTermination(
-  _req: NotifyClientTerminationRequest,
-  call: CallInfo,
-  svc: ServiceContext,
-): Promise<{ status: Status }> {
+export async function notifyClientTermination(_req: NotifyClientTerminationRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status }> {
   svc.sessions.remove(call.clientId);
   // Its push deliveries still in flight (acks that never made it) go back to the group now.
-  await svc.consumer.clientTerminated(call.clientId).catch((err: unknown) => svc.log.warn({ err, clientId: call.clientId }, 'could not release the deliveries of a departed client'));
+  await svc.consumer
+    .clientTerminated(call.clientId)
+    .catch((err: unknown) => svc.log.warn({ err, clientId: call.clientId }, 'could not release the deliveries of a departed client'));
   svc.log.debug({ clientId: call.clientId }, 'client terminated');
   return { status: OK_STATUS };
 }

@@ -11,11 +11,7 @@ import { clientResource, namespaceOf, resourceName } from '../convert.js';
 import { OK_STATUS } from '../status.js';
 import type { MessageQueue, QueryRouteRequest, Status } from '../types.js';
 
-export async function queryRoute(
-  req: QueryRouteRequest,
-  call: CallInfo,
-  svc: ServiceContext,
-): Promise<{ status: Status; message_queues: MessageQueue[] }> {
+export async function queryRoute(req: QueryRouteRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status; message_queues: MessageQueue[] }> {
   const name = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   validateTopicName(name);
   let topic;
@@ -23,10 +19,7 @@ export async function queryRoute(
     topic = await svc.topics.require(name);
   } catch (err) {
     if (err instanceof BrokerError && err.code === Code.TOPIC_NOT_FOUND) {
-      throw new BrokerError(
-        Code.TOPIC_NOT_FOUND,
-        `topic ${name} does not exist: create it with "halfmoon topic create ${name} --type NORMAL|FIFO|DELAY|TRANSACTION"`,
-      );
+      throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${name} does not exist: create it with "halfmoon topic create ${name} --type NORMAL|FIFO|DELAY|TRANSACTION"`);
     }
     throw err;
   }

@@ -14,11 +14,7 @@ interface SendResultEntry {
   offset: string;
 }
 
-export async function sendMessage(
-  req: SendMessageRequest,
-  call: CallInfo,
-  svc: ServiceContext,
-): Promise<{ status: Status; entries: SendResultEntry[] }> {
+export async function sendMessage(req: SendMessageRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status; entries: SendResultEntry[] }> {
   const raw = req.messages ?? [];
   try {
     if (raw.length === 0) throw new BrokerError(Code.MESSAGE_CORRUPTED, 'SendMessage carries no message: put at least one message in `messages`');

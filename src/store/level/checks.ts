@@ -11,9 +11,7 @@ import { checkDueKey, join, parseU64, prefixRange, split, u64 } from './keys.js'
 import { txLock, type HalfMeta, type Transactions } from './transactions.js';
 
 type Outcome =
-  | { kind: 'claimed'; half: HalfMessage }
-  | { kind: 'exhausted'; half: HalfMessage; reason: string }
-  | { kind: 'quarantined'; transactionId: string; reason: string };
+  { kind: 'claimed'; half: HalfMessage } | { kind: 'exhausted'; half: HalfMessage; reason: string } | { kind: 'quarantined'; transactionId: string; reason: string };
 
 export class Checks {
   constructor(
@@ -38,7 +36,9 @@ export class Checks {
     // group commits; the results keep the index order. A record that cannot be read is
     // quarantined on its own: one poison record never stalls the others nor is retried forever.
     const byId = new Map(dueKeys.map((key) => [split(key)[2]!, key]));
-    const outcomes = await Promise.all([...byId].map(([transactionId, scannedKey]) => this.d.mutex.run(txLock(transactionId), () => this.claimOne(transactionId, scannedKey, now, req))));
+    const outcomes = await Promise.all(
+      [...byId].map(([transactionId, scannedKey]) => this.d.mutex.run(txLock(transactionId), () => this.claimOne(transactionId, scannedKey, now, req))),
+    );
     const result: ClaimChecksResult = { claimed: [], exhausted: [], quarantined: [] };
     for (const o of outcomes) {
       if (o?.kind === 'quarantined') result.quarantined.push({ transactionId: o.transactionId, reason: o.reason });

@@ -94,11 +94,9 @@ export class LevelDb {
     try {
       await this.db.open();
     } catch (cause) {
-      throw new BrokerError(
-        Code.INTERNAL_ERROR,
-        `cannot open the LevelDB store at ${this.path}: ${(cause as Error).message} (is another broker using this data directory?)`,
-        { cause },
-      );
+      throw new BrokerError(Code.INTERNAL_ERROR, `cannot open the LevelDB store at ${this.path}: ${(cause as Error).message} (is another broker using this data directory?)`, {
+        cause,
+      });
     }
   }
 

@@ -28,28 +28,22 @@ export function prefixRange(...parts: string[]): { gte: string; lt: string } {
 }
 
 // --- committed log: topic, queue, offset -------------------------------------------------
-export const logKey = (topic: string, queueId: number, offset: number): string =>
-  join(topic, u64(queueId), u64(offset));
-export const logRange = (topic: string, queueId: number): { gte: string; lt: string } =>
-  prefixRange(topic, u64(queueId));
+export const logKey = (topic: string, queueId: number, offset: number): string => join(topic, u64(queueId), u64(offset));
+export const logRange = (topic: string, queueId: number): { gte: string; lt: string } => prefixRange(topic, u64(queueId));
 
 // --- consumer state: cursor and in-flight deliveries, topic first so a topic can be cleared ---
-export const cursorKey = (topic: string, group: string, queueId: number): string =>
-  join('c', topic, group, u64(queueId));
-export const inflightKey = (topic: string, group: string, queueId: number, offset: number): string =>
-  join('i', topic, group, u64(queueId), u64(offset));
+export const cursorKey = (topic: string, group: string, queueId: number): string => join('c', topic, group, u64(queueId));
+export const inflightKey = (topic: string, group: string, queueId: number, offset: number): string => join('i', topic, group, u64(queueId), u64(offset));
 
 // --- retention: first offset kept of a purged queue (in meta; offsets are never reused) ---
 export const purgedKey = (topic: string, queueId: number): string => join('purged', topic, u64(queueId));
 
 // --- transactions: check due-time index per producer group -------------------------------
-export const checkDueKey = (producerGroup: string, dueAtMs: number, transactionId: string): string =>
-  join(producerGroup, u64(dueAtMs), transactionId);
+export const checkDueKey = (producerGroup: string, dueAtMs: number, transactionId: string): string => join(producerGroup, u64(dueAtMs), transactionId);
 
 // --- scheduled (DELAY) messages by delivery time ----------------------------------------
 export const scheduledKey = (deliverAtMs: number, seq: number): string => join(u64(deliverAtMs), u64(seq));
 
 // --- decisions: by message key (newest first: read in reverse) and by decision time ---------
-export const decisionKeyKey = (messageKey: string, decidedAtMs: number, transactionId: string): string =>
-  join(messageKey, u64(decidedAtMs), transactionId);
+export const decisionKeyKey = (messageKey: string, decidedAtMs: number, transactionId: string): string => join(messageKey, u64(decidedAtMs), transactionId);
 export const decisionTimeKey = (decidedAtMs: number, transactionId: string): string => join(u64(decidedAtMs), transactionId);

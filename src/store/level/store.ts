@@ -116,14 +116,30 @@ export class LevelStore implements BrokerStore {
   }
 
   // TopicCatalog
-  createTopic(...a: Parameters<TopicCatalog['createTopic']>) { return this.topics.createTopic(...a); }
-  getTopic(...a: Parameters<TopicCatalog['getTopic']>) { return this.topics.getTopic(...a); }
-  listTopics() { return this.topics.listTopics(); }
-  queueStats(...a: Parameters<TopicCatalog['queueStats']>) { return this.topics.queueStats(...a); }
-  createGroup(...a: Parameters<TopicCatalog['createGroup']>) { return this.topics.createGroup(...a); }
-  updateGroup(...a: Parameters<TopicCatalog['updateGroup']>) { return this.topics.updateGroup(...a); }
-  getGroup(...a: Parameters<TopicCatalog['getGroup']>) { return this.topics.getGroup(...a); }
-  listGroups() { return this.topics.listGroups(); }
+  createTopic(...a: Parameters<TopicCatalog['createTopic']>) {
+    return this.topics.createTopic(...a);
+  }
+  getTopic(...a: Parameters<TopicCatalog['getTopic']>) {
+    return this.topics.getTopic(...a);
+  }
+  listTopics() {
+    return this.topics.listTopics();
+  }
+  queueStats(...a: Parameters<TopicCatalog['queueStats']>) {
+    return this.topics.queueStats(...a);
+  }
+  createGroup(...a: Parameters<TopicCatalog['createGroup']>) {
+    return this.topics.createGroup(...a);
+  }
+  updateGroup(...a: Parameters<TopicCatalog['updateGroup']>) {
+    return this.topics.updateGroup(...a);
+  }
+  getGroup(...a: Parameters<TopicCatalog['getGroup']>) {
+    return this.topics.getGroup(...a);
+  }
+  listGroups() {
+    return this.topics.listGroups();
+  }
 
   /** The topic's record, log and purge marks (Topics), then its consumer state (ConsumerStates), under the topic lock. */
   async deleteTopic(name: string): Promise<boolean> {
@@ -137,50 +153,122 @@ export class LevelStore implements BrokerStore {
   }
 
   // MessageLog
-  append(...a: Parameters<MessageLog['append']>) { return this.log.append(...a); }
-  read(...a: Parameters<MessageLog['read']>) { return this.log.read(...a); }
-  purgeQueue(...a: Parameters<MessageLog['purgeQueue']>) { return this.log.purgeQueue(...a); }
+  append(...a: Parameters<MessageLog['append']>) {
+    return this.log.append(...a);
+  }
+  read(...a: Parameters<MessageLog['read']>) {
+    return this.log.read(...a);
+  }
+  purgeQueue(...a: Parameters<MessageLog['purgeQueue']>) {
+    return this.log.purgeQueue(...a);
+  }
 
   // MessageSchedule
-  schedule(...a: Parameters<MessageSchedule['schedule']>) { return this.scheduler.schedule(...a); }
-  promoteDueScheduled(...a: Parameters<MessageSchedule['promoteDueScheduled']>) { return this.scheduler.promoteDueScheduled(...a); }
-  nextScheduledInMs() { return this.scheduler.nextScheduledInMs(); }
+  schedule(...a: Parameters<MessageSchedule['schedule']>) {
+    return this.scheduler.schedule(...a);
+  }
+  promoteDueScheduled(...a: Parameters<MessageSchedule['promoteDueScheduled']>) {
+    return this.scheduler.promoteDueScheduled(...a);
+  }
+  nextScheduledInMs() {
+    return this.scheduler.nextScheduledInMs();
+  }
 
   // TransactionStore
-  putHalf(...a: Parameters<TransactionStore['putHalf']>) { return this.tx.putHalf(...a); }
-  getHalf(...a: Parameters<TransactionStore['getHalf']>) { return this.tx.getHalf(...a); }
-  getDecision(...a: Parameters<TransactionStore['getDecision']>) { return this.decisions.get(...a); }
-  endTransaction(...a: Parameters<TransactionStore['endTransaction']>) { return this.tx.endTransaction(...a); }
-  listTransactions(...a: Parameters<TransactionStore['listTransactions']>) { return this.tx.listTransactions(...a); }
-  async pendingProducerGroups() { return [...this.tx.pendingByGroup.keys()]; }
-  async pendingTransactionCount(producerGroup: string) { return this.tx.pendingByGroup.get(producerGroup) ?? 0; }
-  async transactionCounters() { return { ...this.tx.counters }; }
-  recordCheckAnswer(...a: Parameters<TransactionStore['recordCheckAnswer']>) { return this.checks.recordCheckAnswer(...a); }
-  claimDueChecks(...a: Parameters<TransactionStore['claimDueChecks']>) { return this.checks.claimDueChecks(...a); }
-  releaseCheck(...a: Parameters<TransactionStore['releaseCheck']>) { return this.checks.releaseCheck(...a); }
-  abandonTransaction(...a: Parameters<TransactionStore['abandonTransaction']>) { return this.checks.abandonTransaction(...a); }
-  rearmTransaction(...a: Parameters<TransactionStore['rearmTransaction']>) { return this.checks.rearmTransaction(...a); }
-  nextCheckDueInMs(...a: Parameters<TransactionStore['nextCheckDueInMs']>) { return this.checks.nextCheckDueInMs(...a); }
-  findDecisions(...a: Parameters<TransactionStore['findDecisions']>) { return this.decisions.find(...a); }
-  purgeDecisions(...a: Parameters<TransactionStore['purgeDecisions']>) { return this.decisions.purge(...a); }
+  putHalf(...a: Parameters<TransactionStore['putHalf']>) {
+    return this.tx.putHalf(...a);
+  }
+  getHalf(...a: Parameters<TransactionStore['getHalf']>) {
+    return this.tx.getHalf(...a);
+  }
+  getDecision(...a: Parameters<TransactionStore['getDecision']>) {
+    return this.decisions.get(...a);
+  }
+  endTransaction(...a: Parameters<TransactionStore['endTransaction']>) {
+    return this.tx.endTransaction(...a);
+  }
+  listTransactions(...a: Parameters<TransactionStore['listTransactions']>) {
+    return this.tx.listTransactions(...a);
+  }
+  async pendingProducerGroups() {
+    return [...this.tx.pendingByGroup.keys()];
+  }
+  async pendingTransactionCount(producerGroup: string) {
+    return this.tx.pendingByGroup.get(producerGroup) ?? 0;
+  }
+  async transactionCounters() {
+    return { ...this.tx.counters };
+  }
+  recordCheckAnswer(...a: Parameters<TransactionStore['recordCheckAnswer']>) {
+    return this.checks.recordCheckAnswer(...a);
+  }
+  claimDueChecks(...a: Parameters<TransactionStore['claimDueChecks']>) {
+    return this.checks.claimDueChecks(...a);
+  }
+  releaseCheck(...a: Parameters<TransactionStore['releaseCheck']>) {
+    return this.checks.releaseCheck(...a);
+  }
+  abandonTransaction(...a: Parameters<TransactionStore['abandonTransaction']>) {
+    return this.checks.abandonTransaction(...a);
+  }
+  rearmTransaction(...a: Parameters<TransactionStore['rearmTransaction']>) {
+    return this.checks.rearmTransaction(...a);
+  }
+  nextCheckDueInMs(...a: Parameters<TransactionStore['nextCheckDueInMs']>) {
+    return this.checks.nextCheckDueInMs(...a);
+  }
+  findDecisions(...a: Parameters<TransactionStore['findDecisions']>) {
+    return this.decisions.find(...a);
+  }
+  purgeDecisions(...a: Parameters<TransactionStore['purgeDecisions']>) {
+    return this.decisions.purge(...a);
+  }
 
   // ConsumptionStore
-  receive(...a: Parameters<ConsumptionStore['receive']>) { return this.consumption.receive(...a); }
-  ack(...a: Parameters<ConsumptionStore['ack']>) { return this.consumption.ack(...a); }
-  changeInvisibleDuration(...a: Parameters<ConsumptionStore['changeInvisibleDuration']>) { return this.consumption.changeInvisibleDuration(...a); }
-  renewInvisibility(...a: Parameters<ConsumptionStore['renewInvisibility']>) { return this.consumption.renewInvisibility(...a); }
-  listAutoRenewed(...a: Parameters<ConsumptionStore['listAutoRenewed']>) { return this.consumption.listAutoRenewed(...a); }
-  resetOffset(...a: Parameters<ConsumptionStore['resetOffset']>) { return this.consumption.resetOffset(...a); }
-  forwardToDeadLetter(...a: Parameters<ConsumptionStore['forwardToDeadLetter']>) { return this.consumption.forwardToDeadLetter(...a); }
-  nextRedeliveryInMs(...a: Parameters<ConsumptionStore['nextRedeliveryInMs']>) { return this.consumption.nextRedeliveryInMs(...a); }
-  groupStats(...a: Parameters<ConsumptionStore['groupStats']>) { return this.consumption.groupStats(...a); }
+  receive(...a: Parameters<ConsumptionStore['receive']>) {
+    return this.consumption.receive(...a);
+  }
+  ack(...a: Parameters<ConsumptionStore['ack']>) {
+    return this.consumption.ack(...a);
+  }
+  changeInvisibleDuration(...a: Parameters<ConsumptionStore['changeInvisibleDuration']>) {
+    return this.consumption.changeInvisibleDuration(...a);
+  }
+  renewInvisibility(...a: Parameters<ConsumptionStore['renewInvisibility']>) {
+    return this.consumption.renewInvisibility(...a);
+  }
+  listAutoRenewed(...a: Parameters<ConsumptionStore['listAutoRenewed']>) {
+    return this.consumption.listAutoRenewed(...a);
+  }
+  resetOffset(...a: Parameters<ConsumptionStore['resetOffset']>) {
+    return this.consumption.resetOffset(...a);
+  }
+  forwardToDeadLetter(...a: Parameters<ConsumptionStore['forwardToDeadLetter']>) {
+    return this.consumption.forwardToDeadLetter(...a);
+  }
+  nextRedeliveryInMs(...a: Parameters<ConsumptionStore['nextRedeliveryInMs']>) {
+    return this.consumption.nextRedeliveryInMs(...a);
+  }
+  groupStats(...a: Parameters<ConsumptionStore['groupStats']>) {
+    return this.consumption.groupStats(...a);
+  }
 
   // LeaseStore
-  tryLease(name: string, holder: string, ttlMs: number) { return this.leases.tryLease(name, holder, ttlMs); }
-  releaseLease(name: string, holder: string) { return this.leases.releaseLease(name, holder); }
+  tryLease(name: string, holder: string, ttlMs: number) {
+    return this.leases.tryLease(name, holder, ttlMs);
+  }
+  releaseLease(name: string, holder: string) {
+    return this.leases.releaseLease(name, holder);
+  }
 
   // MembershipStore (this process only)
-  heartbeatBroker(brokerId: string, endpoint: string, ttlMs: number) { return this.membership.heartbeatBroker(brokerId, endpoint, ttlMs); }
-  liveBrokers() { return this.membership.liveBrokers(); }
-  leaveBroker(brokerId: string) { return this.membership.leaveBroker(brokerId); }
+  heartbeatBroker(brokerId: string, endpoint: string, ttlMs: number) {
+    return this.membership.heartbeatBroker(brokerId, endpoint, ttlMs);
+  }
+  liveBrokers() {
+    return this.membership.liveBrokers();
+  }
+  leaveBroker(brokerId: string) {
+    return this.membership.leaveBroker(brokerId);
+  }
 }

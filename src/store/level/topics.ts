@@ -39,10 +39,7 @@ export class Topics {
       const existing = await this.getTopic(topic.name);
       if (existing) {
         if (existing.messageType !== topic.messageType) {
-          throw new BrokerError(
-            Code.BAD_REQUEST,
-            `topic ${topic.name} already exists with message type ${existing.messageType}; delete it first to change its type`,
-          );
+          throw new BrokerError(Code.BAD_REQUEST, `topic ${topic.name} already exists with message type ${existing.messageType}; delete it first to change its type`);
         }
         return { topic: existing, created: false };
       }

@@ -155,7 +155,16 @@ export class Transactions {
     const half = await this.withBody(meta).catch(() => undefined);
     if (half) return half;
     const { topic, messageId } = meta;
-    const message: MessageInput = { topic, messageId, messageType: 'TRANSACTION', body: Buffer.alloc(0), keys: meta.keys ?? [], userProperties: {}, bornTimestampMs: meta.receivedAtMs, bornHost: '' };
+    const message: MessageInput = {
+      topic,
+      messageId,
+      messageType: 'TRANSACTION',
+      body: Buffer.alloc(0),
+      keys: meta.keys ?? [],
+      userProperties: {},
+      bornTimestampMs: meta.receivedAtMs,
+      bornHost: '',
+    };
     return this.withMessage(meta, message);
   }
 

@@ -63,7 +63,7 @@ describe('PostgreSQL restarted under load', () => {
         let txId = '';
         const h = await timed(async () => {
           const res = await via.unary('SendMessage', { messages: [half] });
-          txId = ((res.entries as { transaction_id?: string }[] | undefined)?.[0]?.transaction_id) ?? '';
+          txId = (res.entries as { transaction_id?: string }[] | undefined)?.[0]?.transaction_id ?? '';
           return res;
         });
         outcomes.push(h);
@@ -122,7 +122,10 @@ describe('PostgreSQL restarted under load', () => {
         }
       }
       expect(acked[topic]!.size, topic).toBeGreaterThan(0);
-      expect([...acked[topic]!].filter((id) => !seen.has(id)), topic).toEqual([]);
+      expect(
+        [...acked[topic]!].filter((id) => !seen.has(id)),
+        topic,
+      ).toEqual([]);
     }
   }, 80_000);
 });

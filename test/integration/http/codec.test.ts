@@ -49,8 +49,24 @@ describe('XML parser', () => {
   });
 
   it('refuses what is not well-formed, DTDs and unknown entities', () => {
-    for (const bad of ['', 'text', '<a>', '<a></b>', '<a>x</a><b/>', '<!DOCTYPE a><a/>', '<a>&e;</a>', '<a>& b</a>', '<a>x]]>y</a>', '<a b=c/>', '<a><![CDATA[x</a>', `${'<a>'.repeat(20)}${'</a>'.repeat(20)}`]) {
-      expect(mqCode(() => parseXml(bad)), bad).toBe('MalformedXML');
+    for (const bad of [
+      '',
+      'text',
+      '<a>',
+      '<a></b>',
+      '<a>x</a><b/>',
+      '<!DOCTYPE a><a/>',
+      '<a>&e;</a>',
+      '<a>& b</a>',
+      '<a>x]]>y</a>',
+      '<a b=c/>',
+      '<a><![CDATA[x</a>',
+      `${'<a>'.repeat(20)}${'</a>'.repeat(20)}`,
+    ]) {
+      expect(
+        mqCode(() => parseXml(bad)),
+        bad,
+      ).toBe('MalformedXML');
     }
   });
 
@@ -63,7 +79,14 @@ describe('XML parser', () => {
 
   it('writes <Messages> the Node SDK can read: no attributes below the root, optional fields left out', async () => {
     const xml = messagesResponse([
-      { message: message({ tag: 'T', keys: ['k'], userProperties: { a: '1' } }), receiptHandle: 'h', publishTimeMs: 1, firstConsumeTimeMs: 2, nextConsumeTimeMs: 3, consumedTimes: 1 },
+      {
+        message: message({ tag: 'T', keys: ['k'], userProperties: { a: '1' } }),
+        receiptHandle: 'h',
+        publishTimeMs: 1,
+        firstConsumeTimeMs: 2,
+        nextConsumeTimeMs: 3,
+        consumedTimes: 1,
+      },
       { message: message({ messageId: 'M2' }), receiptHandle: 'h2', publishTimeMs: 1, firstConsumeTimeMs: 2, nextConsumeTimeMs: 3, consumedTimes: 2 },
     ]);
     const parsed = (await parseXML(xml)) as { Messages: { Message: unknown } };
@@ -94,10 +117,15 @@ describe('request documents', () => {
   });
 
   it('reads 1..max receipt handles', () => {
-    expect(readReceiptHandles(Buffer.from('<ReceiptHandles><ReceiptHandle><![CDATA[a]]></ReceiptHandle><ReceiptHandle> b </ReceiptHandle></ReceiptHandles>'), 16)).toEqual(['a', 'b']);
+    expect(readReceiptHandles(Buffer.from('<ReceiptHandles><ReceiptHandle><![CDATA[a]]></ReceiptHandle><ReceiptHandle> b </ReceiptHandle></ReceiptHandles>'), 16)).toEqual([
+      'a',
+      'b',
+    ]);
     expect(mqCode(() => readReceiptHandles(Buffer.from('<ReceiptHandles/>'), 16))).toBe('MissingReceiptHandle');
     expect(mqCode(() => readReceiptHandles(Buffer.from('<ReceiptHandles><ReceiptHandle></ReceiptHandle></ReceiptHandles>'), 16))).toBe('MissingReceiptHandle');
-    expect(mqCode(() => readReceiptHandles(Buffer.from('<ReceiptHandles><ReceiptHandle>a</ReceiptHandle><ReceiptHandle>b</ReceiptHandle></ReceiptHandles>'), 1))).toBe('InvalidArgument');
+    expect(mqCode(() => readReceiptHandles(Buffer.from('<ReceiptHandles><ReceiptHandle>a</ReceiptHandle><ReceiptHandle>b</ReceiptHandle></ReceiptHandles>'), 1))).toBe(
+      'InvalidArgument',
+    );
   });
 });
 
@@ -112,7 +140,10 @@ describe('Properties', () => {
     });
     expect(parseProperties(undefined)).toEqual({ keys: [], user: {} });
     for (const bad of ['__TransCheckT:9', '__TransCheckT:301', '__TransCheckT:ten', '__STARTDELIVERTIME:soon']) {
-      expect(mqCode(() => parseProperties(bad)), bad).toBe('InvalidArgument');
+      expect(
+        mqCode(() => parseProperties(bad)),
+        bad,
+      ).toBe('InvalidArgument');
     }
   });
 
@@ -141,7 +172,11 @@ describe('half-message receipt handles', () => {
   it('round-trips and refuses malformed handles', () => {
     const h = { transactionId: 'tx.1/ü', checkNumber: 3 };
     expect(decodeHalfHandle(encodeHalfHandle(h))).toEqual(h);
-    for (const bad of ['t1', 't1..1', 't1.abc', 't1.abc.x', 'h1.abc.1', 't1.a+b.1']) expect(mqCode(() => decodeHalfHandle(bad)), bad).toBe('ReceiptHandleError');
+    for (const bad of ['t1', 't1..1', 't1.abc', 't1.abc.x', 'h1.abc.1', 't1.a+b.1'])
+      expect(
+        mqCode(() => decodeHalfHandle(bad)),
+        bad,
+      ).toBe('ReceiptHandleError');
   });
 
   it('is usable only at its check number and before the next check time', () => {

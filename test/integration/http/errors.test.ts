@@ -49,10 +49,13 @@ describe('MQ HTTP errors through the SDK', () => {
       [normal, props({}, (p) => p.shardingKey('k'))],
       [normal, props({}, (p) => p.startDeliverTime(Date.now() + 1000))],
       [transactional, undefined],
-      [transactional, props({}, (p) => {
-        p.transCheckImmunityTime(10);
-        p.startDeliverTime(Date.now());
-      })],
+      [
+        transactional,
+        props({}, (p) => {
+          p.transCheckImmunityTime(10);
+          p.startDeliverTime(Date.now());
+        }),
+      ],
     ];
     for (const [topic, p] of cases) {
       const err = await mqError(client.getProducer('', topic).publishMessage('x', '', p));

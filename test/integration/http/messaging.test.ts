@@ -57,7 +57,11 @@ describe('MQ HTTP: publish, consume, ack', () => {
   it('carries tag, message key and user properties, and filters by tag expression', async () => {
     const topic = await hb.topic('NORMAL');
     const producer = client.getProducer('', topic);
-    await producer.publishMessage('a', 'TagA', props({ color: 'red', n: 1 }, (p) => p.messageKey('Key-1')));
+    await producer.publishMessage(
+      'a',
+      'TagA',
+      props({ color: 'red', n: 1 }, (p) => p.messageKey('Key-1')),
+    );
     await producer.publishMessage('b', 'TagB');
     await producer.publishMessage('c');
 
@@ -76,7 +80,11 @@ describe('MQ HTTP: publish, consume, ack', () => {
   it('delivers a timed message (StartDeliverTime) no earlier than its time', async () => {
     const topic = await hb.topic('DELAY');
     const deliverAt = Date.now() + 1500;
-    const res = await client.getProducer('', topic).publishMessage('later', 'TagT', props({}, (p) => p.startDeliverTime(deliverAt)));
+    const res = await client.getProducer('', topic).publishMessage(
+      'later',
+      'TagT',
+      props({}, (p) => p.startDeliverTime(deliverAt)),
+    );
     expect(res.code).toBe(201);
     const consumer = client.getConsumer('', topic, uniqueName('GID'));
     expect((await mqError(consumer.consumeMessage(1, 1))).Code).toBe('MessageNotExist');
@@ -139,8 +147,18 @@ describe('MQ HTTP: publish, consume, ack', () => {
   it('consumes ordered messages per sharding key, one batch per key until it is acked', async () => {
     const topic = await hb.topic('FIFO');
     const producer = client.getProducer('', topic);
-    for (const [key, n] of [['k1', 1], ['k2', 1], ['k1', 2], ['k1', 3], ['k2', 2]] as const) {
-      await producer.publishMessage(`${key}-${n}`, '', props({}, (p) => p.shardingKey(key)));
+    for (const [key, n] of [
+      ['k1', 1],
+      ['k2', 1],
+      ['k1', 2],
+      ['k1', 3],
+      ['k2', 2],
+    ] as const) {
+      await producer.publishMessage(
+        `${key}-${n}`,
+        '',
+        props({}, (p) => p.shardingKey(key)),
+      );
     }
     const consumer = client.getConsumer('', topic, uniqueName('GID'));
     const seen: string[] = [];
@@ -165,7 +183,11 @@ describe('MQ HTTP: publish, consume, ack', () => {
 describe('MQ HTTP and gRPC on one broker', () => {
   it('delivers a message published over HTTP to the gRPC SimpleConsumer, and the reverse', async () => {
     const topic = await hb.topic('NORMAL');
-    await client.getProducer('', topic).publishMessage('from http', 'TagH', props({ p: 'v' }, (p) => p.messageKey('KH')));
+    await client.getProducer('', topic).publishMessage(
+      'from http',
+      'TagH',
+      props({ p: 'v' }, (p) => p.messageKey('KH')),
+    );
     const grpcConsumer = new SimpleConsumer({
       endpoints: hb.tb.endpoint,
       namespace: '',

@@ -9,7 +9,14 @@ const VERSION = { 'x-mq-version': '2015-06-06' };
 
 describe('MQ HTTP signature', () => {
   it('matches the SDK test vector (PUT, secret ACCESS_KEY_SECRET)', () => {
-    const parts = { method: 'PUT', contentMd5: '574683b3684e3cff610afa155cc2506d', contentType: 'text/xml', date: 'Tue, 11 Apr 2017 10:09:19 GMT', mqHeaders: VERSION, resource: '/' };
+    const parts = {
+      method: 'PUT',
+      contentMd5: '574683b3684e3cff610afa155cc2506d',
+      contentType: 'text/xml',
+      date: 'Tue, 11 Apr 2017 10:09:19 GMT',
+      mqHeaders: VERSION,
+      resource: '/',
+    };
     expect(stringToSign(parts)).toBe('PUT\n574683b3684e3cff610afa155cc2506d\ntext/xml\nTue, 11 Apr 2017 10:09:19 GMT\nx-mq-version:2015-06-06\n/');
     expect(sign('ACCESS_KEY_SECRET', parts)).toBe('G7NRBqmP9XfhTJ/pV3AgYQtXaaU=');
   });
@@ -17,7 +24,14 @@ describe('MQ HTTP signature', () => {
   it('matches the spec vectors for a half-message poll (GET) and a commit (DELETE)', () => {
     const date = 'Sat, 22 Nov 2025 03:45:00 GMT';
     expect(
-      sign('sk', { method: 'GET', contentMd5: '', contentType: 'text/xml;charset=utf-8', date, mqHeaders: VERSION, resource: '/topics/T1/messages?consumer=GID_t1&ns=MQ_INST_123_abc&trans=pop&numOfMessages=3&waitseconds=3' }),
+      sign('sk', {
+        method: 'GET',
+        contentMd5: '',
+        contentType: 'text/xml;charset=utf-8',
+        date,
+        mqHeaders: VERSION,
+        resource: '/topics/T1/messages?consumer=GID_t1&ns=MQ_INST_123_abc&trans=pop&numOfMessages=3&waitseconds=3',
+      }),
     ).toBe('tTW59cS1KRm/rnj5TY/i47RfOfo=');
     expect(
       sign('sk', {
@@ -40,7 +54,9 @@ describe('MQ HTTP signature', () => {
     const client = new sdk.MQClient('http://127.0.0.1:1', 'ak', 'sk');
     const headers = { date: new Date().toUTCString(), 'x-mq-version': '2015-06-06', 'content-type': 'text/xml;charset=utf-8', 'content-md5': 'abc=' };
     const resource = '/topics/T/messages?consumer=G&tag=Tag%7C%7CB&numOfMessages=16&waitseconds=30';
-    expect(sign('sk', { method: 'DELETE', contentMd5: 'abc=', contentType: headers['content-type'], date: headers.date, mqHeaders: VERSION, resource })).toBe(client.sign('DELETE', headers, resource));
+    expect(sign('sk', { method: 'DELETE', contentMd5: 'abc=', contentType: headers['content-type'], date: headers.date, mqHeaders: VERSION, resource })).toBe(
+      client.sign('DELETE', headers, resource),
+    );
   });
 });
 

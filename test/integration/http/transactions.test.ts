@@ -177,7 +177,13 @@ describe('MQ HTTP transactions: one engine with gRPC', () => {
   it('commits a half message published over HTTP with a gRPC EndTransaction', async () => {
     const topic = await hb.topic('TRANSACTION');
     const { body } = await client.getTransProducer('', topic, uniqueName('GID')).publishMessage('via grpc', '', halfProps(4));
-    const res = await grpc.unary('EndTransaction', { topic: { name: topic }, message_id: body.MessageId, transaction_id: body.MessageId, resolution: 'COMMIT', source: 'SOURCE_CLIENT' });
+    const res = await grpc.unary('EndTransaction', {
+      topic: { name: topic },
+      message_id: body.MessageId,
+      transaction_id: body.MessageId,
+      resolution: 'COMMIT',
+      source: 'SOURCE_CLIENT',
+    });
     expect(res.status.code).toBe('OK');
     expect((await client.getConsumer('', topic, uniqueName('GID')).consumeMessage(1, 3)).body[0]!.MessageId).toBe(body.MessageId);
   });
@@ -211,10 +217,14 @@ describe('MQ HTTP transactions: one engine with gRPC', () => {
     const sent = await grpc.unary('SendMessage', { messages: [protoMessage(topic, 'from grpc', { type: 'TRANSACTION' })] });
     expect(sent.status.code).toBe('OK');
     const producer = client.getTransProducer('', topic, uniqueName('GID'));
-    const offers = await waitFor(async () => {
-      const got = await popHalf(producer, 2);
-      return got.length > 0 ? got : undefined;
-    }, 10_000, 'the gRPC half message to be offered over HTTP');
+    const offers = await waitFor(
+      async () => {
+        const got = await popHalf(producer, 2);
+        return got.length > 0 ? got : undefined;
+      },
+      10_000,
+      'the gRPC half message to be offered over HTTP',
+    );
     expect(offers[0]!.MessageBody).toBe('from grpc');
     expect((await producer.commit(offers[0]!.ReceiptHandle)).code).toBe(204);
     const decision = (await hb.tb.broker.services.transactions.describe(offers[0]!.MessageId)).decision;

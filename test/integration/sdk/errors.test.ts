@@ -191,7 +191,11 @@ describe('SDK builder validation', () => {
     expect(() => provider.newProducerBuilder().setTransactionChecker({} as never)).toThrow(/check\(view\)/);
 
     const sb = () => provider.newSimpleConsumerBuilder().setClientConfiguration(config());
-    await expect(sb().setSubscriptionExpressions(new Map([['T', FilterExpression.SUB_ALL]])).build()).rejects.toThrow(/consumer group not set/);
+    await expect(
+      sb()
+        .setSubscriptionExpressions(new Map([['T', FilterExpression.SUB_ALL]]))
+        .build(),
+    ).rejects.toThrow(/consumer group not set/);
     await expect(sb().setConsumerGroup('G').build()).rejects.toThrow(/subscription expressions not set/);
     expect(() => sb().setSubscriptionExpressions(new Map())).toThrow(/non-empty Map/);
     expect(() => sb().setSubscriptionExpressions(new Map([['T', 'TagA' as never]]))).toThrow(/must be a FilterExpression/);

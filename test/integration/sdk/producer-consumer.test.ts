@@ -27,7 +27,13 @@ afterAll(async () => {
 });
 
 async function producer(...topics: string[]): Promise<Producer> {
-  return closer.track(await provider.newProducerBuilder().setClientConfiguration(configFor(tb)).setTopics(...topics).build());
+  return closer.track(
+    await provider
+      .newProducerBuilder()
+      .setClientConfiguration(configFor(tb))
+      .setTopics(...topics)
+      .build(),
+  );
 }
 
 describe('SDK producer and SimpleConsumer', () => {
@@ -98,7 +104,14 @@ describe('SDK producer and SimpleConsumer', () => {
     const c = await simpleConsumer(tb, closer, t);
     const sentAt = Date.now();
     await p.send(provider.newMessageBuilder().setTopic(t).setDelay(1200).setBody('relative').build());
-    await p.send(provider.newMessageBuilder().setTopic(t).setDeliveryTimestamp(new Date(sentAt + 1500)).setBody('absolute').build());
+    await p.send(
+      provider
+        .newMessageBuilder()
+        .setTopic(t)
+        .setDeliveryTimestamp(new Date(sentAt + 1500))
+        .setBody('absolute')
+        .build(),
+    );
     const got = await receiveAll(c, 2);
     const byBody = new Map(got.map((m) => [m.body.toString(), m]));
     expect([...byBody.keys()].sort()).toEqual(['absolute', 'relative']);
@@ -206,7 +219,12 @@ describe('SDK PushConsumer', () => {
     await p.send(provider.newMessageBuilder().setTopic(t).setTag('retry').setBody('retry-me').build());
 
     await waitFor(() => seen.filter((s) => s.body === 'retry-me').length >= 2 && seen.length >= 6, 20_000, 'push deliveries');
-    expect(seen.filter((s) => s.body.startsWith('m')).map((s) => s.body).sort()).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(
+      seen
+        .filter((s) => s.body.startsWith('m'))
+        .map((s) => s.body)
+        .sort(),
+    ).toEqual(['m0', 'm1', 'm2', 'm3']);
     expect(seen.filter((s) => s.body === 'retry-me').map((s) => s.attempt)).toEqual([1, 2]);
     expect(seen.some((s) => s.body === 'filtered out')).toBe(false);
     expect(maxActive).toBeLessThanOrEqual(2);

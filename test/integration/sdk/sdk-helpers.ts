@@ -1,12 +1,6 @@
 // Shared setup for the SDK integration tests: configurations for a test broker, topic creation,
 // and tracking of SDK clients so each file closes them before its broker.
-import {
-  ClientConfiguration,
-  ClientServiceProvider,
-  FilterExpression,
-  type MessageView,
-  type SimpleConsumer,
-} from '../../../src/client/index.js';
+import { ClientConfiguration, ClientServiceProvider, FilterExpression, type MessageView, type SimpleConsumer } from '../../../src/client/index.js';
 import { uniqueName, type TestBroker } from '../../helpers/broker.js';
 
 export const provider = ClientServiceProvider.loadService();

@@ -153,9 +153,7 @@ describe('SDK transactions', () => {
     await tx.rollback();
     await expect(tx.commit()).rejects.toThrow(/already rolled back/);
 
-    await expect(p.send(provider.newMessageBuilder().setTopic(t).setMessageGroup('g').setBody('x').build(), p.beginTransaction())).rejects.toThrow(
-      IllegalArgumentException,
-    );
+    await expect(p.send(provider.newMessageBuilder().setTopic(t).setMessageGroup('g').setBody('x').build(), p.beginTransaction())).rejects.toThrow(IllegalArgumentException);
 
     const other = await txProducer(t, { check: async () => TransactionResolution.ROLLBACK });
     await expect(p.send(msg(), other.beginTransaction())).rejects.toThrow(/this producer/);

@@ -42,7 +42,11 @@ describe('ClusterService.brokers', () => {
   });
 
   it('a shared store: lists this broker even before its first heartbeat was read back', () => {
-    expect(cluster(true, []).brokers(null).map((b) => b.name)).toEqual(['b2']);
+    expect(
+      cluster(true, [])
+        .brokers(null)
+        .map((b) => b.name),
+    ).toEqual(['b2']);
   });
 
   it('leaves out a registered endpoint it cannot parse', () => {
@@ -60,7 +64,11 @@ describe('ClusterService.brokers', () => {
 
 describe('endpoint text', () => {
   it('round-trips host:port, with an IPv6 host in brackets', () => {
-    for (const address of [{ host: '10.1.2.3', port: 8081 }, { host: 'db.internal', port: 1 }, { host: 'fe80::1', port: 65535 }]) {
+    for (const address of [
+      { host: '10.1.2.3', port: 8081 },
+      { host: 'db.internal', port: 1 },
+      { host: 'fe80::1', port: 65535 },
+    ]) {
       expect(parseEndpoint(formatEndpoint(address))).toEqual(address);
     }
     expect(formatEndpoint({ host: 'fe80::1', port: 8081 })).toBe('[fe80::1]:8081');

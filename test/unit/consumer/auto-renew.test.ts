@@ -173,8 +173,30 @@ describe('AutoRenewService', () => {
     await h.store.append(T, 0, [makeMessage(T, { body: Buffer.from('second') })]);
     h.liveClient('stays');
     h.liveClient('leaves');
-    const [kept] = await h.store.receive({ group: G, topic: T, filter: { kind: 'all' }, maxMessages: 1, invisibleDurationMs: 60 * SECOND, maxDeliveryAttempts: 16, fifo: false, autoRenew: { clientId: 'stays', brokerId: BROKER } }).then((r) => r.deliveries);
-    const [lost] = await h.store.receive({ group: G, topic: T, filter: { kind: 'all' }, maxMessages: 1, invisibleDurationMs: 60 * SECOND, maxDeliveryAttempts: 16, fifo: false, autoRenew: { clientId: 'leaves', brokerId: BROKER } }).then((r) => r.deliveries);
+    const [kept] = await h.store
+      .receive({
+        group: G,
+        topic: T,
+        filter: { kind: 'all' },
+        maxMessages: 1,
+        invisibleDurationMs: 60 * SECOND,
+        maxDeliveryAttempts: 16,
+        fifo: false,
+        autoRenew: { clientId: 'stays', brokerId: BROKER },
+      })
+      .then((r) => r.deliveries);
+    const [lost] = await h.store
+      .receive({
+        group: G,
+        topic: T,
+        filter: { kind: 'all' },
+        maxMessages: 1,
+        invisibleDurationMs: 60 * SECOND,
+        maxDeliveryAttempts: 16,
+        fifo: false,
+        autoRenew: { clientId: 'leaves', brokerId: BROKER },
+      })
+      .then((r) => r.deliveries);
 
     const sessionsBefore = h.sessions.all().length;
     await h.restart();

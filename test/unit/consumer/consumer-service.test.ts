@@ -49,10 +49,7 @@ describe('ConsumerService.receive', () => {
   it('keeps scanning past more than maxScanPerReceive filtered-out messages instead of waiting for an append', async () => {
     const { store, consumer } = await setup(16);
     await store.createTopic({ name: 'T', messageType: 'NORMAL', queueCount: 1 });
-    await store.append('T', 0, [
-      ...Array.from({ length: 100 }, () => makeMessage('T', { tag: 'noise' })),
-      makeMessage('T', { tag: 'wanted', body: Buffer.from('found') }),
-    ]);
+    await store.append('T', 0, [...Array.from({ length: 100 }, () => makeMessage('T', { tag: 'noise' })), makeMessage('T', { tag: 'wanted', body: Buffer.from('found') })]);
     const got = await within(
       consumer.receive({ group: 'g', topic: 'T', filter: { type: 'TAG', expression: 'wanted' }, batchSize: 8, invisibleDurationMs: 30_000, autoRenew: false, holdMs: 20_000 }),
     );

@@ -32,7 +32,11 @@ async function setup(overrides: Partial<BrokerConfig> = {}, batchSize = 1000) {
   };
   const topic = async (name: string, count: number, body = 'x') => {
     await store.createTopic({ name, messageType: 'NORMAL', queueCount: 1 });
-    await store.append(name, 0, Array.from({ length: count }, () => makeMessage(name, { body: Buffer.from(body) })));
+    await store.append(
+      name,
+      0,
+      Array.from({ length: count }, () => makeMessage(name, { body: Buffer.from(body) })),
+    );
   };
   return { clock, store, retention, topic };
 }
@@ -42,7 +46,15 @@ describe('RetentionService', () => {
     const h = await setup({}, 7);
     await h.topic('A', 20);
     await h.topic('B', 3);
-    const before = await h.store.receive({ group: 'slow', topic: 'A', filter: { kind: 'all' }, maxMessages: 2, invisibleDurationMs: 100 * HOUR, maxDeliveryAttempts: 16, fifo: false });
+    const before = await h.store.receive({
+      group: 'slow',
+      topic: 'A',
+      filter: { kind: 'all' },
+      maxMessages: 2,
+      invisibleDurationMs: 100 * HOUR,
+      maxDeliveryAttempts: 16,
+      fifo: false,
+    });
     h.clock.advance(72 * HOUR - 1);
     await h.store.append('A', 0, [makeMessage('A', { body: Buffer.from('young') })]);
     expect(await h.retention.sweep()).toBe(0);

@@ -6,17 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
 import { deadLetterTopic } from '../../../src/domain/names.js';
 import { qualify, unqualify } from '../../../src/domain/namespace.js';
-import {
-  checkMessage,
-  clientResource,
-  fromMs,
-  fromProtoMessage,
-  md5Hex,
-  resourceName,
-  toMs,
-  toProtoMessage,
-  type OutgoingOptions,
-} from '../../../src/protocol/convert.js';
+import { checkMessage, clientResource, fromMs, fromProtoMessage, md5Hex, resourceName, toMs, toProtoMessage, type OutgoingOptions } from '../../../src/protocol/convert.js';
 import type { Message, SystemProperties } from '../../../src/protocol/types.js';
 import type { MessageInput, StoredMessage } from '../../../src/domain/messages.js';
 import type { HalfMessage } from '../../../src/domain/transactions.js';
@@ -97,16 +87,13 @@ describe('toMs / fromMs', () => {
     expect(fromMs(-1000)).toEqual({ seconds: '-1', nanos: 0 });
   });
 
-  it.each([0, 1, 999, 1000, 1001, 60_000, 1_700_000_000_123, -1, -1500, Number.MAX_SAFE_INTEGER - 7])(
-    'toMs(fromMs(%d)) round-trips',
-    (ms) => {
-      const t = fromMs(ms);
-      expect(t.nanos).toBeGreaterThanOrEqual(0);
-      expect(t.nanos).toBeLessThan(1e9);
-      expect(t.nanos % 1_000_000).toBe(0);
-      expect(toMs(t)).toBe(ms);
-    },
-  );
+  it.each([0, 1, 999, 1000, 1001, 60_000, 1_700_000_000_123, -1, -1500, Number.MAX_SAFE_INTEGER - 7])('toMs(fromMs(%d)) round-trips', (ms) => {
+    const t = fromMs(ms);
+    expect(t.nanos).toBeGreaterThanOrEqual(0);
+    expect(t.nanos).toBeLessThan(1e9);
+    expect(t.nanos % 1_000_000).toBe(0);
+    expect(toMs(t)).toBe(ms);
+  });
 
   it('fromMs(toMs(t)) round-trips millisecond-aligned timestamps', () => {
     const t = { seconds: '1700000000', nanos: 456_000_000 };
@@ -154,7 +141,19 @@ describe('namespaces', () => {
 
   it('outgoing messages name their topic as the client knows it', () => {
     const m = toProtoMessage(
-      { topic: 'shop%Orders', messageId: 'M1', messageType: 'NORMAL', body: Buffer.from('x'), keys: [], userProperties: {}, bornTimestampMs: NOW, bornHost: 'h', queueId: 0, offset: 0, storeTimestampMs: NOW },
+      {
+        topic: 'shop%Orders',
+        messageId: 'M1',
+        messageType: 'NORMAL',
+        body: Buffer.from('x'),
+        keys: [],
+        userProperties: {},
+        bornTimestampMs: NOW,
+        bornHost: 'h',
+        queueId: 0,
+        offset: 0,
+        storeTimestampMs: NOW,
+      },
       { namespace: 'shop', storeHost: 'b' },
     );
     expect(m.topic).toEqual({ name: 'Orders', resource_namespace: 'shop' });
@@ -164,10 +163,7 @@ describe('namespaces', () => {
 
 describe('fromProtoMessage', () => {
   it('converts a plain NORMAL message', () => {
-    const m = protoMessage(
-      { keys: ['a', 'b'], born_timestamp: { seconds: '1700000000', nanos: 5_000_000 } },
-      { user_properties: { x: '1' } },
-    );
+    const m = protoMessage({ keys: ['a', 'b'], born_timestamp: { seconds: '1700000000', nanos: 5_000_000 } }, { user_properties: { x: '1' } });
     const { input: msg, transactionRecoveryMs } = fromProtoMessage(m, NOW, '');
     expect(msg).toEqual({
       topic: 'Orders',
@@ -231,11 +227,7 @@ describe('fromProtoMessage', () => {
   });
 
   it('returns the orphaned transaction recovery duration', () => {
-    const r = fromProtoMessage(
-      protoMessage({ message_type: 'TRANSACTION', orphaned_transaction_recovery_duration: { seconds: '30', nanos: 250_000_000 } }),
-      NOW,
-      '',
-    );
+    const r = fromProtoMessage(protoMessage({ message_type: 'TRANSACTION', orphaned_transaction_recovery_duration: { seconds: '30', nanos: 250_000_000 } }), NOW, '');
     expect(r.input.messageType).toBe('TRANSACTION');
     expect(r.transactionRecoveryMs).toBe(30_250);
   });
@@ -379,10 +371,7 @@ describe('toProtoMessage', () => {
   });
 
   it('maps the dead-letter origin to dead_letter_queue', () => {
-    const sp = toProtoMessage(
-      input({ topic: '%DLQ%billing', deadLetter: { topic: 'Orders', messageId: 'ORIG', group: 'billing' } }),
-      OPTS,
-    ).system_properties;
+    const sp = toProtoMessage(input({ topic: '%DLQ%billing', deadLetter: { topic: 'Orders', messageId: 'ORIG', group: 'billing' } }), OPTS).system_properties;
     expect(sp.dead_letter_queue).toEqual({ topic: 'Orders', message_id: 'ORIG' });
   });
 

@@ -171,11 +171,26 @@ describe('the comparator detects drift', () => {
   const cases: { name: string; from: string; to: string; expected: { kind: string; key: string }[] }[] = [
     { name: 'a field number', from: 'int32 port = 2;', to: 'int32 port = 3;', expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Address.port' }] },
     { name: 'a scalar type', from: 'int32 port = 2;', to: 'uint32 port = 2;', expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Address.port' }] },
-    { name: 'a message type', from: 'google.protobuf.Duration wait = 5;', to: 'google.protobuf.Timestamp wait = 5;', expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.wait' }] },
+    {
+      name: 'a message type',
+      from: 'google.protobuf.Duration wait = 5;',
+      to: 'google.protobuf.Timestamp wait = 5;',
+      expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.wait' }],
+    },
     { name: 'proto3 optional dropped', from: 'optional string note = 1;', to: 'string note = 1;', expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.note' }] },
     { name: 'repeated dropped', from: 'repeated int32 sizes = 2;', to: 'int32 sizes = 2;', expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.sizes' }] },
-    { name: 'packed encoding turned off', from: 'repeated int32 sizes = 2;', to: 'repeated int32 sizes = 2 [packed = false];', expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.sizes' }] },
-    { name: 'a map key type', from: 'map<string, int64> counts', to: 'map<int32, int64> counts', expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.counts' }] },
+    {
+      name: 'packed encoding turned off',
+      from: 'repeated int32 sizes = 2;',
+      to: 'repeated int32 sizes = 2 [packed = false];',
+      expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.sizes' }],
+    },
+    {
+      name: 'a map key type',
+      from: 'map<string, int64> counts',
+      to: 'map<int32, int64> counts',
+      expected: [{ kind: 'mismatch', key: 'field apache.rocketmq.v2.Box.counts' }],
+    },
     {
       name: 'oneof membership',
       from: 'oneof pick { Address address = 4; google.protobuf.Duration wait = 5; }',
@@ -188,7 +203,12 @@ describe('the comparator detects drift', () => {
     { name: 'an enum value number', from: 'RED = 1;', to: 'RED = 2;', expected: [{ kind: 'mismatch', key: 'enumvalue apache.rocketmq.v2.Color.RED' }] },
     { name: 'a streaming flag', from: 'returns (stream Box)', to: 'returns (Box)', expected: [{ kind: 'mismatch', key: 'rpc apache.rocketmq.v2.Svc.Get' }] },
     { name: 'an rpc request type', from: 'rpc Get(Address)', to: 'rpc Get(Box)', expected: [{ kind: 'mismatch', key: 'rpc apache.rocketmq.v2.Svc.Get' }] },
-    { name: 'a missing field', from: 'string host = 1; int32 port = 2;', to: 'string host = 1;', expected: [{ kind: 'missing', key: 'field apache.rocketmq.v2.Address.port' }] },
+    {
+      name: 'a missing field',
+      from: 'string host = 1; int32 port = 2;',
+      to: 'string host = 1;',
+      expected: [{ kind: 'missing', key: 'field apache.rocketmq.v2.Address.port' }],
+    },
     {
       name: 'an extra enum value',
       from: 'RED = 1;',
@@ -237,9 +257,7 @@ describe('@grpc/proto-loader loads our protos', () => {
   it('produces apache.rocketmq.v2.MessagingService with every rpc and its streaming kind', () => {
     const service = definition['apache.rocketmq.v2.MessagingService'] as protoLoader.ServiceDefinition | undefined;
     expect(service).toBeDefined();
-    const shape = Object.fromEntries(
-      Object.entries(service!).map(([name, m]) => [name, { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream }]),
-    );
+    const shape = Object.fromEntries(Object.entries(service!).map(([name, m]) => [name, { path: m.path, requestStream: m.requestStream, responseStream: m.responseStream }]));
     const unary = (name: string) => ({ path: `/apache.rocketmq.v2.MessagingService/${name}`, requestStream: false, responseStream: false });
     const serverStream = (name: string) => ({ ...unary(name), responseStream: true });
     expect(shape).toEqual({

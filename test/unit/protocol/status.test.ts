@@ -29,13 +29,7 @@ describe('statusOf', () => {
     expect(error).not.toHaveBeenCalled();
   });
 
-  it.each([
-    Code.BAD_REQUEST,
-    Code.INVALID_RECEIPT_HANDLE,
-    Code.MESSAGE_BODY_TOO_LARGE,
-    Code.UNSUPPORTED,
-    Code.FORBIDDEN,
-  ])('round-trips code %i through its name', (code) => {
+  it.each([Code.BAD_REQUEST, Code.INVALID_RECEIPT_HANDLE, Code.MESSAGE_BODY_TOO_LARGE, Code.UNSUPPORTED, Code.FORBIDDEN])('round-trips code %i through its name', (code) => {
     const s = statusOf(new BrokerError(code, 'x'));
     expect(typeof s.code).toBe('string');
     expect(codeValue(s.code)).toBe(code);
@@ -93,7 +87,12 @@ describe('combinedStatus', () => {
   });
 
   it('compares by value, so a name and its number agree', () => {
-    expect(combinedStatus([{ code: 'NOT_FOUND', message: 'a' }, { code: 40400, message: 'b' }]).code).toBe('NOT_FOUND');
+    expect(
+      combinedStatus([
+        { code: 'NOT_FOUND', message: 'a' },
+        { code: 40400, message: 'b' },
+      ]).code,
+    ).toBe('NOT_FOUND');
   });
 
   it('is MULTIPLE_RESULTS when entries differ', () => {

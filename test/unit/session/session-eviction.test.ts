@@ -50,7 +50,12 @@ describe('SessionEviction', () => {
     expect(e.sweep()).toEqual([]);
     clock.advance(1);
     expect(e.sweep().sort()).toEqual(['quiet', 'stream-closed']);
-    expect(sessions.all().map((s) => s.clientId).sort()).toEqual(['chatty', 'pusher', 'streaming']);
+    expect(
+      sessions
+        .all()
+        .map((s) => s.clientId)
+        .sort(),
+    ).toEqual(['chatty', 'pusher', 'streaming']);
     clock.advance(60 * MINUTE);
     expect(e.sweep()).toEqual(['chatty']); // the stream and the tracked deliveries still keep theirs
   });

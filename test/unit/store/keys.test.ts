@@ -3,25 +3,8 @@
 // (JSON header + raw body bytes) and the receipt handle format.
 import { describe, expect, it } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
-import {
-  checkDueKey,
-  cursorKey,
-  inflightKey,
-  join,
-  logKey,
-  logRange,
-  parseU64,
-  prefixRange,
-  scheduledKey,
-  split,
-  u64,
-} from '../../../src/store/level/keys.js';
-import {
-  decodeReceiptHandle,
-  encodeReceiptHandle,
-  newDeliveryToken,
-  type ReceiptHandleParts,
-} from '../../../src/store/receipt-handle.js';
+import { checkDueKey, cursorKey, inflightKey, join, logKey, logRange, parseU64, prefixRange, scheduledKey, split, u64 } from '../../../src/store/level/keys.js';
+import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken, type ReceiptHandleParts } from '../../../src/store/receipt-handle.js';
 import { decodeRecord, encodeRecord } from '../../../src/store/level/record-codec.js';
 
 const inRange = (key: string, r: { gte: string; lt: string }): boolean => key >= r.gte && key < r.lt;

@@ -64,20 +64,26 @@ describe('LevelStore', () => {
     await first.createTopic({ name: 'orders', messageType: 'TRANSACTION', queueCount: 1 });
     await first.createTopic({ name: 'delayed', messageType: 'DELAY', queueCount: 1 });
     await first.append('orders', 0, [makeMessage('orders', { body: Buffer.from('plain') })]);
-    await first.putHalf({
-      transactionId: 'TX-1',
-      message: makeMessage('orders', { messageId: 'TX-1', messageType: 'TRANSACTION', body: Buffer.from('half-1') }),
-      producerGroup: 'orders',
-      senderClientId: 'p1',
-      budget: 'checks',
-    }, 1000);
-    await first.putHalf({
-      transactionId: 'TX-2',
-      message: makeMessage('orders', { messageId: 'TX-2', messageType: 'TRANSACTION', body: Buffer.from('half-2') }),
-      producerGroup: 'orders',
-      senderClientId: 'p1',
-      budget: 'checks',
-    }, 1000);
+    await first.putHalf(
+      {
+        transactionId: 'TX-1',
+        message: makeMessage('orders', { messageId: 'TX-1', messageType: 'TRANSACTION', body: Buffer.from('half-1') }),
+        producerGroup: 'orders',
+        senderClientId: 'p1',
+        budget: 'checks',
+      },
+      1000,
+    );
+    await first.putHalf(
+      {
+        transactionId: 'TX-2',
+        message: makeMessage('orders', { messageId: 'TX-2', messageType: 'TRANSACTION', body: Buffer.from('half-2') }),
+        producerGroup: 'orders',
+        senderClientId: 'p1',
+        budget: 'checks',
+      },
+      1000,
+    );
     await first.endTransaction('TX-2', 'COMMIT', 'CLIENT');
     await first.schedule('delayed', 0, [makeMessage('delayed', { deliveryTimestampMs: clock.now() + 5000, body: Buffer.from('later') })]);
     const [delivery] = (
@@ -124,7 +130,12 @@ describe('LevelStore', () => {
     expect(after.transitions - before.transitions).toBe(n);
     // The first write goes alone; everything that queued up behind it shares a batch.
     expect(after.batches - before.batches).toBeLessThan(n / 4);
-    expect(results.flat().map((m) => m.offset).sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(
+      results
+        .flat()
+        .map((m) => m.offset)
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   });
 
   it('a group created while the first appends are still being written does not skip them', async () => {
@@ -182,9 +193,7 @@ describe('LevelStore', () => {
     const queued = Array.from({ length: 20 }, (_, i) => store.append('t', 0, [makeMessage('t', { body: Buffer.from(`q${i}`) })]));
     // Let every append reach the writer queue, then close while batches are in flight.
     await new Promise((r) => setImmediate(r));
-    const late = Promise.allSettled(
-      Array.from({ length: 5 }, (_, i) => store.append('t', 0, [makeMessage('t', { body: Buffer.from(`late${i}`) })])),
-    );
+    const late = Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.append('t', 0, [makeMessage('t', { body: Buffer.from(`late${i}`) })])));
     await store.close();
     const queuedResults = await Promise.allSettled(queued);
     expect(queuedResults.every((r) => r.status === 'fulfilled')).toBe(true);
@@ -202,10 +211,7 @@ describe('LevelStore', () => {
   it('a receive bounded by maxScanPerReceive resumes where it stopped', async () => {
     const store = await openStore({ maxScanPerReceive: 5 });
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
-    await store.append('t', 0, [
-      ...Array.from({ length: 12 }, () => makeMessage('t', { tag: 'skip' })),
-      makeMessage('t', { tag: 'want', body: Buffer.from('found') }),
-    ]);
+    await store.append('t', 0, [...Array.from({ length: 12 }, () => makeMessage('t', { tag: 'skip' })), makeMessage('t', { tag: 'want', body: Buffer.from('found') })]);
     const req = {
       group: 'g',
       topic: 't',
@@ -230,13 +236,21 @@ describe('LevelStore', () => {
     const store = await openStore();
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
     const body = (): Buffer => Buffer.alloc(1000, 'x');
-    await store.append('t', 0, Array.from({ length: 10 }, () => makeMessage('t', { body: body() })));
+    await store.append(
+      't',
+      0,
+      Array.from({ length: 10 }, () => makeMessage('t', { body: body() })),
+    );
     // Each stored record is a little over 1000 bytes: 5500 bytes hold 4 or 5 of them.
     const first = await store.purgeQueue('t', 0, { maxBytes: 5500, maxMessages: 100 });
     expect(first.deleted === 5 || first.deleted === 6).toBe(true);
     const kept = 10 - first.deleted;
     // Appends after the first count are tracked: 10 more push the queue over again.
-    await store.append('t', 0, Array.from({ length: 10 }, () => makeMessage('t', { body: body() })));
+    await store.append(
+      't',
+      0,
+      Array.from({ length: 10 }, () => makeMessage('t', { body: body() })),
+    );
     const second = await store.purgeQueue('t', 0, { maxBytes: 5500, maxMessages: 100 });
     expect(second.deleted).toBe(10);
     expect(await store.read('t', 0, 0, 100)).toHaveLength(kept);
@@ -245,7 +259,11 @@ describe('LevelStore', () => {
   it('a restart does not reset a purged queue: stats, new groups and reset-offset start at the purge point', async () => {
     let store = await openStore();
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
-    await store.append('t', 0, Array.from({ length: 3 }, () => makeMessage('t')));
+    await store.append(
+      't',
+      0,
+      Array.from({ length: 3 }, () => makeMessage('t')),
+    );
     await store.purgeQueue('t', 0, { olderThanMs: 0, maxMessages: 10 });
     await store.close();
     store = await openStore();
@@ -257,13 +275,16 @@ describe('LevelStore', () => {
     let store = await openStore();
     await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
     for (const id of ['TX-GOOD', 'TX-NOBODY', 'TX-BADBODY', 'TX-BADMETA']) {
-      await store.putHalf({
-        transactionId: id,
-        message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: id }),
-        producerGroup: 'tx',
-        senderClientId: 'p1',
-        budget: 'checks',
-      }, 0);
+      await store.putHalf(
+        {
+          transactionId: id,
+          message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: id }),
+          producerGroup: 'tx',
+          senderClientId: 'p1',
+          budget: 'checks',
+        },
+        0,
+      );
     }
     await store.close();
     // Damage three records behind the store's back, as a disk or a bug might.
@@ -314,13 +335,16 @@ describe('LevelStore', () => {
       for (const op of ops) written.push({ where: `${op.sublevel?.prefix ?? ''}${op.key}`, bytes: op.value?.length ?? 0 });
       return batch(ops, o);
     };
-    await store.putHalf({
-      transactionId: 'TX-B',
-      message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: 'TX-B', body: Buffer.alloc(64 * 1024, 7) }),
-      producerGroup: 'tx',
-      senderClientId: 'p1',
-      budget: 'checks',
-    }, 0);
+    await store.putHalf(
+      {
+        transactionId: 'TX-B',
+        message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: 'TX-B', body: Buffer.alloc(64 * 1024, 7) }),
+        producerGroup: 'tx',
+        senderClientId: 'p1',
+        budget: 'checks',
+      },
+      0,
+    );
     expect(written.filter((w) => w.where === '!halfbody!TX-B').map((w) => w.bytes > 64 * 1024)).toEqual([true]); // the one body write
     written.length = 0;
     for (let i = 0; i < 3; i++) {

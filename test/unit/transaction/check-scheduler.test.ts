@@ -48,7 +48,16 @@ async function setup(overrides: Partial<BrokerConfig> = {}) {
     await store.putHalf(
       {
         transactionId: id,
-        message: { topic: TOPIC, messageId: id, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
+        message: {
+          topic: TOPIC,
+          messageId: id,
+          messageType: 'TRANSACTION',
+          body: Buffer.from('b'),
+          keys: [],
+          userProperties: {},
+          bornTimestampMs: clock.now(),
+          bornHost: 'h',
+        },
         producerGroup: TOPIC,
         senderClientId: sender,
         budget: 'checks',
@@ -227,7 +236,16 @@ describe('CheckScheduler', () => {
       await store.putHalf(
         {
           transactionId: `TX-${g}`,
-          message: { topic: g, messageId: `TX-${g}`, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
+          message: {
+            topic: g,
+            messageId: `TX-${g}`,
+            messageType: 'TRANSACTION',
+            body: Buffer.from('b'),
+            keys: [],
+            userProperties: {},
+            bornTimestampMs: clock.now(),
+            bornHost: 'h',
+          },
           producerGroup: g,
           senderClientId: `p-${g}`,
           budget: 'checks',

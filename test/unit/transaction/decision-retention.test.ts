@@ -42,7 +42,16 @@ async function setup(overrides: Partial<BrokerConfig> = {}, batchSize?: number) 
     await store.putHalf(
       {
         transactionId: id,
-        message: { topic: TOPIC, messageId: id, messageType: 'TRANSACTION', body: Buffer.from('b'), keys: [key], userProperties: {}, bornTimestampMs: clock.now(), bornHost: 'h' },
+        message: {
+          topic: TOPIC,
+          messageId: id,
+          messageType: 'TRANSACTION',
+          body: Buffer.from('b'),
+          keys: [key],
+          userProperties: {},
+          bornTimestampMs: clock.now(),
+          bornHost: 'h',
+        },
         producerGroup: TOPIC,
         senderClientId: 'p1',
         budget: 'checks',

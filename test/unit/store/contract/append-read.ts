@@ -46,7 +46,13 @@ export function appendReadContract(target: ContractTarget): void {
       const { store } = f;
       const t = await f.topic('burst');
       const batches = await Promise.all(
-        range(40).map((i) => store.append(t, 0, range((i % 3) + 1).map((j) => makeMessage(t, { body: Buffer.from(`${i}.${j}`) })))),
+        range(40).map((i) =>
+          store.append(
+            t,
+            0,
+            range((i % 3) + 1).map((j) => makeMessage(t, { body: Buffer.from(`${i}.${j}`) })),
+          ),
+        ),
       );
       const all = batches.flat();
       expect(offsets(all).sort((x, y) => x - y)).toEqual(range(all.length));
@@ -74,7 +80,13 @@ export function appendReadContract(target: ContractTarget): void {
       const a = await f.topic('ta');
       const b = await f.topic('tb');
       const results = await Promise.all(range(20).map((i) => f.appendBodies(i % 2 === 0 ? a : b, `m${i}`)));
-      expect(results.flat().filter((m) => m.topic === a).map((m) => m.offset).sort((x, y) => x - y)).toEqual(range(10));
+      expect(
+        results
+          .flat()
+          .filter((m) => m.topic === a)
+          .map((m) => m.offset)
+          .sort((x, y) => x - y),
+      ).toEqual(range(10));
       expect(offsets(await f.readAll(b))).toEqual(range(10));
     });
 

@@ -23,7 +23,16 @@ export function autoRenewContract(target: ContractTarget): void {
       const [a] = await f.receive('g', t, { ...renewing(), maxMessages: 1 });
       await f.receive('g', t, { maxMessages: 1, invisibleDurationMs: 60 * SECOND }); // a plain delivery is not listed
       expect(await store.listAutoRenewed(BROKER)).toEqual([
-        { group: 'g', topic: t, receiptHandle: a!.receiptHandle, clientId: 'push-1', brokerId: BROKER, deliveryAttempt: 1, invisibleUntilMs: a!.invisibleUntilMs, sinceMs: clock.now() },
+        {
+          group: 'g',
+          topic: t,
+          receiptHandle: a!.receiptHandle,
+          clientId: 'push-1',
+          brokerId: BROKER,
+          deliveryAttempt: 1,
+          invisibleUntilMs: a!.invisibleUntilMs,
+          sinceMs: clock.now(),
+        },
       ]);
       clock.advance(55 * SECOND);
       const renewed = await store.renewInvisibility('g', t, a!.receiptHandle, 60 * SECOND);
@@ -65,7 +74,7 @@ export function autoRenewContract(target: ContractTarget): void {
       expect(await store.renewInvisibility('g', t, second!.receiptHandle, SECOND)).toBe('stale');
     });
 
-    it("a nack of an auto-renewed delivery waits at least the back-off of its attempt and ends the renewal", async () => {
+    it('a nack of an auto-renewed delivery waits at least the back-off of its attempt and ends the renewal', async () => {
       const { store, clock } = f;
       const t = await f.topic('q');
       await f.appendBodies(t, 'a');
@@ -107,10 +116,28 @@ export function autoRenewContract(target: ContractTarget): void {
       await f.receive('g', t, { maxMessages: 1 }); // plain: nobody's
       const listed = (brokerId: string) => store.listAutoRenewed(brokerId);
       expect(await listed('broker-1')).toEqual([
-        { group: 'g', topic: t, receiptHandle: a!.receiptHandle, clientId: 'push-1', brokerId: 'broker-1', deliveryAttempt: 1, invisibleUntilMs: a!.invisibleUntilMs, sinceMs: clock.now() },
+        {
+          group: 'g',
+          topic: t,
+          receiptHandle: a!.receiptHandle,
+          clientId: 'push-1',
+          brokerId: 'broker-1',
+          deliveryAttempt: 1,
+          invisibleUntilMs: a!.invisibleUntilMs,
+          sinceMs: clock.now(),
+        },
       ]);
       expect(await listed('broker-2')).toEqual([
-        { group: 'g', topic: t, receiptHandle: b!.receiptHandle, clientId: 'push-2', brokerId: 'broker-2', deliveryAttempt: 1, invisibleUntilMs: b!.invisibleUntilMs, sinceMs: clock.now() },
+        {
+          group: 'g',
+          topic: t,
+          receiptHandle: b!.receiptHandle,
+          clientId: 'push-2',
+          brokerId: 'broker-2',
+          deliveryAttempt: 1,
+          invisibleUntilMs: b!.invisibleUntilMs,
+          sinceMs: clock.now(),
+        },
       ]);
       expect(await listed('broker-3')).toEqual([]);
       // The delivery moves with a redelivery to a client of another broker.

@@ -82,7 +82,11 @@ export function consumptionRedeliveryContract(target: ContractTarget): void {
     it('concurrent receives of one group never hand out a message twice', async () => {
       const { store } = f;
       const t = await f.topic('q');
-      await store.append(t, 0, range(30).map((i) => makeMessage(t, { body: Buffer.from(`m${i}`) })));
+      await store.append(
+        t,
+        0,
+        range(30).map((i) => makeMessage(t, { body: Buffer.from(`m${i}`) })),
+      );
       const results = await Promise.all(range(6).map(() => f.receive('g', t, { maxMessages: 4 })));
       const got = results.flat().map((d) => d.message.offset);
       expect(new Set(got).size).toBe(got.length);

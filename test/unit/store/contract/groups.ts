@@ -49,7 +49,7 @@ export function groupsContract(target: ContractTarget): void {
       expect(await store.listGroups()).toEqual([]);
     });
 
-    it('concurrent createGroup(fifo) and createGroup(defaults) never lose the first one\'s settings', async () => {
+    it("concurrent createGroup(fifo) and createGroup(defaults) never lose the first one's settings", async () => {
       const { store } = f;
       for (let round = 0; round < 10; round++) {
         const name = `cg-${round}`;

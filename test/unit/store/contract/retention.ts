@@ -31,7 +31,11 @@ export function retentionContract(target: ContractTarget): void {
     it('deletes at most maxMessages per call and reports more', async () => {
       const { store } = f;
       const t = await f.topic('q');
-      await store.append(t, 0, range(5).map(() => makeMessage(t)));
+      await store.append(
+        t,
+        0,
+        range(5).map(() => makeMessage(t)),
+      );
       expect(await store.purgeQueue(t, 0, { olderThanMs: 0, maxMessages: 2 })).toEqual({ deleted: 2, minOffset: 2, more: true });
       expect(await store.purgeQueue(t, 0, { olderThanMs: 0, maxMessages: 2 })).toEqual({ deleted: 2, minOffset: 4, more: true });
       expect(await store.purgeQueue(t, 0, { olderThanMs: 0, maxMessages: 2 })).toEqual({ deleted: 1, minOffset: 5, more: false });

@@ -83,7 +83,7 @@ export function scheduleContract(target: ContractTarget): void {
       expect(await store.nextScheduledInMs()).toBeUndefined();
     });
 
-    it('nextScheduledInMs counts down with the store\'s clock and is 0 once overdue', async () => {
+    it("nextScheduledInMs counts down with the store's clock and is 0 once overdue", async () => {
       const { store, clock } = f;
       const t = await f.topic('countdown', 'DELAY');
       await store.schedule(t, 0, [makeMessage(t, { messageType: 'DELAY', deliveryTimestampMs: clock.now() + 3 * SECOND })]);

@@ -55,7 +55,13 @@ export function sharedContract(target: ContractTarget): void {
       const b = await f.twin();
       const t = await f.topic('log');
       const batches = await Promise.all(
-        range(40).map((i) => (i % 2 === 0 ? a : b).append(t, 0, range((i % 3) + 1).map((j) => makeMessage(t, { body: Buffer.from(`${i}.${j}`) })))),
+        range(40).map((i) =>
+          (i % 2 === 0 ? a : b).append(
+            t,
+            0,
+            range((i % 3) + 1).map((j) => makeMessage(t, { body: Buffer.from(`${i}.${j}`) })),
+          ),
+        ),
       );
       const all = batches.flat();
       expect(offsets(all).sort((x, y) => x - y)).toEqual(range(all.length));
@@ -72,7 +78,11 @@ export function sharedContract(target: ContractTarget): void {
       const a = f.store;
       const b = await f.twin();
       const t = await f.topic('q');
-      await a.append(t, 0, range(30).map((i) => makeMessage(t, { body: Buffer.from(`m${i}`) })));
+      await a.append(
+        t,
+        0,
+        range(30).map((i) => makeMessage(t, { body: Buffer.from(`m${i}`) })),
+      );
       const results = await Promise.all(range(6).map((i) => (i % 2 === 0 ? a : b).receive(f.request('g', t, { maxMessages: 4 }))));
       const got = results.flatMap((r) => r.deliveries.map((d) => d.message.offset));
       expect(new Set(got).size).toBe(got.length);

@@ -69,7 +69,11 @@ export function transactionChecksContract(target: ContractTarget): void {
       for (let i = 0; i < 10; i++) await store.putHalf(f.half(t, `TX-CC${i}`), 0);
       const results = await Promise.all(range(4).map((i) => f.claim(t, { targets: [`checker-${i}`] })));
       const ids = results.flatMap((r) => r.claimed.map((h) => h.transactionId));
-      expect(ids.sort()).toEqual(range(10).map((i) => `TX-CC${i}`).sort());
+      expect(ids.sort()).toEqual(
+        range(10)
+          .map((i) => `TX-CC${i}`)
+          .sort(),
+      );
       for (let i = 0; i < 10; i++) expect((await store.getHalf(`TX-CC${i}`))?.checkCount).toBe(1);
       expect((await store.transactionCounters()).checksSent).toBe(10);
     });
@@ -93,7 +97,11 @@ export function transactionChecksContract(target: ContractTarget): void {
       // Every transaction is claimable exactly once when due, and nothing else is.
       clock.advance(10_000);
       const { claimed } = await f.claim(t, { nextCheckInMs: 60 * SECOND });
-      expect(claimed.map((h) => h.transactionId).sort()).toEqual(range(n).map((i) => `TX-IX${i}`).sort());
+      expect(claimed.map((h) => h.transactionId).sort()).toEqual(
+        range(n)
+          .map((i) => `TX-IX${i}`)
+          .sort(),
+      );
       expect(await store.nextCheckDueInMs(t)).toBe(60 * SECOND);
       for (let i = 0; i < n; i++) await store.endTransaction(`TX-IX${i}`, i % 2 ? 'COMMIT' : 'ROLLBACK', 'CLIENT');
       expect(await store.nextCheckDueInMs(t)).toBeUndefined();

@@ -40,14 +40,17 @@ export function transactionListingContract(target: ContractTarget): void {
     it('listTransactions finds transactions by message key', async () => {
       const { store } = f;
       await f.topic('lk', 'TRANSACTION');
-      await store.putHalf(f.half('lk', 'TX-K1', { message: makeMessage('lk', { messageType: 'TRANSACTION', messageId: 'TX-K1', keys: ['order-1', 'shared'] }) }), FIRST_CHECK_MS);
+      await store.putHalf(
+        f.half('lk', 'TX-K1', { message: makeMessage('lk', { messageType: 'TRANSACTION', messageId: 'TX-K1', keys: ['order-1', 'shared'] }) }),
+        FIRST_CHECK_MS,
+      );
       await store.putHalf(f.half('lk', 'TX-K2', { message: makeMessage('lk', { messageType: 'TRANSACTION', messageId: 'TX-K2', keys: ['shared'] }) }), FIRST_CHECK_MS);
       expect((await store.listTransactions({ key: 'order-1' })).map((h) => h.transactionId)).toEqual(['TX-K1']);
       expect((await store.listTransactions({ key: 'shared' })).map((h) => h.transactionId).sort()).toEqual(['TX-K1', 'TX-K2']);
       expect(await store.listTransactions({ key: 'none' })).toEqual([]);
     });
 
-    it('pendingTransactionCount counts a group\'s PENDING transactions only', async () => {
+    it("pendingTransactionCount counts a group's PENDING transactions only", async () => {
       const { store } = f;
       await f.topic('pc', 'TRANSACTION');
       expect(await store.pendingTransactionCount('pc')).toBe(0);

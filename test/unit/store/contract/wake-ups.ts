@@ -72,7 +72,7 @@ export function wakeUpsContract(target: ContractTarget): void {
       expect(bodies(await f.readAll(t))).toEqual(['a']);
     });
 
-    it('waiting times are durations from the store\'s clock, 0 once overdue', async () => {
+    it("waiting times are durations from the store's clock, 0 once overdue", async () => {
       const { store, clock } = f;
       const delayed = await f.topic('delayed', 'DELAY');
       const tx = await f.topic('tx', 'TRANSACTION');

@@ -64,7 +64,16 @@ describe('LevelStore decisions at 100,000', () => {
     clock.advance(1_000);
     for (let n = 0; n < API_NEEDLES; n++) {
       const id = `TX-API-${n}`;
-      await store.putHalf({ transactionId: id, producerGroup: 'orders', senderClientId: 'p1', budget: 'checks', message: message('orders', { messageId: id, messageType: 'TRANSACTION', keys: ['needle'] }) }, 60_000);
+      await store.putHalf(
+        {
+          transactionId: id,
+          producerGroup: 'orders',
+          senderClientId: 'p1',
+          budget: 'checks',
+          message: message('orders', { messageId: id, messageType: 'TRANSACTION', keys: ['needle'] }),
+        },
+        60_000,
+      );
       await store.endTransaction(id, 'ROLLBACK', 'CLIENT');
       needles.set(id, clock.now());
       clock.advance(1);

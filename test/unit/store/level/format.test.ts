@@ -126,7 +126,10 @@ async function putFormat1Half(sub: (name: string) => RawSub, transactionId: stri
   };
   if (keys.length > 0) meta.keys = keys;
   await sub('half').put(transactionId, jsonValue(meta));
-  await sub('halfbody').put(transactionId, encodeRecord(message('orders', { messageId: transactionId, messageType: 'TRANSACTION', keys, body: Buffer.from(`half ${transactionId}`) })));
+  await sub('halfbody').put(
+    transactionId,
+    encodeRecord(message('orders', { messageId: transactionId, messageType: 'TRANSACTION', keys, body: Buffer.from(`half ${transactionId}`) })),
+  );
   await sub('checkdue').put(checkDueKey('orders', nextCheckAtMs, transactionId), Buffer.alloc(0));
 }
 

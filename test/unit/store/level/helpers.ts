@@ -62,5 +62,4 @@ export async function withRaw<T>(dir: string, fn: (sub: (name: string) => RawSub
   }
 }
 
-
 export const jsonValue = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
