@@ -1,5 +1,7 @@
-// CI entry point: typechecks, runs the whole vitest suite with a JSON report, and ends with the
-// single line `N passed, N failed` that CI reads. Exit code is non-zero when anything failed.
+// CI entry point: typechecks, runs the guard rails (lint, format check, import cycles), runs the
+// whole vitest suite with a JSON report, and ends with the single line `N passed, N failed` that
+// CI reads (a failing typecheck or guard rail counts as one failure each). Exit code is non-zero
+// when anything failed.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -7,6 +9,7 @@ const report = '.vitest-results.json';
 rmSync(report, { force: true });
 
 const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
+const guards = ['lint', 'format:check', 'cycles'].map((script) => spawnSync('npm', ['run', '-s', script], { stdio: 'inherit' }));
 const run = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { stdio: 'inherit' });
 
 let passed = 0;
@@ -25,6 +28,7 @@ try {
   failed += 1; // no report: the runner itself crashed
 }
 if (typecheck.status !== 0) failed += 1;
+failed += guards.filter((guard) => guard.status !== 0).length; // each failing guard rail counts once
 if (run.status !== 0 && failed === 0) failed += 1;
 
 const tail = skipped > 0 ? `, ${skipped} skipped` : '';
