@@ -18,6 +18,9 @@ describe('the store setting', () => {
       const store = await createStore({ ...DEFAULT_CONFIG, dataDir: dir }, new FakeClock());
       expect(store).toBeInstanceOf(LevelStore);
       expect(store.capabilities).toEqual({ sharedAcrossProcesses: false, persistent: true });
+      // LevelDB opens its directory in the background on its own: close before the directory goes.
+      await store.open();
+      await store.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
