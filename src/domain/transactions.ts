@@ -67,6 +67,30 @@ export interface HalfMessage {
 /** What a producer hands the store with a half message; the store sets times and counters. */
 export type NewHalf = Pick<HalfMessage, 'transactionId' | 'message' | 'producerGroup' | 'senderClientId' | 'budget'>;
 
+/**
+ * A transaction as backends keep it apart from its body: everything but the message, plus what
+ * identifies and finds the message (topic, id, keys).
+ */
+export type HalfRecord = Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] };
+
+/** The record of a half message received at `nowMs`: PENDING, no check yet, first due `firstCheckInMs` later. */
+export function newHalfRecord(half: NewHalf, nowMs: number, firstCheckInMs: number): HalfRecord {
+  const record: HalfRecord = {
+    transactionId: half.transactionId,
+    producerGroup: half.producerGroup,
+    senderClientId: half.senderClientId,
+    receivedAtMs: nowMs,
+    nextCheckAtMs: nowMs + firstCheckInMs,
+    state: 'PENDING',
+    budget: half.budget,
+    checkCount: 0,
+    topic: half.message.topic,
+    messageId: half.message.messageId,
+  };
+  if (half.message.keys.length > 0) record.keys = half.message.keys;
+  return record;
+}
+
 /** One check pushed to a producer: when, and to which client. */
 export interface CheckRecord {
   atMs: number;
@@ -228,13 +252,7 @@ export function repeatOf(decision: TransactionDecision, resolution: Resolution):
 }
 
 /** The decision record of a transaction decided now. */
-export function decide(
-  half: Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] },
-  resolution: Resolution,
-  source: DecisionSource,
-  nowMs: number,
-  reason?: string,
-): TransactionDecision {
+export function decide(half: HalfRecord, resolution: Resolution, source: DecisionSource, nowMs: number, reason?: string): TransactionDecision {
   const decision: TransactionDecision = {
     transactionId: half.transactionId,
     topic: half.topic,

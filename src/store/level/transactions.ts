@@ -14,10 +14,12 @@ import { BrokerError, Code } from '../../errors.js';
 import type { MessageInput } from '../../domain/messages.js';
 import {
   decide,
+  newHalfRecord,
   repeatOf,
   type DecisionSource,
   type EndTransactionResult,
   type HalfMessage,
+  type HalfRecord,
   type NewHalf,
   type Resolution,
   type TransactionCounters,
@@ -32,7 +34,7 @@ import { decodeRecord, encodeRecord } from './record-codec.js';
 import type { Topics } from './topics.js';
 
 /** Half-message metadata: everything but the body (kept apart, written once); rewritten on each check. */
-export type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] };
+export type HalfMeta = HalfRecord;
 
 export const txLock = (transactionId: string): string => `tx\x00${transactionId}`;
 
@@ -174,20 +176,7 @@ export class Transactions {
       // stored for sure (the entry is dropped when it ends); otherwise the disk says.
       if (this.halfCache.has(half.transactionId)) return;
       if ((await this.d.halfMeta.get(half.transactionId)) || (await this.decisions.has(half.transactionId))) return;
-      const now = this.d.clock.now();
-      const meta: HalfMeta = {
-        transactionId: half.transactionId,
-        producerGroup: half.producerGroup,
-        senderClientId: half.senderClientId,
-        receivedAtMs: now,
-        nextCheckAtMs: now + firstCheckInMs,
-        state: 'PENDING',
-        budget: half.budget,
-        checkCount: 0,
-        topic: half.message.topic,
-        messageId: half.message.messageId,
-      };
-      if (half.message.keys.length > 0) meta.keys = half.message.keys;
+      const meta = newHalfRecord(half, this.d.clock.now(), firstCheckInMs);
       const record = encodeRecord(half.message);
       await this.d.write([
         { type: 'put', sublevel: this.d.halfBody, key: half.transactionId, value: record },

@@ -11,10 +11,12 @@ import {
   quarantine,
   rearm,
   releaseCheck,
+  newHalfRecord,
   repeatOf,
   type DecisionSource,
   type EndTransactionResult,
   type HalfMessage,
+  type HalfRecord,
   type NewHalf,
   type Resolution,
   type TransactionCounters,
@@ -26,7 +28,7 @@ import { appendIn } from './log.js';
 import { fromRow, headerOf, type PgContext } from './records.js';
 
 /** Half-message metadata (the meta column): the HalfMessage without its message, plus what lookups need. */
-type HalfMeta = Omit<HalfMessage, 'message'> & { topic: string; messageId: string; keys?: string[] };
+type HalfMeta = HalfRecord;
 interface HalfRow {
   meta: HalfMeta;
   header: Omit<MessageInput, 'body'>;
@@ -62,20 +64,7 @@ export class PgTransactions {
   }
 
   putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
-    const now = this.now();
-    const meta: HalfMeta = {
-      transactionId: half.transactionId,
-      producerGroup: half.producerGroup,
-      senderClientId: half.senderClientId,
-      receivedAtMs: now,
-      nextCheckAtMs: now + firstCheckInMs,
-      state: 'PENDING',
-      budget: half.budget,
-      checkCount: 0,
-      topic: half.message.topic,
-      messageId: half.message.messageId,
-    };
-    if (half.message.keys.length > 0) meta.keys = half.message.keys;
+    const meta = newHalfRecord(half, this.now(), firstCheckInMs);
     return this.ctx.db.tx(async (tx) => {
       await tx.run('insert_half', [
         half.transactionId,
