@@ -39,13 +39,15 @@ export default defineConfig({
     teardownTimeout: 20_000,
     maxWorkers: 2,
     reporters: ['default'],
+    // Brokers that tests start (in-process or as CLI children, which inherit it) bind their admin listener to a free port.
+    env: { HALFMOON_ADMIN_PORT: '0' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] } },
       { extends: true, test: { name: 'slow', include: SLOW } },
       {
         extends: true,
-        test: { name: 'postgres', include: BOTH_BACKENDS, env: { HALFMOON_TEST_STORE: 'postgres' }, setupFiles: ['test/helpers/postgres-setup.ts'] },
+        test: { name: 'postgres', include: BOTH_BACKENDS, env: { HALFMOON_ADMIN_PORT: '0', HALFMOON_TEST_STORE: 'postgres' }, setupFiles: ['test/helpers/postgres-setup.ts'] },
       },
     ],
   },

@@ -1,7 +1,7 @@
 // Owns composing a broker from its parts and their start/stop order: store → services →
 // background tasks (DELAY promotion, transaction checks, push-delivery renewal, message and
 // decision retention, session eviction; each a PeriodicTask) → servers, with the membership
-// heartbeat once the gRPC port is bound. Closing reverses it, and a start that fails part-way
+// heartbeat once the gRPC port is bound, then the admin listener. Closing reverses it, and a start that fails part-way
 // closes what it had started, in the same reverse order.
 import { TopicService } from './admin/topic-service.js';
 import { ClusterService, endpointsOf, formatEndpoint } from './cluster/cluster-service.js';
@@ -12,6 +12,8 @@ import { ConsumerService } from './consumer/consumer-service.js';
 import { GroupService } from './consumer/group-service.js';
 import { RetentionService } from './consumer/retention-service.js';
 import { startHttpGateway, type HttpGateway } from './http/server.js';
+import { startAdminServer, type AdminServer } from './ops/admin-server.js';
+import { healthRoutes } from './ops/health.js';
 import { createLogger, type Logger } from './logger.js';
 import { DelayService } from './producer/delay-service.js';
 import { SendService } from './producer/send-service.js';
@@ -65,6 +67,7 @@ export class Broker {
     readonly store: BrokerStore,
     private readonly grpc: GrpcServer,
     private readonly http: HttpGateway | undefined,
+    private readonly admin: AdminServer | undefined,
     /** Everything started, in start order (store first, servers last). */
     private readonly parts: readonly Part[],
   ) {}
@@ -77,6 +80,11 @@ export class Broker {
   /** The MQ HTTP gateway port actually bound (undefined when httpEnabled is false). */
   get httpPort(): number | undefined {
     return this.http?.port;
+  }
+
+  /** The admin listener's port actually bound (undefined when adminEnabled is false). */
+  get adminPort(): number | undefined {
+    return this.admin?.port;
   }
 
   get endpoint(): string {
@@ -162,11 +170,22 @@ export class Broker {
       await membership.start();
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
+      const admin = config.adminEnabled
+        ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: [...healthRoutes()], log: log.child({ component: 'admin' }) })
+        : undefined;
+      if (admin) started.push(admin);
       log.info(
-        { grpc: `${config.host}:${grpc.port}`, http: http ? `${config.host}:${http.port}` : 'off', dataDir: config.dataDir, durable: config.durable, brokerId },
+        {
+          grpc: `${config.host}:${grpc.port}`,
+          http: http ? `${config.host}:${http.port}` : 'off',
+          admin: admin ? `${config.adminHost}:${admin.port}` : 'off',
+          dataDir: config.dataDir,
+          durable: config.durable,
+          brokerId,
+        },
         'halfmoon broker started',
       );
-      return new Broker(services, store, grpc, http, started);
+      return new Broker(services, store, grpc, http, admin, started);
     } catch (err) {
       await closeInReverse(started, log);
       throw err;

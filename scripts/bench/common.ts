@@ -137,7 +137,7 @@ export async function startBenchBroker(overrides: Partial<Record<ConfigKey, unkn
   try {
     const config = resolveConfig({
       env: {},
-      overrides: { dataDir: dir, host: '127.0.0.1', grpcPort: 0, httpEnabled: false, logLevel: 'silent', ...overrides },
+      overrides: { dataDir: dir, host: '127.0.0.1', grpcPort: 0, httpEnabled: false, adminPort: 0, logLevel: 'silent', ...overrides },
     });
     const broker = await Broker.start({ config, logger: silentLogger() });
     const store = broker.store;

@@ -5,7 +5,7 @@
 // errno code, so the code is read from that text.
 import { BrokerError, Code } from '../errors.js';
 
-export type ServerKind = 'grpc' | 'http';
+export type ServerKind = 'grpc' | 'http' | 'admin';
 
 /** The cause of a listen BrokerError: the socket error code and what was being bound. */
 export interface ListenFailure extends Error {
@@ -25,7 +25,7 @@ const WHY: Record<string, string> = {
   EADDRNOTAVAIL: 'it is not an address of this machine',
 };
 
-const NAMES: Record<ServerKind, string> = { grpc: 'gRPC', http: 'the MQ HTTP gateway' };
+const NAMES: Record<ServerKind, string> = { grpc: 'gRPC', http: 'the MQ HTTP gateway', admin: 'the admin listener' };
 
 /** The BrokerError for a bind of `host:port` that failed with `err`. */
 export function listenError(err: unknown, server: ServerKind, host: string, port: number): BrokerError {

@@ -35,7 +35,7 @@ export async function startTestBroker(overrides: Partial<Record<ConfigKey, unkno
   const store = overrides.store ?? (await storeFor(dir));
   const config = resolveConfig({
     env: {},
-    overrides: { dataDir: dir, store, grpcPort: 0, httpPort: 0, httpEnabled: false, logLevel: 'silent', ...FAST_TIMINGS, ...overrides },
+    overrides: { dataDir: dir, store, grpcPort: 0, httpPort: 0, httpEnabled: false, adminPort: 0, logLevel: 'silent', ...FAST_TIMINGS, ...overrides },
   });
   const broker = await Broker.start({ config, logger: process.env.HALFMOON_TEST_LOG ? undefined : silentLogger() });
   const self: TestBroker = {

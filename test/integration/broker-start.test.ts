@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 }
 
 async function start(dataDir: string, overrides: Partial<Record<ConfigKey, unknown>>): Promise<Broker> {
-  const config = resolveConfig({ env: {}, overrides: { dataDir, grpcPort: 0, httpPort: 0, logLevel: 'silent', ...FAST_TIMINGS, ...overrides } });
+  const config = resolveConfig({ env: {}, overrides: { dataDir, grpcPort: 0, httpPort: 0, adminPort: 0, logLevel: 'silent', ...FAST_TIMINGS, ...overrides } });
   return Broker.start({ config, logger: silentLogger() });
 }
 

@@ -116,7 +116,7 @@ describe('npm install ./halfmoon-broker-*.tgz in another project', () => {
       join(app, 'main.mjs'),
       `import { Broker, BrokerError, Code, resolveConfig, silentLogger } from 'halfmoon-broker';
 import { ClientConfiguration, ClientServiceProvider } from 'halfmoon-broker/client';
-const config = resolveConfig({ overrides: { dataDir: './data', grpcPort: 0, httpEnabled: false } });
+const config = resolveConfig({ overrides: { dataDir: './data', grpcPort: 0, httpEnabled: false, adminPort: 0 } });
 const broker = await Broker.start({ config, logger: silentLogger() });
 await broker.services.topics.create('Orders', 'NORMAL');
 const provider = ClientServiceProvider.loadService();

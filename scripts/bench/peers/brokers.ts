@@ -135,6 +135,8 @@ export async function startHalfmoon(o: HalfmoonStartOptions): Promise<RunningBro
     String(port),
     '--http-enabled',
     'false',
+    '--admin-port',
+    '0',
     '--log-level',
     'warn',
     ...(o.flags ?? []),

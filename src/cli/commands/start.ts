@@ -24,7 +24,7 @@ export function startHint(err: unknown, config: BrokerConfig): string | undefine
   const chain = causes(err);
   const listen = chain.find(isListenFailure);
   if (listen) {
-    const flag = listen.server === 'grpc' ? '--grpc-port' : '--http-port';
+    const flag = { grpc: '--grpc-port', http: '--http-port', admin: '--admin-port' }[listen.server];
     if (listen.code === 'EADDRNOTAVAIL') return 'bind another address with --host (127.0.0.1, or 0.0.0.0 for every interface)';
     const other = listen.server === 'http' ? ', or run without the HTTP gateway: --http-enabled false' : '';
     return `stop whatever holds port ${listen.port}, or pick another with ${flag} N (0 = any free port)${other}`;
