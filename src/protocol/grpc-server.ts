@@ -1,12 +1,11 @@
-// Owns the gRPC server: both services (messaging + admin), server reflection for grpcurl, a
+// Owns the gRPC server: both services (messaging + admin), server reflection for grpcurl (built on first use), a
 // raised inbound size limit (a 4 MiB body plus headers exceeds grpc-js's default), bind and close.
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { adminServiceImpl } from './admin-service.js';
 import { listenError } from './listen-error.js';
 import type { ServiceContext } from '../services.js';
 import { messagingServiceImpl } from './messaging-service.js';
-import { reflectionDefinition } from './reflection-descriptors.js';
+import { addLazyReflection } from './lazy-reflection.js';
 import { adminService, loadProtos, messagingService } from './proto.js';
 
 const HEADROOM_BYTES = 1024 * 1024;
@@ -24,7 +23,7 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
   });
   server.addService(messagingService().service, messagingServiceImpl(svc));
   server.addService(adminService().service, adminServiceImpl(svc));
-  new ReflectionService(reflectionDefinition(loadProtos().definition)).addToServer(server);
+  addLazyReflection(server, () => loadProtos().definition);
 
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) =>

@@ -1,0 +1,11 @@
+const r = () => (global.gc?.(), global.gc?.(), Math.round(process.memoryUsage().rss / 1048576 * 10)/10);
+const { Broker } = await import('./dist/src/broker.js');
+const { resolveConfig } = await import('./dist/src/config.js');
+const { silentLogger } = await import('./dist/src/logger.js');
+const fs = await import('node:fs'); const d = fs.mkdtempSync('/tmp/rssp-');
+const before = r();
+const b = await Broker.start({ config: resolveConfig({ overrides: { dataDir: d, grpcPort: 0, httpPort: 0, adminPort: 0 } }), logger: silentLogger() });
+await new Promise((res) => setTimeout(res, 3000));
+const m = process.memoryUsage();
+console.log('imports', before, 'started', r(), 'heapUsed', Math.round(m.heapUsed/1048576), 'heapTotal', Math.round(m.heapTotal/1048576), 'external', Math.round(m.external/1048576), 'ab', Math.round(m.arrayBuffers/1048576));
+await b.close(); fs.rmSync(d, { recursive: true });

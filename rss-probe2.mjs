@@ -1,0 +1,17 @@
+import fs from 'node:fs';
+const bin = () => { let s = 0, name = '', anon = 0; for (const l of fs.readFileSync('/proc/self/smaps', 'utf8').split('\n')) { const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(l); if (m) { name = m[1]; continue; } if (l.startsWith('Rss:')) { const v = +l.split(/\s+/)[1]; if (name === '/usr/bin/node') s += v; else if (name === '' ) anon += v; } } return `bin=${Math.round(s/1024)} anon=${Math.round(anon/1024)}`; };
+const out = [['base', bin()]];
+await import('@grpc/grpc-js'); out.push(['grpc', bin()]);
+await import('@grpc/proto-loader'); out.push(['loader', bin()]);
+await import('@grpc/reflection'); out.push(['refl', bin()]);
+await import('level'); out.push(['level', bin()]);
+await import('pino'); out.push(['pino', bin()]);
+const { Broker } = await import('./dist/src/broker.js'); out.push(['broker', bin()]);
+const { resolveConfig } = await import('./dist/src/config.js');
+const { createLogger } = await import('./dist/src/logger.js');
+const d = fs.mkdtempSync('/tmp/rssp-');
+const b = await Broker.start({ config: resolveConfig({ overrides: { dataDir: d, grpcPort: 0, httpPort: 0, adminPort: 0, logLevel: 'warn' } }), logger: createLogger({ level: 'warn' }) });
+out.push(['started', bin()]);
+await new Promise((res) => setTimeout(res, 3000)); out.push(['idle', bin()]);
+console.log(out.map(([a, b]) => `${a}: ${b}`).join('\n'));
+await b.close(); fs.rmSync(d, { recursive: true });
