@@ -8,6 +8,7 @@
 //   npm run bench -- consume --client both --seconds 10
 //   npm run bench -- peers [--quick] [--no-peers]   Halfmoon and RabbitMQ / NATS side by side
 //                                                    (see peers/run-peers.ts)
+//   npm run bench -- profile [--phase publish|tx|drain]   where the broker's CPU goes (profile.ts)
 // Flags are passed to every selected benchmark (see each script's header for its flags).
 import { performance } from 'node:perf_hooks';
 import { checkOptions, runCheckDispatch } from './check-dispatch.js';
@@ -15,6 +16,7 @@ import { consoleLog, f1, isMain, parseFlags, printTable, type BenchOutcome, type
 import { consumeOptions, runConsumeThroughput } from './consume-throughput.js';
 import { runTxThroughput, txOptions } from './tx-throughput.js';
 import { peersOptions, runPeers } from './peers/run-peers.js';
+import { profileOptions, runProfile } from './profile.js';
 
 export const BENCHMARKS = {
   tx: (flags: Flags, log: Log) => runTxThroughput(txOptions(flags), log),
@@ -24,6 +26,7 @@ export const BENCHMARKS = {
     const r = await runPeers(peersOptions(flags), log);
     return { name: 'peers', rows: [{ bench: 'peers', metric: 'table and JSON', value: r.outPath }], data: r };
   },
+  profile: (flags: Flags, log: Log) => runProfile(profileOptions(flags), log),
 } as const satisfies Record<string, (flags: Flags, log: Log) => Promise<BenchOutcome<unknown>>>;
 
 export type BenchName = keyof typeof BENCHMARKS;
@@ -36,10 +39,11 @@ const ALIASES: Record<string, BenchName> = {
   consume: 'consume',
   'consume-throughput': 'consume',
   peers: 'peers',
+  profile: 'profile',
 };
 
 export function selectBenchmarks(positionals: string[]): BenchName[] {
-  // The peers suite is only run by name (it starts several brokers and takes minutes).
+  // The peers and profile suites are only run by name (they start brokers and take minutes).
   if (positionals.length === 0) return ['tx', 'check', 'consume'];
   return positionals.map((p) => {
     const name = ALIASES[p];
@@ -68,7 +72,7 @@ export async function runBenchmarks(argv: string[], log: Log = consoleLog): Prom
 if (isMain(import.meta.url)) {
   const { flags, positionals } = parseFlags(process.argv.slice(2));
   if (flags.help) {
-    consoleLog('usage: npm run bench -- [tx|check|consume|peers ...] [--quick] [--no-peers] [benchmark flags]');
+    consoleLog('usage: npm run bench -- [tx|check|consume|peers|profile ...] [--quick] [--no-peers] [benchmark flags]');
     process.exit(0);
   }
   let valid = true;

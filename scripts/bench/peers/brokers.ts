@@ -117,6 +117,8 @@ export interface HalfmoonStartOptions {
   flags?: string[];
   /** Reuse this port (a restart on the same data dir). */
   port?: number;
+  /** Node.js flags for the broker process (e.g. ['--cpu-prof']). */
+  nodeArgs?: string[];
 }
 
 export async function startHalfmoon(o: HalfmoonStartOptions): Promise<RunningBroker> {
@@ -125,6 +127,7 @@ export async function startHalfmoon(o: HalfmoonStartOptions): Promise<RunningBro
   mkdirSync(o.dir, { recursive: true });
   const port = o.port ?? (await freePort());
   const args = [
+    ...(o.nodeArgs ?? []),
     main,
     'start',
     '--data',

@@ -20,8 +20,9 @@ export class Decisions {
   }
 
   /** Whether a decision is recorded (without reading it). */
-  async has(transactionId: string): Promise<boolean> {
-    return (await this.d.decisions.get(transactionId)) !== undefined;
+  /** Whether a decision is recorded for the transaction, looked up synchronously (see LevelDb.has: for ids that are almost always absent). */
+  has(transactionId: string): boolean {
+    return this.d.has(this.d.decisions, transactionId);
   }
 
   /** The puts that record a decision: the record, one key-index entry per message key, the time-index entry. */

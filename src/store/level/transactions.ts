@@ -175,7 +175,7 @@ export class Transactions {
       // The same transaction sent again (a retried request): already stored. A cached one is
       // stored for sure (the entry is dropped when it ends); otherwise the disk says.
       if (this.halfCache.has(half.transactionId)) return;
-      if ((await this.d.halfMeta.get(half.transactionId)) || (await this.decisions.has(half.transactionId))) return;
+      if (this.d.has(this.d.halfMeta, half.transactionId) || this.decisions.has(half.transactionId)) return;
       const meta = newHalfRecord(half, this.d.clock.now(), firstCheckInMs);
       const record = encodeRecord(half.message);
       await this.d.write([

@@ -143,11 +143,11 @@ describe('LevelStore', () => {
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
     await store.queueStats('t'); // queue head loaded
     // White box: hold LevelDB batches until released, so the appends stay queued.
-    const db = (store as unknown as { d: { db: { batch: (...args: unknown[]) => Promise<void> } } }).d.db;
-    const batch = db.batch.bind(db);
+    const db = (store as unknown as { d: { db: { _batch: (...args: unknown[]) => Promise<void> } } }).d.db;
+    const batch = db._batch.bind(db);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    db.batch = async (...args: unknown[]) => {
+    db._batch = async (...args: unknown[]) => {
       await gate;
       return batch(...args);
     };
@@ -326,13 +326,13 @@ describe('LevelStore', () => {
   it('never rewrites a half message body: claims, releases and abandoning touch only its small check record', async () => {
     const store = await openStore();
     await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
-    // Watch every batch the store hands to LevelDB: which sublevel each op goes to, and its size.
-    type BatchOp = { key: string; value?: Buffer; sublevel?: { prefix: string } };
-    const db = (store as unknown as { d: { db: { batch(ops: BatchOp[], o?: object): Promise<void> } } }).d.db;
+    // Watch every batch the store hands to LevelDB (keys carry their sublevel's prefix): where each op goes, and its size.
+    type BatchOp = { key: string; value?: Buffer };
+    const db = (store as unknown as { d: { db: { _batch(ops: BatchOp[], o?: object): Promise<void> } } }).d.db;
     const written: { where: string; bytes: number }[] = [];
-    const batch = db.batch.bind(db);
-    db.batch = (ops, o) => {
-      for (const op of ops) written.push({ where: `${op.sublevel?.prefix ?? ''}${op.key}`, bytes: op.value?.length ?? 0 });
+    const batch = db._batch.bind(db);
+    db._batch = (ops, o) => {
+      for (const op of ops) written.push({ where: op.key, bytes: op.value?.length ?? 0 });
       return batch(ops, o);
     };
     await store.putHalf(
