@@ -70,7 +70,8 @@ export function fromProtoMessage(m: Message, nowMs: number, namespace: string): 
     topic: resourceName(m.topic, 'message topic', Code.ILLEGAL_TOPIC, namespace),
     messageId: sp.message_id ?? '',
     messageType: messageTypeOf(m),
-    body: Buffer.from(m.body ?? []),
+    // Decoded bytes are a view of the request (no copy): the store copies what it keeps.
+    body: Buffer.isBuffer(m.body) ? m.body : Buffer.from(m.body ?? []),
     keys: sp.keys ?? [],
     userProperties: { ...(m.user_properties ?? {}) },
     bornTimestampMs: toMs(sp.born_timestamp) ?? nowMs,
