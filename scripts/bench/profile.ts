@@ -5,7 +5,7 @@
 // the share of time per area (gRPC/HTTP/2, LevelDB, protobuf, Halfmoon by folder, GC, idle).
 //
 //   npm run bench -- profile [--phase publish|tx|drain] [--messages 20000] [--top 25] [--keep DIR]
-//     [--node-args "--max-semi-space-size=32"]   (Node.js flags for the broker, to compare V8 settings)
+//     [--node-args="--max-semi-space-size=32"]   (Node.js flags for the broker, to compare V8 settings)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -9,6 +9,7 @@
 //   npm run bench -- peers [--quick] [--no-peers]   Halfmoon and RabbitMQ / NATS side by side
 //                                                    (see peers/run-peers.ts)
 //   npm run bench -- profile [--phase publish|tx|drain]   where the broker's CPU goes (profile.ts)
+//   npm run bench -- transport                      grpc-js against a bare node:http2 handler (transport.ts)
 // Flags are passed to every selected benchmark (see each script's header for its flags).
 import { performance } from 'node:perf_hooks';
 import { checkOptions, runCheckDispatch } from './check-dispatch.js';
@@ -17,6 +18,7 @@ import { consumeOptions, runConsumeThroughput } from './consume-throughput.js';
 import { runTxThroughput, txOptions } from './tx-throughput.js';
 import { peersOptions, runPeers } from './peers/run-peers.js';
 import { profileOptions, runProfile } from './profile.js';
+import { runTransport, transportOptions } from './transport.js';
 
 export const BENCHMARKS = {
   tx: (flags: Flags, log: Log) => runTxThroughput(txOptions(flags), log),
@@ -27,6 +29,7 @@ export const BENCHMARKS = {
     return { name: 'peers', rows: [{ bench: 'peers', metric: 'table and JSON', value: r.outPath }], data: r };
   },
   profile: (flags: Flags, log: Log) => runProfile(profileOptions(flags), log),
+  transport: (flags: Flags, log: Log) => runTransport(transportOptions(flags), log),
 } as const satisfies Record<string, (flags: Flags, log: Log) => Promise<BenchOutcome<unknown>>>;
 
 export type BenchName = keyof typeof BENCHMARKS;
@@ -40,10 +43,11 @@ const ALIASES: Record<string, BenchName> = {
   'consume-throughput': 'consume',
   peers: 'peers',
   profile: 'profile',
+  transport: 'transport',
 };
 
 export function selectBenchmarks(positionals: string[]): BenchName[] {
-  // The peers and profile suites are only run by name (they start brokers and take minutes).
+  // The peers, profile and transport suites are only run by name.
   if (positionals.length === 0) return ['tx', 'check', 'consume'];
   return positionals.map((p) => {
     const name = ALIASES[p];
@@ -72,7 +76,7 @@ export async function runBenchmarks(argv: string[], log: Log = consoleLog): Prom
 if (isMain(import.meta.url)) {
   const { flags, positionals } = parseFlags(process.argv.slice(2));
   if (flags.help) {
-    consoleLog('usage: npm run bench -- [tx|check|consume|peers|profile ...] [--quick] [--no-peers] [benchmark flags]');
+    consoleLog('usage: npm run bench -- [tx|check|consume|peers|profile|transport ...] [--quick] [--no-peers] [benchmark flags]');
     process.exit(0);
   }
   let valid = true;

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { CHECK_QUICK, runCheckDispatch } from '../../scripts/bench/check-dispatch.js';
 import { CONSUME_QUICK, runConsumeThroughput } from '../../scripts/bench/consume-throughput.js';
+import { profileOptions, runProfile } from '../../scripts/bench/profile.js';
 import { selectBenchmarks } from '../../scripts/bench/run.js';
+import { runTransport, transportOptions } from '../../scripts/bench/transport.js';
 import { runTxThroughput, TX_QUICK } from '../../scripts/bench/tx-throughput.js';
 
 const quiet = (): void => undefined;
@@ -44,9 +46,27 @@ describe('benchmarks (quick mode)', () => {
     }
   });
 
+  it('profile summarizes a CPU profile of the broker under the publish load', async () => {
+    const { data } = await runProfile({ ...profileOptions({ quick: true }), phases: ['publish'] }, quiet);
+    const s = data.publish!;
+    expect(s.totalMs).toBeGreaterThan(0);
+    expect(s.areas.map((a) => a.area)).toContain('grpc-js');
+    expect(s.inclusive.some((f) => f.where.startsWith('src/'))).toBe(true);
+  });
+
+  it('transport measures grpc-js and a bare node:http2 handler', async () => {
+    const { data } = await runTransport(transportOptions({ quick: true }), quiet);
+    for (const runs of Object.values(data)) {
+      expect(runs).toHaveLength(1);
+      expect(runs[0]!.callsPerSec).toBeGreaterThan(0);
+      expect(runs[0]!.usPerCall).toBeGreaterThan(0);
+    }
+  });
+
   it('run.ts selects benchmarks by name', () => {
     expect(selectBenchmarks([])).toEqual(['tx', 'check', 'consume']);
     expect(selectBenchmarks(['consume-throughput', 'tx'])).toEqual(['consume', 'tx']);
+    expect(selectBenchmarks(['profile', 'transport'])).toEqual(['profile', 'transport']);
     expect(() => selectBenchmarks(['nope'])).toThrow(/unknown benchmark/);
   });
 });
