@@ -76,7 +76,8 @@ export class Checks {
     if (step.kind === 'exhausted') return { kind: 'exhausted', half, reason: step.reason };
     if (step.kind === 'noTarget') return undefined;
     this.tx.counters.checksSent++;
-    await this.d.write([...this.moveDue(meta, meta.nextCheckAtMs, step.updated.nextCheckAtMs), this.tx.halfMetaOp(step.updated), this.tx.counterOp()]);
+    this.tx.countersChanged();
+    await this.d.write([...this.moveDue(meta, meta.nextCheckAtMs, step.updated.nextCheckAtMs), this.tx.halfMetaOp(step.updated)]);
     return { kind: 'claimed', half: this.tx.withMessage(step.updated, half.message) };
   }
 
@@ -104,7 +105,8 @@ export class Checks {
       // The claimed check never reached anyone: it leaves the count and the trail.
       const updated = releaseCheck(meta, this.d.clock.now());
       this.tx.counters.checksSent = Math.max(0, this.tx.counters.checksSent - 1);
-      await this.d.write([...this.moveDue(meta, meta.nextCheckAtMs, updated.nextCheckAtMs), this.tx.halfMetaOp(updated), this.tx.counterOp()]);
+      this.tx.countersChanged();
+      await this.d.write([...this.moveDue(meta, meta.nextCheckAtMs, updated.nextCheckAtMs), this.tx.halfMetaOp(updated)]);
     });
   }
 
@@ -144,6 +146,7 @@ export class Checks {
 
   async recordCheckAnswer(_transactionId: string): Promise<void> {
     this.tx.counters.checksAnswered++;
-    await this.d.write([this.tx.counterOp()]); // durable when the promise resolves, like every transition
+    this.tx.countersChanged();
+    await this.d.write([]); // the counters join this batch: durable when the promise resolves, like every transition
   }
 }

@@ -62,6 +62,7 @@ export class LevelDb {
   readonly scheduled: Sub;
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
+  private readonly perBatch: (() => Op | undefined)[] = [];
   private closed = false;
 
   constructor(
@@ -89,6 +90,7 @@ export class LevelDb {
     // transactional load). Only this class writes, and only while the database is open.
     const native = this.db as unknown as NativeBatch;
     this.writer = new GroupCommitWriter<Op>({
+      perBatch: () => this.perBatch.map((f) => f()).filter((op): op is Op => op !== undefined),
       writeBatch: (ops) => {
         const raw = new Array<RawOp>(ops.length);
         for (let i = 0; i < ops.length; i++) {
@@ -134,6 +136,11 @@ export class LevelDb {
     this.closed = true;
     await this.writer.flushed();
     await this.db.close();
+  }
+
+  /** Adds what `op()` returns (when it returns an op) to every batch written from now on. */
+  writeWithEveryBatch(op: () => Op | undefined): void {
+    this.perBatch.push(op);
   }
 
   /** Writes one transition (one batch, shared with whatever else is queued); resolves once it is durable. */

@@ -1,9 +1,12 @@
 // Owns group commit: every state transition hands its operations to one writer, which
 // writes whatever has queued up as ONE LevelDB batch (synced when durable). Concurrent
-// requests therefore share an fsync, and each batch is applied in arrival order.
+// requests therefore share an fsync, and each batch is applied in arrival order. State that only
+// needs its latest value on disk (counters) joins each batch once, through `perBatch`.
 
 export interface GroupCommitOptions<Op> {
   writeBatch(ops: Op[]): Promise<void>;
+  /** Operations added once to every physical batch (state kept per batch, not per transition, e.g. counters). */
+  perBatch?: () => Op[];
   /** Upper bound of operations per physical batch (keeps a single write bounded). */
   maxOpsPerBatch?: number;
 }
@@ -55,7 +58,9 @@ export class GroupCommitWriter<Op> {
           count += next.ops.length;
         }
         try {
-          await this.options.writeBatch(group.flatMap((p) => p.ops));
+          const ops = group.flatMap((p) => p.ops);
+          if (this.options.perBatch) ops.push(...this.options.perBatch());
+          await this.options.writeBatch(ops);
           this.batches++;
           this.transitions += group.length;
           for (const p of group) p.resolve();

@@ -59,6 +59,7 @@ function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
 export class Transactions {
   readonly pendingByGroup = new Map<string, number>();
   counters: TransactionCounters = { pending: 0, abandoned: 0, committed: 0, rolledBack: 0, checksSent: 0, checksAnswered: 0 };
+  private countersDirty = false;
 
   /** Recent half messages by transaction id (see the top comment); the caller holds the tx lock to change an entry. */
   private readonly halfCache: BoundedCache<string, CachedHalf>;
@@ -71,6 +72,7 @@ export class Transactions {
     halfCacheBytes: number = HALF_CACHE_BYTES,
   ) {
     this.halfCache = new BoundedCache(halfCacheBytes);
+    d.writeWithEveryBatch(() => this.counterOp());
   }
 
   /** Entries and bytes of the half-message cache (tests, diagnostics). */
@@ -112,7 +114,17 @@ export class Transactions {
     if (ops.length > 0) await this.d.write(ops);
   }
 
-  counterOp(): Op {
+  /**
+   * The counters changed: their record joins the next batch written. It is written once per batch
+   * (not once per transition), with the values of the moment the batch is written.
+   */
+  countersChanged(): void {
+    this.countersDirty = true;
+  }
+
+  private counterOp(): Op | undefined {
+    if (!this.countersDirty) return undefined;
+    this.countersDirty = false;
     const { committed, rolledBack, checksSent, checksAnswered } = this.counters;
     return { type: 'put', sublevel: this.d.meta, key: 'counters', value: json({ committed, rolledBack, checksSent, checksAnswered }) };
   }
@@ -211,7 +223,10 @@ export class Transactions {
     expect?: { topic?: string; messageId?: string },
     reason?: string,
   ): Promise<EndTransactionResult> {
-    if (source === 'SERVER_CHECK') this.counters.checksAnswered++; // written with the next batch
+    if (source === 'SERVER_CHECK') {
+      this.counters.checksAnswered++;
+      this.countersChanged(); // written with the next batch
+    }
     return this.d.mutex.run(txLock(transactionId), async () => {
       const cached = this.halfCache.get(transactionId);
       const meta = cached?.meta ?? (await this.readHalfMeta(transactionId));
@@ -257,7 +272,8 @@ export class Transactions {
       else this.counters.abandoned--;
       if (resolution === 'COMMIT') this.counters.committed++;
       else this.counters.rolledBack++;
-      ops.push(...this.decisions.puts(decision), this.counterOp());
+      ops.push(...this.decisions.puts(decision));
+      this.countersChanged();
       await this.d.write(ops);
       if (committed) this.queues.notify([meta.topic]);
       return { kind: 'applied', decision };

@@ -94,4 +94,23 @@ describe('GroupCommitWriter', () => {
     await f;
     expect(flushed).toBe(true);
   });
+
+  it('adds the perBatch operations once to every physical batch, after the transitions', async () => {
+    const calls: string[][] = [];
+    let n = 0;
+    const writer = new GroupCommitWriter<string>({
+      writeBatch: (ops) => {
+        calls.push([...ops]);
+        return Promise.resolve();
+      },
+      perBatch: () => [`counters${++n}`],
+    });
+    const first = writer.write(['a']);
+    const rest = [writer.write(['b']), writer.write([])];
+    await Promise.all([first, ...rest]);
+    expect(calls).toEqual([
+      ['a', 'counters1'],
+      ['b', 'counters2'],
+    ]);
+  });
 });

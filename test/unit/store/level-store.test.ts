@@ -138,6 +138,32 @@ describe('LevelStore', () => {
     ).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   });
 
+  it('writes the transaction counters once per batch, and they survive a reopen', async () => {
+    const store = await openStore({ durable: true });
+    await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
+    const ids = Array.from({ length: 20 }, (_, i) => `TX-C${i}`);
+    for (const id of ids) {
+      await store.putHalf(
+        { transactionId: id, message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: id }), producerGroup: 'g', senderClientId: 'p', budget: 'checks' },
+        60_000,
+      );
+    }
+    // White box: count the counters record in every batch handed to LevelDB.
+    const db = (store as unknown as { d: { db: { _batch(ops: { key: string }[], o?: object): Promise<void> } } }).d.db;
+    const batch = db._batch.bind(db);
+    const perBatch: number[] = [];
+    db._batch = (ops, o) => {
+      perBatch.push(ops.filter((op) => op.key === '!meta!counters').length);
+      return batch(ops, o);
+    };
+    await Promise.all(ids.map((id, i) => store.endTransaction(id, i % 2 === 0 ? 'COMMIT' : 'ROLLBACK', 'CLIENT')));
+    expect(perBatch.length).toBeLessThan(ids.length);
+    expect(perBatch.every((n) => n === 1)).toBe(true);
+    await store.close();
+    const again = await openStore();
+    expect(await again.transactionCounters()).toMatchObject({ pending: 0, committed: 10, rolledBack: 10 });
+  });
+
   it('a group created while the first appends are still being written does not skip them', async () => {
     const store = await openStore();
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
