@@ -1,10 +1,11 @@
 // `npm run bench -- profile`: where the broker's CPU goes under the peers method's load. For each
-// phase (NORMAL publish W=64, transactions W=64, backlog drain) it starts `halfmoon start` under
+// phase (NORMAL publish W=64, transactions W=64, backlog drain, batched sends of 32 with 256
+// messages in flight) it starts `halfmoon start` under
 // `node --cpu-prof`, runs the lean load generator against it, stops the broker (the profile is
 // written at exit) and prints a summary of the .cpuprofile: the top functions by self time and
 // the share of time per area (gRPC/HTTP/2, LevelDB, protobuf, Halfmoon by folder, GC, idle).
 //
-//   npm run bench -- profile [--phase publish|tx|drain] [--messages 20000] [--top 25] [--keep DIR]
+//   npm run bench -- profile [--phase publish|tx|drain|batch] [--messages 20000] [--top 25] [--keep DIR]
 //     [--node-args="--max-semi-space-size=32"]   (Node.js flags for the broker, to compare V8 settings)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { sampleTree } from './peers/proc.js';
 import type { LoadTask } from './peers/load-child.js';
 import type { DriverTarget, PublishMode } from './peers/method.js';
 
-const PHASES = ['publish', 'tx', 'drain'] as const;
+const PHASES = ['publish', 'tx', 'drain', 'batch'] as const;
 type Phase = (typeof PHASES)[number];
 
 export interface ProfileOptions {
@@ -142,9 +143,10 @@ export function summarize(profile: CpuProfile, top: number): ProfileSummary {
 
 function taskOf(phase: Phase, endpoint: string, n: number): LoadTask[] {
   const target = (name: string, mode: PublishMode): DriverTarget => ({ config: 'halfmoon', endpoint, name, mode, prefetch: 256, ackBatch: 32 });
-  const publish = (t: DriverTarget): LoadTask => ({ op: 'publish', target: t, n, window: 64, perCall: 1, bodyBytes: 1024, timeoutMs: 180_000 });
+  const publish = (t: DriverTarget, window = 64, perCall = 1): LoadTask => ({ op: 'publish', target: t, n, window, perCall, bodyBytes: 1024, timeoutMs: 180_000 });
   if (phase === 'publish') return [publish(target('ProfilePublish', 'normal'))];
   if (phase === 'tx') return [publish(target('ProfileTx', 'tx'))];
+  if (phase === 'batch') return [publish(target('ProfileBatch', 'batch32'), 256, 32)];
   // The backlog is written first; the profile then covers both (the drain dominates the table below only if it costs more).
   const backlog = target('ProfileDrain', 'normal');
   return [publish(backlog), { op: 'drain', target: backlog, n, timeoutMs: 180_000 }];

@@ -8,7 +8,7 @@
 //   npm run bench -- consume --client both --seconds 10
 //   npm run bench -- peers [--quick] [--no-peers]   Halfmoon and RabbitMQ / NATS side by side
 //                                                    (see peers/run-peers.ts)
-//   npm run bench -- profile [--phase publish|tx|drain]   where the broker's CPU goes (profile.ts)
+//   npm run bench -- profile [--phase publish|tx|drain|batch]   where the broker's CPU goes (profile.ts)
 //   npm run bench -- transport                      grpc-js against a bare node:http2 handler (transport.ts)
 // Flags are passed to every selected benchmark (see each script's header for its flags).
 import { performance } from 'node:perf_hooks';

@@ -34,3 +34,35 @@ export interface StoredMessage extends MessageInput {
   /** Set on messages in a dead-letter topic: where they came from. */
   deadLetter?: { topic: string; messageId: string; group: string };
 }
+
+/**
+ * The log record of `input` at its place. Built field by field rather than by spreading the
+ * input: V8 copies a spread object several times slower, and this runs once per stored message.
+ */
+export function placedMessage(
+  input: MessageInput & Partial<Pick<StoredMessage, 'transactionId' | 'deadLetter'>>,
+  topic: string,
+  queueId: number,
+  offset: number,
+  storeTimestampMs: number,
+): StoredMessage {
+  const m: StoredMessage = {
+    topic,
+    messageId: input.messageId,
+    messageType: input.messageType,
+    body: input.body,
+    keys: input.keys,
+    userProperties: input.userProperties,
+    bornTimestampMs: input.bornTimestampMs,
+    bornHost: input.bornHost,
+    queueId,
+    offset,
+    storeTimestampMs,
+  };
+  if (input.tag !== undefined) m.tag = input.tag;
+  if (input.messageGroup !== undefined) m.messageGroup = input.messageGroup;
+  if (input.deliveryTimestampMs !== undefined) m.deliveryTimestampMs = input.deliveryTimestampMs;
+  if (input.transactionId !== undefined) m.transactionId = input.transactionId;
+  if (input.deadLetter !== undefined) m.deadLetter = input.deadLetter;
+  return m;
+}

@@ -4,7 +4,7 @@
 // never sees offset n+1 before n). Also the first retained offset of a queue, message reads by
 // offset, the stored bytes per queue for size-based retention, and the `appended` wake-ups.
 import { BrokerError, Code } from '../../errors.js';
-import type { MessageInput, StoredMessage } from '../../domain/messages.js';
+import { placedMessage, type MessageInput, type StoredMessage } from '../../domain/messages.js';
 import type { LevelDb, Op } from './db.js';
 import { join, logKey, logRange, parseU64, purgedKey, split, u64 } from './keys.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
@@ -57,7 +57,7 @@ export class Queues {
     const stored: StoredMessage[] = [];
     let bytes = 0;
     for (const input of inputs) {
-      const message: StoredMessage = { ...input, topic, queueId, offset: next++, storeTimestampMs: now };
+      const message = placedMessage(input, topic, queueId, next++, now);
       const value = encodeRecord(message);
       bytes += value.length;
       ops.push({ type: 'put', sublevel: this.d.log, key: logKey(topic, queueId, message.offset), value });

@@ -4,11 +4,12 @@
 
 export function encodeRecord<T extends { body: Buffer }>(record: T): Buffer {
   const { body, ...header } = record;
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const out = Buffer.allocUnsafe(4 + head.length + body.length);
-  out.writeUInt32BE(head.length, 0);
-  head.copy(out, 4);
-  body.copy(out, 4 + head.length);
+  const head = JSON.stringify(header);
+  const headLength = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(4 + headLength + body.length);
+  out.writeUInt32BE(headLength, 0);
+  out.write(head, 4, 'utf8');
+  body.copy(out, 4 + headLength);
   return out;
 }
 
