@@ -264,7 +264,8 @@ export class Transactions {
       }
       // Synchronous from here to write(): offsets enter the write queue in order.
       if (committed) {
-        const prepared = this.queues.assignOffsets(meta.topic, 0, [{ ...committed, transactionId }]);
+        // `committed` is this transition's own object (the cache entry was dropped above, or it was just decoded): tagged in place, not copied.
+        const prepared = this.queues.assignOffsets(meta.topic, 0, [Object.assign(committed, { transactionId })]);
         ops.push(...prepared.ops);
         decision.offset = prepared.stored[0]!.offset;
       }
