@@ -28,25 +28,45 @@ export function newDeliveryToken(): string {
   return pool.toString('hex', at - TOKEN_BYTES, at);
 }
 
+// The topic part of the handles this process issued, both ways (a handle is made and parsed once
+// per delivered message; the topics are few). Bounded: emptied when it grows past MAX_TOPICS.
+const MAX_TOPICS = 10_000;
+const topicPart = new Map<string, string>();
+const topicOfPart = new Map<string, string>();
+
+function encodeTopic(topic: string): string {
+  let part = topicPart.get(topic);
+  if (part === undefined) {
+    if (topicPart.size >= MAX_TOPICS) {
+      topicPart.clear();
+      topicOfPart.clear();
+    }
+    part = Buffer.from(topic, 'utf8').toString('base64url');
+    topicPart.set(topic, part);
+    topicOfPart.set(part, topic);
+  }
+  return part;
+}
+
 export function encodeReceiptHandle(p: ReceiptHandleParts): string {
-  return [VERSION, Buffer.from(p.topic, 'utf8').toString('base64url'), p.queueId, p.offset, p.token].join('.');
+  return `${VERSION}.${encodeTopic(p.topic)}.${p.queueId}.${p.offset}.${p.token}`;
+}
+
+/** The topic a handle's topic part names ('' when it names none). */
+function decodeTopic(part: string): string {
+  const known = topicOfPart.get(part);
+  if (known !== undefined) return known;
+  // Buffer's base64url decoder skips characters it does not know; re-encoding catches that.
+  const topic = Buffer.from(part, 'base64url').toString('utf8');
+  return topic && Buffer.from(topic, 'utf8').toString('base64url') === part ? topic : '';
 }
 
 /** Parses a handle; a malformed one is an INVALID_RECEIPT_HANDLE error naming the problem. */
 export function decodeReceiptHandle(handle: string): ReceiptHandleParts {
   const parts = handle.split('.');
   const [version, topic64, queueId, offset, token] = parts;
-  // Buffer's base64url decoder skips characters it does not know; re-encoding catches that.
-  const topic = Buffer.from(topic64 ?? '', 'base64url').toString('utf8');
-  if (
-    parts.length !== 5 ||
-    version !== VERSION ||
-    !topic ||
-    Buffer.from(topic, 'utf8').toString('base64url') !== topic64 ||
-    !/^\d{1,9}$/.test(queueId ?? '') ||
-    !/^\d{1,16}$/.test(offset ?? '') ||
-    !/^[0-9a-f]{12}$/.test(token ?? '')
-  ) {
+  const topic = decodeTopic(topic64 ?? '');
+  if (parts.length !== 5 || version !== VERSION || !topic || !/^\d{1,9}$/.test(queueId ?? '') || !/^\d{1,16}$/.test(offset ?? '') || !/^[0-9a-f]{12}$/.test(token ?? '')) {
     throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, 'receipt handle is malformed: pass the receipt_handle exactly as ReceiveMessage returned it');
   }
   return {

@@ -182,9 +182,9 @@ describe('receipt handles', () => {
     expect(decodeReceiptHandle(handle)).toEqual(p);
   });
 
-  it('new delivery tokens are 12 lowercase hex digits and differ', () => {
-    const tokens = new Set(Array.from({ length: 50 }, newDeliveryToken));
-    expect(tokens.size).toBe(50);
+  it('new delivery tokens are 12 lowercase hex digits and differ, also across refills of the random pool', () => {
+    const tokens = new Set(Array.from({ length: 2_000 }, newDeliveryToken));
+    expect(tokens.size).toBe(2_000);
     for (const t of tokens) expect(t).toMatch(/^[0-9a-f]{12}$/);
   });
 
