@@ -161,7 +161,7 @@ export class Broker {
 
     // The web console's rate samples are taken only while the admin listener serves it.
     const traffic = new TrafficSampler({ ...services, log: log.child({ component: 'console' }) });
-    const adminRoutes = [...healthRoutes(), ...consoleRoutes(services, traffic)];
+    const adminRoutes = config.adminEnabled ? [...healthRoutes(), ...consoleRoutes(services, traffic)] : [];
     const background = [delays, checks, renewals, retention, decisions, eviction, ...(config.adminEnabled ? [traffic] : [])];
     const started: Part[] = [store];
     try {

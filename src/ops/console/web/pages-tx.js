@@ -37,7 +37,7 @@ export function transactionsPage(root, ctx) {
     void ctx.adminAction(
       question,
       () => post(`transactions/${encodeURIComponent(tx.transactionId)}/${action}`),
-      `Transaction ${tx.transactionId}: ${what.toLowerCase()} done`,
+      `Transaction ${tx.transactionId} ${{ commit: 'committed', rollback: 'rolled back', recheck: 'checked again' }[action]}`,
     );
   };
   root.append(h('h1', {}, 'Transactions'), form, list);
