@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowser, type TestBrowser } from '../../helpers/browser.js';
 import { quietClientLogger, startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
+import { protoMessage, rawClient } from '../../helpers/raw-client.js';
 
 const SHOTS = new URL('../../../test-results/console/', import.meta.url).pathname;
 
@@ -241,6 +242,50 @@ describe('web console JSON API', () => {
     expect(((await noQuery.json()) as { message: string }).message).toMatch(/needs a message id or a key/);
     const unknownApi = await fetch(`${base}/api/nothing`);
     expect(unknownApi.status).toBe(404);
+  });
+
+  it('looks messages up by id: a binary body as hex, a half message with its pending transaction, then rolled back', async () => {
+    const topic = uniqueName('ConsoleLookup');
+    const txTopic = uniqueName('ConsoleLookupTx');
+    await tb.broker.services.topics.create(topic, 'NORMAL');
+    await tb.broker.services.topics.create(txTopic, 'TRANSACTION');
+    const c = rawClient(tb.endpoint);
+    const binary = protoMessage(topic, '');
+    binary.body = Buffer.from([0, 1, 2, 0xff]);
+    (binary.system_properties as Record<string, unknown>).keys = ['bin-key'];
+    binary.user_properties = { origin: 'test' };
+    const half = protoMessage(txTopic, 'half body', { type: 'TRANSACTION' });
+    try {
+      expect((await c.unary('SendMessage', { messages: [binary] })).status.code).toBe('OK');
+      expect((await c.unary('SendMessage', { messages: [half] })).status.code).toBe('OK');
+    } finally {
+      c.close();
+    }
+    const binaryId = (binary.system_properties as { message_id: string }).message_id;
+    const halfId = (half.system_properties as { message_id: string }).message_id;
+
+    const found = (await (await fetch(`${base}/api/messages?id=${binaryId}`)).json()) as any;
+    expect(found.messages).toHaveLength(1);
+    expect(found.messages[0]).toMatchObject({
+      topic,
+      keys: ['bin-key'],
+      properties: { origin: 'test' },
+      body: { size: 4, format: 'hex', preview: '00 01 02 ff' },
+      transaction: null,
+    });
+    expect(found.truncated).toBe(false);
+
+    const pending = (await (await fetch(`${base}/api/messages?id=${halfId}`)).json()) as any;
+    expect(pending.messages).toEqual([]);
+    expect(pending.pending[0]).toMatchObject({ topic: txTopic, body: { format: 'text', preview: 'half body' }, transaction: { state: 'PENDING', transactionId: halfId } });
+
+    const recheck = await call('POST', `/api/transactions/${halfId}/recheck`, {});
+    expect(((await recheck.json()) as { message: string }).message).toMatch(/is PENDING, not ABANDONED/);
+    expect(await (await call('POST', `/api/transactions/${halfId}/rollback`, {})).json()).toMatchObject({
+      applied: true,
+      transaction: { state: 'ROLLED_BACK', decidedBy: 'ADMIN' },
+    });
+    expect(await (await fetch(`${base}/api/transactions/${halfId}`)).json()).toMatchObject({ transaction: { state: 'ROLLED_BACK' }, message: null });
   });
 
   it('deletes a topic and resets a group offset', async () => {
