@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BrokerError, Code } from '../../errors.js';
 import type { ServiceContext } from '../../services.js';
 import type { AdminMethod, AdminRoute } from '../admin-server.js';
-import type { TrafficSampler } from './traffic.js';
+import { queuesOf, type TrafficSampler } from './traffic.js';
 import { clientView, decisionView, halfView, messageView, type TransactionView } from './views.js';
 
 /** Largest JSON request body. */
@@ -127,7 +127,7 @@ function endpoints(svc: ServiceContext, traffic: TrafficSampler): Endpoint[] {
       async run() {
         const out = [];
         for (const t of await svc.topics.list()) {
-          const { queues } = await svc.topics.describe(t.name);
+          const queues = await queuesOf(svc.topics, t.name);
           out.push({
             name: t.name,
             messageType: t.messageType,

@@ -3,6 +3,8 @@
 // offset) and transaction checks sent, and keeps the last TRAFFIC_SAMPLES samples in memory. Rates
 // are the differences between neighbouring samples. Totals come from the store through the
 // services, so on a shared store (PostgreSQL) they are the cluster's.
+import type { QueueStats } from '../../domain/topics.js';
+import { BrokerError, Code } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { PeriodicTask } from '../../runtime/periodic-task.js';
 import type { ServiceContext } from '../../services.js';
@@ -23,6 +25,16 @@ export interface TrafficRate {
   inPerSec: number;
   outPerSec: number;
   checksPerSec: number;
+}
+
+/** A topic's queues, or none when it was deleted since it was listed. */
+export async function queuesOf(topics: ServiceContext['topics'], name: string): Promise<QueueStats[]> {
+  try {
+    return (await topics.describe(name)).queues;
+  } catch (err) {
+    if (err instanceof BrokerError && err.code === Code.TOPIC_NOT_FOUND) return [];
+    throw err;
+  }
 }
 
 export class TrafficSampler {
@@ -69,7 +81,7 @@ export class TrafficSampler {
     const { topics, groups, transactions, clock } = this.svc;
     let messagesIn = 0;
     for (const topic of await topics.list()) {
-      for (const q of (await topics.describe(topic.name)).queues) messagesIn += q.maxOffset;
+      for (const q of await queuesOf(topics, topic.name)) messagesIn += q.maxOffset;
     }
     let messagesOut = 0;
     for (const group of await groups.list()) {

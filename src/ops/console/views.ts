@@ -102,7 +102,8 @@ export interface BodyPreview {
 export function bodyPreview(body: Buffer): BodyPreview {
   const head = body.subarray(0, BODY_PREVIEW_BYTES);
   const truncated = body.length > head.length;
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
+  // stream: a character cut at the end of the preview is left out rather than shown as U+FFFD.
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(head, { stream: truncated });
   const printable = !text.includes('\uFFFD') && !/[\x00-\x08\x0B\x0C\x0E-\x1F]/.test(text);
   if (printable && !truncated) {
     try {

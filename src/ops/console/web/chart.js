@@ -38,7 +38,7 @@ export function drawRates(canvas, rates) {
     ctx.lineTo(right, y);
     ctx.stroke();
     const v = (max * i) / 4;
-    ctx.fillText(v >= 10 ? String(Math.round(v)) : v.toFixed(1), 6, y + 4);
+    ctx.fillText(v >= 10 ? String(Math.round(v)) : String(Number(v.toFixed(2))), 6, y + 4);
   }
   if (rates.length === 0) {
     ctx.fillText('collecting samples…', left + 8, top + 20);
