@@ -1,7 +1,8 @@
 // Owns finding messages for operators (the web console's message page): by message id or by key,
 // in the committed logs of every topic (or one), and among undecided half messages. The logs have
 // no id or key index, so a lookup reads back at most MESSAGE_SCAN_LIMIT of the newest messages of
-// each queue; what it did not read is reported (`scanned`, `truncated`) rather than guessed.
+// each queue and MESSAGE_SCAN_BUDGET in all; what it did not read is reported (`scanned`,
+// `truncated`) rather than guessed.
 import { BrokerError, Code } from '../errors.js';
 import type { StoredMessage } from '../domain/messages.js';
 import type { HalfMessage, TransactionDecision } from '../domain/transactions.js';
@@ -9,6 +10,8 @@ import type { BrokerStore } from '../store/broker-store.js';
 
 /** Newest messages read back per queue by one lookup. */
 export const MESSAGE_SCAN_LIMIT = 10_000;
+/** Messages read back by one lookup over every topic. */
+export const MESSAGE_SCAN_BUDGET = 100_000;
 /** Messages returned by one lookup. */
 export const MESSAGE_RESULT_LIMIT = 50;
 const READ_BATCH = 500;
@@ -33,7 +36,7 @@ export interface MessageLookupResult {
   pending: HalfMessage[];
   /** Messages read from the logs. */
   scanned: number;
-  /** Some queue held more than MESSAGE_SCAN_LIMIT messages: older ones were not looked at. */
+  /** Some messages were not looked at (a queue over MESSAGE_SCAN_LIMIT, or MESSAGE_SCAN_BUDGET used up). */
   truncated: boolean;
 }
 
@@ -53,6 +56,10 @@ export class MessageLookupService {
     let truncated = false;
     for (const topic of topics) {
       for (const q of await store.queueStats(topic)) {
+        if (scanned >= MESSAGE_SCAN_BUDGET) {
+          truncated = true;
+          break;
+        }
         const from = Math.max(q.minOffset, q.maxOffset - MESSAGE_SCAN_LIMIT);
         if (from > q.minOffset) truncated = true;
         for (let offset = from; offset < q.maxOffset;) {

@@ -1,7 +1,8 @@
 // The web console end to end in headless Chromium (playwright-core + Debian's chromium): create a
 // TRANSACTION topic from the page, leave a transaction open with the official client (its checker
 // answers UNKNOWN), watch it appear as pending with its audit trail, commit it from the page through
-// the confirm dialog, and see it committed and consumed; every page is screenshotted into
+// the confirm dialog, see it committed and consumed, and reset the group from its row to consume it
+// again; every page is screenshotted into
 // test-results/console/. Also: the page signs its API calls with the credentials of its sign-in
 // form, and the JSON API answers bad input with a RocketMQ code and a message.
 import { createHmac } from 'node:crypto';
@@ -116,6 +117,10 @@ describe('web console in Chromium', () => {
     // The broker checks (1 s in tests) and the checker answers UNKNOWN: the trail shows the check.
     await waitFor(async () => (await txRow.locator('li[data-kind=check]').count()) > 0 || undefined, 15_000, 'a check in the audit trail');
     await txRow.locator('summary').click();
+    // An opened trail stays open when the list is reloaded.
+    await page.click('#tx-filter button[type=submit]');
+    await txRow.locator('li[data-kind=received]').waitFor();
+    expect(await txRow.locator('details').getAttribute('open')).not.toBeNull();
     expect(await txRow.locator('li[data-kind=received]').textContent()).toContain('half message received');
     await page.screenshot({ path: `${SHOTS}transactions.png`, fullPage: true });
 
@@ -152,6 +157,16 @@ describe('web console in Chromium', () => {
     await waitFor(async () => ((await groupRow.locator('td').nth(3).textContent()) === '0' ? true : undefined), 10_000, 'lag 0');
     expect(await groupRow.locator('td').nth(6).textContent()).toBe('1');
     await page.screenshot({ path: `${SHOTS}groups.png`, fullPage: true });
+    // Reset the group to the earliest message from its row (confirmed): the message is due again.
+    await groupRow.locator('button[data-action=prefill-reset]').click();
+    expect(await page.inputValue('#reset-offset input[name=topic]')).toBe(topic);
+    await page.fill('#reset-offset input[name=to]', 'earliest');
+    await page.click('#reset-offset button[type=submit]');
+    await confirm(page, new RegExp(`Move group ${group} in topic ${topic} to earliest`));
+    await waitFor(async () => ((await groupRow.locator('td').nth(3).textContent()) === '1' ? true : undefined), 10_000, 'lag 1 after the reset');
+    const again = await receiveOne(consumer);
+    expect(again.messageId).toBe(receipt.messageId);
+    await consumer.ack(again);
 
     // Clients: the producer and the consumer, with their Telemetry streams.
     await page.click('#nav a[href="#/clients"]');

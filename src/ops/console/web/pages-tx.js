@@ -28,6 +28,8 @@ export function transactionsPage(root, ctx) {
     e.preventDefault();
     void ctx.refresh();
   });
+  // Trails the operator opened stay open across refreshes.
+  const expanded = new Set();
   const resolve = (tx, action) => {
     const what = { commit: 'Commit', rollback: 'Roll back', recheck: 'Check again' }[action];
     const question =
@@ -63,7 +65,16 @@ export function transactionsPage(root, ctx) {
               h('td', {}, age(t.receivedAtMs)),
               num(t.checkCount),
               h('td', {}, t.nextCheckAtMs ? time(t.nextCheckAtMs) : '–'),
-              h('td', {}, h('details', {}, h('summary', {}, `${t.trail.length} events`), trail(t.trail))),
+              h(
+                'td',
+                {},
+                h(
+                  'details',
+                  { open: expanded.has(t.transactionId), ontoggle: (e) => (e.target.open ? expanded.add(t.transactionId) : expanded.delete(t.transactionId)) },
+                  h('summary', {}, `${t.trail.length} events`),
+                  trail(t.trail),
+                ),
+              ),
               h(
                 'td',
                 { class: 'nowrap' },

@@ -150,13 +150,18 @@ export function groupsPage(root, ctx) {
       `Group ${f.group} moved to ${f.to} in ${f.topic}`,
     );
   });
+  const prefill = (group, topic) => {
+    form.elements.group.value = group;
+    form.elements.topic.value = topic;
+    form.elements.to.focus();
+  };
   root.append(h('h1', {}, 'Consumer groups'), list, h('h2', {}, 'Reset an offset'), form);
   return {
     async refresh() {
       const { groups } = await get('groups');
       list.replaceChildren(
         table(
-          ['Group', 'Topic', { num: 'Consumed offset' }, { num: 'Lag' }, { num: 'In flight' }, { num: 'DLQ' }, { num: 'Clients online' }, 'Settings'],
+          ['Group', 'Topic', { num: 'Consumed offset' }, { num: 'Lag' }, { num: 'In flight' }, { num: 'DLQ' }, { num: 'Consumers online' }, 'Settings', ''],
           groups.flatMap((g) => {
             const rows = g.progress.length ? g.progress : [{ topic: '–', consumedOffset: '–', lag: g.lag, inFlight: g.inFlight }];
             return rows.map((p, i) =>
@@ -171,6 +176,7 @@ export function groupsPage(root, ctx) {
                 i === 0 ? num(g.deadLetters) : h('td'),
                 i === 0 ? num(g.clientsOnline) : h('td'),
                 h('td', { class: 'note' }, i === 0 ? `${g.fifo ? 'FIFO, ' : ''}${g.maxDeliveryAttempts} attempts, DLQ ${g.deadLetterTopic}` : ''),
+                h('td', {}, p.topic === '–' ? null : h('button', { class: 'small', 'data-action': 'prefill-reset', onclick: () => prefill(g.name, p.topic) }, 'Reset…')),
               ),
             );
           }),
