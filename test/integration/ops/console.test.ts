@@ -2,9 +2,9 @@
 // TRANSACTION topic from the page, leave a transaction open with the official client (its checker
 // answers UNKNOWN), watch it appear as pending with its audit trail, commit it from the page through
 // the confirm dialog, see it committed and consumed, and reset the group from its row to consume it
-// again; every page is screenshotted into
-// test-results/console/. Also: the page signs its API calls with the credentials of its sign-in
-// form, and the JSON API answers bad input with a RocketMQ code and a message.
+// again; every page is screenshotted into test-results/console/. Also: the page signs its API calls
+// with the credentials of its sign-in form, and the JSON API answers bad input with a RocketMQ code
+// and a message.
 import { createHmac } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { Producer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
