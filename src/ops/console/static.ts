@@ -1,7 +1,8 @@
 // Owns serving the web console's page: the files of src/ops/console/web (shipped in the package as
 // they are: plain ES modules, no build step, no CDN) at `/` (index.html) and `/assets/<file>`. The
 // directory is found next to this module when run from source, or under the package's src/ when
-// run from dist/; only the files it held at start are served.
+// run from dist/; only the files it held at start are served. They are `public` routes: the page
+// must load before it can ask for credentials, and it holds no broker data.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,7 @@ export function staticRoutes(dir = webDirectory()): AdminRoute[] {
     res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', ...SECURITY_HEADERS }).end(file.body);
   };
   return [
-    { method: 'GET', path: '/', handle: (_req, res) => serve('index.html', res) },
-    { method: 'GET', path: '/assets/*', handle: (_req, res, url) => serve(decodeURIComponent(url.pathname.slice('/assets/'.length)), res) },
+    { method: 'GET', path: '/', public: true, handle: (_req, res) => serve('index.html', res) },
+    { method: 'GET', path: '/assets/*', public: true, handle: (_req, res, url) => serve(decodeURIComponent(url.pathname.slice('/assets/'.length)), res) },
   ];
 }

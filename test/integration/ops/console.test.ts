@@ -209,16 +209,33 @@ describe('web console in Chromium', () => {
     expect(await page.locator('#who').textContent()).toContain('signed in as ops');
 
     // A 401 opens the sign-in form; new credentials are used for the retried call.
-    await page.route('**/api/overview', async (route) => {
+    await page.route('**/api/**', async (route) => {
       if (route.request().headers().authorization?.includes('Credential=admin,')) return route.continue();
       await route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ code: 40100, status: 'UNAUTHORIZED', message: 'sign in' }) });
     });
-    await page.locator('dialog#login').waitFor({ state: 'visible', timeout: 10_000 });
+    const login = page.locator('dialog#login');
+    await login.waitFor({ state: 'visible', timeout: 10_000 });
+    // Cancelled: the next calls fail visibly instead of asking again...
+    await page.click('#login button[value=cancel]');
+    await login.waitFor({ state: 'hidden' });
+    const refused = page.waitForResponse((r) => r.url().endsWith('/api/topics') && r.status() === 401);
+    await page.click('#nav a[href="#/topics"]');
+    await refused;
+    await page.locator('.error-line').waitFor();
+    expect(await page.locator('.error-line').textContent()).toBe('Could not load: sign in');
+    expect(await login.isVisible()).toBe(false);
+    // ...until the operator signs in again.
+    await page.click('#who button');
+    await page.click('#sign-in');
+    await login.waitFor({ state: 'visible' });
     await page.fill('#login input[name=accessKey]', 'admin');
     await page.fill('#login input[name=secretKey]', 'other');
-    const retried = page.waitForRequest((r) => r.url().endsWith('/api/overview') && (r.headers().authorization ?? '').includes('Credential=admin,'));
+    const retried = page.waitForResponse(
+      (r) => r.url().endsWith('/api/topics') && r.status() === 200 && (r.request().headers().authorization ?? '').includes('Credential=admin,'),
+    );
     await page.click('#login button[value=ok]');
     await retried;
+    expect(await page.locator('#who').textContent()).toContain('signed in as admin');
     expect(pageErrors(page).filter((e) => !e.includes('401'))).toEqual([]);
     await page.close();
   });

@@ -36,7 +36,12 @@ async function adminAction(question, call, done) {
   await refresh();
 }
 
-function askCredentials() {
+// After a cancelled sign-in, refreshes stop asking until the operator clicks Sign in.
+let declined = false;
+
+function askCredentials({ userAsked = false } = {}) {
+  if (declined && !userAsked) return Promise.resolve(false);
+  declined = false;
   const dialog = document.getElementById('login');
   const form = document.getElementById('login-form');
   form.reset();
@@ -46,7 +51,10 @@ function askCredentials() {
     dialog.addEventListener(
       'close',
       () => {
-        if (dialog.returnValue !== 'ok') return resolve(false);
+        if (dialog.returnValue !== 'ok') {
+          declined = true;
+          return resolve(false);
+        }
         const data = new FormData(form);
         credentials.set({ accessKey: String(data.get('accessKey')).trim(), secretKey: String(data.get('secretKey')) });
         showWho();
@@ -63,7 +71,7 @@ function showWho() {
   who.replaceChildren(
     c
       ? h('span', {}, `signed in as ${c.accessKey}`, h('button', { class: 'small', onclick: () => (credentials.set(null), showWho()) }, 'Sign out'))
-      : h('button', { class: 'small', id: 'sign-in', onclick: () => void askCredentials().then((ok) => ok && refresh()) }, 'Sign in'),
+      : h('button', { class: 'small', id: 'sign-in', onclick: () => void askCredentials({ userAsked: true }).then((ok) => ok && refresh()) }, 'Sign in'),
   );
 }
 
@@ -77,6 +85,7 @@ async function refresh() {
   if (page && !busy && document.visibilityState !== 'hidden') {
     try {
       await page.refresh();
+      page.root.querySelector('.error-line')?.remove();
     } catch (err) {
       page.root.querySelector('.error-line')?.remove();
       page.root.prepend(h('p', { class: 'note error-line' }, `Could not load: ${err.message}`));
@@ -95,7 +104,7 @@ function route() {
   void refresh();
 }
 
-setUnauthorizedHandler(askCredentials);
+setUnauthorizedHandler(() => askCredentials());
 window.addEventListener('hashchange', route);
 document.addEventListener('visibilitychange', () => void refresh());
 showWho();
