@@ -55,4 +55,6 @@ export default defineConfig(
   },
   // Plain JavaScript (this file, scripts/*.mjs) is not in tsconfig.json: no type information.
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], extends: [tseslint.configs.disableTypeChecked] },
+  // The web console's page: browser ES modules shipped as they are.
+  { files: ['src/ops/console/web/**/*.js'], languageOptions: { globals: globals.browser } },
 );

@@ -14,6 +14,8 @@ import { RetentionService } from './consumer/retention-service.js';
 import { startHttpGateway, type HttpGateway } from './http/server.js';
 import { startAdminServer, type AdminServer } from './ops/admin-server.js';
 import { healthRoutes } from './ops/health.js';
+import { consoleRoutes, TrafficSampler } from './ops/console/index.js';
+import { MessageLookupService } from './admin/message-lookup.js';
 import { createLogger, type Logger } from './logger.js';
 import { DelayService } from './producer/delay-service.js';
 import { SendService } from './producer/send-service.js';
@@ -142,6 +144,7 @@ export class Broker {
         hasLiveProducer: (group) => sessions.liveProducers(group).length > 0,
       }),
       topics,
+      messages: new MessageLookupService({ store }),
       checks,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
         const dialled = requested?.addresses?.[0]?.host;
@@ -156,7 +159,10 @@ export class Broker {
       }),
     };
 
-    const background = [delays, checks, renewals, retention, decisions, eviction];
+    // The web console's rate samples are taken only while the admin listener serves it.
+    const traffic = new TrafficSampler({ ...services, log: log.child({ component: 'console' }) });
+    const adminRoutes = config.adminEnabled ? [...healthRoutes(), ...consoleRoutes(services, traffic)] : [];
+    const background = [delays, checks, renewals, retention, decisions, eviction, ...(config.adminEnabled ? [traffic] : [])];
     const started: Part[] = [store];
     try {
       for (const task of background) {
@@ -171,7 +177,7 @@ export class Broker {
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
       const admin = config.adminEnabled
-        ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: [...healthRoutes()], log: log.child({ component: 'admin' }) })
+        ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: adminRoutes, log: log.child({ component: 'admin' }) })
         : undefined;
       if (admin) started.push(admin);
       log.info(

@@ -75,6 +75,12 @@ export const CONFIG_SPEC = {
   adminHost: { type: 'string', default: '127.0.0.1', description: 'address the admin listener (health, metrics, web console) binds to' },
   adminPort: { type: 'int', default: 8083, min: 0, max: 65535, description: 'admin listener port (0 = any free port)' },
   adminEnabled: { type: 'bool', default: true, description: 'serve the admin listener' },
+  consoleSampleIntervalMs: {
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    description: 'how often the web console samples message in/out and check counts for its rate chart (the last 36 samples are kept in memory)',
+  },
   logLevel: { type: 'enum', default: 'info', values: LOG_LEVELS, description: 'log level' },
   durable: { type: 'bool', default: true, description: 'fsync every write batch before acknowledging (group-committed)' },
   autoCreateTopics: { type: 'bool', default: false, description: 'create unknown topics on first use (development only)' },

@@ -16,6 +16,8 @@ export interface AdminRoute {
   /** `/metrics` (exact) or `/api/*` (prefix). */
   path: string;
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
+  /** Served without authentication when auth is on: holds no broker data (the console's page files). */
+  public?: boolean;
 }
 
 export interface AdminServer {

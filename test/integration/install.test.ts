@@ -1,7 +1,7 @@
 // Installation as a product, away from the checkout: `npm pack` of a copy of the sources (its
 // prepare script builds dist/), then (1) `npm install -g` of the tarball into a temporary prefix,
 // whose `halfmoon` and `halfmoon-broker` commands start a broker and administer it from a
-// directory outside the checkout, and (2) `npm install` of the tarball into a new project that
+// directory outside the checkout (and serve the web console's page), and (2) `npm install` of the tarball into a new project that
 // imports the package entry ('halfmoon-broker': Broker, resolveConfig, BrokerError, Code) and the
 // SDK ('halfmoon-broker/client') and runs `npx halfmoon-broker`. Dependencies come from the npm
 // cache when it has them (--prefer-offline), else from the registry.
@@ -94,6 +94,13 @@ describe('npm install -g ./halfmoon-broker-*.tgz', () => {
         expect(sent.code, sent.stderr).toBe(0);
         const listed = await run(join(bin, 'halfmoon-broker'), ['--endpoints', endpoint, 'topic', 'list'], elsewhere);
         expect(listed.stdout).toMatch(/^Installed\s+TRANSACTION\s+1$/m);
+        // The web console's files ship in the package and are found from the global install.
+        const adminPort = /admin"?:\s*"[^"]*:(\d+)"/.exec(log)?.[1];
+        expect(adminPort, log).toBeTruthy();
+        const page = await fetch(`http://127.0.0.1:${adminPort}/`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('/assets/app.js');
+        expect((await fetch(`http://127.0.0.1:${adminPort}/assets/app.js`)).status).toBe(200);
       } finally {
         broker.kill('SIGTERM');
       }
