@@ -14,6 +14,9 @@ import { RetentionService } from './consumer/retention-service.js';
 import { startHttpGateway, type HttpGateway } from './http/server.js';
 import { startAdminServer, type AdminServer } from './ops/admin-server.js';
 import { healthRoutes } from './ops/health.js';
+import { metricsRoutes } from './ops/metrics-route.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { brokerScrapeSource } from './metrics/scrape-source.js';
 import { createLogger, type Logger } from './logger.js';
 import { DelayService } from './producer/delay-service.js';
 import { SendService } from './producer/send-service.js';
@@ -101,21 +104,24 @@ export class Broker {
     await store.open();
 
     const brokerId = brokerIdOf(config);
+    const metrics = new BrokerMetrics({ nodeId: brokerId });
+    store.observeWrites?.((transitions, ms) => metrics.writeBatch(transitions, ms));
     const sessions = new SessionRegistry(store.events);
     const delays = new DelayService({ store, config, clock, log: log.child({ component: 'delay' }), brokerId });
     const topics = new TopicService({ store, config, log: log.child({ component: 'topics' }) });
-    const sender = new SendService({ store, topics, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
+    const sender = new SendService({ store, topics, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at), metrics });
     const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });
     const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }), brokerId });
     const decisions = new DecisionRetention({ store, config, clock, log: log.child({ component: 'decision-retention' }), brokerId });
     const eviction = new SessionEviction({ sessions, inUse: () => renewals.trackedClients(), config, clock, log: log.child({ component: 'session-eviction' }) });
-    const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
+    const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId, metrics });
     const checks = new CheckScheduler({
       store,
       sessions,
       config,
       clock,
       log: log.child({ component: 'transaction-check' }),
+      metrics,
       ...(options.random ? { random: options.random } : {}),
     });
     let boundPort = config.grpcPort;
@@ -140,7 +146,9 @@ export class Broker {
         store,
         log: log.child({ component: 'transaction' }),
         hasLiveProducer: (group) => sessions.liveProducers(group).length > 0,
+        metrics,
       }),
+      metrics,
       topics,
       checks,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
@@ -156,6 +164,7 @@ export class Broker {
       }),
     };
 
+    metrics.setScrapeSource(brokerScrapeSource({ store, groups: services.groups, sessions }));
     const background = [delays, checks, renewals, retention, decisions, eviction];
     const started: Part[] = [store];
     try {
@@ -171,7 +180,12 @@ export class Broker {
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
       const admin = config.adminEnabled
-        ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: [...healthRoutes()], log: log.child({ component: 'admin' }) })
+        ? await startAdminServer({
+            host: config.adminHost,
+            port: config.adminPort,
+            routes: [...healthRoutes(), ...metricsRoutes(metrics)],
+            log: log.child({ component: 'admin' }),
+          })
         : undefined;
       if (admin) started.push(admin);
       log.info(

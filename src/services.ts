@@ -7,6 +7,7 @@ import type { BrokerConfig } from './config.js';
 import type { ConsumerService } from './consumer/consumer-service.js';
 import type { GroupService } from './consumer/group-service.js';
 import type { Logger } from './logger.js';
+import type { BrokerMetrics } from './metrics/broker-metrics.js';
 import type { SendService } from './producer/send-service.js';
 import type { Endpoints } from './protocol/types.js';
 import type { EventBus } from './runtime/event-bus.js';
@@ -30,6 +31,8 @@ export interface ServiceContext {
   checks: CheckScheduler;
   /** The brokers routes list (all live brokers on a shared store, else this one). */
   cluster: ClusterService;
+  /** The broker's Prometheus instruments (its own registry). */
+  metrics: BrokerMetrics;
   /** Where clients reach this broker: advertised host (or the one they dialled) and the bound port. */
   brokerEndpoints(requested?: Endpoints | null): Endpoints;
 }

@@ -236,7 +236,15 @@ export interface MembershipStore {
   leaveBroker(brokerId: string): Promise<void>;
 }
 
-export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore {
+/** What a backend can tell metrics about itself (optional: a backend without it reports nothing). */
+export interface StoreObservability {
+  /** Told about each physical write batch: the transitions it carried and the ms its write (and fsync) took. */
+  observeWrites?(observer: (transitions: number, ms: number) => void): void;
+  /** Bytes the store's data takes (the LevelDB directory; the PostgreSQL schema's tables and indexes). */
+  sizeBytes?(): Promise<number>;
+}
+
+export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore, StoreObservability {
   readonly capabilities: StoreCapabilities;
   /** Where the store announces appends (and, when shared, other processes' events). */
   readonly events: EventBus;

@@ -13,6 +13,7 @@ import type { BrokerStore } from '../store/broker-store.js';
 import type { BudgetLimits, HalfMessage } from '../domain/transactions.js';
 import { PeriodicTask } from '../runtime/periodic-task.js';
 import type { Clock } from '../util/clock.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 
 /** Producer groups swept at the same time in one tick. */
 const GROUP_CONCURRENCY = 8;
@@ -37,6 +38,8 @@ export interface CheckSchedulerDeps {
   log: Logger;
   /** Random source in [0, 1) for restart jitter (injectable for tests). */
   random?: () => number;
+  /** Counts checks (sent, undeliverable, how late) and policy decisions. */
+  metrics?: BrokerMetrics;
 }
 
 export class CheckScheduler {
@@ -123,10 +126,13 @@ export class CheckScheduler {
     const session = half.lastCheckClientId ? sessions.get(half.lastCheckClientId) : undefined;
     const sent = session?.sink?.sendTransactionCheck(half) ?? false;
     if (sent) {
+      const late = half.lastCheckAtMs !== undefined && half.lastCheckDueAtMs !== undefined ? half.lastCheckAtMs - half.lastCheckDueAtMs : undefined;
+      this.deps.metrics?.check('sent', late);
       log.debug({ transactionId: half.transactionId, clientId: half.lastCheckClientId, check: half.checkCount }, 'transaction check sent');
       return;
     }
     // The stream went away between the claim and the push: give the attempt back.
+    this.deps.metrics?.check('undeliverable');
     await store.releaseCheck(half.transactionId);
   }
 
@@ -164,6 +170,7 @@ export class CheckScheduler {
     }
     const result = await store.endTransaction(half.transactionId, 'ROLLBACK', 'POLICY', undefined, reason);
     if (result.kind === 'applied') {
+      this.deps.metrics?.decided(result.decision);
       log.warn({ transactionId: half.transactionId, topic: half.message.topic }, `transaction rolled back by policy: ${reason}`);
     }
   }

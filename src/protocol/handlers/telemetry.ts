@@ -2,6 +2,7 @@
 // command with the full merged settings, and carries server commands (transaction checks) to the
 // client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
 import type * as grpc from '@grpc/grpc-js';
+import { endpointsOf, parseEndpoint } from '../../cluster/cluster-service.js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../domain/names.js';
@@ -71,11 +72,17 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
   };
 }
 
+/** Settings.metric: where the client pushes its own metrics (OTLP), if a collector is configured. */
+function clientMetric(endpoint: string): NonNullable<Settings['metric']> {
+  const address = endpoint ? parseEndpoint(endpoint) : undefined;
+  return address ? { on: true, endpoints: endpointsOf(address) } : { on: false };
+}
+
 async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink, svc: ServiceContext): Promise<Settings> {
   if (!info.hasClientId) throw new BrokerError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing: every client must identify itself');
   const { config, clock, sessions } = svc;
   const clientType = (settings.client_type ?? 'CLIENT_TYPE_UNSPECIFIED') as ClientType;
-  const common: Settings = { metric: { on: false } };
+  const common: Settings = { metric: clientMetric(config.clientMetricsEndpoint) };
   if (settings.access_point) common.access_point = settings.access_point;
   if (settings.request_timeout) common.request_timeout = settings.request_timeout;
   if (settings.user_agent) common.user_agent = settings.user_agent;

@@ -82,7 +82,13 @@ export class LevelDb {
       writeBatch: async (ops) => {
         await this.db.batch(ops as unknown as LevelBatch, { sync: durable });
       },
+      now: () => clock.now(),
     });
+  }
+
+  /** Told about each physical batch: transitions in it and milliseconds to write (and fsync) it. */
+  observeWrites(observer: (transitions: number, ms: number) => void): void {
+    this.writer.onBatch = observer;
   }
 
   /** Batches and transitions written so far (group-commit efficiency). */

@@ -4,6 +4,8 @@
 // close, the storage format version (refusing newer data directories, migrating older ones), and
 // the delegation of each interface method to its part. Operations that span parts (deleteTopic)
 // are composed here, under the lock of what they change.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BrokerError, Code } from '../../errors.js';
 import { InProcessEventBus, type EventBus } from '../../runtime/event-bus.js';
 import type { Clock } from '../../util/clock.js';
@@ -77,6 +79,19 @@ export class LevelStore implements BrokerStore {
   /** Batches and transitions written so far (group-commit efficiency). */
   get writeStats(): { batches: number; transitions: number } {
     return this.d.writeStats;
+  }
+
+  observeWrites(observer: (transitions: number, ms: number) => void): void {
+    this.d.observeWrites(observer);
+  }
+
+  /** The files of the LevelDB directory. */
+  async sizeBytes(): Promise<number> {
+    let total = 0;
+    for (const entry of await readdir(this.options.path, { withFileTypes: true })) {
+      if (entry.isFile()) total += (await stat(join(this.options.path, entry.name)).catch(() => ({ size: 0 }))).size;
+    }
+    return total;
   }
 
   /** Entries and bytes of the recent half-message cache. */

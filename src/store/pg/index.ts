@@ -140,6 +140,12 @@ export class PgStore implements BrokerStore {
   nextRedeliveryInMs: PgConsumption['nextRedeliveryInMs'] = (g, t) => this.consumption.nextRedeliveryInMs(g, t);
   groupStats: PgConsumption['groupStats'] = (g) => this.consumption.groupStats(g);
 
+  /** Tables and indexes of the store's schema. */
+  async sizeBytes(): Promise<number> {
+    const [row] = await this.db.rows<{ bytes: number | null }>('schema_size');
+    return row?.bytes ?? 0;
+  }
+
   // membership of the brokers sharing the database
   heartbeatBroker: PgMembership['heartbeatBroker'] = (id, endpoint, ttl) => this.membership.heartbeatBroker(id, endpoint, ttl);
   liveBrokers: PgMembership['liveBrokers'] = () => this.membership.liveBrokers();
