@@ -28,6 +28,7 @@ const BOTH_BACKENDS = [
   'test/integration/crash.test.ts',
   'test/integration/consumption-fifo.test.ts',
   'test/integration/consumption-durability.test.ts',
+  'test/integration/ops/metrics.test.ts',
 ];
 
 export default defineConfig({
