@@ -26,6 +26,8 @@ import type { Endpoints } from './protocol/types.js';
 import { InProcessEventBus } from './runtime/event-bus.js';
 import { SessionEviction } from './session/session-eviction.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { ClientService } from './session/client-service.js';
+import { askPeerClients } from './protocol/admin/clients.js';
 import type { BrokerStore } from './store/broker-store.js';
 import { createStore } from './store/open-store.js';
 import { CheckScheduler } from './transaction/check-scheduler.js';
@@ -139,6 +141,13 @@ export class Broker {
       log,
       events: store.events,
       sessions,
+      clients: new ClientService({
+        sessions,
+        brokerId,
+        endpoint: () => formatEndpoint({ host: advertisedHostOf(config), port: boundPort }),
+        liveBrokers: () => membership.live(),
+        ...(store.capabilities.sharedAcrossProcesses ? { askPeer: askPeerClients } : {}),
+      }),
       sender,
       consumer,
       groups: new GroupService({ store, consumer }),

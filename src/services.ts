@@ -11,6 +11,7 @@ import type { BrokerMetrics } from './metrics/broker-metrics.js';
 import type { SendService } from './producer/send-service.js';
 import type { Endpoints } from './protocol/types.js';
 import type { EventBus } from './runtime/event-bus.js';
+import type { ClientService } from './session/client-service.js';
 import type { SessionRegistry } from './session/session-registry.js';
 import type { CheckScheduler } from './transaction/check-scheduler.js';
 import type { TransactionService } from './transaction/transaction-service.js';
@@ -23,6 +24,8 @@ export interface ServiceContext {
   /** The broker's wake-up bus (appends, half messages published, producers available). */
   events: EventBus;
   sessions: SessionRegistry;
+  /** Connected clients (this broker's, and the other live brokers' on a shared store). */
+  clients: ClientService;
   sender: SendService;
   consumer: ConsumerService;
   groups: GroupService;

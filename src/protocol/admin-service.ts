@@ -1,5 +1,6 @@
 // Owns the halfmoon.admin.v1.AdminService implementation table: RPC name → handler.
 import type * as grpc from '@grpc/grpc-js';
+import { describeClient, listClients } from './admin/clients.js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
 import { describeTransaction, getTransactionStats, listTransactions, recheckTransaction, resolveTransaction } from './admin/transactions.js';
@@ -22,5 +23,7 @@ export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplem
     ResolveTransaction: unary('ResolveTransaction', resolveTransaction, svc),
     RecheckTransaction: unary('RecheckTransaction', recheckTransaction, svc),
     GetTransactionStats: unary('GetTransactionStats', getTransactionStats, svc),
+    ListClients: unary('ListClients', listClients, svc),
+    DescribeClient: unary('DescribeClient', describeClient, svc),
   };
 }

@@ -6,7 +6,7 @@ import { endpointsOf, parseEndpoint } from '../../cluster/cluster-service.js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../domain/names.js';
-import type { ClientType, CommandSink } from '../../session/session-registry.js';
+import type { ClientSession, ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../domain/transactions.js';
 import { callInfo, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
@@ -72,6 +72,13 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
   };
 }
 
+/** Keeps what the client reported about itself (client list / describe). */
+function noteReported(session: ClientSession, settings: Settings): void {
+  session.reportedSettings = settings;
+  const ua = settings.user_agent;
+  if (ua) session.userAgent = { language: ua.language, version: ua.version, platform: ua.platform, hostname: ua.hostname };
+}
+
 /** Settings.metric: where the client pushes its own metrics (OTLP), if a collector is configured. */
 function clientMetric(endpoint: string): NonNullable<Settings['metric']> {
   const address = endpoint ? parseEndpoint(endpoint) : undefined;
@@ -93,6 +100,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     const names = topics.map((t) => scopedName(t, info.namespace));
     for (const name of names) validateTopicName(name);
     const session = sessions.attach(info.clientId, sink, clock.now());
+    noteReported(session, settings);
     session.clientType = 'PRODUCER';
     for (const name of names) session.topics.add(name);
     sessions.announce(session);
@@ -119,6 +127,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     }
     const group = await svc.consumer.group(groupName);
     const session = sessions.attach(info.clientId, sink, clock.now());
+    noteReported(session, settings);
     session.clientType = clientType;
     session.group = groupName;
     // The broker enforces this back-off on push consumer nacks too (see ConsumerService).
