@@ -129,6 +129,7 @@ export class ConsumerService {
       maxDeliveryAttempts: group.maxDeliveryAttempts,
       fifo: group.fifo && topic.messageType === 'FIFO',
       ...(p.autoRenew && p.clientId ? { autoRenew: { clientId: p.clientId, brokerId: this.deps.brokerId } } : {}),
+      ...(p.clientId ? { clientId: p.clientId } : {}),
     };
 
     for (;;) {

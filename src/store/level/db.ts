@@ -55,6 +55,10 @@ export class LevelDb {
   readonly consumer: Sub;
   /** DELAY messages by delivery time. */
   readonly scheduled: Sub;
+  /** Committed messages by message id and by key (message-index.ts). */
+  readonly messageIndex: Sub;
+  /** Delivery history of committed messages: each delivery per group, and how it ended. */
+  readonly deliveries: Sub;
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
   private closed = false;
@@ -78,6 +82,8 @@ export class LevelDb {
     this.decisionByTime = sub('txdecisiontime');
     this.consumer = sub('consumer');
     this.scheduled = sub('scheduled');
+    this.messageIndex = sub('msgindex');
+    this.deliveries = sub('delivery');
     this.writer = new GroupCommitWriter<Op>({
       writeBatch: async (ops) => {
         await this.db.batch(ops as unknown as LevelBatch, { sync: durable });
