@@ -29,6 +29,7 @@ const BOTH_BACKENDS = [
   'test/integration/consumption-fifo.test.ts',
   'test/integration/consumption-durability.test.ts',
   'test/integration/ops/metrics.test.ts',
+  'test/integration/ops/message-trace.test.ts',
 ];
 
 export default defineConfig({

@@ -3,6 +3,7 @@
 // decision retention, session eviction; each a PeriodicTask) → servers, with the membership
 // heartbeat once the gRPC port is bound, then the admin listener. Closing reverses it, and a start that fails part-way
 // closes what it had started, in the same reverse order.
+import { MessageService } from './admin/message-service.js';
 import { TopicService } from './admin/topic-service.js';
 import { ClusterService, endpointsOf, formatEndpoint } from './cluster/cluster-service.js';
 import { advertisedHostOf, BrokerMembership } from './cluster/membership.js';
@@ -159,6 +160,7 @@ export class Broker {
       }),
       metrics,
       topics,
+      messages: new MessageService({ store }),
       checks,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
         const dialled = requested?.addresses?.[0]?.host;

@@ -1,6 +1,7 @@
 // Owns what every adapter (gRPC handlers, the MQ HTTP gateway, the admin API) gets from the
 // broker: its services, configuration, clock, logger and event bus. Adapters never see the store;
 // the semantics live in the services, which sit on it.
+import type { MessageService } from './admin/message-service.js';
 import type { TopicService } from './admin/topic-service.js';
 import type { ClusterService } from './cluster/cluster-service.js';
 import type { BrokerConfig } from './config.js';
@@ -31,6 +32,8 @@ export interface ServiceContext {
   groups: GroupService;
   transactions: TransactionService;
   topics: TopicService;
+  /** Message traces: lookups by id or key, the transaction, the deliveries per group. */
+  messages: MessageService;
   checks: CheckScheduler;
   /** The brokers routes list (all live brokers on a shared store, else this one). */
   cluster: ClusterService;

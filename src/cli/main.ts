@@ -63,6 +63,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   group: async () => (await import('./commands/group.js')).groupCommand,
   tx: async () => (await import('./commands/tx.js')).txCommand,
   client: async () => (await import('./commands/client.js')).clientCommand,
+  message: async () => (await import('./commands/message.js')).messageCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
 };
 

@@ -2,6 +2,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { describeClient, listClients } from './admin/clients.js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
+import { listMessages, showMessage } from './admin/messages.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
 import { describeTransaction, getTransactionStats, listTransactions, recheckTransaction, resolveTransaction } from './admin/transactions.js';
 import type { ServiceContext } from '../services.js';
@@ -25,5 +26,7 @@ export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplem
     GetTransactionStats: unary('GetTransactionStats', getTransactionStats, svc),
     ListClients: unary('ListClients', listClients, svc),
     DescribeClient: unary('DescribeClient', describeClient, svc),
+    ShowMessage: unary('ShowMessage', showMessage, svc),
+    ListMessages: unary('ListMessages', listMessages, svc),
   };
 }
