@@ -54,7 +54,8 @@ export function deliveryTrace(delivered: readonly DeliveryEvent[], ended: readon
     .map((d) => {
       const end = endOf.get(`${d.group}\0${d.attempt}`);
       if (end) return { ...d, outcome: end.outcome, outcomeAtMs: end.atMs };
-      if (d.attempt < lastAttempt.get(d.group)!) return { ...d, outcome: 'REDELIVERED' as const };
+      // A later attempt followed (recorded, or in flight: deliveries from before the history was kept).
+      if (d.attempt < Math.max(lastAttempt.get(d.group)!, inFlight.get(d.group) ?? 0)) return { ...d, outcome: 'REDELIVERED' as const };
       return { ...d, outcome: inFlight.get(d.group) === d.attempt ? ('IN_FLIGHT' as const) : ('DROPPED' as const) };
     });
 }
