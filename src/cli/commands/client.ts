@@ -1,33 +1,17 @@
 // Owns `halfmoon client`: list the connected clients and describe one over the admin API (on a
 // PostgreSQL cluster, every live broker's clients).
+import type { ClientMessage } from '../../protocol/admin/clients.js';
 import { formatTable } from '../output.js';
 import { adminCommand } from './admin.js';
-
-interface ClientMsg {
-  client_id: string;
-  client_type: string;
-  language: string;
-  version: string;
-  platform: string;
-  hostname: string;
-  group: string;
-  topics: string[];
-  settings_json: string;
-  last_heartbeat_ms: string;
-  telemetry_open: boolean;
-  attached_at_ms: string;
-  broker_id: string;
-  broker_endpoint: string;
-}
 
 function ago(ms: string): string {
   const s = Math.max(0, Math.round((Date.now() - Number(ms)) / 1000));
   return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 }
 
-const role = (c: ClientMsg): string => (c.client_type === 'PRODUCER' ? 'producer' : c.client_type === 'CLIENT_TYPE_UNSPECIFIED' ? '-' : 'consumer');
+const role = (c: ClientMessage): string => (c.client_type === 'PRODUCER' ? 'producer' : c.client_type === 'CLIENT_TYPE_UNSPECIFIED' ? '-' : 'consumer');
 
-function describe(c: ClientMsg): string {
+function describe(c: ClientMessage): string {
   const rows: [string, string][] = [
     ['client', c.client_id],
     ['type', `${c.client_type} (${role(c)})`],
@@ -51,7 +35,7 @@ export const clientCommand = adminCommand('client', 'Clients', {
     details: `Lists the clients connected to the broker (on a PostgreSQL cluster: to every live broker), with their
 type, language and version, group or topics, last heartbeat and the broker holding their Telemetry stream.`,
     async run({ admin, values, print }) {
-      const res = await admin.call<{ clients: ClientMsg[]; unreachable_brokers: string[] }>('ListClients', {
+      const res = await admin.call<{ clients: ClientMessage[]; unreachable_brokers: string[] }>('ListClients', {
         local_only: false,
         group: values.group ?? '',
         topic: values.topic ?? '',
@@ -76,7 +60,7 @@ type, language and version, group or topics, last heartbeat and the broker holdi
   describe: {
     usage: 'client describe ID',
     async run({ admin, need, print }) {
-      const res = await admin.call<{ sessions: ClientMsg[] }>('DescribeClient', { client_id: need('a client id (see "halfmoon client list")') });
+      const res = await admin.call<{ sessions: ClientMessage[] }>('DescribeClient', { client_id: need('a client id (see "halfmoon client list")') });
       return print(res.sessions, () => res.sessions.map(describe).join('\n\n'));
     },
   },

@@ -14,7 +14,8 @@ import type { Status } from '../types.js';
 /** How long a peer broker may take to list its clients. */
 const PEER_TIMEOUT_MS = 3_000;
 
-interface ClientMessage {
+/** A client as the admin API carries it (halfmoon.admin.v1.Client). */
+export interface ClientMessage {
   client_id: string;
   client_type: string;
   language: string;

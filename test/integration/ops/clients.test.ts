@@ -1,11 +1,12 @@
 // `halfmoon client list|describe` (the real CLI) and the ListClients / DescribeClient admin RPCs
 // with a live official producer and SimpleConsumer: ids, types, language and version, group and
 // topics, the settings they reported, their heartbeat and the broker holding their stream.
-import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import type { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerIdOf } from '../../../src/config.js';
-import { quietClientLogger, startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
 import { runCli } from '../../helpers/broker-process.js';
+import { startProducer, startSimpleConsumer } from '../../helpers/official-clients.js';
 
 interface ClientJson {
   client_id: string;
@@ -31,17 +32,8 @@ describe('client list / describe', () => {
   beforeAll(async () => {
     tb = await startTestBroker();
     await tb.broker.services.topics.create(topic, 'NORMAL');
-    producer = new Producer({ endpoints: tb.endpoint, namespace: '', topic, logger: quietClientLogger });
-    await producer.startup();
-    consumer = new SimpleConsumer({
-      endpoints: tb.endpoint,
-      namespace: '',
-      consumerGroup: group,
-      subscriptions: new Map([[topic, '*']]),
-      awaitDuration: 1000,
-      logger: quietClientLogger,
-    });
-    await consumer.startup();
+    producer = await startProducer(tb.endpoint, topic);
+    consumer = await startSimpleConsumer(tb.endpoint, group, topic);
   });
   afterAll(async () => {
     await producer.shutdown().catch(() => undefined);
@@ -94,15 +86,7 @@ describe('client list / describe', () => {
   });
 
   it('forgets a consumer that shut down (NotifyClientTermination)', async () => {
-    const gone = new SimpleConsumer({
-      endpoints: tb.endpoint,
-      namespace: '',
-      consumerGroup: uniqueName('Gone'),
-      subscriptions: new Map([[topic, '*']]),
-      awaitDuration: 1000,
-      logger: quietClientLogger,
-    });
-    await gone.startup();
+    const gone = await startSimpleConsumer(tb.endpoint, uniqueName('Gone'), topic);
     const id = (await waitFor(
       async () => (await tb.broker.services.clients.list()).clients.find((c) => c.group.startsWith('Gone') && c.telemetryOpen),
       10_000,

@@ -3,11 +3,12 @@
 // acks; the other acks at once), shown by id and by key with where it was stored and each delivery
 // per group; a transactional message decided by a check shows its transaction; a half message
 // still undecided is shown as not stored yet; an unknown id says what to do.
-import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import type { SimpleConsumer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quietClientLogger, startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
 import { runCli } from '../../helpers/broker-process.js';
+import { startProducer, startSimpleConsumer } from '../../helpers/official-clients.js';
 
 interface TraceJson {
   state: string;
@@ -25,15 +26,7 @@ describe('message show', () => {
   const clients: { shutdown(): Promise<void> }[] = [];
   const cli = (...args: string[]) => runCli([...args, '--endpoints', tb.endpoint]);
   const consumer = async (group: string, topic: string): Promise<SimpleConsumer> => {
-    const c = new SimpleConsumer({
-      endpoints: tb.endpoint,
-      namespace: '',
-      consumerGroup: group,
-      subscriptions: new Map([[topic, '*']]),
-      awaitDuration: 1000,
-      logger: quietClientLogger,
-    });
-    await c.startup();
+    const c = await startSimpleConsumer(tb.endpoint, group, topic);
     clients.push(c);
     return c;
   };
@@ -50,8 +43,7 @@ describe('message show', () => {
     const topic = uniqueName('Traced');
     const key = uniqueName('order');
     await tb.broker.services.topics.create(topic, 'NORMAL');
-    const producer = new Producer({ endpoints: tb.endpoint, namespace: '', topic, logger: quietClientLogger });
-    await producer.startup();
+    const producer = await startProducer(tb.endpoint, topic);
     clients.push(producer);
     const receipt = await producer.send({ topic, keys: [key], tag: 'T1', body: Buffer.from('{"order":42}') });
 
@@ -107,20 +99,13 @@ describe('message show', () => {
     let release: (() => void) | undefined;
     const answered = new Promise<void>((resolve) => (release = resolve));
     let decide = false;
-    const producer = new Producer({
-      endpoints: tb.endpoint,
-      namespace: '',
-      topic,
-      logger: quietClientLogger,
-      checker: {
-        async check() {
-          if (!decide) return TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
-          release?.();
-          return TransactionResolution.COMMIT;
-        },
+    const producer = await startProducer(tb.endpoint, topic, {
+      async check() {
+        if (!decide) return TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED;
+        release?.();
+        return TransactionResolution.COMMIT;
       },
     });
-    await producer.startup();
     clients.push(producer);
     const receipt = await producer.send({ topic, keys: ['tx-key'], body: Buffer.from('decided by a check') }, producer.beginTransaction());
 

@@ -2,11 +2,11 @@
 // transaction committed, one rolled back and one decided by a check; the exposition is parsed by a
 // Prometheus text-format parser and the series and values asserted. Also: the collector the
 // official clients are told to push their own metrics to (--client-metrics-endpoint).
-import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { brokerIdOf } from '../../../src/config.js';
-import { quietClientLogger, startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
+import { startProducer, startSimpleConsumer } from '../../helpers/official-clients.js';
 import { scrapeMetrics } from '../../helpers/prometheus.js';
 import { protoMessage, rawClient } from '../../helpers/raw-client.js';
 
@@ -28,20 +28,11 @@ describe('GET /metrics', () => {
     await tb.broker.services.topics.create(normal, 'NORMAL');
     await tb.broker.services.topics.create(txTopic, 'TRANSACTION');
 
-    const producer = new Producer({ endpoints: tb.endpoint, namespace: '', topic: normal, logger: quietClientLogger });
-    await producer.startup();
+    const producer = await startProducer(tb.endpoint, normal);
     clients.push(producer);
     for (let i = 0; i < 3; i++) await producer.send({ topic: normal, body: Buffer.from(`hello-${i}`) });
 
-    const consumer = new SimpleConsumer({
-      endpoints: tb.endpoint,
-      namespace: '',
-      consumerGroup: group,
-      subscriptions: new Map([[normal, '*']]),
-      awaitDuration: 1000,
-      logger: quietClientLogger,
-    });
-    await consumer.startup();
+    const consumer = await startSimpleConsumer(tb.endpoint, group, normal);
     clients.push(consumer);
     const got = [];
     while (got.length < 3) got.push(...(await consumer.receive(3, 30_000)));
@@ -50,19 +41,12 @@ describe('GET /metrics', () => {
     await consumer.ack(got[1]!); // the third stays in flight
 
     let checked = 0;
-    const txProducer = new Producer({
-      endpoints: tb.endpoint,
-      namespace: '',
-      topic: txTopic,
-      logger: quietClientLogger,
-      checker: {
-        async check() {
-          checked++;
-          return TransactionResolution.COMMIT;
-        },
+    const txProducer = await startProducer(tb.endpoint, txTopic, {
+      async check() {
+        checked++;
+        return TransactionResolution.COMMIT;
       },
     });
-    await txProducer.startup();
     clients.push(txProducer);
     const commit = txProducer.beginTransaction();
     await txProducer.send({ topic: txTopic, body: Buffer.from('commit') }, commit);

@@ -1,9 +1,10 @@
 // A real Prometheus server (Debian's package, installed by the helper when missing) scrapes a
 // broker's /metrics after traffic from the official client, and its query API returns the
 // RocketMQ-named series with the values of that traffic.
-import { Producer } from 'rocketmq-client-nodejs';
+import type { Producer } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quietClientLogger, startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
+import { startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
+import { startProducer } from '../../helpers/official-clients.js';
 import { startPrometheus, type TestPrometheus } from '../../helpers/prometheus-server.js';
 
 describe('Prometheus scrapes /metrics', () => {
@@ -22,8 +23,7 @@ describe('Prometheus scrapes /metrics', () => {
   it('reads the series a send produced', async () => {
     const topic = uniqueName('Scraped');
     await tb.broker.services.topics.create(topic, 'NORMAL');
-    producer = new Producer({ endpoints: tb.endpoint, namespace: '', topic, logger: quietClientLogger });
-    await producer.startup();
+    producer = await startProducer(tb.endpoint, topic);
     for (let i = 0; i < 4; i++) await producer.send({ topic, body: Buffer.from('scrape me') });
 
     prometheus = await startPrometheus([`127.0.0.1:${tb.broker.adminPort}`]);
