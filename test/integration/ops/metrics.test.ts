@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { brokerIdOf } from '../../../src/config.js';
 import { startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
 import { startProducer, startSimpleConsumer } from '../../helpers/official-clients.js';
+import { startHttpBroker } from '../http/helpers.js';
 import { scrapeMetrics } from '../../helpers/prometheus.js';
 import { protoMessage, rawClient } from '../../helpers/raw-client.js';
 
@@ -100,20 +101,47 @@ describe('GET /metrics', () => {
 
   it('counts pending and abandoned transactions per group and topic', async () => {
     tb = await startTestBroker({ transactionCheckMax: 1, transactionCheckPolicy: 'KEEP' });
-    const topic = uniqueName('Pending');
-    await tb.broker.services.topics.create(topic, 'TRANSACTION');
+    const waiting = uniqueName('Pending');
+    const kept = uniqueName('Kept');
+    await tb.broker.services.topics.create(waiting, 'TRANSACTION');
+    await tb.broker.services.topics.create(kept, 'TRANSACTION');
+    // No producer of `waiting` is online: its half messages are never checked and stay PENDING.
     const raw = rawClient(tb.endpoint);
     try {
       for (let i = 0; i < 2; i++) {
-        const res = await raw.unary('SendMessage', { messages: [protoMessage(topic, `open-${i}`, { type: 'TRANSACTION' })] });
+        const res = await raw.unary('SendMessage', { messages: [protoMessage(waiting, `open-${i}`, { type: 'TRANSACTION' })] });
         expect(res.status.code).toBe('OK');
       }
-      const pending = await scrapeMetrics(tb.broker.adminPort!);
-      expect(pending.value('rocketmq_half_messages', { producer_group: topic })).toBe(2);
-      expect(pending.value('halfmoon_transactions_abandoned', { topic })).toBeUndefined();
     } finally {
       raw.close();
     }
+    // `kept`'s producer never knows: after its one check the KEEP policy abandons the transaction.
+    const producer = await startProducer(tb.endpoint, kept, { check: async () => TransactionResolution.TRANSACTION_RESOLUTION_UNSPECIFIED });
+    clients.push(producer);
+    await producer.send({ topic: kept, body: Buffer.from('undecided') }, producer.beginTransaction());
+    await waitFor(async () => ((await tb!.broker.store.listTransactions({ topic: kept, state: 'ABANDONED' })).length === 1 ? true : undefined), 15_000, 'the abandonment');
+
+    const m = await scrapeMetrics(tb.broker.adminPort!);
+    expect(m.value('rocketmq_half_messages', { producer_group: waiting })).toBe(2);
+    expect(m.value('rocketmq_half_messages', { producer_group: kept })).toBeUndefined();
+    expect(m.value('halfmoon_transactions_abandoned', { topic: kept })).toBe(1);
+    expect(m.value('halfmoon_transactions_abandoned', { topic: waiting })).toBeUndefined();
+    expect(m.value('halfmoon_transaction_checks_total', { outcome: 'sent' })).toBe(1);
+    expect(m.count('halfmoon_transaction_check_delay_ms')).toBe(1);
+  });
+});
+
+describe('GET /metrics: the MQ HTTP gateway', () => {
+  it('counts its publishes and times its requests by operation', async () => {
+    const hb = await startHttpBroker();
+    tb = hb.tb;
+    const topic = await hb.topic('NORMAL');
+    const producer = hb.client().getProducer('', topic);
+    await producer.publishMessage('over http');
+    await producer.publishMessage('again');
+    const m = await scrapeMetrics(tb.broker.adminPort!);
+    expect(m.value('rocketmq_messages_in_total', { topic, message_type: 'normal' })).toBe(2);
+    expect(m.count('rocketmq_rpc_latency', { protocol_type: 'http', request_code: 'publishMessage', response_code: '201' })).toBe(2);
   });
 });
 
