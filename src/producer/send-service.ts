@@ -51,7 +51,7 @@ export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
   async send(messages: MessageInput[], ctx: SendContext): Promise<SendResult[]> {
-    const results = await this.store(messages, ctx);
+    const results = await this.storeMessages(messages, ctx);
     // Once per call, not per message: the hot path.
     let bytes = 0;
     for (const m of messages) bytes += m.body.length;
@@ -59,7 +59,7 @@ export class SendService {
     return results;
   }
 
-  private async store(messages: MessageInput[], ctx: SendContext): Promise<SendResult[]> {
+  private async storeMessages(messages: MessageInput[], ctx: SendContext): Promise<SendResult[]> {
     if (messages.length === 0) throw new BrokerError(Code.MESSAGE_CORRUPTED, 'the request contains no message');
     const topicName = messages[0]!.topic;
     if (messages.some((m) => m.topic !== topicName)) {
