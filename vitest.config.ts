@@ -29,6 +29,8 @@ const BOTH_BACKENDS = [
   'test/integration/crash.test.ts',
   'test/integration/consumption-fifo.test.ts',
   'test/integration/consumption-durability.test.ts',
+  'test/integration/ops/metrics.test.ts',
+  'test/integration/ops/message-trace.test.ts',
 ];
 
 export default defineConfig({

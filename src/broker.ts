@@ -3,6 +3,7 @@
 // decision retention, session eviction; each a PeriodicTask) → servers, with the membership
 // heartbeat once the gRPC port is bound, then the admin listener. Closing reverses it, and a start that fails part-way
 // closes what it had started, in the same reverse order.
+import { MessageService } from './admin/message-service.js';
 import { TopicService } from './admin/topic-service.js';
 import { ClusterService, endpointsOf, formatEndpoint } from './cluster/cluster-service.js';
 import { advertisedHostOf, BrokerMembership } from './cluster/membership.js';
@@ -15,7 +16,9 @@ import { startHttpGateway, type HttpGateway } from './http/server.js';
 import { startAdminServer, type AdminServer } from './ops/admin-server.js';
 import { healthRoutes } from './ops/health.js';
 import { consoleRoutes, TrafficSampler } from './ops/console/index.js';
-import { MessageLookupService } from './admin/message-lookup.js';
+import { metricsRoutes } from './ops/metrics-route.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
+import { brokerScrapeSource } from './metrics/scrape-source.js';
 import { createLogger, type Logger } from './logger.js';
 import { DelayService } from './producer/delay-service.js';
 import { SendService } from './producer/send-service.js';
@@ -25,6 +28,8 @@ import type { Endpoints } from './protocol/types.js';
 import { InProcessEventBus } from './runtime/event-bus.js';
 import { SessionEviction } from './session/session-eviction.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { ClientService } from './session/client-service.js';
+import { askPeerClients } from './protocol/admin/clients.js';
 import type { BrokerStore } from './store/broker-store.js';
 import { createStore } from './store/open-store.js';
 import { CheckScheduler } from './transaction/check-scheduler.js';
@@ -103,21 +108,24 @@ export class Broker {
     await store.open();
 
     const brokerId = brokerIdOf(config);
+    const metrics = new BrokerMetrics({ nodeId: brokerId });
+    store.observeWrites?.((transitions, ms) => metrics.writeBatch(transitions, ms));
     const sessions = new SessionRegistry(store.events);
     const delays = new DelayService({ store, config, clock, log: log.child({ component: 'delay' }), brokerId });
     const topics = new TopicService({ store, config, log: log.child({ component: 'topics' }) });
-    const sender = new SendService({ store, topics, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at) });
+    const sender = new SendService({ store, topics, config, clock, log: log.child({ component: 'send' }), onScheduled: (at) => delays.scheduled(at), metrics });
     const renewals = new AutoRenewService({ store, sessions, config, clock, log: log.child({ component: 'auto-renew' }), brokerId });
     const retention = new RetentionService({ store, config, clock, log: log.child({ component: 'retention' }), brokerId });
     const decisions = new DecisionRetention({ store, config, clock, log: log.child({ component: 'decision-retention' }), brokerId });
     const eviction = new SessionEviction({ sessions, inUse: () => renewals.trackedClients(), config, clock, log: log.child({ component: 'session-eviction' }) });
-    const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
+    const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId, metrics });
     const checks = new CheckScheduler({
       store,
       sessions,
       config,
       clock,
       log: log.child({ component: 'transaction-check' }),
+      metrics,
       ...(options.random ? { random: options.random } : {}),
     });
     let boundPort = config.grpcPort;
@@ -135,6 +143,13 @@ export class Broker {
       log,
       events: store.events,
       sessions,
+      clients: new ClientService({
+        sessions,
+        brokerId,
+        endpoint: () => formatEndpoint({ host: advertisedHostOf(config), port: boundPort }),
+        liveBrokers: () => membership.live(),
+        ...(store.capabilities.sharedAcrossProcesses ? { askPeer: askPeerClients } : {}),
+      }),
       sender,
       consumer,
       groups: new GroupService({ store, consumer }),
@@ -142,9 +157,11 @@ export class Broker {
         store,
         log: log.child({ component: 'transaction' }),
         hasLiveProducer: (group) => sessions.liveProducers(group).length > 0,
+        metrics,
       }),
+      metrics,
       topics,
-      messages: new MessageLookupService({ store }),
+      messages: new MessageService({ store }),
       checks,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
         const dialled = requested?.addresses?.[0]?.host;
@@ -161,7 +178,8 @@ export class Broker {
 
     // The web console's rate samples are taken only while the admin listener serves it.
     const traffic = new TrafficSampler({ ...services, log: log.child({ component: 'console' }) });
-    const adminRoutes = config.adminEnabled ? [...healthRoutes(), ...consoleRoutes(services, traffic)] : [];
+    const adminRoutes = config.adminEnabled ? [...healthRoutes(), ...metricsRoutes(metrics), ...consoleRoutes(services, traffic)] : [];
+    metrics.setScrapeSource(brokerScrapeSource({ store, groups: services.groups, sessions }));
     const background = [delays, checks, renewals, retention, decisions, eviction, ...(config.adminEnabled ? [traffic] : [])];
     const started: Part[] = [store];
     try {

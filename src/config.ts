@@ -81,6 +81,13 @@ export const CONFIG_SPEC = {
     min: 100,
     description: 'how often the web console samples message in/out and check counts for its rate chart (the last 36 samples are kept in memory)',
   },
+  clientMetricsEndpoint: {
+    type: 'string',
+    default: '',
+    description:
+      'host:port of an OpenTelemetry collector (OTLP over gRPC) the official clients push their own metrics to, named in the settings every client gets (empty: clients push none)',
+    upstream: 'ProxyConfig.metricCollectorAddress',
+  },
   logLevel: { type: 'enum', default: 'info', values: LOG_LEVELS, description: 'log level' },
   durable: { type: 'bool', default: true, description: 'fsync every write batch before acknowledging (group-committed)' },
   autoCreateTopics: { type: 'bool', default: false, description: 'create unknown topics on first use (development only)' },
@@ -363,6 +370,14 @@ function checkRelations(c: BrokerConfig): void {
     throw new InvalidConfigError(
       `'brokerTtlMs' (${c.brokerTtlMs}) must exceed 'brokerHeartbeatIntervalMs' (${c.brokerHeartbeatIntervalMs}), or a live broker drops out of routes between heartbeats`,
     );
+  }
+  if (c.clientMetricsEndpoint !== '') {
+    const m = /^(?:\[[^\]]+\]|[^:[\]\s/]+):(\d{1,5})$/.exec(c.clientMetricsEndpoint);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) {
+      throw new InvalidConfigError(
+        `'clientMetricsEndpoint' (${c.clientMetricsEndpoint}) must be host:port of an OTLP/gRPC collector, such as otel-collector:4317 ([v6addr]:port for IPv6)`,
+      );
+    }
   }
   if ((c.accessKey === '') !== (c.secretKey === '')) {
     throw new InvalidConfigError(`'accessKey' and 'secretKey' must be set together`);

@@ -42,6 +42,12 @@ Transactions
   tx recheck ID                                (re-arm checks of an ABANDONED transaction)
   tx stats
 
+Clients and message traces
+  client list [--group G] [--topic T]          (every live broker's clients on a PostgreSQL cluster)
+  client describe ID
+  message show ID [--topic T]                  (stored when, its transaction, deliveries per group)
+  message show --key K [--topic T] [--limit N]
+
 Benchmarks
   bench [tx|check|consume ...] [--quick]      (a source checkout; see "halfmoon bench --help")
 
@@ -56,6 +62,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   topic: async () => (await import('./commands/topic.js')).topicCommand,
   group: async () => (await import('./commands/group.js')).groupCommand,
   tx: async () => (await import('./commands/tx.js')).txCommand,
+  client: async () => (await import('./commands/client.js')).clientCommand,
+  message: async () => (await import('./commands/message.js')).messageCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
 };
 

@@ -15,6 +15,7 @@ import type { GroupRecord } from '../domain/groups.js';
 import type { TagFilter } from '../domain/tag-filter.js';
 import type { Clock } from '../util/clock.js';
 import type { AutoRenewService } from './auto-renew.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 
 export interface ReceiveParams {
   group: string;
@@ -46,6 +47,8 @@ export interface ConsumerServiceDeps {
   renewals?: AutoRenewService;
   /** This broker's id, recorded on the push deliveries it keeps alive. */
   brokerId: string;
+  /** Counts deliveries and dead-lettering (once per receive call). */
+  metrics?: BrokerMetrics;
 }
 
 export const MAX_RECEIVE_BATCH = 1024;
@@ -126,6 +129,7 @@ export class ConsumerService {
       maxDeliveryAttempts: group.maxDeliveryAttempts,
       fifo: group.fifo && topic.messageType === 'FIFO',
       ...(p.autoRenew && p.clientId ? { autoRenew: { clientId: p.clientId, brokerId: this.deps.brokerId } } : {}),
+      ...(p.clientId ? { clientId: p.clientId } : {}),
     };
 
     for (;;) {
@@ -136,9 +140,13 @@ export class ConsumerService {
       try {
         const result = await store.receive(request);
         if (result.deadLettered.length > 0) {
+          this.deps.metrics?.deadLettered(topic.name, group.name, result.deadLettered.length);
           this.deps.log.info({ group: group.name, topic: topic.name, count: result.deadLettered.length }, 'messages moved to the dead-letter queue');
         }
         if (result.deliveries.length > 0) {
+          let bytes = 0;
+          for (const d of result.deliveries) bytes += d.message.body.length;
+          this.deps.metrics?.delivered(topic.name, group.name, result.deliveries.length, bytes);
           if (request.autoRenew) this.deps.renewals?.track(group.name, topic.name, request.autoRenew.clientId, result.deliveries);
           return result.deliveries;
         }
@@ -207,6 +215,7 @@ export class ConsumerService {
     const result = await this.deps.store.forwardToDeadLetter(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();
+    this.deps.metrics?.deadLettered(topicName, groupName, 1);
   }
 
   /** Deliveries that never reached their client (its call was cancelled): visible again now. */

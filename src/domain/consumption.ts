@@ -21,6 +21,8 @@ export interface ReceiveRequest {
    * SimpleConsumer) clears it.
    */
   autoRenew?: { clientId: string; brokerId: string };
+  /** The receiving client (recorded in the message's delivery history). */
+  clientId?: string;
 }
 
 export interface Delivery {

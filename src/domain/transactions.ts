@@ -57,6 +57,8 @@ export interface HalfMessage {
   /** Next time the transaction is due for a check (meaningless when ABANDONED). */
   nextCheckAtMs: number;
   lastCheckAtMs?: number;
+  /** When the transaction had come due for that last check (how late it went out: metrics). */
+  lastCheckDueAtMs?: number;
   lastCheckClientId?: string;
   /** Why it was abandoned, when ABANDONED. */
   abandonReason?: string;
@@ -180,6 +182,7 @@ export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowM
     ...half,
     checkCount: half.checkCount + 1,
     lastCheckAtMs: nowMs,
+    lastCheckDueAtMs: half.nextCheckAtMs,
     lastCheckClientId: clientId,
     nextCheckAtMs: nowMs + nextCheckInMs,
     checks: [...(half.checks ?? []), { atMs: nowMs, clientId }].slice(-MAX_CHECK_HISTORY),

@@ -25,6 +25,21 @@ export interface HttpGateway {
   close(): Promise<void>;
 }
 
+/** The MQ HTTP operation a request names, as rocketmq_rpc_latency's request_code (a fixed set: bad input adds no series). */
+const OPERATIONS: Readonly<Record<string, string>> = {
+  POST: 'publishMessage',
+  GET: 'consumeMessage',
+  'GET order': 'consumeMessageOrderly',
+  'GET pop': 'consumeHalfMessage',
+  DELETE: 'ackMessage',
+  'DELETE commit': 'commitMessage',
+  'DELETE rollback': 'rollbackMessage',
+};
+function operationOf(method = 'GET', url = '/'): string {
+  const trans = /[?&]trans=([a-z]+)(?:&|$)/.exec(url)?.[1];
+  return OPERATIONS[trans ? `${method} ${trans}` : method] ?? 'other';
+}
+
 export async function startHttpGateway(svc: ServiceContext, host: string, port: number): Promise<HttpGateway> {
   const log = svc.log.child({ component: 'http' });
   const ctx: HttpContext = { svc, log };
@@ -79,7 +94,9 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
     } else {
       res.writeHead(response.status, headers).end();
     }
-    log.trace({ requestId, method: req.method, url: req.url, status: response.status, ms: svc.clock.now() - started }, 'MQ HTTP request');
+    const ms = svc.clock.now() - started;
+    svc.metrics.rpc('http', operationOf(req.method, req.url), String(response.status), ms);
+    log.trace({ requestId, method: req.method, url: req.url, status: response.status, ms }, 'MQ HTTP request');
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -11,6 +11,7 @@ import type { MessageInput } from '../domain/messages.js';
 import type { TopicRecord } from '../domain/topics.js';
 import type { CheckBudget } from '../domain/transactions.js';
 import type { Clock } from '../util/clock.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 
 export interface SendContext {
   /** Client id of the sender (recorded on half messages: it is asked first). */
@@ -42,12 +43,23 @@ export interface SendServiceDeps {
   log: Logger;
   /** Told about each DELAY message stored for later (wakes the delay service). */
   onScheduled?: (deliverAtMs: number) => void;
+  /** Counts what was stored (once per call). */
+  metrics?: BrokerMetrics;
 }
 
 export class SendService {
   constructor(private readonly deps: SendServiceDeps) {}
 
   async send(messages: MessageInput[], ctx: SendContext): Promise<SendResult[]> {
+    const results = await this.storeMessages(messages, ctx);
+    // Once per call, not per message: the hot path.
+    let bytes = 0;
+    for (const m of messages) bytes += m.body.length;
+    this.deps.metrics?.received(messages[0]!.topic, messages[0]!.messageType, messages.length, bytes);
+    return results;
+  }
+
+  private async storeMessages(messages: MessageInput[], ctx: SendContext): Promise<SendResult[]> {
     if (messages.length === 0) throw new BrokerError(Code.MESSAGE_CORRUPTED, 'the request contains no message');
     const topicName = messages[0]!.topic;
     if (messages.some((m) => m.topic !== topicName)) {

@@ -1,6 +1,8 @@
 // Owns the halfmoon.admin.v1.AdminService implementation table: RPC name → handler.
 import type * as grpc from '@grpc/grpc-js';
+import { describeClient, listClients } from './admin/clients.js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
+import { listMessages, showMessage } from './admin/messages.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
 import { describeTransaction, getTransactionStats, listTransactions, recheckTransaction, resolveTransaction } from './admin/transactions.js';
 import type { ServiceContext } from '../services.js';
@@ -22,5 +24,9 @@ export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplem
     ResolveTransaction: unary('ResolveTransaction', resolveTransaction, svc),
     RecheckTransaction: unary('RecheckTransaction', recheckTransaction, svc),
     GetTransactionStats: unary('GetTransactionStats', getTransactionStats, svc),
+    ListClients: unary('ListClients', listClients, svc),
+    DescribeClient: unary('DescribeClient', describeClient, svc),
+    ShowMessage: unary('ShowMessage', showMessage, svc),
+    ListMessages: unary('ListMessages', listMessages, svc),
   };
 }

@@ -98,7 +98,7 @@ export interface Settings {
   }>;
   pub_sub?: string;
   user_agent?: Nullable<{ language: string; version: string; platform: string; hostname: string }>;
-  metric?: Nullable<{ on: boolean }>;
+  metric?: Nullable<{ on: boolean; endpoints?: Nullable<Endpoints> }>;
 }
 export interface TelemetryCommand {
   status?: Nullable<Status>;

@@ -26,6 +26,12 @@ export interface ClientSession {
   /** Live Telemetry stream, if any. A producer is live while this is set. */
   sink?: CommandSink;
   lastSeenMs: number;
+  /** What the client says it is (Settings.user_agent). */
+  userAgent?: { language: string; version: string; platform: string; hostname: string };
+  /** The settings the client last reported on its Telemetry stream, as it sent them. */
+  reportedSettings?: unknown;
+  /** When its current Telemetry stream was bound. */
+  attachedAtMs?: number;
   /** A pending settings echo (see echoSettingsLater). */
   settingsEcho?: TimerHandle;
 }
@@ -54,6 +60,7 @@ export class SessionRegistry {
   /** Binds a Telemetry stream (replacing an older stream of the same client id). */
   attach(clientId: string, sink: CommandSink, nowMs: number): ClientSession {
     const s = this.touch(clientId, nowMs);
+    if (s.sink !== sink) s.attachedAtMs = nowMs;
     s.sink = sink;
     return s;
   }

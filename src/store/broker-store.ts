@@ -11,6 +11,7 @@
 // The domain rules (src/domain) are applied inside each backend's atomic write; none is
 // written twice.
 import type { AckResult, AutoRenewedDelivery, ReceiveRequest, ReceiveResult } from '../domain/consumption.js';
+import type { DeliveryRecord, MessageQuery } from '../domain/deliveries.js';
 import type { RetryBackoff } from '../domain/backoff.js';
 import type { GroupChange, GroupRecord, GroupSettings, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../domain/groups.js';
 import type { MessageInput, StoredMessage } from '../domain/messages.js';
@@ -107,6 +108,12 @@ export interface MessageLog {
    * of deleted messages. Offsets are never reused, not even after a restart of an emptied queue.
    */
   purgeQueue(topic: string, queueId: number, limits: PurgeLimits): Promise<PurgeResult>;
+  /**
+   * Retained committed messages with the message id (or carrying the key), in the topic if given,
+   * newest first, at most `limit`. A message id names one message per producer; several copies
+   * (a dead-letter copy, a resend) are all returned.
+   */
+  findMessages(query: MessageQuery): Promise<StoredMessage[]>;
 }
 
 /** DELAY messages waiting for their delivery time. */
@@ -203,6 +210,12 @@ export interface ConsumptionStore {
   /** How long until an in-flight message of (group, topic) becomes visible again (0 when it is), if any. */
   nextRedeliveryInMs(group: string, topic: string): Promise<number | undefined>;
   groupStats(group: string): Promise<GroupTopicStats[]>;
+  /**
+   * The delivery history of a retained message: each delivery to each group (attempt, when, to
+   * which client) with what became of it (see deliveryTrace), by group then attempt. Kept as long
+   * as the message: retention and topic deletion remove it with the message.
+   */
+  deliveryHistory(topic: string, queueId: number, offset: number): Promise<DeliveryRecord[]>;
 }
 
 /** Named leases, so that a sweep runs on one broker at a time. */
@@ -236,7 +249,15 @@ export interface MembershipStore {
   leaveBroker(brokerId: string): Promise<void>;
 }
 
-export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore {
+/** What a backend can tell metrics about itself (optional: a backend without it reports nothing). */
+export interface StoreObservability {
+  /** Told about each physical write batch: the transitions it carried and the ms its write (and fsync) took. */
+  observeWrites?(observer: (transitions: number, ms: number) => void): void;
+  /** Bytes the store's data takes (the LevelDB directory; the PostgreSQL schema's tables and indexes). */
+  sizeBytes?(): Promise<number>;
+}
+
+export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore, StoreObservability {
   readonly capabilities: StoreCapabilities;
   /** Where the store announces appends (and, when shared, other processes' events). */
   readonly events: EventBus;

@@ -13,6 +13,12 @@ import type { BrokerStore } from '../store/broker-store.js';
 import type { BudgetLimits, HalfMessage } from '../domain/transactions.js';
 import { PeriodicTask } from '../runtime/periodic-task.js';
 import type { Clock } from '../util/clock.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+
+/** How long after it came due a claimed transaction's check went out (metrics). */
+function lateBy(half: HalfMessage): number | undefined {
+  return half.lastCheckAtMs !== undefined && half.lastCheckDueAtMs !== undefined ? half.lastCheckAtMs - half.lastCheckDueAtMs : undefined;
+}
 
 /** Producer groups swept at the same time in one tick. */
 const GROUP_CONCURRENCY = 8;
@@ -37,6 +43,8 @@ export interface CheckSchedulerDeps {
   log: Logger;
   /** Random source in [0, 1) for restart jitter (injectable for tests). */
   random?: () => number;
+  /** Counts checks (sent, undeliverable, how late) and policy decisions. */
+  metrics?: BrokerMetrics;
 }
 
 export class CheckScheduler {
@@ -123,10 +131,12 @@ export class CheckScheduler {
     const session = half.lastCheckClientId ? sessions.get(half.lastCheckClientId) : undefined;
     const sent = session?.sink?.sendTransactionCheck(half) ?? false;
     if (sent) {
+      this.deps.metrics?.check('sent', lateBy(half));
       log.debug({ transactionId: half.transactionId, clientId: half.lastCheckClientId, check: half.checkCount }, 'transaction check sent');
       return;
     }
     // The stream went away between the claim and the push: give the attempt back.
+    this.deps.metrics?.check('undeliverable');
     await store.releaseCheck(half.transactionId);
   }
 
@@ -143,6 +153,7 @@ export class CheckScheduler {
       budget: this.budget,
       targets: [pollerId],
     });
+    for (const half of claimed) this.deps.metrics?.check('sent', lateBy(half));
     for (const { half, reason } of exhausted) await this.settle(half, reason);
     return claimed;
   }
@@ -164,6 +175,7 @@ export class CheckScheduler {
     }
     const result = await store.endTransaction(half.transactionId, 'ROLLBACK', 'POLICY', undefined, reason);
     if (result.kind === 'applied') {
+      this.deps.metrics?.decided(result.decision);
       log.warn({ transactionId: half.transactionId, topic: half.message.topic }, `transaction rolled back by policy: ${reason}`);
     }
   }

@@ -3,6 +3,7 @@
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BrokerStore, DecisionFilter, TransactionFilter } from '../store/broker-store.js';
+import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import type { DecisionSource, HalfMessage, Resolution, TransactionCounters, TransactionDecision } from '../domain/transactions.js';
 
 export interface EndTransactionRequest {
@@ -28,6 +29,8 @@ export class TransactionService {
       log: Logger;
       /** Whether a producer group has a live producer (an open Telemetry stream) to check with. */
       hasLiveProducer?: (producerGroup: string) => boolean;
+      /** Counts decisions and check answers. */
+      metrics?: BrokerMetrics;
     },
   ) {}
 
@@ -38,8 +41,11 @@ export class TransactionService {
     if (req.topic) expect.topic = req.topic;
     if (req.messageId) expect.messageId = req.messageId;
     const result = await this.deps.store.endTransaction(id, req.resolution, req.source, expect, req.reason);
+    // A producer's answer to a check counts as answered whether or not it decided anything new.
+    if (req.source === 'SERVER_CHECK' && result.kind !== 'unknown' && result.kind !== 'mismatch') this.deps.metrics?.check('answered');
     switch (result.kind) {
       case 'applied':
+        this.deps.metrics?.decided(result.decision);
         this.deps.log.debug({ transactionId: id, state: result.decision.state, source: req.source }, 'transaction decided');
         return { decision: result.decision, applied: true };
       case 'duplicate':
@@ -101,8 +107,9 @@ export class TransactionService {
   }
 
   /** A producer answered a check with UNKNOWN: counted; the transaction is checked again later. */
-  checkAnsweredUnknown(transactionId: string): Promise<void> {
-    return this.deps.store.recordCheckAnswer(transactionId);
+  async checkAnsweredUnknown(transactionId: string): Promise<void> {
+    await this.deps.store.recordCheckAnswer(transactionId);
+    this.deps.metrics?.check('answered');
   }
 
   /**

@@ -12,6 +12,8 @@ export interface RawClient {
   unary(method: string, request: Json, clientId?: string): Promise<Json & { status: { code: string; message: string } }>;
   admin(method: string, request: Json): Promise<Json & { status: { code: string; message: string } }>;
   stream(method: string, request: Json, deadlineMs?: number): Promise<Json[]>;
+  /** Opens a Telemetry stream, sends `settings` and resolves with the settings the broker answers; `end()` closes the stream. */
+  telemetry(settings: Json): Promise<{ settings: Json & { metric?: { on: boolean; endpoints?: Json } }; end(): void }>;
   close(): void;
 }
 
@@ -43,6 +45,18 @@ export function rawClient(endpoint: string, clientId = `raw-${randomUUID()}`): R
         s.on('data', (d: Json) => out.push(d));
         s.on('end', () => resolve(out));
         s.on('error', reject);
+      }),
+    telemetry: (settings) =>
+      new Promise((resolve, reject) => {
+        const fn = (m as unknown as Record<string, GrpcMethod>)['Telemetry']!.bind(m);
+        const s = fn(md(clientId)) as grpc.ClientDuplexStream<Json, Json>;
+        s.on('error', (err: grpc.ServiceError) => (err.code === grpc.status.CANCELLED ? undefined : reject(err)));
+        s.once('data', (d: Json) => {
+          const answered = d.settings as Json & { metric?: { on: boolean; endpoints?: Json } };
+          if (!answered) reject(new Error(`the first Telemetry answer carries no settings: ${JSON.stringify(d)}`));
+          else resolve({ settings: answered, end: () => s.cancel() });
+        });
+        s.write({ settings });
       }),
     close: () => {
       m.close();

@@ -1,4 +1,4 @@
-// Owns the shared frame of the admin commands (topic, group, tx): their options, subcommand
+// Owns the shared frame of the admin commands (topic, group, tx, client, message): their options, subcommand
 // dispatch, per-subcommand --help, the admin connection and --json/text printing.
 import { connectAdmin, type AdminClient } from '../admin-client.js';
 import { parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
@@ -20,6 +20,7 @@ export const ADMIN_OPTIONS = {
   'start-from': { type: 'string' },
   'check-policy': { type: 'string' },
   key: { type: 'string' },
+  group: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 

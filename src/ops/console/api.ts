@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BrokerError, Code } from '../../errors.js';
 import type { ServiceContext } from '../../services.js';
+import type { MessageTrace } from '../../admin/message-service.js';
 import type { AdminMethod, AdminRoute } from '../admin-server.js';
 import { queuesOf, type TrafficSampler } from './traffic.js';
 import { clientView, decisionView, halfView, messageView, type TransactionView } from './views.js';
@@ -213,16 +214,27 @@ function endpoints(svc: ServiceContext, traffic: TrafficSampler): Endpoint[] {
         const messageId = q('id');
         const key = q('key');
         const topic = q('topic');
-        const found = await svc.messages.find({ ...(messageId ? { messageId } : {}), ...(key ? { key } : {}), ...(topic ? { topic } : {}) });
+        if (!messageId && !key) throw new BrokerError(Code.BAD_REQUEST, 'a message lookup needs a message id or a key: pass id=<message id> or key=<message key>');
+        const traces = messageId ? await svc.messages.show(messageId, topic).catch(noneFound) : await svc.messages.byKey(key!, topic, MESSAGE_RESULT_LIMIT);
         return {
-          messages: found.messages.map((f) => ({ ...messageView(f.message), transaction: f.decision ? decisionView(f.decision) : null })),
-          pending: found.pending.map((h) => ({ ...messageView(h.message), transaction: halfView(h) })),
-          scanned: found.scanned,
-          truncated: found.truncated,
+          messages: traces
+            .filter((t) => t.state === 'STORED' && t.message)
+            .map((t) => ({ ...messageView(t.message!), transaction: t.decision ? decisionView(t.decision) : null, deliveries: t.deliveries })),
+          pending: traces.filter((t) => t.half).map((t) => ({ ...messageView(t.half!.message), transaction: halfView(t.half!) })),
+          rolledBack: traces.filter((t) => t.state === 'ROLLED_BACK' && t.decision).map((t) => decisionView(t.decision!)),
         };
       },
     },
   ];
+}
+
+/** Messages one console lookup by key shows at most. */
+const MESSAGE_RESULT_LIMIT = 50;
+
+/** A lookup by id that found nothing is an empty result on the page, not an error. */
+function noneFound(err: unknown): MessageTrace[] {
+  if (err instanceof BrokerError && err.code === Code.MESSAGE_NOT_FOUND) return [];
+  throw err;
 }
 
 /** The /api/* routes of the console, one per method. */

@@ -8,7 +8,7 @@ import { OK_STATUS } from '../status.js';
 
 const checkRecords = (checks: CheckRecord[] | undefined) => (checks ?? []).map((c) => ({ at_ms: String(c.atMs), client_id: c.clientId }));
 
-function fromHalf(h: HalfMessage) {
+export function fromHalf(h: HalfMessage) {
   return {
     transaction_id: h.transactionId,
     topic: h.message.topic,
@@ -31,7 +31,7 @@ function fromHalf(h: HalfMessage) {
   };
 }
 
-function fromDecision(d: TransactionDecision) {
+export function fromDecision(d: TransactionDecision) {
   return {
     transaction_id: d.transactionId,
     topic: d.topic,

@@ -17,6 +17,7 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
   return (call) => {
     const info = callInfo(call);
     const req = call.request;
+    const started = svc.clock.now();
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
     /** What this call took from the store, to give back if the caller is gone before it is written. */
@@ -60,6 +61,8 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
     run()
       .catch((err: unknown) => [{ status: statusOf(err, log) }] as ReceiveMessageResponse[])
       .then((responses) => {
+        const first = responses[0];
+        svc.metrics.rpc('grpc', 'ReceiveMessage', String((first && 'status' in first ? first.status.code : undefined) ?? 'OK'), svc.clock.now() - started);
         if (call.cancelled) {
           // Cancelled (client gone, deadline passed) while the poll completed: nobody got these
           // messages, so make them visible again now instead of after their invisible time (or,

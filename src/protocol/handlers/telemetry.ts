@@ -2,10 +2,11 @@
 // command with the full merged settings, and carries server commands (transaction checks) to the
 // client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
 import type * as grpc from '@grpc/grpc-js';
+import { endpointsOf, parseEndpoint } from '../../cluster/cluster-service.js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../domain/names.js';
-import type { ClientType, CommandSink } from '../../session/session-registry.js';
+import type { ClientSession, ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../domain/transactions.js';
 import { callInfo, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
@@ -71,11 +72,24 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
   };
 }
 
+/** Keeps what the client reported about itself (client list / describe). */
+function noteReported(session: ClientSession, settings: Settings): void {
+  session.reportedSettings = settings;
+  const ua = settings.user_agent;
+  if (ua) session.userAgent = { language: ua.language, version: ua.version, platform: ua.platform, hostname: ua.hostname };
+}
+
+/** Settings.metric: where the client pushes its own metrics (OTLP), if a collector is configured. */
+function clientMetric(endpoint: string): NonNullable<Settings['metric']> {
+  const address = endpoint ? parseEndpoint(endpoint) : undefined;
+  return address ? { on: true, endpoints: endpointsOf(address) } : { on: false };
+}
+
 async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink, svc: ServiceContext): Promise<Settings> {
   if (!info.hasClientId) throw new BrokerError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing: every client must identify itself');
   const { config, clock, sessions } = svc;
   const clientType = (settings.client_type ?? 'CLIENT_TYPE_UNSPECIFIED') as ClientType;
-  const common: Settings = { metric: { on: false } };
+  const common: Settings = { metric: clientMetric(config.clientMetricsEndpoint) };
   if (settings.access_point) common.access_point = settings.access_point;
   if (settings.request_timeout) common.request_timeout = settings.request_timeout;
   if (settings.user_agent) common.user_agent = settings.user_agent;
@@ -86,6 +100,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     const names = topics.map((t) => scopedName(t, info.namespace));
     for (const name of names) validateTopicName(name);
     const session = sessions.attach(info.clientId, sink, clock.now());
+    noteReported(session, settings);
     session.clientType = 'PRODUCER';
     for (const name of names) session.topics.add(name);
     sessions.announce(session);
@@ -112,6 +127,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     }
     const group = await svc.consumer.group(groupName);
     const session = sessions.attach(info.clientId, sink, clock.now());
+    noteReported(session, settings);
     session.clientType = clientType;
     session.group = groupName;
     // The broker enforces this back-off on push consumer nacks too (see ConsumerService).

@@ -6,6 +6,7 @@
 import { BrokerError, Code } from '../../errors.js';
 import type { RetryBackoff } from '../../domain/backoff.js';
 import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../../domain/consumption.js';
+import type { DeliveryRecord } from '../../domain/deliveries.js';
 import { groupProgress, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../../domain/groups.js';
 import type { StoredMessage } from '../../domain/messages.js';
 import {
@@ -23,6 +24,7 @@ import type { ConsumptionStore } from '../broker-store.js';
 import type { ConsumerState, ConsumerStates } from './consumer-state.js';
 import type { LevelDb, Op } from './db.js';
 import { logKey, logRange } from './keys.js';
+import { deliveredOp, deliveryEndOp, type MessageIndex } from './message-index.js';
 import type { LogInput, Queues } from './queues.js';
 import { decodeRecord } from './record-codec.js';
 import type { Topics } from './topics.js';
@@ -38,6 +40,7 @@ export class Consumption implements ConsumptionStore {
     private readonly states: ConsumerStates,
     /** Log entries a single receive may examine. */
     private readonly maxScan: number,
+    private readonly index: MessageIndex,
   ) {}
 
   async receive(req: ReceiveRequest): Promise<ReceiveResult> {
@@ -54,6 +57,8 @@ export class Consumption implements ConsumptionStore {
         const next = delivered(entry, now, req, newDeliveryToken());
         state.inflight.set(next.offset, next);
         ops.push(this.states.inflightOp(state, next));
+        const event = { group: req.group, attempt: next.attempt, deliveredAtMs: now, ...(req.clientId ? { clientId: req.clientId } : {}) };
+        ops.push(deliveredOp(this.d, req.topic, queueId, next.offset, event));
         const delivery: Delivery = { message, receiptHandle: this.states.handleOf(state, next), deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs };
         if (next.firstAtMs !== undefined) delivery.firstDeliveredAtMs = next.firstAtMs;
         deliveries.push(delivery);
@@ -72,6 +77,7 @@ export class Consumption implements ConsumptionStore {
         if (message) {
           dlqInputs.push(deadLetterInput(message, req.group));
           deadLettered.push(message);
+          ops.push(deliveryEndOp(this.d, req.topic, queueId, step.entry.offset, { group: req.group, attempt: step.entry.attempt, outcome: 'DEAD_LETTERED', atMs: now }));
         }
       }
 
@@ -129,7 +135,8 @@ export class Consumption implements ConsumptionStore {
     return this.states.withDelivery(group, topic, receiptHandle, async (state, entry) => {
       state.inflight.delete(entry.offset);
       // FIFO: acking a group's head lets its next message through: wake waiting receivers.
-      return { done: this.d.write([this.states.inflightDel(state, entry.offset)]), value: 'ok' as const, topics: entry.messageGroup ? [topic] : [] };
+      const end = deliveryEndOp(this.d, topic, state.queueId, entry.offset, { group, attempt: entry.attempt, outcome: 'ACKED', atMs: this.d.clock.now() });
+      return { done: this.d.write([this.states.inflightDel(state, entry.offset), end]), value: 'ok' as const, topics: entry.messageGroup ? [topic] : [] };
     });
   }
 
@@ -232,6 +239,7 @@ export class Consumption implements ConsumptionStore {
       state.inflight.delete(entry.offset);
       const topics: string[] = [topic];
       if (message) {
+        ops.push(deliveryEndOp(this.d, topic, state.queueId, entry.offset, { group, attempt: entry.attempt, outcome: 'DEAD_LETTERED', atMs: this.d.clock.now() }));
         const dlq = await this.topics.ensureDeadLetterTopic(group, ops);
         await this.queues.head(dlq, 0);
         ops.push(...this.queues.assignOffsets(dlq, 0, [deadLetterInput(message, group)]).ops); // synchronous from here to write()
@@ -246,6 +254,13 @@ export class Consumption implements ConsumptionStore {
     const state = await this.states.get(topic, group, 0);
     const at = nextRedeliveryAtMs(state.inflight.values());
     return at === undefined ? undefined : Math.max(0, at - this.d.clock.now());
+  }
+
+  deliveryHistory(topic: string, queueId: number, offset: number): Promise<DeliveryRecord[]> {
+    return this.index.history(topic, queueId, offset, async (group) => {
+      const entry = (await this.states.get(topic, group, queueId)).inflight.get(offset);
+      return entry && entry.attempt > 0 ? entry.attempt : undefined;
+    });
   }
 
   async groupStats(group: string): Promise<GroupTopicStats[]> {

@@ -60,6 +60,10 @@ export class LevelDb {
   readonly consumer: Sub;
   /** DELAY messages by delivery time. */
   readonly scheduled: Sub;
+  /** Committed messages by message id and by key (message-index.ts). */
+  readonly messageIndex: Sub;
+  /** Delivery history of committed messages: each delivery per group, and how it ended. */
+  readonly deliveries: Sub;
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
   private readonly perBatch: (() => Op | undefined)[] = [];
@@ -88,6 +92,8 @@ export class LevelDb {
     // public batch() ends in) with every key already prefixed by its sublevel: the public path
     // clones, validates and re-encodes each operation (a quarter of the broker's CPU on a
     // transactional load). Only this class writes, and only while the database is open.
+    this.messageIndex = sub('msgindex');
+    this.deliveries = sub('delivery');
     const native = this.db as unknown as NativeBatch;
     this.writer = new GroupCommitWriter<Op>({
       perBatch: () => this.perBatch.map((f) => f()).filter((op): op is Op => op !== undefined),
@@ -100,7 +106,13 @@ export class LevelDb {
         }
         return native._batch(raw, { sync: durable });
       },
+      now: () => clock.now(),
     });
+  }
+
+  /** Told about each physical batch: transitions in it and milliseconds to write (and fsync) it. */
+  observeWrites(observer: (transitions: number, ms: number) => void): void {
+    this.writer.onBatch = observer;
   }
 
   /** Batches and transitions written so far (group-commit efficiency). */

@@ -9,6 +9,8 @@ export interface GroupCommitOptions<Op> {
   perBatch?: () => Op[];
   /** Upper bound of operations per physical batch (keeps a single write bounded). */
   maxOpsPerBatch?: number;
+  /** Milliseconds now (the store's clock), to time each batch for onBatch. */
+  now?: () => number;
 }
 
 interface Pending<Op> {
@@ -27,6 +29,8 @@ export class GroupCommitWriter<Op> {
   batches = 0;
   /** Logical transitions written. */
   transitions = 0;
+  /** Told about each physical batch written: transitions in it and how long the write took (metrics). */
+  onBatch: ((transitions: number, ms: number) => void) | undefined;
 
   constructor(private readonly options: GroupCommitOptions<Op>) {
     this.maxOps = options.maxOpsPerBatch ?? 10_000;
@@ -60,9 +64,11 @@ export class GroupCommitWriter<Op> {
         try {
           const ops = group.flatMap((p) => p.ops);
           if (this.options.perBatch) ops.push(...this.options.perBatch());
+          const started = this.options.now?.() ?? 0;
           await this.options.writeBatch(ops);
           this.batches++;
           this.transitions += group.length;
+          this.onBatch?.(group.length, (this.options.now?.() ?? 0) - started);
           for (const p of group) p.resolve();
         } catch (err) {
           for (const p of group) p.reject(err);

@@ -47,3 +47,14 @@ export const scheduledKey = (deliverAtMs: number, seq: number): string => join(u
 // --- decisions: by message key (newest first: read in reverse) and by decision time ---------
 export const decisionKeyKey = (messageKey: string, decidedAtMs: number, transactionId: string): string => join(messageKey, u64(decidedAtMs), transactionId);
 export const decisionTimeKey = (decidedAtMs: number, transactionId: string): string => join(u64(decidedAtMs), transactionId);
+
+// --- committed messages by message id and by key (value empty) ---------------------------
+export const messageIdKey = (messageId: string, topic: string, queueId: number, offset: number): string => join('id', messageId, topic, u64(queueId), u64(offset));
+export const messageKeyKey = (key: string, topic: string, queueId: number, offset: number): string => join('key', key, topic, u64(queueId), u64(offset));
+
+// --- delivery history: message first (retention drops a queue's head), then group and attempt ---
+export const deliveryKey = (topic: string, queueId: number, offset: number, group: string, attempt: number): string =>
+  join(topic, u64(queueId), u64(offset), group, u64(attempt));
+/** How the attempt ended, next to it. */
+export const deliveryEndKey = (topic: string, queueId: number, offset: number, group: string, attempt: number): string =>
+  join(topic, u64(queueId), u64(offset), group, u64(attempt), 'end');

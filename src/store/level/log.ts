@@ -1,13 +1,16 @@
 // Owns the MessageLog of the LevelDB backend: appends (offsets from Queues, one batch), reads in
 // offset order, and retention: purging a queue from its head by age, size (with the stored
 // bytes Queues keeps) and count, leaving a purge mark so offsets are never reused, then moving
-// consumer groups behind the new first offset up to it.
+// consumer groups behind the new first offset up to it; purged messages take their index entries
+// and delivery history (message-index.ts) with them. Lookups by message id or key.
+import type { MessageQuery } from '../../domain/deliveries.js';
 import type { MessageInput, StoredMessage } from '../../domain/messages.js';
 import type { PurgeLimits, PurgeResult } from '../../domain/topics.js';
 import type { MessageLog } from '../broker-store.js';
 import type { ConsumerStates } from './consumer-state.js';
 import type { LevelDb, Op } from './db.js';
 import { logKey, logRange, parseU64, purgedKey, split } from './keys.js';
+import { indexOps, type MessageIndex } from './message-index.js';
 import type { Queues } from './queues.js';
 import { decodeRecord } from './record-codec.js';
 import { topicLock, type Topics } from './topics.js';
@@ -18,7 +21,12 @@ export class Log implements MessageLog {
     private readonly queues: Queues,
     private readonly topics: Topics,
     private readonly states: ConsumerStates,
+    private readonly index: MessageIndex,
   ) {}
+
+  findMessages(query: MessageQuery): Promise<StoredMessage[]> {
+    return this.index.find(query);
+  }
 
   async append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return [];
@@ -47,15 +55,18 @@ export class Log implements MessageLog {
       let freed = 0;
       let keptFrom: number | undefined;
       let lastDeleted = -1;
+      let deleted = 0;
       for await (const [key, value] of this.d.log.iterator({ ...logRange(topic, queueId), limit: limits.maxMessages })) {
         const offset = parseU64(split(key)[2]!);
-        const old = before !== undefined && decodeRecord<StoredMessage>(value).storeTimestampMs <= before;
+        const message = decodeRecord<StoredMessage>(value);
+        const old = before !== undefined && message.storeTimestampMs <= before;
         const over = bytes !== undefined && bytes - freed > limits.maxBytes!;
         if (!old && !over) {
           keptFrom = offset;
           break;
         }
-        ops.push({ type: 'del', sublevel: this.d.log, key });
+        ops.push({ type: 'del', sublevel: this.d.log, key }, ...indexOps(this.d, message, 'del'));
+        deleted++;
         freed += value.length;
         lastDeleted = offset;
       }
@@ -65,7 +76,7 @@ export class Log implements MessageLog {
       await this.d.write(ops);
       this.queues.freed(topic, queueId, freed);
       await this.states.advance(topic, queueId, minOffset);
-      const deleted = ops.length - 1;
+      await this.index.purgeHistory(topic, queueId, minOffset);
       return { deleted, minOffset, more: deleted >= limits.maxMessages };
     });
   }

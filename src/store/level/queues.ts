@@ -7,6 +7,7 @@ import { BrokerError, Code } from '../../errors.js';
 import { placedMessage, type MessageInput, type StoredMessage } from '../../domain/messages.js';
 import type { LevelDb, Op } from './db.js';
 import { join, logKey, logRange, parseU64, purgedKey, split, u64 } from './keys.js';
+import { indexOps } from './message-index.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 
 /** What may be appended: a message, with the transaction or dead-letter origin it carries. */
@@ -60,7 +61,7 @@ export class Queues {
       const message = placedMessage(input, topic, queueId, next++, now);
       const value = encodeRecord(message);
       bytes += value.length;
-      ops.push({ type: 'put', sublevel: this.d.log, key: logKey(topic, queueId, message.offset), value });
+      ops.push({ type: 'put', sublevel: this.d.log, key: logKey(topic, queueId, message.offset), value }, ...indexOps(this.d, message));
       stored.push(message);
     }
     this.heads.set(key, next);

@@ -1,9 +1,11 @@
 // Owns the LevelStore class: the LevelDB implementation of BrokerStore as a composition of one
 // part per concern (topics, log, schedule, transactions and checks, decisions, consumption,
-// leases, membership) over one database (db.ts) and its queue heads (queues.ts). Here: open and
+// message index and delivery history, leases, membership) over one database (db.ts) and its queue heads (queues.ts). Here: open and
 // close, the storage format version (refusing newer data directories, migrating older ones), and
 // the delegation of each interface method to its part. Operations that span parts (deleteTopic)
 // are composed here, under the lock of what they change.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BrokerError, Code } from '../../errors.js';
 import { InProcessEventBus, type EventBus } from '../../runtime/event-bus.js';
 import type { Clock } from '../../util/clock.js';
@@ -16,6 +18,7 @@ import { Decisions } from './decisions.js';
 import { Leases } from './leases.js';
 import { Log } from './log.js';
 import { Membership } from './membership.js';
+import { MessageIndex } from './message-index.js';
 import { Queues } from './queues.js';
 import { Schedule } from './schedule.js';
 import { topicLock, Topics } from './topics.js';
@@ -39,8 +42,9 @@ export interface LevelStoreOptions {
  * The storage format this version writes and reads; older data directories are migrated on open.
  * 1: no version recorded, the MQ HTTP age budget kept as a client-id prefix `http:`.
  * 2: a `budget` on each half message. 3: decisions indexed by message key and by decision time.
+ * 4: committed messages indexed by message id and by key (message trace), delivery history.
  */
-export const STORAGE_FORMAT_VERSION = 3;
+export const STORAGE_FORMAT_VERSION = 4;
 
 export class LevelStore implements BrokerStore {
   readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };
@@ -56,6 +60,7 @@ export class LevelStore implements BrokerStore {
   private readonly consumption: Consumption;
   private readonly leases: Leases;
   private readonly membership: Membership;
+  private readonly index: MessageIndex;
   private opened = false;
 
   constructor(private readonly options: LevelStoreOptions) {
@@ -64,12 +69,13 @@ export class LevelStore implements BrokerStore {
     const queues = new Queues(this.d);
     this.topics = new Topics(this.d, queues);
     this.consumers = new ConsumerStates(this.d, queues, this.topics);
-    this.log = new Log(this.d, queues, this.topics, this.consumers);
+    this.index = new MessageIndex(this.d);
+    this.log = new Log(this.d, queues, this.topics, this.consumers, this.index);
     this.scheduler = new Schedule(this.d, queues, this.topics);
     this.decisions = new Decisions(this.d);
     this.tx = new Transactions(this.d, queues, this.topics, this.decisions, options.halfCacheBytes);
     this.checks = new Checks(this.d, this.tx);
-    this.consumption = new Consumption(this.d, queues, this.topics, this.consumers, options.maxScanPerReceive ?? 1024);
+    this.consumption = new Consumption(this.d, queues, this.topics, this.consumers, options.maxScanPerReceive ?? 1024, this.index);
     this.leases = new Leases(options.clock);
     this.membership = new Membership(options.clock);
   }
@@ -77,6 +83,19 @@ export class LevelStore implements BrokerStore {
   /** Batches and transitions written so far (group-commit efficiency). */
   get writeStats(): { batches: number; transitions: number } {
     return this.d.writeStats;
+  }
+
+  observeWrites(observer: (transitions: number, ms: number) => void): void {
+    this.d.observeWrites(observer);
+  }
+
+  /** The files of the LevelDB directory. */
+  async sizeBytes(): Promise<number> {
+    let total = 0;
+    for (const entry of await readdir(this.options.path, { withFileTypes: true })) {
+      if (entry.isFile()) total += (await stat(join(this.options.path, entry.name)).catch(() => ({ size: 0 }))).size;
+    }
+    return total;
   }
 
   /** Entries and bytes of the recent half-message cache. */
@@ -108,6 +127,7 @@ export class LevelStore implements BrokerStore {
     // Each step is idempotent: a migration interrupted by a crash runs again at the next open.
     if (version < 2) await this.tx.migrateBudgets();
     await this.decisions.buildIndexes();
+    if (version < 4) await this.index.buildIndex();
     await this.d.write([{ type: 'put', sublevel: this.d.meta, key: 'formatVersion', value: Buffer.from(String(STORAGE_FORMAT_VERSION)) }]);
   }
 
@@ -146,6 +166,7 @@ export class LevelStore implements BrokerStore {
     return this.d.mutex.run(topicLock(name), async () => {
       const record = await this.topics.getTopic(name);
       if (!record) return false;
+      await this.index.deleteTopic(name);
       await this.topics.deleteTopicData(record);
       await this.consumers.deleteTopic(name);
       return true;
@@ -161,6 +182,9 @@ export class LevelStore implements BrokerStore {
   }
   purgeQueue(...a: Parameters<MessageLog['purgeQueue']>) {
     return this.log.purgeQueue(...a);
+  }
+  findMessages(...a: Parameters<MessageLog['findMessages']>) {
+    return this.log.findMessages(...a);
   }
 
   // MessageSchedule
@@ -251,6 +275,9 @@ export class LevelStore implements BrokerStore {
   }
   groupStats(...a: Parameters<ConsumptionStore['groupStats']>) {
     return this.consumption.groupStats(...a);
+  }
+  deliveryHistory(...a: Parameters<ConsumptionStore['deliveryHistory']>) {
+    return this.consumption.deliveryHistory(...a);
   }
 
   // LeaseStore

@@ -8,6 +8,7 @@
 import { BrokerError, Code } from '../../errors.js';
 import type { RetryBackoff } from '../../domain/backoff.js';
 import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../../domain/consumption.js';
+import { deliveryTrace, type DeliveryEnd, type DeliveryEvent, type DeliveryRecord } from '../../domain/deliveries.js';
 import { groupProgress, type GroupRecord, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../../domain/groups.js';
 import type { StoredMessage } from '../../domain/messages.js';
 import { deadLetterTopic } from '../../domain/names.js';
@@ -41,7 +42,31 @@ interface MessageRow {
   body: Buffer;
 }
 
+interface DeliveryRow {
+  grp: string;
+  attempt: number;
+  delivered_at_ms: number;
+  client_id: string | null;
+  outcome: DeliveryEnd['outcome'] | null;
+  outcome_at_ms: number | null;
+  inflight_attempt: number | null;
+}
+
 const QUEUE = 0;
+
+/** Records how attempts of a group's messages ended (the delivery history). */
+async function endDeliveries(
+  tx: Tx,
+  topic: string,
+  queueId: number,
+  group: string,
+  entries: { offset: number; attempt: number }[],
+  outcome: DeliveryEnd['outcome'],
+  atMs: number,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.run('end_deliveries', [topic, queueId, group, entries.map((e) => e.offset), entries.map((e) => e.attempt), outcome, atMs]);
+}
 const MAX_WAITING_PER_CONSUMER = 10_000;
 
 function recordOf(r: InflightRow): InflightRecord {
@@ -125,6 +150,7 @@ export class PgConsumption {
       const deadLettered: StoredMessage[] = [];
       const upserts: InflightRecord[] = [];
       const deletes: number[] = [];
+      const ended: { offset: number; attempt: number }[] = [];
       let inflightCount = inflight.length;
       const plan = planReceive(inflight, now, req);
       const deliver = (message: StoredMessage, entry: InflightRecord): void => {
@@ -154,7 +180,10 @@ export class PgConsumption {
         }
         deletes.push(step.entry.offset); // dead-lettered, or removed by retention meanwhile
         inflightCount--;
-        if (message) deadLettered.push(message);
+        if (message) {
+          deadLettered.push(message);
+          ended.push({ offset: step.entry.offset, attempt: step.entry.attempt });
+        }
       }
 
       // 2. New messages from the group's cursor.
@@ -194,6 +223,11 @@ export class PgConsumption {
       if (deletes.length > 0) await tx.run('delete_inflight', [req.group, req.topic, QUEUE, deletes]);
       await this.upsert(tx, req.group, req.topic, QUEUE, upserts);
       await this.deadLetter(tx, now, req.group, deadLettered);
+      await endDeliveries(tx, req.topic, QUEUE, req.group, ended, 'DEAD_LETTERED', now);
+      if (deliveries.length > 0) {
+        const offsets = deliveries.map((d) => d.message.offset);
+        await tx.run('insert_deliveries', [req.topic, QUEUE, req.group, now, req.clientId ?? null, offsets, deliveries.map((d) => d.deliveryAttempt)]);
+      }
       const result: ReceiveResult = { deliveries, deadLettered };
       if (scanLimited) result.scanLimited = true;
       return result;
@@ -220,8 +254,9 @@ export class PgConsumption {
   }
 
   ack(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
-    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId) => {
+    return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId, now) => {
       await tx.run('delete_inflight', [group, topic, queueId, [entry.offset]]);
+      await endDeliveries(tx, topic, queueId, group, [entry], 'ACKED', now);
       // FIFO: acking a group's head lets its next message through: wake waiting receivers.
       if (entry.messageGroup) tx.notify('appended', topic);
       return 'ok' as const;
@@ -303,7 +338,10 @@ export class PgConsumption {
     return this.withDelivery(group, topic, receiptHandle, async (tx, entry, queueId, now) => {
       const message = (await this.messagesAt(tx, topic, queueId, [entry.offset])).get(entry.offset);
       await tx.run('delete_inflight', [group, topic, queueId, [entry.offset]]);
-      if (message) await this.deadLetter(tx, now, group, [message]);
+      if (message) {
+        await this.deadLetter(tx, now, group, [message]);
+        await endDeliveries(tx, topic, queueId, group, [entry], 'DEAD_LETTERED', now);
+      }
       tx.notify('appended', topic);
       return 'ok' as const;
     });
@@ -312,6 +350,19 @@ export class PgConsumption {
   async nextRedeliveryInMs(group: string, topic: string): Promise<number | undefined> {
     const [row] = await this.ctx.db.rows<{ at: number | null }>('next_redelivery', [group, topic, QUEUE]);
     return row?.at == null ? undefined : Math.max(0, row.at - this.ctx.clock.now());
+  }
+
+  async deliveryHistory(topic: string, queueId: number, offset: number): Promise<DeliveryRecord[]> {
+    const rows = await this.ctx.db.rows<DeliveryRow>('delivery_history', [topic, queueId, offset]);
+    const delivered: DeliveryEvent[] = [];
+    const ended: DeliveryEnd[] = [];
+    const inFlight = new Map<string, number>();
+    for (const r of rows) {
+      delivered.push({ group: r.grp, attempt: r.attempt, deliveredAtMs: r.delivered_at_ms, ...(r.client_id ? { clientId: r.client_id } : {}) });
+      if (r.outcome) ended.push({ group: r.grp, attempt: r.attempt, outcome: r.outcome, atMs: r.outcome_at_ms ?? 0 });
+      if (r.inflight_attempt !== null && r.inflight_attempt > 0) inFlight.set(r.grp, r.inflight_attempt);
+    }
+    return deliveryTrace(delivered, ended, inFlight);
   }
 
   async groupStats(group: string): Promise<GroupTopicStats[]> {

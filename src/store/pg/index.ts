@@ -107,6 +107,7 @@ export class PgStore implements BrokerStore {
   append: PgLog['append'] = (t, q, m) => this.log.append(t, q, m);
   read: PgLog['read'] = (t, q, from, max) => this.log.read(t, q, from, max);
   purgeQueue: PgLog['purgeQueue'] = (t, q, l) => this.log.purgeQueue(t, q, l);
+  findMessages: PgLog['findMessages'] = (q) => this.log.findMessages(q);
   schedule: PgLog['schedule'] = (t, q, m) => this.log.schedule(t, q, m);
   promoteDueScheduled: PgLog['promoteDueScheduled'] = (l) => this.log.promoteDueScheduled(l);
   nextScheduledInMs: PgLog['nextScheduledInMs'] = () => this.log.nextScheduledInMs();
@@ -139,6 +140,13 @@ export class PgStore implements BrokerStore {
   forwardToDeadLetter: PgConsumption['forwardToDeadLetter'] = (g, t, h) => this.consumption.forwardToDeadLetter(g, t, h);
   nextRedeliveryInMs: PgConsumption['nextRedeliveryInMs'] = (g, t) => this.consumption.nextRedeliveryInMs(g, t);
   groupStats: PgConsumption['groupStats'] = (g) => this.consumption.groupStats(g);
+  deliveryHistory: PgConsumption['deliveryHistory'] = (t, q, o) => this.consumption.deliveryHistory(t, q, o);
+
+  /** Tables and indexes of the store's schema. */
+  async sizeBytes(): Promise<number> {
+    const [row] = await this.db.rows<{ bytes: number | null }>('schema_size');
+    return row?.bytes ?? 0;
+  }
 
   // membership of the brokers sharing the database
   heartbeatBroker: PgMembership['heartbeatBroker'] = (id, endpoint, ttl) => this.membership.heartbeatBroker(id, endpoint, ttl);

@@ -1,6 +1,8 @@
 // Owns the PostgreSQL store's committed logs and DELAY schedule: appends (offsets from the queue
 // head row, in the committing transaction), reads, retention by range deletes on the primary
-// key, and promotion of due DELAY messages (SKIP LOCKED, so each is promoted by one broker).
+// key, and promotion of due DELAY messages (SKIP LOCKED, so each is promoted by one broker);
+// lookups by message id and by key (message trace).
+import type { MessageQuery } from '../../domain/deliveries.js';
 import type { MessageInput, StoredMessage } from '../../domain/messages.js';
 import type { PurgeLimits, PurgeResult } from '../../domain/topics.js';
 import type { Tx } from './db.js';
@@ -37,6 +39,12 @@ export class PgLog {
   append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return Promise.resolve([]);
     return this.ctx.db.tx((tx) => appendIn(tx, this.ctx.clock.now(), topic, queueId, messages));
+  }
+
+  async findMessages(query: MessageQuery): Promise<StoredMessage[]> {
+    const [statement, value] = query.messageId !== undefined ? ['find_messages_by_id', query.messageId] : ['find_messages_by_key', query.key ?? ''];
+    const rows = await this.ctx.db.rows<{ header: Omit<StoredMessage, 'body'>; body: Buffer }>(statement, [value, query.topic ?? '', query.limit]);
+    return rows.map((r) => fromRow<StoredMessage>(r));
   }
 
   async read(topic: string, queueId: number, fromOffset: number, max: number): Promise<StoredMessage[]> {

@@ -304,8 +304,9 @@ describe('web console JSON API', () => {
       properties: { origin: 'test' },
       body: { size: 4, format: 'hex', preview: '00 01 02 ff' },
       transaction: null,
+      deliveries: [],
     });
-    expect(found.truncated).toBe(false);
+    expect(found.rolledBack).toEqual([]);
 
     const pending = (await (await fetch(`${base}/api/messages?id=${halfId}`)).json()) as any;
     expect(pending.messages).toEqual([]);

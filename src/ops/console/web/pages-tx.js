@@ -125,7 +125,44 @@ function messageCard(m, heading) {
     m.transaction
       ? [h('h2', {}, 'Transaction ', state(m.transaction.state), ` ${m.transaction.decidedBy ? `decided by ${m.transaction.decidedBy}` : ''}`), trail(m.transaction.trail)]
       : null,
+    m.deliveries ? deliveryTable(m.deliveries) : null,
   );
+}
+
+/** Each delivery of a stored message per group: attempt, when, to which client, how it ended. */
+function deliveryTable(deliveries) {
+  if (deliveries.length === 0) return [h('h2', {}, 'Deliveries'), h('div', { class: 'empty' }, 'Not delivered to any group yet.')];
+  return [
+    h('h2', {}, 'Deliveries'),
+    h(
+      'table',
+      { 'data-deliveries': '' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Group', 'Attempt', 'Delivered', 'Client', 'Outcome'].map((c) => h('th', {}, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        deliveries.map((d) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, d.group),
+            h('td', {}, String(d.attempt)),
+            h('td', {}, time(d.deliveredAtMs)),
+            h('td', { class: 'mono' }, d.clientId || '–'),
+            h('td', {}, state(d.outcome)),
+          ),
+        ),
+      ),
+    ),
+  ];
 }
 
 export function messagesPage(root) {
@@ -146,11 +183,7 @@ export function messagesPage(root) {
       h(
         'div',
         {},
-        h(
-          'p',
-          { class: 'note' },
-          `${r.messages.length} stored, ${r.pending.length} undecided; ${r.scanned.toLocaleString('en-US')} messages read${r.truncated ? ' (only the newest of each queue: narrow by topic or use the message id)' : ''}.`,
-        ),
+        h('p', { class: 'note' }, `${r.messages.length} stored, ${r.pending.length} undecided, ${r.rolledBack.length} rolled back.`),
         r.pending.map((m) => messageCard(m, 'Half message (transaction undecided)')),
         r.messages.map((m) => messageCard(m, `Message in ${m.topic}`)),
         r.messages.length + r.pending.length === 0 ? h('div', { class: 'panel empty' }, 'No message found.') : null,

@@ -48,3 +48,9 @@ RETURNING holder;
 
 -- name: release_lease
 DELETE FROM lease WHERE name = $1 AND holder = $2;
+
+-- name: schema_size
+-- Tables of the store's schema with their indexes and TOAST data (metrics: halfmoon_store_size_bytes).
+SELECT sum(pg_total_relation_size(c.oid))::bigint AS bytes FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind = 'r';

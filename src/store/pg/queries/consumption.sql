@@ -52,3 +52,19 @@ ORDER BY topic COLLATE "C", grp COLLATE "C", queue_id, queue_offset;
 
 -- name: ensure_topic
 INSERT INTO topic (name, record) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING;
+
+-- name: insert_deliveries
+-- The delivery history (message trace): one row per delivery handed out.
+INSERT INTO delivery (topic, queue_id, queue_offset, grp, attempt, delivered_at_ms, client_id)
+SELECT $1, $2, t.o, $3, t.a, $4, $5 FROM unnest($6::bigint[], $7::int[]) AS t(o, a)
+ON CONFLICT DO NOTHING;
+
+-- name: end_deliveries
+-- How attempts ended: $4 offsets with their $5 attempts, $6 ACKED or DEAD_LETTERED at $7.
+UPDATE delivery SET outcome = $6, outcome_at_ms = $7
+WHERE topic = $1 AND queue_id = $2 AND grp = $3 AND (queue_offset, attempt) IN (SELECT * FROM unnest($4::bigint[], $5::int[]));
+
+-- name: delivery_history
+SELECT d.grp, d.attempt, d.delivered_at_ms, d.client_id, d.outcome, d.outcome_at_ms, i.attempt AS inflight_attempt
+FROM delivery d LEFT JOIN inflight i ON i.grp = d.grp AND i.topic = d.topic AND i.queue_id = d.queue_id AND i.queue_offset = d.queue_offset
+WHERE d.topic = $1 AND d.queue_id = $2 AND d.queue_offset = $3;

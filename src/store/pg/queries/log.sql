@@ -57,3 +57,13 @@ DELETE FROM scheduled WHERE seq IN (
 
 -- name: next_scheduled
 SELECT min(deliver_at_ms) AS at FROM scheduled;
+
+-- name: find_messages_by_id
+SELECT header, body FROM message
+WHERE header->>'messageId' = $1 AND ($2 = '' OR topic = $2)
+ORDER BY store_at_ms DESC, topic COLLATE "C", queue_offset DESC LIMIT $3;
+
+-- name: find_messages_by_key
+SELECT header, body FROM message
+WHERE header->'keys' ? $1 AND ($2 = '' OR topic = $2)
+ORDER BY store_at_ms DESC, topic COLLATE "C", queue_offset DESC LIMIT $3;

@@ -17,6 +17,7 @@ import { groupsContract } from './groups.js';
 import { useStore, type ContractTarget, type MakeStore } from './helpers.js';
 import { leasesContract } from './leases.js';
 import { membershipContract } from './membership.js';
+import { messageTraceContract } from './message-trace.js';
 import { offsetResetContract } from './offset-reset.js';
 import { restartContract } from './restart.js';
 import { retentionContract } from './retention.js';
@@ -56,6 +57,7 @@ export function storeContract(name: string, makeStore: MakeStore, capabilities: 
     autoRenewContract(target);
     offsetResetContract(target);
     retentionContract(target);
+    messageTraceContract(target);
     wakeUpsContract(target);
     leasesContract(target);
     membershipContract(target);

@@ -31,6 +31,8 @@ export function transactionChecksContract(target: ContractTarget): void {
         state: 'PENDING',
         checkCount: 1,
         lastCheckAtMs: start + SECOND,
+        // Due at start + 1 s (first check after SECOND), claimed then: it went out on time.
+        lastCheckDueAtMs: start + SECOND,
         lastCheckClientId: 'client-A',
         nextCheckAtMs: start + 6 * SECOND,
         producerGroup: t,

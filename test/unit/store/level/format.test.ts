@@ -1,11 +1,12 @@
 // The storage format of a LevelDB data directory: a directory written by a newer Halfmoon is
 // refused with a message naming its format and what to do; directories of formats 1 and 2 are
 // migrated on open (format 1: the MQ HTTP age budget from the `http:` sender prefix; both: the
-// decision indexes, so that decisions written before are found by key and purged by age).
+// decision indexes, so that decisions written before are found by key and purged by age; formats
+// before 4: the message index, so that messages stored before are found by id and key).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../../src/errors.js';
 import { LevelStore, STORAGE_FORMAT_VERSION } from '../../../../src/store/level/index.js';
-import { checkDueKey } from '../../../../src/store/level/keys.js';
+import { checkDueKey, logKey } from '../../../../src/store/level/keys.js';
 import { encodeRecord } from '../../../../src/store/level/record-codec.js';
 import { FakeClock } from '../../../../src/util/clock.js';
 import { jsonValue, message, TempStores, withRaw, type RawSub } from './helpers.js';
@@ -28,7 +29,7 @@ describe('LevelStore storage format', () => {
     await store.close();
     const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
     expect(version?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
-    expect(STORAGE_FORMAT_VERSION).toBe(3);
+    expect(STORAGE_FORMAT_VERSION).toBe(4);
   });
 
   it('refuses a directory of an unknown (newer) format, naming it and what to do, and leaves it unlocked and untouched', async () => {
@@ -108,6 +109,33 @@ describe('LevelStore storage format', () => {
     expect((await store.findDecisions({ key: 'k', limit: 10 })).map((d) => d.transactionId)).toEqual(['TX-B', 'TX-A']);
     expect(await store.purgeDecisions(90_000, 10)).toEqual({ deleted: 1, more: false });
     expect((await store.findDecisions({ key: 'k', limit: 10 })).map((d) => d.transactionId)).toEqual(['TX-B']);
+  });
+});
+
+describe('LevelStore storage format 4: the message index', () => {
+  const temp = new TempStores();
+  beforeEach(() => temp.setUp());
+  afterEach(() => temp.tearDown());
+
+  it('indexes the messages of a format-3 directory by id and key on open', async () => {
+    const stored = (offset: number, messageId: string, keys: string[]) => ({
+      ...message('orders', { messageId, keys, body: Buffer.from(`m${offset}`) }),
+      queueId: 0,
+      offset,
+      storeTimestampMs: T0 + offset,
+    });
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('formatVersion', Buffer.from('3'));
+      await sub('log').put(logKey('orders', 0, 0), encodeRecord(stored(0, 'OLD-0', ['order-1'])));
+      await sub('log').put(logKey('orders', 0, 1), encodeRecord(stored(1, 'OLD-1', ['order-1', 'order-2'])));
+    });
+    const store = await temp.openStore(new FakeClock(T0));
+    expect((await store.findMessages({ messageId: 'OLD-0', limit: 10 })).map((m) => m.offset)).toEqual([0]);
+    expect((await store.findMessages({ key: 'order-1', limit: 10 })).map((m) => m.messageId)).toEqual(['OLD-1', 'OLD-0']);
+    expect((await store.findMessages({ key: 'order-2', limit: 10 })).map((m) => m.messageId)).toEqual(['OLD-1']);
+    await store.close();
+    const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
+    expect(version?.toString()).toBe('4');
   });
 });
 

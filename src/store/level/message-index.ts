@@ -1,0 +1,101 @@
+// Owns two LevelDB records that follow each committed message for as long as it is retained:
+// its index entries (by message id and by each key, written in the batch that appends it) and
+// its delivery history (each delivery per group, written in the receive's batch, and how the
+// attempt ended, written with the ack or the dead-lettering). Retention and topic deletion drop
+// both with the message; lookups read the log entry back, so an entry never outlives it visibly.
+import { deliveryTrace, type DeliveryEnd, type DeliveryEvent, type DeliveryRecord, type MessageQuery } from '../../domain/deliveries.js';
+import type { StoredMessage } from '../../domain/messages.js';
+import { BULK_BATCH, EMPTY, json, parse, type LevelDb, type Op } from './db.js';
+import { deliveryEndKey, deliveryKey, join, logKey, messageIdKey, messageKeyKey, parseU64, prefixRange, split, u64 } from './keys.js';
+import { decodeRecord } from './record-codec.js';
+
+/** The index entries of a committed message (put with its append, deleted with it). */
+export function indexOps(d: LevelDb, m: Pick<StoredMessage, 'messageId' | 'keys' | 'topic' | 'queueId' | 'offset'>, type: 'put' | 'del' = 'put'): Op[] {
+  const ops: Op[] = [{ type, sublevel: d.messageIndex, key: messageIdKey(m.messageId, m.topic, m.queueId, m.offset), ...(type === 'put' ? { value: EMPTY } : {}) }];
+  for (const k of new Set(m.keys))
+    ops.push({ type, sublevel: d.messageIndex, key: messageKeyKey(k, m.topic, m.queueId, m.offset), ...(type === 'put' ? { value: EMPTY } : {}) });
+  return ops;
+}
+
+/** A delivery handed out now (in the receive's batch). */
+export function deliveredOp(d: LevelDb, topic: string, queueId: number, offset: number, e: DeliveryEvent): Op {
+  const { group, attempt, ...rest } = e;
+  return { type: 'put', sublevel: d.deliveries, key: deliveryKey(topic, queueId, offset, group, attempt), value: json(rest) };
+}
+
+/** How an attempt ended (in the ack's or the dead-lettering's batch). */
+export function deliveryEndOp(d: LevelDb, topic: string, queueId: number, offset: number, e: DeliveryEnd): Op {
+  return { type: 'put', sublevel: d.deliveries, key: deliveryEndKey(topic, queueId, offset, e.group, e.attempt), value: json({ outcome: e.outcome, atMs: e.atMs }) };
+}
+
+export class MessageIndex {
+  constructor(private readonly d: LevelDb) {}
+
+  /** Retained messages by id or key, newest first (store time, then offset). */
+  async find(q: MessageQuery): Promise<StoredMessage[]> {
+    const prefix = q.messageId !== undefined ? ['id', q.messageId] : ['key', q.key ?? ''];
+    const found: StoredMessage[] = [];
+    for await (const key of this.d.messageIndex.keys(prefixRange(...prefix))) {
+      const parts = split(key);
+      const [topic, queueId, offset] = [parts[parts.length - 3]!, parseU64(parts[parts.length - 2]!), parseU64(parts[parts.length - 1]!)];
+      if (q.topic && topic !== q.topic) continue;
+      const value = await this.d.log.get(logKey(topic, queueId, offset));
+      if (!value) continue; // removed meanwhile
+      const m = decodeRecord<StoredMessage>(value);
+      if (q.messageId !== undefined ? m.messageId === q.messageId : m.keys.includes(q.key ?? '')) found.push(m);
+    }
+    found.sort((a, b) => b.storeTimestampMs - a.storeTimestampMs || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : b.offset - a.offset));
+    return found.slice(0, q.limit);
+  }
+
+  /** The message's deliveries with their outcomes; `inFlightOf`: a group's current attempt of it, if in flight. */
+  async history(topic: string, queueId: number, offset: number, inFlightOf: (group: string) => Promise<number | undefined>): Promise<DeliveryRecord[]> {
+    const delivered: DeliveryEvent[] = [];
+    const ended: DeliveryEnd[] = [];
+    for await (const [key, value] of this.d.deliveries.iterator(prefixRange(topic, u64(queueId), u64(offset)))) {
+      const parts = split(key);
+      const group = parts[3]!;
+      const attempt = parseU64(parts[4]!);
+      if (parts.length > 5) ended.push({ group, attempt, ...parse<Omit<DeliveryEnd, 'group' | 'attempt'>>(value) });
+      else delivered.push({ group, attempt, ...parse<Omit<DeliveryEvent, 'group' | 'attempt'>>(value) });
+    }
+    const inFlight = new Map<string, number>();
+    for (const group of new Set(delivered.map((e) => e.group))) {
+      const attempt = await inFlightOf(group);
+      if (attempt !== undefined) inFlight.set(group, attempt);
+    }
+    return deliveryTrace(delivered, ended, inFlight);
+  }
+
+  /** Drops the delivery history of a queue's offsets below `belowOffset` (after retention removed them). */
+  async purgeHistory(topic: string, queueId: number, belowOffset: number): Promise<void> {
+    await this.d.deleteRange(this.d.deliveries, { gte: join(topic, u64(queueId), u64(0)), lt: join(topic, u64(queueId), u64(belowOffset)) });
+  }
+
+  /** Drops a topic's index entries and delivery history (before its log goes). */
+  async deleteTopic(topic: string): Promise<void> {
+    let ops: Op[] = [];
+    for await (const value of this.d.log.values(prefixRange(topic))) {
+      ops.push(...indexOps(this.d, decodeRecord<StoredMessage>(value), 'del'));
+      if (ops.length >= BULK_BATCH) {
+        await this.d.write(ops);
+        ops = [];
+      }
+    }
+    if (ops.length > 0) await this.d.write(ops);
+    await this.d.deleteRange(this.d.deliveries, prefixRange(topic));
+  }
+
+  /** Storage format 4: indexes the messages stored before the index existed (idempotent). */
+  async buildIndex(): Promise<void> {
+    let ops: Op[] = [];
+    for await (const value of this.d.log.values()) {
+      ops.push(...indexOps(this.d, decodeRecord<StoredMessage>(value)));
+      if (ops.length >= BULK_BATCH) {
+        await this.d.write(ops);
+        ops = [];
+      }
+    }
+    if (ops.length > 0) await this.d.write(ops);
+  }
+}
