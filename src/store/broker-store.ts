@@ -10,6 +10,7 @@
 //     broker keeps alive for a push consumer carry that broker's id.
 // The domain rules (src/domain) are applied inside each backend's atomic write; none is
 // written twice.
+import type { AclRule, AuthUser } from '../domain/acl.js';
 import type { AckResult, AutoRenewedDelivery, ReceiveRequest, ReceiveResult } from '../domain/consumption.js';
 import type { RetryBackoff } from '../domain/backoff.js';
 import type { GroupChange, GroupRecord, GroupSettings, GroupTopicStats, OffsetResetResult, OffsetResetTarget } from '../domain/groups.js';
@@ -236,7 +237,29 @@ export interface MembershipStore {
   leaveBroker(brokerId: string): Promise<void>;
 }
 
-export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore {
+/**
+ * Users and their ACL rules (authentication and authorization). Shared by every broker on a
+ * shared store; brokers cache them and refresh when `authVersion` moves.
+ */
+export interface AuthStore {
+  /** 'create': only if no user of that name exists (else unchanged); 'replace': creates or overwrites. */
+  putUser(user: AuthUser, mode: 'create' | 'replace'): Promise<{ created: boolean }>;
+  getUser(name: string): Promise<AuthUser | undefined>;
+  /** Every user, ordered by name. */
+  listUsers(): Promise<AuthUser[]>;
+  /** Deletes the user and its rules; false if there was no such user. */
+  deleteUser(name: string): Promise<boolean>;
+  /** Creates or replaces the rule of (rule.user, rule.resource); false (and nothing stored) when the user does not exist. */
+  putRule(rule: AclRule): Promise<boolean>;
+  /** False if the user had no rule on that resource. */
+  deleteRule(user: string, resource: string): Promise<boolean>;
+  /** The rules of one user (or of every user), ordered by user then resource. */
+  listRules(user?: string): Promise<AclRule[]>;
+  /** A number that changes with every change of users or rules. */
+  authVersion(): Promise<number>;
+}
+
+export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore, AuthStore {
   readonly capabilities: StoreCapabilities;
   /** Where the store announces appends (and, when shared, other processes' events). */
   readonly events: EventBus;

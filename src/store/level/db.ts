@@ -55,6 +55,8 @@ export class LevelDb {
   readonly consumer: Sub;
   /** DELAY messages by delivery time. */
   readonly scheduled: Sub;
+  /** Users and ACL rules, and their change counter. */
+  readonly auth: Sub;
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
   private closed = false;
@@ -78,6 +80,7 @@ export class LevelDb {
     this.decisionByTime = sub('txdecisiontime');
     this.consumer = sub('consumer');
     this.scheduled = sub('scheduled');
+    this.auth = sub('auth');
     this.writer = new GroupCommitWriter<Op>({
       writeBatch: async (ops) => {
         await this.db.batch(ops as unknown as LevelBatch, { sync: durable });
