@@ -4,6 +4,8 @@
 // heartbeat once the gRPC port is bound, then the admin listener. Closing reverses it, and a start that fails part-way
 // closes what it had started, in the same reverse order.
 import { TopicService } from './admin/topic-service.js';
+import { AuthService } from './auth/auth-service.js';
+import { warnIfExposed } from './auth/exposure.js';
 import { ClusterService, endpointsOf, formatEndpoint } from './cluster/cluster-service.js';
 import { advertisedHostOf, BrokerMembership } from './cluster/membership.js';
 import { brokerIdOf, type BrokerConfig } from './config.js';
@@ -110,9 +112,11 @@ export class Broker {
     const decisions = new DecisionRetention({ store, config, clock, log: log.child({ component: 'decision-retention' }), brokerId });
     const eviction = new SessionEviction({ sessions, inUse: () => renewals.trackedClients(), config, clock, log: log.child({ component: 'session-eviction' }) });
     const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId });
+    const auth = new AuthService({ store, config, clock, log: log.child({ component: 'auth' }) });
     const checks = new CheckScheduler({
       store,
       sessions,
+      mayCheck: (producer, topic) => auth.mayPublish(producer.user, topic),
       config,
       clock,
       log: log.child({ component: 'transaction-check' }),
@@ -143,6 +147,7 @@ export class Broker {
       }),
       topics,
       checks,
+      auth,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
         const dialled = requested?.addresses?.[0]?.host;
         const host = config.advertisedHost || dialled || (WILDCARD_HOSTS.has(config.host) ? '127.0.0.1' : config.host);
@@ -156,7 +161,7 @@ export class Broker {
       }),
     };
 
-    const background = [delays, checks, renewals, retention, decisions, eviction];
+    const background = [auth, delays, checks, renewals, retention, decisions, eviction];
     const started: Part[] = [store];
     try {
       for (const task of background) {
@@ -182,9 +187,12 @@ export class Broker {
           dataDir: config.dataDir,
           durable: config.durable,
           brokerId,
+          auth: config.auth,
+          tls: config.tlsCert !== '',
         },
         'halfmoon broker started',
       );
+      warnIfExposed(config, log);
       return new Broker(services, store, grpc, http, admin, started);
     } catch (err) {
       await closeInReverse(started, log);

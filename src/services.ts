@@ -2,6 +2,7 @@
 // broker: its services, configuration, clock, logger and event bus. Adapters never see the store;
 // the semantics live in the services, which sit on it.
 import type { TopicService } from './admin/topic-service.js';
+import type { AuthService } from './auth/auth-service.js';
 import type { ClusterService } from './cluster/cluster-service.js';
 import type { BrokerConfig } from './config.js';
 import type { ConsumerService } from './consumer/consumer-service.js';
@@ -28,6 +29,8 @@ export interface ServiceContext {
   transactions: TransactionService;
   topics: TopicService;
   checks: CheckScheduler;
+  /** Authentication and authorization (users and ACL rules); allows everything when auth is off. */
+  auth: AuthService;
   /** The brokers routes list (all live brokers on a shared store, else this one). */
   cluster: ClusterService;
   /** Where clients reach this broker: advertised host (or the one they dialled) and the bound port. */

@@ -1,5 +1,6 @@
 // Owns the halfmoon.admin.v1.AdminService implementation table: RPC name → handler.
 import type * as grpc from '@grpc/grpc-js';
+import { createUser, deleteUser, grantAcl, listAcl, listUsers, revokeAcl } from './admin/auth.js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
 import { describeTransaction, getTransactionStats, listTransactions, recheckTransaction, resolveTransaction } from './admin/transactions.js';
@@ -22,5 +23,11 @@ export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplem
     ResolveTransaction: unary('ResolveTransaction', resolveTransaction, svc),
     RecheckTransaction: unary('RecheckTransaction', recheckTransaction, svc),
     GetTransactionStats: unary('GetTransactionStats', getTransactionStats, svc),
+    CreateUser: unary('CreateUser', createUser, svc),
+    ListUsers: unary('ListUsers', listUsers, svc),
+    DeleteUser: unary('DeleteUser', deleteUser, svc),
+    GrantAcl: unary('GrantAcl', grantAcl, svc),
+    RevokeAcl: unary('RevokeAcl', revokeAcl, svc),
+    ListAcl: unary('ListAcl', listAcl, svc),
   };
 }

@@ -1,6 +1,8 @@
 // Owns the adapter between grpc-js unary calls and our handlers: every unary RPC answers gRPC OK
-// with the real outcome in the body's `status`, as the RocketMQ proxy does.
+// with the real outcome in the body's `status`, as the RocketMQ proxy does. Each call is admitted
+// first (authenticated and authorized, src/protocol/access.ts).
 import type * as grpc from '@grpc/grpc-js';
+import { admitCall } from './access.js';
 import { callInfo, type CallInfo } from './context.js';
 import type { ServiceContext } from '../services.js';
 import { statusOf } from './status.js';
@@ -12,13 +14,16 @@ export function unary<Req, Res extends { status?: Status }>(rpc: string, handler
   const log = svc.log.child({ rpc });
   return (call, callback) => {
     const info = callInfo(call);
-    handler(call.request, info, svc).then(
-      (res) => callback(null, res),
-      (err: unknown) => {
-        const status = statusOf(err, log);
-        log.debug({ clientId: info.clientId, code: status.code, message: status.message }, 'request refused');
-        callback(null, { status } as Res);
-      },
-    );
+    Promise.resolve()
+      .then(() => admitCall(rpc, call.request, call.metadata, info, svc))
+      .then(() => handler(call.request, info, svc))
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          const status = statusOf(err, log);
+          log.debug({ clientId: info.clientId, code: status.code, message: status.message }, 'request refused');
+          callback(null, { status } as Res);
+        },
+      );
   };
 }

@@ -26,6 +26,8 @@ export interface ClientSession {
   /** Live Telemetry stream, if any. A producer is live while this is set. */
   sink?: CommandSink;
   lastSeenMs: number;
+  /** The authenticated user of its Telemetry stream (auth on). */
+  user?: string;
   /** A pending settings echo (see echoSettingsLater). */
   settingsEcho?: TimerHandle;
 }

@@ -18,6 +18,7 @@ import type { MessageInput, StoredMessage } from '../domain/messages.js';
 import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../domain/topics.js';
 import type {
   BudgetLimits,
+  DecisionActor,
   DecisionSource,
   EndTransactionResult,
   HalfMessage,
@@ -131,7 +132,8 @@ export interface TransactionStore {
    * The single terminal transition of a transaction, first decision wins.
    * COMMIT: half removed and message appended to its topic's log in one batch.
    * ROLLBACK: half removed. Both record the decision. A SERVER_CHECK decision counts as a check answer.
-   * `expect` (if given) must match the half message's topic and message id.
+   * `expect` (if given) must match the half message's topic and message id; `actor` (who
+   * decided) goes into the decision record.
    */
   endTransaction(
     transactionId: string,
@@ -139,6 +141,7 @@ export interface TransactionStore {
     source: DecisionSource,
     expect?: { topic?: string; messageId?: string },
     reason?: string,
+    actor?: DecisionActor,
   ): Promise<EndTransactionResult>;
   /** Counts a check answer that decided nothing (UNKNOWN): the transaction stays as it is. */
   recordCheckAnswer(transactionId: string): Promise<void>;

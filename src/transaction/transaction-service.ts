@@ -3,7 +3,7 @@
 import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BrokerStore, DecisionFilter, TransactionFilter } from '../store/broker-store.js';
-import type { DecisionSource, HalfMessage, Resolution, TransactionCounters, TransactionDecision } from '../domain/transactions.js';
+import type { DecisionActor, DecisionSource, HalfMessage, Resolution, TransactionCounters, TransactionDecision } from '../domain/transactions.js';
 
 export interface EndTransactionRequest {
   transactionId: string;
@@ -13,6 +13,8 @@ export interface EndTransactionRequest {
   topic?: string;
   messageId?: string;
   reason?: string;
+  /** Who decides (recorded in the decision: the audit trail). */
+  actor?: DecisionActor;
 }
 
 export interface EndTransactionOutcome {
@@ -37,7 +39,7 @@ export class TransactionService {
     const expect: { topic?: string; messageId?: string } = {};
     if (req.topic) expect.topic = req.topic;
     if (req.messageId) expect.messageId = req.messageId;
-    const result = await this.deps.store.endTransaction(id, req.resolution, req.source, expect, req.reason);
+    const result = await this.deps.store.endTransaction(id, req.resolution, req.source, expect, req.reason, req.actor);
     switch (result.kind) {
       case 'applied':
         this.deps.log.debug({ transactionId: id, state: result.decision.state, source: req.source }, 'transaction decided');

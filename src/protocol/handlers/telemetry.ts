@@ -1,12 +1,15 @@
 // Telemetry (bidirectional stream): binds the stream to the client id, answers every settings
 // command with the full merged settings, and carries server commands (transaction checks) to the
 // client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
+// With auth on, a stream is admitted like a unary call (signature) or answered UNAUTHORIZED and ended;
+// its session records the user, so that checks go only to producers allowed to decide them.
 import type * as grpc from '@grpc/grpc-js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../domain/names.js';
 import type { ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../domain/transactions.js';
+import { admitCall } from '../access.js';
 import { callInfo, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { checkMessage, fromMs, scopedName } from '../convert.js';
@@ -21,6 +24,15 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
   return (call) => {
     const info = callInfo(call);
     const open = (): boolean => !call.cancelled && !call.destroyed && call.writable;
+    try {
+      admitCall('Telemetry', undefined, call.metadata, info, svc);
+    } catch (err) {
+      // Refused streams get their status and end: never a session, so never a check.
+      log.debug({ clientId: info.clientId, peer: info.peer }, 'telemetry stream refused');
+      if (open()) call.write({ status: statusOf(err, log) });
+      call.end();
+      return;
+    }
     let answered: Settings | undefined;
     const sink: CommandSink = {
       resendSettings(): boolean {
@@ -86,6 +98,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     const names = topics.map((t) => scopedName(t, info.namespace));
     for (const name of names) validateTopicName(name);
     const session = sessions.attach(info.clientId, sink, clock.now());
+    if (info.identity) session.user = info.identity.user;
     session.clientType = 'PRODUCER';
     for (const name of names) session.topics.add(name);
     sessions.announce(session);
@@ -112,6 +125,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     }
     const group = await svc.consumer.group(groupName);
     const session = sessions.attach(info.clientId, sink, clock.now());
+    if (info.identity) session.user = info.identity.user;
     session.clientType = clientType;
     session.group = groupName;
     // The broker enforces this back-off on push consumer nacks too (see ConsumerService).

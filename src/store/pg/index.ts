@@ -118,7 +118,7 @@ export class PgStore implements BrokerStore {
   putHalf: PgTransactions['putHalf'] = (h, ms) => this.txns.putHalf(h, ms);
   getHalf: PgTransactions['getHalf'] = (id) => this.txns.getHalf(id);
   getDecision: PgTransactions['getDecision'] = (id) => this.txns.getDecision(id);
-  endTransaction: PgTransactions['endTransaction'] = (id, r, s, e, why) => this.txns.endTransaction(id, r, s, e, why);
+  endTransaction: PgTransactions['endTransaction'] = (id, r, s, e, why, by) => this.txns.endTransaction(id, r, s, e, why, by);
   recordCheckAnswer: PgTransactions['recordCheckAnswer'] = (id) => this.txns.recordCheckAnswer(id);
   claimDueChecks: PgTransactions['claimDueChecks'] = (req) => this.txns.claimDueChecks(req);
   releaseCheck: PgTransactions['releaseCheck'] = (id) => this.txns.releaseCheck(id);
