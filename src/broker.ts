@@ -14,6 +14,7 @@ import { ConsumerService } from './consumer/consumer-service.js';
 import { GroupService } from './consumer/group-service.js';
 import { RetentionService } from './consumer/retention-service.js';
 import { startHttpGateway, type HttpGateway } from './http/server.js';
+import { adminAuthenticator } from './ops/admin-auth.js';
 import { startAdminServer, type AdminServer } from './ops/admin-server.js';
 import { healthRoutes } from './ops/health.js';
 import { createLogger, type Logger } from './logger.js';
@@ -176,7 +177,13 @@ export class Broker {
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
       const admin = config.adminEnabled
-        ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: [...healthRoutes()], log: log.child({ component: 'admin' }) })
+        ? await startAdminServer({
+            host: config.adminHost,
+            port: config.adminPort,
+            routes: [...healthRoutes()],
+            log: log.child({ component: 'admin' }),
+            ...(config.auth ? { authenticate: adminAuthenticator(auth) } : {}),
+          })
         : undefined;
       if (admin) started.push(admin);
       log.info(

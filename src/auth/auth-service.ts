@@ -5,6 +5,7 @@
 // (--init-user); verifying MQv2 signatures; deciding permissions with the domain rules
 // (src/domain/acl.ts); and the user and rule administration behind `halfmoon user|acl`.
 // With `auth` off, nothing is checked and every call is allowed.
+import { timingSafeEqual } from 'node:crypto';
 import type { BrokerConfig } from '../config.js';
 import {
   checkAccess,
@@ -139,6 +140,17 @@ export class AuthService {
     if (secret === undefined) throw new BrokerError(Code.UNAUTHORIZED, `access key ${auth.accessKey} is unknown: no user of that name exists on this broker`);
     verifyMqv2(auth, dateTime, secret, this.deps.clock.now(), this.deps.config.authClockSkewMs);
     return this.identityOf(auth.accessKey);
+  }
+
+  /** Authenticates an access key and its secret given in full (HTTP Basic on the admin listener). */
+  authenticateSecret(accessKey: string, secret: string): Identity {
+    const known = this.secretOf(accessKey);
+    const a = Buffer.from(known ?? '', 'utf8');
+    const b = Buffer.from(secret, 'utf8');
+    if (known === undefined || a.length !== b.length || !timingSafeEqual(a, b)) {
+      throw new BrokerError(Code.UNAUTHORIZED, `access key ${accessKey} is unknown or its secret is wrong`);
+    }
+    return this.identityOf(accessKey)!;
   }
 
   /** Throws FORBIDDEN unless the identity has every permission (no-op when auth is off). */
