@@ -226,8 +226,7 @@ export const CONFIG_SPEC = {
   auth: {
     type: 'bool',
     default: false,
-    description:
-      'require authentication (MQv2 signatures on gRPC, MQ signatures on HTTP, users in the store) and authorization (ACL rules) on every request; see SECURITY.md',
+    description: 'require authentication (MQv2 signatures on gRPC, MQ signatures on HTTP, users in the store) and authorization (ACL rules) on every request; see SECURITY.md',
   },
   initUser: { type: 'string', default: '', description: 'NAME:SECRET of a super user created at start if no user of that name exists (bootstrap of --auth)' },
   authClockSkewMs: {

@@ -167,14 +167,18 @@ export class AuthService {
   requireSuperUser(identity: Identity | undefined, what: string): void {
     if (!this.enabled) return;
     if (!identity) throw new BrokerError(Code.UNAUTHORIZED, 'the request is not authenticated');
-    if (!identity.superUser) throw new BrokerError(Code.FORBIDDEN, `user ${identity.user} may not ${what}: only super users may (halfmoon user create NAME --secret S --super)`);
+    if (!identity.superUser)
+      throw new BrokerError(Code.FORBIDDEN, `user ${identity.user} may not ${what}: only super users may (halfmoon user create NAME --secret S --super)`);
   }
 
   /** Whether a user may publish to (and so decide transactions of) a topic; always true when auth is off. */
   mayPublish(user: string | undefined, topic: string): boolean {
     if (!this.enabled) return true;
     const identity = user === undefined ? undefined : this.identityOf(user);
-    return identity !== undefined && checkAccess({ name: identity.user, superUser: identity.superUser }, this.rules.get(identity.user) ?? [], { type: 'Topic', name: topic, action: 'Pub' }).allowed;
+    return (
+      identity !== undefined &&
+      checkAccess({ name: identity.user, superUser: identity.superUser }, this.rules.get(identity.user) ?? [], { type: 'Topic', name: topic, action: 'Pub' }).allowed
+    );
   }
 
   // --- administration (the admin API; callers check requireSuperUser first) ---
@@ -202,7 +206,8 @@ export class AuthService {
 
   async grant(user: string, resource: string, actions: string | readonly string[], decision: AclDecision): Promise<AclRule> {
     const rule: AclRule = { user, resource: parseResource(resource), actions: parseActions(actions), decision };
-    if (!(await this.deps.store.putRule(rule))) throw new BrokerError(Code.NOT_FOUND, `user ${user} does not exist: create it first (halfmoon user create ${user} --secret S)`);
+    if (!(await this.deps.store.putRule(rule)))
+      throw new BrokerError(Code.NOT_FOUND, `user ${user} does not exist: create it first (halfmoon user create ${user} --secret S)`);
     await this.refresh(true);
     return rule;
   }

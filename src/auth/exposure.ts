@@ -16,6 +16,9 @@ export function warnIfExposed(config: Pick<BrokerConfig, 'host' | 'auth' | 'tlsC
       `SECURITY WARNING: the broker listens on ${config.host || 'every address'} WITHOUT AUTHENTICATION: anyone who can reach it may send, consume, decide transactions and use the admin API. Start it with --auth (and --init-user NAME:SECRET), or bind 127.0.0.1 (see SECURITY.md)`,
     );
   } else if (!config.tlsCert) {
-    log.warn({ host: config.host }, `the broker listens on ${config.host || 'every address'} without TLS: requests are signed but not encrypted; give it --tls-cert and --tls-key`);
+    log.warn(
+      { host: config.host },
+      `the broker listens on ${config.host || 'every address'} without TLS: requests are signed but not encrypted; give it --tls-cert and --tls-key`,
+    );
   }
 }

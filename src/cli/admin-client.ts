@@ -17,9 +17,9 @@ export interface AdminClient {
 /** A unary method of a grpc-js client made from the admin service definition. */
 type GrpcUnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res: never) => void) => void;
 
-export function connectAdmin(endpoint: string, timeoutMs = 10_000, credentials?: CliCredentials): AdminClient {
+export function connectAdmin(endpoint: string, timeoutMs = 10_000, credentials?: CliCredentials, tls = false): AdminClient {
   const Client = adminService();
-  const client = new Client(endpoint, grpc.credentials.createInsecure());
+  const client = new Client(endpoint, tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure());
   return {
     call<Res extends object>(method: string, request: object): Promise<Res> {
       return new Promise<Res>((resolve, reject) => {

@@ -1,6 +1,6 @@
 // Owns the CLI's credentials for an --auth broker: --access-key / --secret-key (or
 // $HALFMOON_ACCESS_KEY / $HALFMOON_SECRET_KEY), both or neither, and how an admin call carries
-// them (the MQv2 signature the official clients send: authorization + x-mq-date-time).
+// them (the MQv2 signature the official clients send: authorization + x-mq-date-time); and --tls.
 import * as grpc from '@grpc/grpc-js';
 import { formatMqDateTime, mqv2Signature } from '../domain/mqv2-signature.js';
 import { UsageError } from './args.js';
@@ -13,9 +13,16 @@ export interface CliCredentials {
 export const CREDENTIAL_OPTIONS = {
   'access-key': { type: 'string' },
   'secret-key': { type: 'string' },
+  tls: { type: 'boolean' },
 } as const;
 
-export const CREDENTIALS_HELP = '--access-key AK --secret-key SK (default $HALFMOON_ACCESS_KEY, $HALFMOON_SECRET_KEY) for a broker started with --auth';
+export const CREDENTIALS_HELP =
+  '--access-key AK --secret-key SK (default $HALFMOON_ACCESS_KEY, $HALFMOON_SECRET_KEY) for a broker started with --auth, --tls (or $HALFMOON_TLS=true) for one started with --tls-cert';
+
+/** --tls, else $HALFMOON_TLS=true|1: connect over TLS (trusting Node's CA store and NODE_EXTRA_CA_CERTS). */
+export function resolveTls(values: { tls?: boolean }): boolean {
+  return values.tls ?? ['true', '1'].includes(process.env.HALFMOON_TLS ?? '');
+}
 
 export function resolveCredentials(values: { 'access-key'?: string; 'secret-key'?: string }, usage?: string): CliCredentials | undefined {
   const accessKey = values['access-key'] ?? process.env.HALFMOON_ACCESS_KEY ?? '';

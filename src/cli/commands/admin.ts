@@ -2,7 +2,7 @@
 // dispatch, per-subcommand --help, the admin connection and --json/text printing.
 import { connectAdmin, type AdminClient } from '../admin-client.js';
 import { parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
-import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials } from '../credentials.js';
+import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials, resolveTls } from '../credentials.js';
 import type { Output } from '../output.js';
 import { didYouMean } from '../suggest.js';
 
@@ -91,7 +91,7 @@ export function adminCommand(name: string, heading: string, actions: Record<stri
         if (action === undefined) throw new UsageError(`${name} needs a subcommand: ${Object.keys(actions).join(', ')}`, usage);
         throw new UsageError(`unknown command "${name} ${action}"${didYouMean(action, Object.keys(actions)).replace(/"(.*)"/, `"${name} $1"`)}`, usage);
       }
-      const admin = connectAdmin(resolveEndpoints(values.endpoints).split(';')[0]!.trim(), undefined, resolveCredentials(values, subUsage));
+      const admin = connectAdmin(resolveEndpoints(values.endpoints).split(';')[0]!.trim(), undefined, resolveCredentials(values, subUsage), resolveTls(values));
       try {
         const target = positionals[1];
         return await entry.run({

@@ -4,7 +4,7 @@
 import { ClientServiceProvider, FilterExpression, type MessageView, type SimpleConsumer } from '../../client/index.js';
 import { parseIntArg, parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
-import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials } from '../credentials.js';
+import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials, resolveTls } from '../credentials.js';
 import { asCliError, sdkCall, sdkConfiguration } from './sdk.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -82,7 +82,7 @@ async function run(args: string[], out: Output): Promise<number> {
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseIntArg('--timeout', values.timeout, USAGE, 1);
   const invisibleMs = values.invisible === undefined ? DEFAULT_INVISIBLE_MS : parseIntArg('--invisible', values.invisible, USAGE, 1);
   const endpoints = resolveEndpoints(values.endpoints);
-  const config = sdkConfiguration(endpoints, USAGE, resolveCredentials(values, USAGE));
+  const config = sdkConfiguration(endpoints, USAGE, resolveCredentials(values, USAGE), resolveTls(values));
 
   let filter: FilterExpression;
   const builder = ClientServiceProvider.loadService().newSimpleConsumerBuilder();

@@ -9,9 +9,10 @@ import type { CliCredentials } from '../credentials.js';
 /** Request timeout of the CLI's SDK clients, in ms. */
 export const CLI_REQUEST_TIMEOUT_MS = 5_000;
 
-export function sdkConfiguration(endpoints: string, usage: string, credentials?: CliCredentials): ClientConfiguration {
+export function sdkConfiguration(endpoints: string, usage: string, credentials?: CliCredentials, tls = false): ClientConfiguration {
   try {
     const builder = ClientConfiguration.newBuilder().setEndpoints(endpoints).setRequestTimeout(CLI_REQUEST_TIMEOUT_MS);
+    if (tls) builder.enableSsl(true);
     if (credentials) builder.setCredentialProvider(new StaticSessionCredentialsProvider(credentials.accessKey, credentials.secretKey));
     return builder.build();
   } catch (err) {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { ClientServiceProvider, TransactionResolution, type Message, type Producer, type SendReceipt, type TransactionChecker } from '../../client/index.js';
 import { parseIntArg, parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
-import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials } from '../credentials.js';
+import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials, resolveTls } from '../credentials.js';
 import { asCliError, sdkCall, sdkConfiguration } from './sdk.js';
 
 const USAGE = `Usage: halfmoon send --topic T (--body TEXT | --file PATH | body on stdin) [options]
@@ -113,7 +113,7 @@ async function run(args: string[], out: Output): Promise<number> {
           .map((k) => k.trim())
           .filter((k) => k !== '');
   const endpoints = resolveEndpoints(values.endpoints);
-  const config = sdkConfiguration(endpoints, USAGE, resolveCredentials(values, USAGE));
+  const config = sdkConfiguration(endpoints, USAGE, resolveCredentials(values, USAGE), resolveTls(values));
   const body = await readBody(values);
 
   const provider = ClientServiceProvider.loadService();
