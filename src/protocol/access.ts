@@ -55,3 +55,12 @@ export function admitCall(rpc: string, req: unknown, metadata: grpc.Metadata, ca
   if (needs) auth.authorize(identity, needs((req ?? {}) as Record<string, unknown>, call));
   else auth.requireSuperUser(identity, `call the admin API (${rpc})`);
 }
+
+/**
+ * Whether the call's user may act on the session of its client id: always with auth off or for a
+ * session no user holds yet; otherwise only the user whose Telemetry stream holds it (one user
+ * cannot take over, or end, another user's client session by reusing its client id).
+ */
+export function mayUseSession(session: { user?: string } | undefined, call: CallInfo): boolean {
+  return session?.user === undefined || call.identity === undefined || session.user === call.identity.user;
+}

@@ -9,7 +9,7 @@ import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../domain/names.js';
 import type { ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../domain/transactions.js';
-import { admitCall } from '../access.js';
+import { admitCall, mayUseSession } from '../access.js';
 import { callInfo, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { checkMessage, fromMs, scopedName } from '../convert.js';
@@ -86,6 +86,9 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
 async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink, svc: ServiceContext): Promise<Settings> {
   if (!info.hasClientId) throw new BrokerError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing: every client must identify itself');
   const { config, clock, sessions } = svc;
+  if (!mayUseSession(sessions.get(info.clientId), info)) {
+    throw new BrokerError(Code.FORBIDDEN, `client id ${info.clientId} is in use by another user's session: pick another client id`);
+  }
   const clientType = (settings.client_type ?? 'CLIENT_TYPE_UNSPECIFIED') as ClientType;
   const common: Settings = { metric: { on: false } };
   if (settings.access_point) common.access_point = settings.access_point;

@@ -6,6 +6,7 @@
 import { Producer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientConfiguration, ClientServiceProvider, StaticSessionCredentialsProvider } from '../../../src/client/index.js';
 import { protoMessage } from '../../helpers/raw-client.js';
 import { quietClientLogger, startTestBroker, uniqueName, waitFor, type TestBroker } from '../../helpers/broker.js';
 import { sessionCredentials, signedClient, type SignedClient } from '../../helpers/auth.js';
@@ -242,5 +243,36 @@ describe('transaction checks', () => {
     const decided = await waitFor(async () => (await transactions.describe(txId)).decision, 15_000, 'alice’s check answer');
     expect(decided).toMatchObject({ state: 'COMMITTED', source: 'SERVER_CHECK', decidedBy: { user: 'alice' } });
     expect(carolChecks).toBe(0);
+  });
+
+  it("one user cannot take over or end another user's client session by reusing its client id", async () => {
+    const t = await topic('TRANSACTION');
+    const p = producer(ALICE, { topics: [t], checker: { check: async () => TransactionResolution.COMMIT } });
+    await p.startup();
+    const session = await waitFor(() => tb.broker.services.sessions.liveProducers(t).find((s) => s.user === 'alice'), 10_000, 'alice’s session');
+    const hijack = signedClient(tb.endpoint, BOB, { clientId: session.clientId });
+    raws.push(hijack);
+    const stream = hijack.telemetry({ settings: { client_type: 'PRODUCER', publishing: { topics: [{ name: t }] } } });
+    const answer = await waitFor(() => stream.received[0], 10_000, 'the answer to the hijack');
+    stream.end();
+    expect(answer).toMatchObject({ status: { code: 'FORBIDDEN' } });
+    expect((await hijack.unary('NotifyClientTermination', {})).status.code).toBe('FORBIDDEN');
+    expect(tb.broker.services.sessions.liveProducers(t).map((s) => s.user)).toEqual(['alice']);
+  });
+
+  it("Halfmoon's SDK signs with StaticSessionCredentialsProvider", async () => {
+    const t = await topic('NORMAL');
+    const provider = ClientServiceProvider.loadService();
+    const config = ClientConfiguration.newBuilder()
+      .setEndpoints(tb.endpoint)
+      .setCredentialProvider(new StaticSessionCredentialsProvider(ALICE.accessKey, ALICE.secretKey))
+      .build();
+    const sdkProducer = await provider.newProducerBuilder().setClientConfiguration(config).setTopics(t).build();
+    try {
+      const receipt = await sdkProducer.send(provider.newMessageBuilder().setTopic(t).setBody(Buffer.from('via the SDK')).build());
+      expect(receipt.messageId).toBeTruthy();
+    } finally {
+      await sdkProducer.close();
+    }
   });
 });
