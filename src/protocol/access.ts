@@ -2,7 +2,8 @@
 // authenticated from its metadata (MQv2 signature), then SendMessage and EndTransaction need Pub
 // on the topic; ReceiveMessage, AckMessage, ChangeInvisibleDuration and
 // ForwardMessageToDeadLetterQueue need Sub on the topic and on the group; the other messaging
-// calls (routes, heartbeats, assignments, goodbyes, Telemetry) need only a known user; any other
+// calls (routes, heartbeats, assignments, goodbyes, Telemetry) need only a known user (a consumer's
+// Telemetry settings: Sub on its group and topics, admitSettings); any other
 // RPC — the whole halfmoon.admin.v1 API — needs a super user. The decisions are the auth
 // service's (src/auth/auth-service.ts); with auth off everything passes.
 import type * as grpc from '@grpc/grpc-js';
@@ -63,4 +64,18 @@ export function admitCall(rpc: string, req: unknown, metadata: grpc.Metadata, ca
  */
 export function mayUseSession(session: { user?: string } | undefined, call: CallInfo): boolean {
   return session?.user === undefined || call.identity === undefined || session.user === call.identity.user;
+}
+
+/**
+ * Telemetry settings of a consumer (which create its group on first use) need Sub on the group
+ * and on each subscribed topic. A producer's settings need nothing more: checks go only to
+ * producers with Pub on the topic (the check scheduler's filter).
+ */
+export function admitSettings(settings: { subscription?: { group?: unknown; subscriptions?: { topic?: unknown }[] } | null }, call: CallInfo, svc: ServiceContext): void {
+  const sub = settings.subscription;
+  if (!svc.auth.enabled || !sub) return;
+  const group = groupOf(sub.group, call);
+  const needs: Permission[] = [{ type: 'Group', name: group, action: 'Sub' }];
+  for (const s of sub.subscriptions ?? []) needs.push({ type: 'Topic', name: topicOf(s.topic, call), action: 'Sub' });
+  svc.auth.authorize(call.identity, needs);
 }

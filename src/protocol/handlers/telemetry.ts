@@ -9,7 +9,7 @@ import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../domain/names.js';
 import type { ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../domain/transactions.js';
-import { admitCall, mayUseSession } from '../access.js';
+import { admitCall, admitSettings, mayUseSession } from '../access.js';
 import { callInfo, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { checkMessage, fromMs, scopedName } from '../convert.js';
@@ -119,6 +119,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     };
   }
   if (settings.subscription) {
+    admitSettings(settings, info, svc);
     const sub = settings.subscription;
     const groupName = scopedName(sub.group, info.namespace);
     validateGroupName(groupName);

@@ -180,6 +180,22 @@ describe('authorization', () => {
     expect(carolRes.status.message).toMatch(new RegExp(`user carol may not Sub on Group:${deniedGroup} \\(denied by rule Group:G-denied-\\*\\)`));
   });
 
+  it('a consumer’s Telemetry settings need Sub on its group: no group is created for a user without it', async () => {
+    const t = await topic('NORMAL');
+    const group = uniqueName('G-bob');
+    const stream = raw(BOB).telemetry({
+      settings: {
+        client_type: 'SIMPLE_CONSUMER',
+        subscription: { group: { name: group }, subscriptions: [{ topic: { name: t }, expression: { type: 'TAG', expression: '*' } }] },
+      },
+    });
+    const answer = await waitFor(() => stream.received[0], 10_000, 'the settings answer');
+    stream.end();
+    expect(answer).toMatchObject({ status: { code: 'FORBIDDEN' } });
+    expect((answer as { status: { message: string } }).status.message).toMatch(new RegExp(`user bob may not Sub on Group:${group}`));
+    expect(await tb.broker.store.getGroup(group)).toBeUndefined();
+  });
+
   it('the admin API needs a super user', async () => {
     const denied = await raw(ALICE).admin('ListTopics', {});
     expect(denied.status.code).toBe('FORBIDDEN');
