@@ -116,7 +116,10 @@ export class AuthService {
   secretOf(accessKey: string): string | undefined {
     const cached = this.users.get(accessKey);
     if (!cached) return undefined;
-    if (cached.secret instanceof BrokerError) throw cached.secret;
+    if (cached.secret instanceof BrokerError) {
+      // Why (no key, another key) is in the broker's log from the refresh; clients learn only this.
+      throw new BrokerError(Code.UNAUTHORIZED, `the broker cannot read the stored secret of access key ${accessKey}; its log says why`);
+    }
     return cached.secret;
   }
 

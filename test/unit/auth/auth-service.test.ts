@@ -74,13 +74,16 @@ describe('AuthService', () => {
     expect(signIn(sealed, 'bob', 'bob-secret-1')?.user).toBe('bob'); // plain secrets still open
     await sealed.close();
 
-    // Without the key, or with another one, carol's secret does not open: said plainly.
+    // Without the key, or with another one, carol's secret does not open: the client is refused,
+    // and the reason (for the broker's log) is said plainly.
     const noKey = await service();
-    expect(() => signIn(noKey, 'carol', 'carol-secret')).toThrow(/encrypted: start the broker with --auth-secret-key-file/);
+    expect(() => signIn(noKey, 'carol', 'carol-secret')).toThrow(/cannot read the stored secret of access key carol/);
     await noKey.close();
+    expect(() => SecretBox.plain().open('carol', stored)).toThrow(/encrypted: start the broker with --auth-secret-key-file/);
     const otherKey = await service({ authSecretKeyFile: await keyFile('k2') });
-    expect(() => signIn(otherKey, 'carol', 'carol-secret')).toThrow(/does not open with this --auth-secret-key-file/);
+    expect(() => signIn(otherKey, 'carol', 'carol-secret')).toThrow(expect.objectContaining({ code: Code.UNAUTHORIZED }));
     await otherKey.close();
+    expect(() => SecretBox.fromKeyFile(join(keys, 'k2.key')).open('carol', stored)).toThrow(/does not open with this --auth-secret-key-file/);
   });
 
   it('binds a sealed secret to its user and refuses a bad key file', async () => {
