@@ -70,7 +70,7 @@ export class AuthService {
     return this.deps.config.auth;
   }
 
-  /** Creates the --init-user if missing, loads the cache, and starts refreshing it. */
+  /** Creates the --init-user if missing, loads the cache, and starts refreshing it (auth on). */
   async start(): Promise<void> {
     const init = this.deps.config.initUser;
     if (init) {
@@ -80,6 +80,8 @@ export class AuthService {
       const { created } = await this.deps.store.putUser(this.newUser(name, secret, true), 'create');
       this.deps.log.info({ user: name }, created ? 'initial super user created' : 'initial super user exists already; left as it is');
     }
+    // With auth off nothing reads the cache: no refresh traffic on the store.
+    if (!this.enabled) return;
     await this.refresh();
     this.task.start();
   }
