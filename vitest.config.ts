@@ -10,6 +10,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const SLOW = [
   'test/integration/bench-smoke.test.ts',
   'test/integration/bench-peers.test.ts',
+  'test/integration/auth/cli-auth.test.ts',
   'test/integration/cli.test.ts',
   'test/integration/cli-send-consume.test.ts',
   'test/integration/consumption.test.ts',
@@ -31,6 +32,7 @@ const BOTH_BACKENDS = [
   'test/integration/consumption-durability.test.ts',
   'test/integration/ops/metrics.test.ts',
   'test/integration/ops/message-trace.test.ts',
+  'test/integration/auth/grpc-auth.test.ts',
 ];
 
 export default defineConfig({

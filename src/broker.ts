@@ -5,6 +5,8 @@
 // closes what it had started, in the same reverse order.
 import { MessageService } from './admin/message-service.js';
 import { TopicService } from './admin/topic-service.js';
+import { AuthService } from './auth/auth-service.js';
+import { warnIfExposed } from './auth/exposure.js';
 import { ClusterService, endpointsOf, formatEndpoint } from './cluster/cluster-service.js';
 import { advertisedHostOf, BrokerMembership } from './cluster/membership.js';
 import { brokerIdOf, type BrokerConfig } from './config.js';
@@ -13,6 +15,7 @@ import { ConsumerService } from './consumer/consumer-service.js';
 import { GroupService } from './consumer/group-service.js';
 import { RetentionService } from './consumer/retention-service.js';
 import { startHttpGateway, type HttpGateway } from './http/server.js';
+import { adminAuthenticator } from './ops/admin-auth.js';
 import { startAdminServer, type AdminServer } from './ops/admin-server.js';
 import { healthRoutes } from './ops/health.js';
 import { consoleRoutes, TrafficSampler } from './ops/console/index.js';
@@ -119,9 +122,11 @@ export class Broker {
     const decisions = new DecisionRetention({ store, config, clock, log: log.child({ component: 'decision-retention' }), brokerId });
     const eviction = new SessionEviction({ sessions, inUse: () => renewals.trackedClients(), config, clock, log: log.child({ component: 'session-eviction' }) });
     const consumer = new ConsumerService({ store, topics, config, clock, log: log.child({ component: 'consumer' }), renewals, brokerId, metrics });
+    const auth = new AuthService({ store, config, clock, log: log.child({ component: 'auth' }) });
     const checks = new CheckScheduler({
       store,
       sessions,
+      mayCheck: (producer, topic) => auth.mayPublish(producer.user, topic),
       config,
       clock,
       log: log.child({ component: 'transaction-check' }),
@@ -163,6 +168,7 @@ export class Broker {
       topics,
       messages: new MessageService({ store }),
       checks,
+      auth,
       brokerEndpoints(requested?: Endpoints | null): Endpoints {
         const dialled = requested?.addresses?.[0]?.host;
         const host = config.advertisedHost || dialled || (WILDCARD_HOSTS.has(config.host) ? '127.0.0.1' : config.host);
@@ -180,7 +186,7 @@ export class Broker {
     const traffic = new TrafficSampler({ ...services, log: log.child({ component: 'console' }) });
     const adminRoutes = config.adminEnabled ? [...healthRoutes(), ...metricsRoutes(metrics), ...consoleRoutes(services, traffic)] : [];
     metrics.setScrapeSource(brokerScrapeSource({ store, groups: services.groups, sessions }));
-    const background = [delays, checks, renewals, retention, decisions, eviction, ...(config.adminEnabled ? [traffic] : [])];
+    const background = [auth, delays, checks, renewals, retention, decisions, eviction, ...(config.adminEnabled ? [traffic] : [])];
     const started: Part[] = [store];
     try {
       for (const task of background) {
@@ -195,7 +201,13 @@ export class Broker {
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
       const admin = config.adminEnabled
-        ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: adminRoutes, log: log.child({ component: 'admin' }) })
+        ? await startAdminServer({
+            host: config.adminHost,
+            port: config.adminPort,
+            routes: adminRoutes,
+            log: log.child({ component: 'admin' }),
+            ...(config.auth ? { authenticate: adminAuthenticator(auth) } : {}),
+          })
         : undefined;
       if (admin) started.push(admin);
       log.info(
@@ -206,9 +218,12 @@ export class Broker {
           dataDir: config.dataDir,
           durable: config.durable,
           brokerId,
+          auth: config.auth,
+          tls: config.tlsCert !== '',
         },
         'halfmoon broker started',
       );
+      warnIfExposed(config, log);
       return new Broker(services, store, grpc, http, admin, started);
     } catch (err) {
       await closeInReverse(started, log);

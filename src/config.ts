@@ -236,6 +236,31 @@ export const CONFIG_SPEC = {
   httpOrderlyInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'HTTP gateway: the same for consumeMessageOrderly' },
   accessKey: { type: 'string', default: '', description: 'HTTP gateway: access key id that signs requests (empty: no signature check)' },
   secretKey: { type: 'string', default: '', description: 'HTTP gateway: secret of accessKey' },
+  auth: {
+    type: 'bool',
+    default: false,
+    description: 'require authentication (MQv2 signatures on gRPC, MQ signatures on HTTP, users in the store) and authorization (ACL rules) on every request; see SECURITY.md',
+  },
+  initUser: { type: 'string', default: '', description: 'NAME:SECRET of a super user created at start if no user of that name exists (bootstrap of --auth)' },
+  authClockSkewMs: {
+    type: 'int',
+    default: 15 * 60_000,
+    min: 1,
+    description: "largest difference between a signed request's x-mq-date-time and the broker clock",
+  },
+  authRefreshIntervalMs: {
+    type: 'int',
+    default: 2_000,
+    min: 1,
+    description: 'how often a broker looks for user and ACL rule changes made elsewhere (another broker on a shared store, the admin API)',
+  },
+  authSecretKeyFile: {
+    type: 'string',
+    default: '',
+    description: 'file holding a 32-byte key (64 hex digits or base64) that encrypts user secrets at rest (AES-256-GCM); empty: secrets are stored as given',
+  },
+  tlsCert: { type: 'string', default: '', description: 'PEM certificate (chain) file: serve gRPC and the HTTP gateway over TLS (with tlsKey)' },
+  tlsKey: { type: 'string', default: '', description: 'PEM private key file of tlsCert' },
 } as const satisfies Record<string, Spec>;
 
 type SpecTable = typeof CONFIG_SPEC;
@@ -381,6 +406,12 @@ function checkRelations(c: BrokerConfig): void {
   }
   if ((c.accessKey === '') !== (c.secretKey === '')) {
     throw new InvalidConfigError(`'accessKey' and 'secretKey' must be set together`);
+  }
+  if ((c.tlsCert === '') !== (c.tlsKey === '')) {
+    throw new InvalidConfigError(`'tlsCert' and 'tlsKey' must be set together (--tls-cert FILE --tls-key FILE)`);
+  }
+  if (c.initUser !== '' && !/^[^:]+:.+$/.test(c.initUser)) {
+    throw new InvalidConfigError(`'initUser' must be NAME:SECRET, got ${JSON.stringify(c.initUser.split(':')[0] + ':…')}`);
   }
 }
 

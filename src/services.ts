@@ -3,6 +3,7 @@
 // the semantics live in the services, which sit on it.
 import type { MessageService } from './admin/message-service.js';
 import type { TopicService } from './admin/topic-service.js';
+import type { AuthService } from './auth/auth-service.js';
 import type { ClusterService } from './cluster/cluster-service.js';
 import type { BrokerConfig } from './config.js';
 import type { ConsumerService } from './consumer/consumer-service.js';
@@ -35,6 +36,8 @@ export interface ServiceContext {
   /** Message traces: lookups by id or key, the transaction, the deliveries per group. */
   messages: MessageService;
   checks: CheckScheduler;
+  /** Authentication and authorization (users and ACL rules); allows everything when auth is off. */
+  auth: AuthService;
   /** The brokers routes list (all live brokers on a shared store, else this one). */
   cluster: ClusterService;
   /** The broker's Prometheus instruments (its own registry). */

@@ -1,11 +1,13 @@
 // Owns the CLI's connection to a running broker: calls halfmoon.admin.v1.AdminService and turns a
 // non-OK body status (or an unreachable broker) into a BrokerRefusedError with the RocketMQ code.
+// With credentials, every call is signed.
 import * as grpc from '@grpc/grpc-js';
 import { codeOf } from '../errors.js';
 import { adminService } from '../protocol/proto.js';
 import type { Status } from '../protocol/types.js';
 import { BrokerRefusedError } from './args.js';
 import { unreachable } from './connection.js';
+import { signedMetadata, type CliCredentials } from './credentials.js';
 
 export interface AdminClient {
   call<Res extends object>(method: string, request: object): Promise<Res>;
@@ -13,16 +15,16 @@ export interface AdminClient {
 }
 
 /** A unary method of a grpc-js client made from the admin service definition. */
-type GrpcUnaryMethod = (request: object, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res: never) => void) => void;
+type GrpcUnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, res: never) => void) => void;
 
-export function connectAdmin(endpoint: string, timeoutMs = 10_000): AdminClient {
+export function connectAdmin(endpoint: string, timeoutMs = 10_000, credentials?: CliCredentials, tls = false): AdminClient {
   const Client = adminService();
-  const client = new Client(endpoint, grpc.credentials.createInsecure());
+  const client = new Client(endpoint, tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure());
   return {
     call<Res extends object>(method: string, request: object): Promise<Res> {
       return new Promise<Res>((resolve, reject) => {
         const fn = (client as unknown as Record<string, GrpcUnaryMethod>)[method]!.bind(client);
-        fn(request, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: Res & { status?: Status | null }) => {
+        fn(request, signedMetadata(credentials), { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: Res & { status?: Status | null }) => {
           if (err) {
             if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) reject(unreachable(endpoint, err.details || err.message));
             else if (err.code === grpc.status.UNIMPLEMENTED) {

@@ -47,12 +47,20 @@ Clients and message traces
   client describe ID
   message show ID [--topic T]                  (stored when, its transaction, deliveries per group)
   message show --key K [--topic T] [--limit N]
+Users and ACL rules (a broker started with --auth)
+  user create NAME --secret S [--super]
+  user list
+  user delete NAME
+  acl grant NAME --resource Topic:T|Group:G --actions Pub[,Sub] [--deny]
+  acl revoke NAME --resource R
+  acl list [NAME]
 
 Benchmarks
   bench [tx|check|consume ...] [--quick]      (a source checkout; see "halfmoon bench --help")
 
 All commands but start and bench take --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
-and --json for machine-readable output.`;
+and --json for machine-readable output; with a broker started with --auth, also --access-key AK
+--secret-key SK (default $HALFMOON_ACCESS_KEY, $HALFMOON_SECRET_KEY).`;
 
 /** Each command's module, imported when the command runs. */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
@@ -64,6 +72,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   tx: async () => (await import('./commands/tx.js')).txCommand,
   client: async () => (await import('./commands/client.js')).clientCommand,
   message: async () => (await import('./commands/message.js')).messageCommand,
+  user: async () => (await import('./commands/user.js')).userCommand,
+  acl: async () => (await import('./commands/acl.js')).aclCommand,
   bench: async () => (await import('./commands/bench.js')).benchCommand,
 };
 

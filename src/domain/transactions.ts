@@ -119,6 +119,15 @@ export interface TransactionDecision {
   checks?: CheckRecord[];
   /** Offset of the committed message in the topic's log. */
   offset?: number;
+  /** Who decided (the audit trail): the authenticated user (auth on), the client id and its address. */
+  decidedBy?: DecisionActor;
+}
+
+/** Who made a decision: user (when authenticated), client id (or operator tool) and network address. */
+export interface DecisionActor {
+  user?: string;
+  clientId?: string;
+  address?: string;
 }
 
 export type EndTransactionResult =
@@ -255,7 +264,7 @@ export function repeatOf(decision: TransactionDecision, resolution: Resolution):
 }
 
 /** The decision record of a transaction decided now. */
-export function decide(half: HalfRecord, resolution: Resolution, source: DecisionSource, nowMs: number, reason?: string): TransactionDecision {
+export function decide(half: HalfRecord, resolution: Resolution, source: DecisionSource, nowMs: number, reason?: string, actor?: DecisionActor): TransactionDecision {
   const decision: TransactionDecision = {
     transactionId: half.transactionId,
     topic: half.topic,
@@ -267,6 +276,7 @@ export function decide(half: HalfRecord, resolution: Resolution, source: Decisio
     checkCount: half.checkCount,
   };
   if (reason) decision.reason = reason;
+  if (actor && (actor.user || actor.clientId || actor.address)) decision.decidedBy = { ...actor };
   if (half.keys?.length) decision.keys = half.keys;
   if (half.checks?.length) decision.checks = half.checks;
   return decision;

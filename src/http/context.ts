@@ -28,6 +28,8 @@ export interface MqRequest {
   query: MqQuery;
   body: Buffer;
   remoteAddress: string;
+  /** The authenticated user (--auth). */
+  user?: string;
   /** Aborted when the client goes away or the gateway closes: long polls end early. */
   signal: AbortSignal;
 }

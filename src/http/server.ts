@@ -3,15 +3,17 @@
 // needs, error documents) and shutdown (long polls end first, then connections close).
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ServiceContext } from '../services.js';
+import { authenticateHttp, authorizeHttp } from './access.js';
 import type { HttpContext, MqRequest, MqResponse } from './context.js';
 import { errorResponse } from './documents.js';
 import { MqHttpError, toMqError } from './errors.js';
+import { readPem } from '../util/read-pem.js';
 import { listenError } from '../protocol/listen-error.js';
 import { parseTarget } from './params.js';
 import { dispatch } from './routes.js';
-import { verifyRequest } from './signature.js';
 
 export const MQ_VERSION = '2015-06-06';
 /** Above the Node SDK's 33 s long-poll timeout, so an idle socket is never closed under a reuse. */
@@ -49,10 +51,13 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
   const maxBodyBytes = svc.config.maxMessageSizeBytes * 6 + 64 * 1024;
   let hostId = '';
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const p = serve(req, res).finally(() => inFlight.delete(p));
     inFlight.add(p);
-  });
+  };
+  // HTTPS with the gRPC server's certificate when --tls-cert/--tls-key are given.
+  const tls = svc.config.tlsCert ? { cert: readPem(svc.config.tlsCert, 'certificate'), key: readPem(svc.config.tlsKey, 'private key') } : undefined;
+  const server = tls ? createTlsServer(tls, onRequest) : createServer(onRequest);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
 
@@ -67,8 +72,9 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
     try {
       const method = req.method ?? 'GET';
       const url = req.url ?? '/';
-      if (svc.config.accessKey) verifyRequest({ method, url, headers: req.headers }, { accessKey: svc.config.accessKey, secretKey: svc.config.secretKey }, svc.clock.now());
+      const identity = authenticateHttp({ method, url, headers: req.headers }, svc);
       const { topic, query } = parseTarget(url);
+      authorizeHttp(identity, method, topic, query, svc);
       const body = await readBody(req, maxBodyBytes);
       const request: MqRequest = {
         method,
@@ -76,6 +82,7 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
         query,
         body,
         remoteAddress: req.socket.remoteAddress ?? '',
+        ...(identity ? { user: identity.user } : {}),
         signal: AbortSignal.any([closing.signal, gone.signal]),
       };
       response = await dispatch(request, ctx);
@@ -109,8 +116,8 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
   });
   const bound = (server.address() as AddressInfo).port;
   const publicHost = svc.config.advertisedHost || (WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host);
-  hostId = `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${bound}`;
-  log.info({ http: `${host}:${bound}`, signed: svc.config.accessKey !== '' }, 'MQ HTTP gateway listening');
+  hostId = `${tls ? 'https' : 'http'}://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${bound}`;
+  log.info({ http: `${host}:${bound}`, signed: svc.config.accessKey !== '' || svc.auth.enabled }, 'MQ HTTP gateway listening');
 
   let closed: Promise<void> | undefined;
   return {

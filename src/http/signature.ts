@@ -1,6 +1,6 @@
 // Owns request authentication of the MQ HTTP protocol (x-mq-version 2015-06-06): the
 // string-to-sign, the HMAC-SHA1 signature, and the verification of `Authorization: MQ id:sig`
-// with its Date header. The signed resource is the request target exactly as sent (req.url):
+// with its Date header, against one configured key or the users of an --auth broker. The signed resource is the request target exactly as sent (req.url):
 // SDKs order query parameters differently, so nothing is re-encoded or sorted.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -48,8 +48,19 @@ export interface Credentials {
   secretKey: string;
 }
 
-/** Throws the MQ error the SDK expects unless the request is signed with `creds`. */
-export function verifyRequest(req: { method: string; url: string; headers: IncomingHttpHeaders }, creds: Credentials, nowMs: number): void {
+/** The secret of an access key, undefined when the key is unknown (the users of an --auth broker). */
+export type SecretLookup = (accessKey: string) => string | undefined;
+
+/**
+ * Throws the MQ error the SDK expects unless the request is signed with `creds` (one configured
+ * key) or with the secret `creds` looks up for its access key; returns that access key.
+ */
+export function verifyRequest(
+  req: { method: string; url: string; headers: IncomingHttpHeaders },
+  creds: Credentials | SecretLookup,
+  nowMs: number,
+  maxSkewMs = MAX_CLOCK_SKEW_MS,
+): string {
   const authorization = header(req.headers, 'authorization');
   if (!authorization) {
     throw new MqHttpError('MissingAuthorizationHeader', 'the Authorization header is required: send "Authorization: MQ <AccessKeyId>:<Signature>"', Code.UNAUTHORIZED);
@@ -59,8 +70,10 @@ export function verifyRequest(req: { method: string; url: string; headers: Incom
     throw new MqHttpError('InvalidAuthorizationHeader', 'the Authorization header format is invalid: expected "MQ <AccessKeyId>:<Signature>"', Code.UNAUTHORIZED);
   }
   const [, keyId, given] = m as unknown as [string, string, string];
-  if (keyId !== creds.accessKey) {
-    throw new MqHttpError('InvalidAccessKeyId', `access key id "${keyId}" is unknown to this broker: use the accessKey it was started with`, Code.UNAUTHORIZED);
+  const secretKey = typeof creds === 'function' ? creds(keyId) : keyId === creds.accessKey ? creds.secretKey : undefined;
+  if (secretKey === undefined) {
+    const hint = typeof creds === 'function' ? 'no user of that name exists' : 'use the accessKey it was started with';
+    throw new MqHttpError('InvalidAccessKeyId', `access key id "${keyId}" is unknown to this broker: ${hint}`, Code.UNAUTHORIZED);
   }
   const date = header(req.headers, 'date');
   if (!date) throw new MqHttpError('MissingDateHeader', 'the Date header is required (RFC 1123, e.g. "Sun, 22 Nov 2026 03:49:01 GMT")', Code.UNAUTHORIZED);
@@ -68,10 +81,10 @@ export function verifyRequest(req: { method: string; url: string; headers: Incom
   if (Number.isNaN(dateMs)) {
     throw new MqHttpError('InvalidDateHeader', `the Date header "${date}" is not an RFC 1123 date such as "Sun, 22 Nov 2026 03:49:01 GMT"`, Code.UNAUTHORIZED);
   }
-  if (Math.abs(nowMs - dateMs) > MAX_CLOCK_SKEW_MS) {
+  if (Math.abs(nowMs - dateMs) > maxSkewMs) {
     throw new MqHttpError(
       'TimeExpired',
-      `the request Date ${date} is more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes from the broker clock (${new Date(nowMs).toUTCString()}): fix the client clock`,
+      `the request Date ${date} is more than ${Math.round(maxSkewMs / 60_000)} minutes from the broker clock (${new Date(nowMs).toUTCString()}): fix the client clock`,
       Code.UNAUTHORIZED,
     );
   }
@@ -85,7 +98,7 @@ export function verifyRequest(req: { method: string; url: string; headers: Incom
     mqHeaders,
     resource: req.url,
   };
-  const expected = Buffer.from(sign(creds.secretKey, parts), 'utf8');
+  const expected = Buffer.from(sign(secretKey, parts), 'utf8');
   const actual = Buffer.from(given, 'utf8');
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     throw new MqHttpError(
@@ -94,4 +107,5 @@ export function verifyRequest(req: { method: string; url: string; headers: Incom
       Code.UNAUTHORIZED,
     );
   }
+  return keyId;
 }

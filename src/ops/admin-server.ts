@@ -2,7 +2,8 @@
 // routes that operations features register (health, Prometheus metrics, the web console and its
 // JSON API). A route matches an exact path, or a path prefix when it ends in `/*`; the first match
 // wins; an unknown path is a 404 naming the known ones. Errors a route throws become a JSON error
-// body with the RocketMQ code; no stack trace leaves the process.
+// body with the RocketMQ code; no stack trace leaves the process. With an `authenticate` hook
+// (--auth), every route but /healthz needs it to pass.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BrokerError, Code, codeName } from '../errors.js';
@@ -31,6 +32,8 @@ export interface AdminServerOptions {
   port: number;
   routes: readonly AdminRoute[];
   log: Logger;
+  /** With --auth: admits a request to any route but /healthz, or throws (UNAUTHORIZED, FORBIDDEN). */
+  authenticate?: (req: IncomingMessage) => void;
 }
 
 function matches(route: AdminRoute, method: string, path: string): boolean {
@@ -52,6 +55,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     const method = req.method ?? 'GET';
     const route = routes.find((r) => matches(r, method, url.pathname));
     const served = async (): Promise<void> => {
+      // Public routes (health, the console's page and assets: it signs in itself) need no credentials.
+      if (options.authenticate && !route?.public) options.authenticate(req);
       if (!route) {
         const known = routes.some((r) => matches({ ...r, method: 'GET' }, 'GET', url.pathname));
         throw known

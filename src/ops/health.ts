@@ -6,6 +6,7 @@ export function healthRoutes(): AdminRoute[] {
     {
       method: 'GET',
       path: '/healthz',
+      public: true,
       handle(_req, res) {
         const body = JSON.stringify({ status: 'ok' });
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);

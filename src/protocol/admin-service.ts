@@ -1,6 +1,7 @@
 // Owns the halfmoon.admin.v1.AdminService implementation table: RPC name → handler.
 import type * as grpc from '@grpc/grpc-js';
 import { describeClient, listClients } from './admin/clients.js';
+import { createUser, deleteUser, grantAcl, listAcl, listUsers, revokeAcl } from './admin/auth.js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
 import { listMessages, showMessage } from './admin/messages.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
@@ -28,5 +29,11 @@ export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplem
     DescribeClient: unary('DescribeClient', describeClient, svc),
     ShowMessage: unary('ShowMessage', showMessage, svc),
     ListMessages: unary('ListMessages', listMessages, svc),
+    CreateUser: unary('CreateUser', createUser, svc),
+    ListUsers: unary('ListUsers', listUsers, svc),
+    DeleteUser: unary('DeleteUser', deleteUser, svc),
+    GrantAcl: unary('GrantAcl', grantAcl, svc),
+    RevokeAcl: unary('RevokeAcl', revokeAcl, svc),
+    ListAcl: unary('ListAcl', listAcl, svc),
   };
 }

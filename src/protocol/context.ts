@@ -1,6 +1,8 @@
 // Owns the facts of one gRPC call read from its metadata (CallInfo: client id, namespace,
-// deadline, peer). What every handler gets besides is the broker's ServiceContext (src/services.ts).
+// deadline, peer, and the authenticated user). What every handler gets besides is the broker's ServiceContext (src/services.ts).
 import type * as grpc from '@grpc/grpc-js';
+import type { Identity } from '../auth/auth-service.js';
+import type { DecisionActor } from '../domain/transactions.js';
 
 export interface CallInfo {
   /** x-mq-client-id; a stand-in derived from the peer when absent (grpcurl). */
@@ -11,6 +13,8 @@ export interface CallInfo {
   /** Absolute deadline in epoch ms, if the caller set one. */
   deadlineMs?: number;
   peer: string;
+  /** The authenticated user (set by admitCall when auth is on). */
+  identity?: Identity;
 }
 
 function header(md: grpc.Metadata, name: string): string {
@@ -31,4 +35,11 @@ export function callInfo(call: { metadata: grpc.Metadata; getPeer(): string; get
   const ms = deadline instanceof Date ? deadline.getTime() : deadline;
   if (Number.isFinite(ms)) info.deadlineMs = ms;
   return info;
+}
+
+/** Who a decision made by this call is recorded as (the audit trail). */
+export function actorOf(call: CallInfo): DecisionActor {
+  const actor: DecisionActor = { clientId: call.clientId, address: call.peer };
+  if (call.identity) actor.user = call.identity.user;
+  return actor;
 }

@@ -1,6 +1,8 @@
-// Owns the gRPC server: both services (messaging + admin), server reflection for grpcurl (built on first use), a
-// raised inbound size limit (a 4 MiB body plus headers exceeds grpc-js's default), bind and close.
+// Owns the gRPC server: both services (messaging + admin), server reflection for grpcurl (built on
+// first use), a raised inbound size limit (a 4 MiB body plus headers exceeds grpc-js's default),
+// plaintext or TLS (--tls-cert/--tls-key), bind and close.
 import * as grpc from '@grpc/grpc-js';
+import { readPem } from '../util/read-pem.js';
 import { adminServiceImpl } from './admin-service.js';
 import { listenError } from './listen-error.js';
 import type { ServiceContext } from '../services.js';
@@ -27,7 +29,7 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
 
   const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(listenError(err, 'grpc', host, port)) : resolve(p))),
+    server.bindAsync(address, serverCredentials(svc.config), (err, p) => (err ? reject(listenError(err, 'grpc', host, port)) : resolve(p))),
   );
   return {
     port: bound,
@@ -41,4 +43,10 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
         });
       }),
   };
+}
+
+/** TLS when a certificate and key are configured, else plaintext. */
+function serverCredentials(config: { tlsCert: string; tlsKey: string }): grpc.ServerCredentials {
+  if (!config.tlsCert) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(null, [{ cert_chain: readPem(config.tlsCert, 'certificate'), private_key: readPem(config.tlsKey, 'private key') }], false);
 }

@@ -1,7 +1,9 @@
 // Owns the adapter between grpc-js unary calls and our handlers: every unary RPC answers gRPC OK
-// with the real outcome in the body's `status`, as the RocketMQ proxy does; each call's time is
-// recorded as rocketmq_rpc_latency with the body status as its response code.
+// with the real outcome in the body's `status`, as the RocketMQ proxy does. Each call is admitted
+// first (authenticated and authorized, src/protocol/access.ts); each call's time is recorded as
+// rocketmq_rpc_latency with the body status as its response code.
 import type * as grpc from '@grpc/grpc-js';
+import { admitCall } from './access.js';
 import { callInfo, type CallInfo } from './context.js';
 import type { ServiceContext } from '../services.js';
 import { statusOf } from './status.js';
@@ -14,17 +16,20 @@ export function unary<Req, Res extends { status?: Status }>(rpc: string, handler
   return (call, callback) => {
     const info = callInfo(call);
     const started = svc.clock.now();
-    handler(call.request, info, svc).then(
-      (res) => {
-        svc.metrics.rpc('grpc', rpc, String(res.status?.code ?? 'OK'), svc.clock.now() - started);
-        callback(null, res);
-      },
-      (err: unknown) => {
-        const status = statusOf(err, log);
-        log.debug({ clientId: info.clientId, code: status.code, message: status.message }, 'request refused');
-        svc.metrics.rpc('grpc', rpc, String(status.code), svc.clock.now() - started);
-        callback(null, { status } as Res);
-      },
-    );
+    Promise.resolve()
+      .then(() => admitCall(rpc, call.request, call.metadata, info, svc))
+      .then(() => handler(call.request, info, svc))
+      .then(
+        (res) => {
+          svc.metrics.rpc('grpc', rpc, String(res.status?.code ?? 'OK'), svc.clock.now() - started);
+          callback(null, res);
+        },
+        (err: unknown) => {
+          const status = statusOf(err, log);
+          log.debug({ clientId: info.clientId, code: status.code, message: status.message }, 'request refused');
+          svc.metrics.rpc('grpc', rpc, String(status.code), svc.clock.now() - started);
+          callback(null, { status } as Res);
+        },
+      );
   };
 }

@@ -32,6 +32,8 @@ export interface ClientSession {
   reportedSettings?: unknown;
   /** When its current Telemetry stream was bound. */
   attachedAtMs?: number;
+  /** The authenticated user of its Telemetry stream (auth on). */
+  user?: string;
   /** A pending settings echo (see echoSettingsLater). */
   settingsEcho?: TimerHandle;
 }

@@ -10,6 +10,7 @@
 //     broker keeps alive for a push consumer carry that broker's id.
 // The domain rules (src/domain) are applied inside each backend's atomic write; none is
 // written twice.
+import type { AclRule, AuthUser } from '../domain/acl.js';
 import type { AckResult, AutoRenewedDelivery, ReceiveRequest, ReceiveResult } from '../domain/consumption.js';
 import type { DeliveryRecord, MessageQuery } from '../domain/deliveries.js';
 import type { RetryBackoff } from '../domain/backoff.js';
@@ -18,6 +19,7 @@ import type { MessageInput, StoredMessage } from '../domain/messages.js';
 import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../domain/topics.js';
 import type {
   BudgetLimits,
+  DecisionActor,
   DecisionSource,
   EndTransactionResult,
   HalfMessage,
@@ -137,7 +139,8 @@ export interface TransactionStore {
    * The single terminal transition of a transaction, first decision wins.
    * COMMIT: half removed and message appended to its topic's log in one batch.
    * ROLLBACK: half removed. Both record the decision. A SERVER_CHECK decision counts as a check answer.
-   * `expect` (if given) must match the half message's topic and message id.
+   * `expect` (if given) must match the half message's topic and message id; `actor` (who
+   * decided) goes into the decision record.
    */
   endTransaction(
     transactionId: string,
@@ -145,6 +148,7 @@ export interface TransactionStore {
     source: DecisionSource,
     expect?: { topic?: string; messageId?: string },
     reason?: string,
+    actor?: DecisionActor,
   ): Promise<EndTransactionResult>;
   /** Counts a check answer that decided nothing (UNKNOWN): the transaction stays as it is. */
   recordCheckAnswer(transactionId: string): Promise<void>;
@@ -257,7 +261,30 @@ export interface StoreObservability {
   sizeBytes?(): Promise<number>;
 }
 
-export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore, StoreObservability {
+/**
+ * Users and their ACL rules (authentication and authorization). Shared by every broker on a
+ * shared store; brokers cache them and refresh when `authVersion` moves.
+ */
+export interface AuthStore {
+  /** 'create': only if no user of that name exists (else unchanged); 'replace': creates or overwrites. */
+  putUser(user: AuthUser, mode: 'create' | 'replace'): Promise<{ created: boolean }>;
+  getUser(name: string): Promise<AuthUser | undefined>;
+  /** Every user, ordered by name. */
+  listUsers(): Promise<AuthUser[]>;
+  /** Deletes the user and its rules; false if there was no such user. */
+  deleteUser(name: string): Promise<boolean>;
+  /** Creates or replaces the rule of (rule.user, rule.resource); false (and nothing stored) when the user does not exist. */
+  putRule(rule: AclRule): Promise<boolean>;
+  /** False if the user had no rule on that resource. */
+  deleteRule(user: string, resource: string): Promise<boolean>;
+  /** The rules of one user (or of every user), ordered by user then resource. */
+  listRules(user?: string): Promise<AclRule[]>;
+  /** A number that changes with every change of users or rules. */
+  authVersion(): Promise<number>;
+}
+
+export interface BrokerStore
+  extends TopicCatalog, MessageLog, MessageSchedule, TransactionStore, ConsumptionStore, LeaseStore, MembershipStore, AuthStore, StoreObservability {
   readonly capabilities: StoreCapabilities;
   /** Where the store announces appends (and, when shared, other processes' events). */
   readonly events: EventBus;

@@ -8,7 +8,7 @@
 // store's claims are atomic, so brokers sharing a store never check a transaction twice at once.
 import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { SessionRegistry } from '../session/session-registry.js';
+import type { ClientSession, SessionRegistry } from '../session/session-registry.js';
 import type { BrokerStore } from '../store/broker-store.js';
 import type { BudgetLimits, HalfMessage } from '../domain/transactions.js';
 import { PeriodicTask } from '../runtime/periodic-task.js';
@@ -45,6 +45,8 @@ export interface CheckSchedulerDeps {
   random?: () => number;
   /** Counts checks (sent, undeliverable, how late) and policy decisions. */
   metrics?: BrokerMetrics;
+  /** Whether a live producer may be sent a check of the topic (auth: its user has Pub); default yes. */
+  mayCheck?: (producer: ClientSession, topic: string) => boolean;
 }
 
 export class CheckScheduler {
@@ -104,7 +106,8 @@ export class CheckScheduler {
   /** Claims one producer group's due checks and pushes them; settles exhausted ones. */
   private async sweep(group: string): Promise<void> {
     const { store, sessions, config, clock } = this.deps;
-    const producers = sessions.liveProducers(group);
+    // With auth on, only producers whose user has Pub on the topic (the group) may be asked.
+    const producers = sessions.liveProducers(group).filter((p) => this.deps.mayCheck?.(p, group) ?? true);
     const now = clock.now();
     if (producers.length === 0) {
       // Nobody to ask: no check is sent and no attempt is used. Only budgets already used

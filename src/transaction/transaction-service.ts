@@ -4,7 +4,7 @@ import { BrokerError, Code } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { BrokerStore, DecisionFilter, TransactionFilter } from '../store/broker-store.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
-import type { DecisionSource, HalfMessage, Resolution, TransactionCounters, TransactionDecision } from '../domain/transactions.js';
+import type { DecisionActor, DecisionSource, HalfMessage, Resolution, TransactionCounters, TransactionDecision } from '../domain/transactions.js';
 
 export interface EndTransactionRequest {
   transactionId: string;
@@ -14,6 +14,8 @@ export interface EndTransactionRequest {
   topic?: string;
   messageId?: string;
   reason?: string;
+  /** Who decides (recorded in the decision: the audit trail). */
+  actor?: DecisionActor;
 }
 
 export interface EndTransactionOutcome {
@@ -40,7 +42,7 @@ export class TransactionService {
     const expect: { topic?: string; messageId?: string } = {};
     if (req.topic) expect.topic = req.topic;
     if (req.messageId) expect.messageId = req.messageId;
-    const result = await this.deps.store.endTransaction(id, req.resolution, req.source, expect, req.reason);
+    const result = await this.deps.store.endTransaction(id, req.resolution, req.source, expect, req.reason, req.actor);
     // A producer's answer to a check counts as answered whether or not it decided anything new.
     if (req.source === 'SERVER_CHECK' && result.kind !== 'unknown' && result.kind !== 'mismatch') this.deps.metrics?.check('answered');
     switch (result.kind) {

@@ -57,7 +57,8 @@ export async function startBrokerProcess(dataDir: string, port: number, flags: s
     const client = rawClient(endpoint);
     try {
       const res = await client.admin('ListTopics', {});
-      if (res.status.code === 'OK') break;
+      // An --auth broker answers the unsigned probe UNAUTHORIZED: it is up.
+      if (res.status.code === 'OK' || res.status.code === 'UNAUTHORIZED') break;
     } catch {
       if (Date.now() > end) throw new Error('broker process did not become ready in 20 s');
       await new Promise((r) => setTimeout(r, 100));

@@ -2,6 +2,7 @@
 // dispatch, per-subcommand --help, the admin connection and --json/text printing.
 import { connectAdmin, type AdminClient } from '../admin-client.js';
 import { parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
+import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials, resolveTls } from '../credentials.js';
 import type { Output } from '../output.js';
 import { didYouMean } from '../suggest.js';
 
@@ -21,13 +22,19 @@ export const ADMIN_OPTIONS = {
   'check-policy': { type: 'string' },
   key: { type: 'string' },
   group: { type: 'string' },
+  secret: { type: 'string' },
+  super: { type: 'boolean', default: false },
+  resource: { type: 'string' },
+  actions: { type: 'string' },
+  deny: { type: 'boolean', default: false },
+  ...CREDENTIAL_OPTIONS,
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 /** `group create` takes --fifo as a plain switch. */
 export const SWITCH_FIFO_OPTIONS = { ...ADMIN_OPTIONS, fifo: { type: 'boolean' } } as const;
 
-export const ADMIN_FOOTER = `Options: --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081), --json for machine-readable output.`;
+export const ADMIN_FOOTER = `Options: --endpoints HOST:PORT (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081), --json for machine-readable output,\n${CREDENTIALS_HELP}.`;
 
 type OptionValue<T> = T extends { type: 'boolean' } ? boolean : string;
 
@@ -85,7 +92,7 @@ export function adminCommand(name: string, heading: string, actions: Record<stri
         if (action === undefined) throw new UsageError(`${name} needs a subcommand: ${Object.keys(actions).join(', ')}`, usage);
         throw new UsageError(`unknown command "${name} ${action}"${didYouMean(action, Object.keys(actions)).replace(/"(.*)"/, `"${name} $1"`)}`, usage);
       }
-      const admin = connectAdmin(resolveEndpoints(values.endpoints).split(';')[0]!.trim());
+      const admin = connectAdmin(resolveEndpoints(values.endpoints).split(';')[0]!.trim(), undefined, resolveCredentials(values, subUsage), resolveTls(values));
       try {
         const target = positionals[1];
         return await entry.run({

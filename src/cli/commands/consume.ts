@@ -4,6 +4,7 @@
 import { ClientServiceProvider, FilterExpression, type MessageView, type SimpleConsumer } from '../../client/index.js';
 import { parseIntArg, parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
+import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials, resolveTls } from '../credentials.js';
 import { asCliError, sdkCall, sdkConfiguration } from './sdk.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -31,6 +32,7 @@ Stops after --count messages, or once --timeout ms pass with nothing arriving (e
   --progress              report the count and rate on stderr every second (default when
                           stderr is a terminal)
   --endpoints HOST:PORT   broker (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
+  ${CREDENTIALS_HELP}
   --json                  one JSON object per message: messageId, topic, tag, keys, properties, body,
                           deliveryAttempt, messageGroup`;
 
@@ -45,6 +47,7 @@ const OPTIONS = {
   'no-ack': { type: 'boolean', default: false },
   progress: { type: 'boolean', default: false },
   endpoints: { type: 'string' },
+  ...CREDENTIAL_OPTIONS,
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -79,7 +82,7 @@ async function run(args: string[], out: Output): Promise<number> {
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseIntArg('--timeout', values.timeout, USAGE, 1);
   const invisibleMs = values.invisible === undefined ? DEFAULT_INVISIBLE_MS : parseIntArg('--invisible', values.invisible, USAGE, 1);
   const endpoints = resolveEndpoints(values.endpoints);
-  const config = sdkConfiguration(endpoints, USAGE);
+  const config = sdkConfiguration(endpoints, USAGE, resolveCredentials(values, USAGE), resolveTls(values));
 
   let filter: FilterExpression;
   const builder = ClientServiceProvider.loadService().newSimpleConsumerBuilder();

@@ -1,16 +1,20 @@
 // Owns how send and consume reach the broker through the client SDK (src/client): the client
-// configuration for --endpoints, and the translation of SDK failures into CLI errors (exit 1 with
+// configuration for --endpoints (and --access-key/--secret-key), and the translation of SDK failures into CLI errors (exit 1 with
 // the broker's code, or exit 2 for input the SDK rejects locally).
-import { ClientConfiguration, ClientException, Code, IllegalArgumentException, NetworkException } from '../../client/index.js';
+import { ClientConfiguration, ClientException, Code, IllegalArgumentException, NetworkException, StaticSessionCredentialsProvider } from '../../client/index.js';
 import { BrokerRefusedError, UsageError } from '../args.js';
 import { unreachable } from '../connection.js';
+import type { CliCredentials } from '../credentials.js';
 
 /** Request timeout of the CLI's SDK clients, in ms. */
 export const CLI_REQUEST_TIMEOUT_MS = 5_000;
 
-export function sdkConfiguration(endpoints: string, usage: string): ClientConfiguration {
+export function sdkConfiguration(endpoints: string, usage: string, credentials?: CliCredentials, tls = false): ClientConfiguration {
   try {
-    return ClientConfiguration.newBuilder().setEndpoints(endpoints).setRequestTimeout(CLI_REQUEST_TIMEOUT_MS).build();
+    const builder = ClientConfiguration.newBuilder().setEndpoints(endpoints).setRequestTimeout(CLI_REQUEST_TIMEOUT_MS);
+    if (tls) builder.enableSsl(true);
+    if (credentials) builder.setCredentialProvider(new StaticSessionCredentialsProvider(credentials.accessKey, credentials.secretKey));
+    return builder.build();
   } catch (err) {
     throw asCliError(err, 'configure the client', endpoints, usage);
   }

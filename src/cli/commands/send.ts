@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { ClientServiceProvider, TransactionResolution, type Message, type Producer, type SendReceipt, type TransactionChecker } from '../../client/index.js';
 import { parseIntArg, parseOptions, resolveEndpoints, UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
+import { CREDENTIAL_OPTIONS, CREDENTIALS_HELP, resolveCredentials, resolveTls } from '../credentials.js';
 import { asCliError, sdkCall, sdkConfiguration } from './sdk.js';
 
 const USAGE = `Usage: halfmoon send --topic T (--body TEXT | --file PATH | body on stdin) [options]
@@ -23,6 +24,7 @@ Sends a message (or --count copies of it) and prints one message id per line.
                                   (none: no transaction, the default)
   --count N                       send the body N times (default 1)
   --endpoints HOST:PORT           broker (default $HALFMOON_ENDPOINTS or 127.0.0.1:8081)
+  ${CREDENTIALS_HELP}
   --json                          one JSON object per message: messageId, topic, transactionId, outcome`;
 
 const OPTIONS = {
@@ -37,6 +39,7 @@ const OPTIONS = {
   file: { type: 'string' },
   count: { type: 'string' },
   endpoints: { type: 'string' },
+  ...CREDENTIAL_OPTIONS,
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -110,7 +113,7 @@ async function run(args: string[], out: Output): Promise<number> {
           .map((k) => k.trim())
           .filter((k) => k !== '');
   const endpoints = resolveEndpoints(values.endpoints);
-  const config = sdkConfiguration(endpoints, USAGE);
+  const config = sdkConfiguration(endpoints, USAGE, resolveCredentials(values, USAGE), resolveTls(values));
   const body = await readBody(values);
 
   const provider = ClientServiceProvider.loadService();

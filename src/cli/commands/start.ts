@@ -42,6 +42,12 @@ function routeGrpcLogs(log: Logger): void {
   grpc.setLogger({ error: write, info: write, debug: write } as unknown as Partial<Console>);
 }
 
+/** A boolean setting's flag without a value (`--auth`) means true; `--auth false` still works. */
+function bareSwitches(args: string[], keys: readonly ConfigKey[]): string[] {
+  const switches = new Set(keys.filter((k) => CONFIG_SPEC[k].type === 'bool').map((k) => flagOf(k)));
+  return args.flatMap((arg, i) => (switches.has(arg) && !['true', 'false', '1', '0'].includes(args[i + 1] ?? '') ? [arg, 'true'] : [arg]));
+}
+
 async function run(args: string[], out: Output): Promise<number> {
   const keys = Object.keys(CONFIG_SPEC) as ConfigKey[];
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
@@ -49,7 +55,7 @@ async function run(args: string[], out: Output): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   };
   for (const key of keys) options[flagOf(key).slice(2)] = { type: 'string' };
-  const values = parseOptions({ args, options, strict: true }, USAGE).values as Record<string, string | boolean | undefined>;
+  const values = parseOptions({ args: bareSwitches(args, keys), options, strict: true }, USAGE).values as Record<string, string | boolean | undefined>;
   if (values.help) {
     out.info(USAGE);
     out.info(

@@ -23,6 +23,9 @@ interface TxMsg {
   keys: string[];
   body_size: number;
   checks: { at_ms: string; client_id: string }[];
+  decided_by_user?: string;
+  decided_by_client_id?: string;
+  decided_by_address?: string;
 }
 
 async function resolve({ admin, need, print, values }: AdminContext, action: 'commit' | 'rollback'): Promise<number> {
@@ -126,6 +129,14 @@ function describeTx(t: TxMsg): string {
   if (t.sender_client_id) rows.push(['sender', t.sender_client_id]);
   if (t.last_check_client_id) rows.push(['last checked', `${new Date(Number(t.last_check_at_ms)).toISOString()} via ${t.last_check_client_id}`]);
   if (t.decided_by) rows.push(['decided', `${new Date(Number(t.decided_at_ms)).toISOString()} by ${t.decided_by}`]);
+  const who = [
+    t.decided_by_user ? `user ${t.decided_by_user}` : '',
+    t.decided_by_client_id ? `client ${t.decided_by_client_id}` : '',
+    t.decided_by_address ? `from ${t.decided_by_address}` : '',
+  ]
+    .filter((w) => w !== '')
+    .join(', ');
+  if (who) rows.push(['decided by', who]);
   if (t.reason) rows.push(['reason', t.reason]);
   if (t.tag) rows.push(['tag', t.tag]);
   if (t.keys.length) rows.push(['keys', t.keys.join(', ')]);

@@ -4,7 +4,7 @@
 // answered 404 <Errors>: ReceiptHandleError (not a handle of a transaction of this topic) or
 // MessageNotExist (expired, or the transaction is already decided).
 import { BrokerError, Code } from '../../errors.js';
-import type { Resolution } from '../../domain/transactions.js';
+import type { DecisionActor, Resolution } from '../../domain/transactions.js';
 import type { HttpContext, MqRequest, MqResponse } from '../context.js';
 import { handleErrorsResponse, readReceiptHandles } from '../documents.js';
 import { MqHttpError, toMqError } from '../errors.js';
@@ -14,7 +14,7 @@ export async function endTransaction(req: MqRequest, ctx: HttpContext, resolutio
   const [handle] = readReceiptHandles(req.body, 1);
   const topic = await ctx.svc.topics.require(req.topic);
   try {
-    await resolve(ctx, topic.name, handle!, resolution, req.query.consumer);
+    await resolve(ctx, topic.name, handle!, resolution, req.query.consumer, { address: req.remoteAddress, ...(req.user ? { user: req.user } : {}) });
     return { status: 204 };
   } catch (err) {
     const { code, message } = toMqError(err, ctx.log);
@@ -26,7 +26,7 @@ function spent(message: string): MqHttpError {
   return new MqHttpError('MessageNotExist', message, Code.INVALID_TRANSACTION_ID);
 }
 
-async function resolve(ctx: HttpContext, topic: string, handle: string, resolution: Resolution, group: string | undefined): Promise<void> {
+async function resolve(ctx: HttpContext, topic: string, handle: string, resolution: Resolution, group: string | undefined, actor: DecisionActor): Promise<void> {
   const { svc } = ctx;
   const h = decodeHalfHandle(handle);
   let state: Awaited<ReturnType<typeof svc.transactions.describe>>;
@@ -55,6 +55,7 @@ async function resolve(ctx: HttpContext, topic: string, handle: string, resoluti
       topic,
       messageId: half.message.messageId,
       reason: `trans=${resolution.toLowerCase()} with the ${by} handle${group ? ` (consumer ${group})` : ''}`,
+      actor,
     });
     if (!outcome.applied) throw spent(`the transaction was already ${outcome.decision.state === 'COMMITTED' ? 'committed' : 'rolled back'}; its handles are spent`);
   } catch (err) {

@@ -2,7 +2,7 @@
 // describe one, resolve by hand, counters.
 import { BrokerError, Code } from '../../errors.js';
 import type { CheckRecord, HalfMessage, TransactionDecision } from '../../domain/transactions.js';
-import type { CallInfo } from '../context.js';
+import { actorOf, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { OK_STATUS } from '../status.js';
 
@@ -51,6 +51,10 @@ export function fromDecision(d: TransactionDecision) {
     keys: d.keys ?? [],
     body_size: 0,
     checks: checkRecords(d.checks),
+
+    decided_by_user: d.decidedBy?.user ?? '',
+    decided_by_client_id: d.decidedBy?.clientId ?? '',
+    decided_by_address: d.decidedBy?.address ?? '',
   };
 }
 
@@ -107,7 +111,7 @@ export async function describeTransaction(req: { transaction_id: string }, _c: C
   return { status: OK_STATUS, transaction: half ? fromHalf(half) : fromDecision(decision!), applied: false };
 }
 
-export async function resolveTransaction(req: { transaction_id: string; resolution: string; reason: string }, _c: CallInfo, svc: ServiceContext) {
+export async function resolveTransaction(req: { transaction_id: string; resolution: string; reason: string }, call: CallInfo, svc: ServiceContext) {
   const resolution = req.resolution.toUpperCase();
   if (resolution !== 'COMMIT' && resolution !== 'ROLLBACK') {
     throw new BrokerError(Code.BAD_REQUEST, `resolution "${req.resolution}" is unknown: use COMMIT or ROLLBACK`);
@@ -117,6 +121,7 @@ export async function resolveTransaction(req: { transaction_id: string; resoluti
     resolution,
     source: 'ADMIN',
     reason: req.reason || 'resolved by an operator',
+    actor: actorOf(call),
   });
   svc.log.info({ transactionId: req.transaction_id, resolution, applied: outcome.applied }, 'transaction resolved by admin');
   return { status: OK_STATUS, transaction: fromDecision(outcome.decision), applied: outcome.applied };

@@ -2,7 +2,7 @@
 // (SOURCE_CLIENT) or as the answer to a check (SOURCE_SERVER_CHECK). Idempotent; first decision wins.
 import { Code } from '../../errors.js';
 import type { DecisionSource, Resolution } from '../../domain/transactions.js';
-import type { CallInfo } from '../context.js';
+import { actorOf, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { resourceName } from '../convert.js';
 import { OK_STATUS, status } from '../status.js';
@@ -22,6 +22,7 @@ export async function endTransaction(req: EndTransactionRequest, call: CallInfo,
     source,
     topic,
     ...(req.message_id ? { messageId: req.message_id } : {}),
+    actor: actorOf(call),
   });
   return { status: OK_STATUS };
 }

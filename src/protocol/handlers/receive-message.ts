@@ -3,6 +3,7 @@
 // messages taken for a call that was cancelled meanwhile are released at once.
 import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../../errors.js';
+import { admitCall } from '../access.js';
 import { callInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { fromMs, resourceName, toMs, toProtoMessage } from '../convert.js';
@@ -23,6 +24,7 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
     /** What this call took from the store, to give back if the caller is gone before it is written. */
     let taken: { group: string; topic: string; deliveries: Delivery[] } | undefined;
     const run = async (): Promise<ReceiveMessageResponse[]> => {
+      admitCall('ReceiveMessage', req, call.metadata, info, svc);
       const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, info.namespace);
       const topic = resourceName(req.message_queue?.topic, 'message_queue.topic', Code.ILLEGAL_TOPIC, info.namespace);
       const filter = req.filter_expression;

@@ -1,6 +1,8 @@
 // Telemetry (bidirectional stream): binds the stream to the client id, answers every settings
 // command with the full merged settings, and carries server commands (transaction checks) to the
 // client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
+// With auth on, a stream is admitted like a unary call (signature) or answered UNAUTHORIZED and ended;
+// its session records the user, so that checks go only to producers allowed to decide them.
 import type * as grpc from '@grpc/grpc-js';
 import { endpointsOf, parseEndpoint } from '../../cluster/cluster-service.js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
@@ -8,6 +10,7 @@ import { BrokerError, Code } from '../../errors.js';
 import { validateGroupName, validateTopicName } from '../../domain/names.js';
 import type { ClientSession, ClientType, CommandSink } from '../../session/session-registry.js';
 import type { HalfMessage } from '../../domain/transactions.js';
+import { admitCall, admitSettings, mayUseSession } from '../access.js';
 import { callInfo, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { checkMessage, fromMs, scopedName } from '../convert.js';
@@ -22,6 +25,15 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
   return (call) => {
     const info = callInfo(call);
     const open = (): boolean => !call.cancelled && !call.destroyed && call.writable;
+    try {
+      admitCall('Telemetry', undefined, call.metadata, info, svc);
+    } catch (err) {
+      // Refused streams get their status and end: never a session, so never a check.
+      log.debug({ clientId: info.clientId, peer: info.peer }, 'telemetry stream refused');
+      if (open()) call.write({ status: statusOf(err, log) });
+      call.end();
+      return;
+    }
     let answered: Settings | undefined;
     const sink: CommandSink = {
       resendSettings(): boolean {
@@ -88,6 +100,9 @@ function clientMetric(endpoint: string): NonNullable<Settings['metric']> {
 async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink, svc: ServiceContext): Promise<Settings> {
   if (!info.hasClientId) throw new BrokerError(Code.CLIENT_ID_REQUIRED, 'the x-mq-client-id header is missing: every client must identify itself');
   const { config, clock, sessions } = svc;
+  if (!mayUseSession(sessions.get(info.clientId), info)) {
+    throw new BrokerError(Code.FORBIDDEN, `client id ${info.clientId} is in use by another user's session: pick another client id`);
+  }
   const clientType = (settings.client_type ?? 'CLIENT_TYPE_UNSPECIFIED') as ClientType;
   const common: Settings = { metric: clientMetric(config.clientMetricsEndpoint) };
   if (settings.access_point) common.access_point = settings.access_point;
@@ -101,6 +116,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     for (const name of names) validateTopicName(name);
     const session = sessions.attach(info.clientId, sink, clock.now());
     noteReported(session, settings);
+    if (info.identity) session.user = info.identity.user;
     session.clientType = 'PRODUCER';
     for (const name of names) session.topics.add(name);
     sessions.announce(session);
@@ -118,6 +134,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     };
   }
   if (settings.subscription) {
+    admitSettings(settings, info, svc);
     const sub = settings.subscription;
     const groupName = scopedName(sub.group, info.namespace);
     validateGroupName(groupName);
@@ -128,6 +145,7 @@ async function onSettings(settings: Settings, info: CallInfo, sink: CommandSink,
     const group = await svc.consumer.group(groupName);
     const session = sessions.attach(info.clientId, sink, clock.now());
     noteReported(session, settings);
+    if (info.identity) session.user = info.identity.user;
     session.clientType = clientType;
     session.group = groupName;
     // The broker enforces this back-off on push consumer nacks too (see ConsumerService).

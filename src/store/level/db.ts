@@ -64,6 +64,8 @@ export class LevelDb {
   readonly messageIndex: Sub;
   /** Delivery history of committed messages: each delivery per group, and how it ended. */
   readonly deliveries: Sub;
+  /** Users and ACL rules, and their change counter. */
+  readonly auth: Sub;
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
   private readonly perBatch: (() => Op | undefined)[] = [];
@@ -95,6 +97,7 @@ export class LevelDb {
     this.messageIndex = sub('msgindex');
     this.deliveries = sub('delivery');
     const native = this.db as unknown as NativeBatch;
+    this.auth = sub('auth');
     this.writer = new GroupCommitWriter<Op>({
       perBatch: () => this.perBatch.map((f) => f()).filter((op): op is Op => op !== undefined),
       writeBatch: (ops) => {

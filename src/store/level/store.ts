@@ -1,6 +1,7 @@
 // Owns the LevelStore class: the LevelDB implementation of BrokerStore as a composition of one
 // part per concern (topics, log, schedule, transactions and checks, decisions, consumption,
 // message index and delivery history, leases, membership) over one database (db.ts) and its queue heads (queues.ts). Here: open and
+// leases, membership, users and ACL rules) over one database (db.ts) and its queue heads (queues.ts). Here: open and
 // close, the storage format version (refusing newer data directories, migrating older ones), and
 // the delegation of each interface method to its part. Operations that span parts (deleteTopic)
 // are composed here, under the lock of what they change.
@@ -9,7 +10,8 @@ import { join } from 'node:path';
 import { BrokerError, Code } from '../../errors.js';
 import { InProcessEventBus, type EventBus } from '../../runtime/event-bus.js';
 import type { Clock } from '../../util/clock.js';
-import type { BrokerStore, ConsumptionStore, MessageLog, MessageSchedule, StoreCapabilities, TopicCatalog, TransactionStore } from '../broker-store.js';
+import type { AuthStore, BrokerStore, ConsumptionStore, MessageLog, MessageSchedule, StoreCapabilities, TopicCatalog, TransactionStore } from '../broker-store.js';
+import { Auth } from './auth.js';
 import { Checks } from './checks.js';
 import { ConsumerStates } from './consumer-state.js';
 import { Consumption } from './consumption.js';
@@ -61,6 +63,7 @@ export class LevelStore implements BrokerStore {
   private readonly leases: Leases;
   private readonly membership: Membership;
   private readonly index: MessageIndex;
+  private readonly auth: Auth;
   private opened = false;
 
   constructor(private readonly options: LevelStoreOptions) {
@@ -78,6 +81,7 @@ export class LevelStore implements BrokerStore {
     this.consumption = new Consumption(this.d, queues, this.topics, this.consumers, options.maxScanPerReceive ?? 1024, this.index);
     this.leases = new Leases(options.clock);
     this.membership = new Membership(options.clock);
+    this.auth = new Auth(this.d);
   }
 
   /** Batches and transitions written so far (group-commit efficiency). */
@@ -297,5 +301,31 @@ export class LevelStore implements BrokerStore {
   }
   leaveBroker(brokerId: string) {
     return this.membership.leaveBroker(brokerId);
+  }
+
+  // AuthStore
+  putUser(...a: Parameters<AuthStore['putUser']>) {
+    return this.auth.putUser(...a);
+  }
+  getUser(...a: Parameters<AuthStore['getUser']>) {
+    return this.auth.getUser(...a);
+  }
+  listUsers() {
+    return this.auth.listUsers();
+  }
+  deleteUser(...a: Parameters<AuthStore['deleteUser']>) {
+    return this.auth.deleteUser(...a);
+  }
+  putRule(...a: Parameters<AuthStore['putRule']>) {
+    return this.auth.putRule(...a);
+  }
+  deleteRule(...a: Parameters<AuthStore['deleteRule']>) {
+    return this.auth.deleteRule(...a);
+  }
+  listRules(...a: Parameters<AuthStore['listRules']>) {
+    return this.auth.listRules(...a);
+  }
+  authVersion() {
+    return this.auth.authVersion();
   }
 }

@@ -16,6 +16,7 @@ import {
   decide,
   newHalfRecord,
   repeatOf,
+  type DecisionActor,
   type DecisionSource,
   type EndTransactionResult,
   type HalfMessage,
@@ -222,6 +223,7 @@ export class Transactions {
     source: DecisionSource,
     expect?: { topic?: string; messageId?: string },
     reason?: string,
+    actor?: DecisionActor,
   ): Promise<EndTransactionResult> {
     if (source === 'SERVER_CHECK') {
       this.counters.checksAnswered++;
@@ -238,7 +240,7 @@ export class Transactions {
       if ((expect?.topic && expect.topic !== meta.topic) || (expect?.messageId && expect.messageId !== meta.messageId)) {
         return { kind: 'mismatch', expected: { topic: meta.topic, messageId: meta.messageId } };
       }
-      const decision = decide(meta, resolution, source, this.d.clock.now(), reason);
+      const decision = decide(meta, resolution, source, this.d.clock.now(), reason, actor);
       this.halfCache.delete(transactionId); // ends here (a failed write leaves it on disk, read from there)
       const ops: Op[] = [
         { type: 'del', sublevel: this.d.halfMeta, key: transactionId },

@@ -1,6 +1,6 @@
 // Owns PgStore, the PostgreSQL backend of BrokerStore: several broker processes share one
 // database. It composes the parts next to it (catalog, log, transactions, consumption,
-// membership), the database (pool, migrations, one SQL transaction per change) and the LISTEN
+// membership, users and ACL rules), the database (pool, migrations, one SQL transaction per change) and the LISTEN
 // connection that brings other brokers' wake-ups onto this store's event bus. Time comes from
 // the injected clock and is passed into every statement (the system clock in production).
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import { BrokerError, Code } from '../../errors.js';
 import { InProcessEventBus, type EventBus } from '../../runtime/event-bus.js';
 import type { Clock } from '../../util/clock.js';
 import type { BrokerStore, StoreCapabilities } from '../broker-store.js';
+import { PgAuth } from './auth.js';
 import { PgCatalog } from './catalog.js';
 import { PgConsumption } from './consumption.js';
 import { PgDatabase, describeTarget } from './db.js';
@@ -44,6 +45,7 @@ export class PgStore implements BrokerStore {
   private readonly txns: PgTransactions;
   private readonly consumption: PgConsumption;
   private readonly membership: PgMembership;
+  private readonly auth: PgAuth;
   private state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(options: PgStoreOptions) {
@@ -63,6 +65,7 @@ export class PgStore implements BrokerStore {
     this.txns = new PgTransactions(ctx);
     this.consumption = new PgConsumption(ctx, { maxScanPerReceive: options.maxScanPerReceive ?? 1024 });
     this.membership = new PgMembership(ctx);
+    this.auth = new PgAuth(ctx);
   }
 
   async open(): Promise<void> {
@@ -116,7 +119,7 @@ export class PgStore implements BrokerStore {
   putHalf: PgTransactions['putHalf'] = (h, ms) => this.txns.putHalf(h, ms);
   getHalf: PgTransactions['getHalf'] = (id) => this.txns.getHalf(id);
   getDecision: PgTransactions['getDecision'] = (id) => this.txns.getDecision(id);
-  endTransaction: PgTransactions['endTransaction'] = (id, r, s, e, why) => this.txns.endTransaction(id, r, s, e, why);
+  endTransaction: PgTransactions['endTransaction'] = (id, r, s, e, why, by) => this.txns.endTransaction(id, r, s, e, why, by);
   recordCheckAnswer: PgTransactions['recordCheckAnswer'] = (id) => this.txns.recordCheckAnswer(id);
   claimDueChecks: PgTransactions['claimDueChecks'] = (req) => this.txns.claimDueChecks(req);
   releaseCheck: PgTransactions['releaseCheck'] = (id) => this.txns.releaseCheck(id);
@@ -152,4 +155,14 @@ export class PgStore implements BrokerStore {
   heartbeatBroker: PgMembership['heartbeatBroker'] = (id, endpoint, ttl) => this.membership.heartbeatBroker(id, endpoint, ttl);
   liveBrokers: PgMembership['liveBrokers'] = () => this.membership.liveBrokers();
   leaveBroker: PgMembership['leaveBroker'] = (id) => this.membership.leaveBroker(id);
+
+  // users and ACL rules
+  putUser: PgAuth['putUser'] = (u, mode) => this.auth.putUser(u, mode);
+  getUser: PgAuth['getUser'] = (n) => this.auth.getUser(n);
+  listUsers: PgAuth['listUsers'] = () => this.auth.listUsers();
+  deleteUser: PgAuth['deleteUser'] = (n) => this.auth.deleteUser(n);
+  putRule: PgAuth['putRule'] = (r) => this.auth.putRule(r);
+  deleteRule: PgAuth['deleteRule'] = (u, r) => this.auth.deleteRule(u, r);
+  listRules: PgAuth['listRules'] = (u) => this.auth.listRules(u);
+  authVersion: PgAuth['authVersion'] = () => this.auth.authVersion();
 }

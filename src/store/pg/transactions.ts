@@ -13,6 +13,7 @@ import {
   releaseCheck,
   newHalfRecord,
   repeatOf,
+  type DecisionActor,
   type DecisionSource,
   type EndTransactionResult,
   type HalfMessage,
@@ -96,6 +97,7 @@ export class PgTransactions {
     source: DecisionSource,
     expect?: { topic?: string; messageId?: string },
     reason?: string,
+    actor?: DecisionActor,
   ): Promise<EndTransactionResult> {
     const now = this.now();
     return this.ctx.db.tx(async (tx): Promise<EndTransactionResult> => {
@@ -111,7 +113,7 @@ export class PgTransactions {
       if ((expect?.topic && expect.topic !== meta.topic) || (expect?.messageId && expect.messageId !== meta.messageId)) {
         return { kind: 'mismatch', expected: { topic: meta.topic, messageId: meta.messageId } };
       }
-      const decision = decide(meta, resolution, source, now, reason);
+      const decision = decide(meta, resolution, source, now, reason, actor);
       if (resolution === 'COMMIT') {
         if ((await tx.rows('get_topic', [meta.topic])).length === 0) {
           throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoreCapabilities } from '../../../../src/store/broker-store.js';
 import { appendReadContract } from './append-read.js';
+import { authContract } from './auth.js';
 import { autoRenewContract } from './auto-renew.js';
 import { consumptionDeliveryContract } from './consumption-delivery.js';
 import { consumptionFifoContract } from './consumption-fifo.js';
@@ -61,6 +62,7 @@ export function storeContract(name: string, makeStore: MakeStore, capabilities: 
     wakeUpsContract(target);
     leasesContract(target);
     membershipContract(target);
+    authContract(target);
     restartContract(target);
     if (capabilities.sharedAcrossProcesses) sharedContract(target);
   });
