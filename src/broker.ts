@@ -163,13 +163,15 @@ export class Broker {
         started.push(task); // closing a task that did not start is harmless
         await task.start();
       }
-      const grpc = await startGrpcServer(services, config.host, config.grpcPort);
+      let httpUrl: string | undefined;
+      const grpc = await startGrpcServer(services, config.host, config.grpcPort, { httpGateway: () => httpUrl });
       started.push(grpc);
       boundPort = grpc.port;
       started.push(membership); // registered once it can be reached; leaves before the server stops
       await membership.start();
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
+      httpUrl = http?.url;
       const admin = config.adminEnabled
         ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: [...healthRoutes()], log: log.child({ component: 'admin' }) })
         : undefined;

@@ -221,6 +221,63 @@ export const CONFIG_SPEC = {
     description: 'HTTP gateway: how long a consumed message stays invisible (NextConsumeTime) before it is redelivered',
   },
   httpOrderlyInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'HTTP gateway: the same for consumeMessageOrderly' },
+  maxLongPollsPerClient: {
+    type: 'int',
+    default: 64,
+    min: 0,
+    description: 'most ReceiveMessage long polls one client (x-mq-client-id, or the connection when absent) may hold at once; more get TOO_MANY_REQUESTS (0 = no limit)',
+  },
+  maxTelemetryStreamsPerClient: {
+    type: 'int',
+    default: 8,
+    min: 0,
+    description: 'most Telemetry streams one client (x-mq-client-id, or the connection when absent) may keep open; more end with TOO_MANY_REQUESTS (0 = no limit)',
+  },
+  telemetryMaxQueuedBytes: {
+    type: 'int',
+    default: MiB,
+    min: 1,
+    description: 'a Telemetry stream whose client has not read this many bytes of commands gets no more (checks go to another producer) until it reads',
+  },
+  maxAutoCreatedGroups: {
+    type: 'int',
+    default: 1000,
+    min: 0,
+    description:
+      'most consumer groups a receive or a subscription may create on first use; beyond it they get CONSUMER_GROUP_NOT_FOUND and the group must be created with halfmoon group create (0 = no implicit creation)',
+  },
+  grpcMaxConnections: { type: 'int', default: 10_000, min: 1, description: 'most open connections on the gRPC port; further ones are closed at once' },
+  grpcSniffTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description: 'a connection to the gRPC port that sends fewer than the bytes telling its protocol in this long is closed',
+  },
+  httpMaxConnections: { type: 'int', default: 1_000, min: 1, description: 'HTTP gateway: most open connections; further ones are closed at once' },
+  httpMaxConcurrentBodies: {
+    type: 'int',
+    default: 64,
+    min: 1,
+    description: 'HTTP gateway: most request bodies read at once; further requests with a body get 503 ServiceUnavailable (TOO_MANY_REQUESTS)',
+  },
+  httpHeadersTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description: 'HTTP gateway: a request whose headers are not complete this long after its first byte is answered 408 and closed (slowloris)',
+  },
+  httpRequestTimeoutMs: {
+    type: 'int',
+    default: 60_000,
+    min: 1,
+    description: 'HTTP gateway: a request whose body is not complete this long after its first byte is answered 408 and closed (slow bodies)',
+  },
+  httpIdleTimeoutMs: {
+    type: 'int',
+    default: 40_000,
+    min: 1,
+    description: 'HTTP gateway: a keep-alive connection idle this long is closed (above the SDK long poll of 33 s, so it is never closed under a reuse)',
+  },
   accessKey: { type: 'string', default: '', description: 'HTTP gateway: access key id that signs requests (empty: no signature check)' },
   secretKey: { type: 'string', default: '', description: 'HTTP gateway: secret of accessKey' },
 } as const satisfies Record<string, Spec>;

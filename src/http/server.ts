@@ -22,6 +22,8 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 export interface HttpGateway {
   /** The port actually bound. */
   port: number;
+  /** The gateway's URL as clients reach it (advertised host or the bound one). */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
   let closed: Promise<void> | undefined;
   return {
     port: bound,
+    url: hostId,
     close() {
       closed ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));

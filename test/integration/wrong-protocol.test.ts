@@ -1,0 +1,74 @@
+// Wrong protocol on the gRPC port: a plain HTTP/1.1 request gets a text naming this endpoint and
+// the MQ HTTP gateway, a RocketMQ 4 remoting client gets a response in its own framing, garbage
+// and silent connections are closed, and gRPC clients keep working on the same port.
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { rawClient } from '../helpers/raw-client.js';
+
+let tb: TestBroker;
+
+beforeAll(async () => {
+  tb = await startTestBroker({ httpEnabled: true, grpcSniffTimeoutMs: 300 });
+});
+afterAll(async () => {
+  await tb.close();
+});
+
+/** Writes `bytes` to the gRPC port and collects what comes back until the server closes. */
+function exchange(bytes: Buffer | string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(tb.broker.grpcPort, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+    if (bytes.length > 0) socket.write(bytes);
+  });
+}
+
+/** A RocketMQ 4 remoting request (RemotingCommand, JSON header): GET_ROUTEINFO_BY_TOPIC (105). */
+function remotingRequest(opaque: number): Buffer {
+  const header = Buffer.from(JSON.stringify({ code: 105, language: 'JAVA', version: 453, opaque, flag: 0, extFields: { topic: 'T' }, serializeTypeCurrentRPC: 'JSON' }));
+  const frame = Buffer.alloc(8 + header.length);
+  frame.writeUInt32BE(4 + header.length, 0);
+  frame.writeUInt32BE(header.length, 4);
+  header.copy(frame, 8);
+  return frame;
+}
+
+describe('the gRPC port', () => {
+  it('answers a plain HTTP/1.1 request with a text naming the endpoint and the HTTP gateway', async () => {
+    const reply = (await exchange('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')).toString('utf8');
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 426 Upgrade Required');
+    expect(reply).toContain('This is a RocketMQ 5 gRPC endpoint');
+    expect(reply).toContain(`MQ HTTP gateway (ApsaraMQ HTTP protocol) of this broker is at http://127.0.0.1:${tb.broker.httpPort}`);
+  });
+
+  it('answers a RocketMQ 4 remoting request in its own framing, with its opaque, as a response', async () => {
+    const reply = await exchange(remotingRequest(4242));
+    const length = reply.readUInt32BE(0);
+    expect(length).toBe(reply.length - 4);
+    expect(reply[4]).toBe(0); // JSON serialization
+    const headerLength = reply.readUInt32BE(4) & 0xffffff;
+    const header = JSON.parse(reply.subarray(8, 8 + headerLength).toString('utf8')) as { code: number; opaque: number; flag: number; remark: string };
+    expect(header).toMatchObject({ code: 3, opaque: 4242, flag: 1 });
+    expect(header.remark).toContain('is a RocketMQ 5 gRPC proxy endpoint');
+  });
+
+  it('closes connections that send garbage or nothing', async () => {
+    expect((await exchange(Buffer.from([0xff, 0xfe, 0x01, 0x02]))).length).toBe(0);
+    expect((await exchange('')).length).toBe(0); // closed after grpcSniffTimeoutMs
+    expect((await exchange('GE')).length).toBe(0); // a prefix of a method, then silence
+  });
+
+  it('keeps serving gRPC on the same port', async () => {
+    const raw = rawClient(tb.endpoint);
+    try {
+      const res = await raw.unary('QueryRoute', { topic: { name: 'NoSuchTopicHere' }, endpoints: { addresses: [{ host: '127.0.0.1', port: tb.broker.grpcPort }] } });
+      expect(res.status.code).toBe('TOPIC_NOT_FOUND');
+    } finally {
+      raw.close();
+    }
+  });
+});
