@@ -258,7 +258,7 @@ export const CONFIG_SPEC = {
     type: 'int',
     default: 64,
     min: 1,
-    description: 'HTTP gateway: most request bodies read at once; further requests with a body get 503 ServiceUnavailable (TOO_MANY_REQUESTS)',
+    description: 'HTTP gateway: most request bodies read at once; further requests with a body get QpsLimitExceeded (TOO_MANY_REQUESTS) and the connection closes',
   },
   httpHeadersTimeoutMs: {
     type: 'int',
@@ -271,6 +271,13 @@ export const CONFIG_SPEC = {
     default: 60_000,
     min: 1,
     description: 'HTTP gateway: a request whose body is not complete this long after its first byte is answered 408 and closed (slow bodies)',
+  },
+  httpRefusedLingerMs: {
+    type: 'int',
+    default: 2_000,
+    min: 0,
+    description:
+      'HTTP gateway: after refusing a body unread (too large, too many), what the client still sends is discarded for up to this long before the connection closes, so that it reads the answer',
   },
   httpIdleTimeoutMs: {
     type: 'int',
@@ -413,6 +420,11 @@ function checkRelations(c: BrokerConfig): void {
   if (c.brokerTtlMs <= c.brokerHeartbeatIntervalMs) {
     throw new InvalidConfigError(
       `'brokerTtlMs' (${c.brokerTtlMs}) must exceed 'brokerHeartbeatIntervalMs' (${c.brokerHeartbeatIntervalMs}), or a live broker drops out of routes between heartbeats`,
+    );
+  }
+  if (c.httpHeadersTimeoutMs > c.httpRequestTimeoutMs) {
+    throw new InvalidConfigError(
+      `'httpHeadersTimeoutMs' (${c.httpHeadersTimeoutMs}) must not exceed 'httpRequestTimeoutMs' (${c.httpRequestTimeoutMs}): the headers are part of the request`,
     );
   }
   if ((c.accessKey === '') !== (c.secretKey === '')) {
