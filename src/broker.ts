@@ -22,6 +22,7 @@ import { startGrpcServer, type GrpcServer } from './protocol/grpc-server.js';
 import type { Endpoints } from './protocol/types.js';
 import { InProcessEventBus } from './runtime/event-bus.js';
 import { SessionEviction } from './session/session-eviction.js';
+import { ClientLimits } from './session/client-limits.js';
 import { SessionRegistry } from './session/session-registry.js';
 import type { BrokerStore } from './store/broker-store.js';
 import { createStore } from './store/open-store.js';
@@ -133,6 +134,7 @@ export class Broker {
       log,
       events: store.events,
       sessions,
+      limits: new ClientLimits({ longPoll: config.maxLongPollsPerClient, telemetry: config.maxTelemetryStreamsPerClient }),
       sender,
       consumer,
       groups: new GroupService({ store, consumer }),

@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import type { SendService } from './producer/send-service.js';
 import type { Endpoints } from './protocol/types.js';
 import type { EventBus } from './runtime/event-bus.js';
+import type { ClientLimits } from './session/client-limits.js';
 import type { SessionRegistry } from './session/session-registry.js';
 import type { CheckScheduler } from './transaction/check-scheduler.js';
 import type { TransactionService } from './transaction/transaction-service.js';
@@ -22,6 +23,8 @@ export interface ServiceContext {
   /** The broker's wake-up bus (appends, half messages published, producers available). */
   events: EventBus;
   sessions: SessionRegistry;
+  /** Per-client and per-connection concurrency limits (long polls, Telemetry streams). */
+  limits: ClientLimits;
   sender: SendService;
   consumer: ConsumerService;
   groups: GroupService;

@@ -58,15 +58,37 @@ export function consumerBackoff(config: Pick<BrokerConfig, 'consumerBackoffIniti
 export class ConsumerService {
   constructor(private readonly deps: ConsumerServiceDeps) {}
 
-  /** The group's record, created with the broker defaults on first use. */
+  /** First-use creations, one at a time, so that maxAutoCreatedGroups holds under a burst. */
+  private creating: Promise<unknown> = Promise.resolve();
+
+  /** The group's record, created with the broker defaults on first use (at most maxAutoCreatedGroups such). */
   async group(name: string): Promise<GroupRecord> {
     validateGroupName(name);
     const existing = await this.deps.store.getGroup(name);
     if (existing) return existing;
+    const created = this.creating.then(() => this.createOnFirstUse(name));
+    this.creating = created.catch(() => undefined);
+    return created;
+  }
+
+  private async createOnFirstUse(name: string): Promise<GroupRecord> {
+    const { store, config } = this.deps;
+    const again = await store.getGroup(name);
+    if (again) return again;
+    const max = config.maxAutoCreatedGroups;
+    const auto = max === 0 ? 0 : (await store.listGroups()).filter((g) => g.autoCreated).length;
+    if (auto >= max) {
+      throw new BrokerError(
+        Code.CONSUMER_GROUP_NOT_FOUND,
+        max === 0
+          ? `consumer group ${name} does not exist and groups are not created on first use (maxAutoCreatedGroups is 0): create it with halfmoon group create ${name}`
+          : `consumer group ${name} does not exist and ${auto} groups were created on first use already (maxAutoCreatedGroups ${max}): create it with halfmoon group create ${name}, or delete unused groups`,
+      );
+    }
     // Created only if still absent, and marked as auto-created: a concurrent "group create
     // --fifo" either comes first or sets its settings over the defaults (GroupService.create).
-    const { maxDeliveryAttempts, groupStartFrom } = this.deps.config;
-    return (await this.deps.store.createGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom, autoCreated: true })).group;
+    const { maxDeliveryAttempts, groupStartFrom } = config;
+    return (await store.createGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom, autoCreated: true })).group;
   }
 
   parseFilter(filter: ReceiveParams['filter']): TagFilter {
