@@ -239,6 +239,13 @@ export const CONFIG_SPEC = {
     min: 1,
     description: 'a Telemetry stream whose client has not read this many bytes of commands gets no more (checks go to another producer) until it reads',
   },
+  maxInflightPerClient: {
+    type: 'int',
+    default: 10_000,
+    min: 0,
+    description:
+      'most received, not yet acked messages one client (x-mq-client-id) may hold; a receive gets at most the rest, and TOO_MANY_REQUESTS at the limit, until it acks or they expire (0 = no limit)',
+  },
   maxAutoCreatedGroups: {
     type: 'int',
     default: 1000,

@@ -15,6 +15,7 @@ import type { GroupRecord } from '../domain/groups.js';
 import type { TagFilter } from '../domain/tag-filter.js';
 import type { Clock } from '../util/clock.js';
 import type { AutoRenewService } from './auto-renew.js';
+import { InflightLimit } from './inflight-limit.js';
 
 export interface ReceiveParams {
   group: string;
@@ -56,7 +57,12 @@ export function consumerBackoff(config: Pick<BrokerConfig, 'consumerBackoffIniti
 }
 
 export class ConsumerService {
-  constructor(private readonly deps: ConsumerServiceDeps) {}
+  /** Received, not yet acked deliveries per client (maxInflightPerClient). */
+  private readonly inflight: InflightLimit;
+
+  constructor(private readonly deps: ConsumerServiceDeps) {
+    this.inflight = new InflightLimit(deps.config.maxInflightPerClient);
+  }
 
   /** First-use creations, one at a time, so that maxAutoCreatedGroups holds under a burst. */
   private creating: Promise<unknown> = Promise.resolve();
@@ -143,7 +149,7 @@ export class ConsumerService {
       group: group.name,
       topic: topic.name,
       filter,
-      maxMessages: p.batchSize,
+      maxMessages: this.inflight.room(p.clientId, p.batchSize, clock.now()),
       invisibleDurationMs: invisibleMs,
       maxDeliveryAttempts: group.maxDeliveryAttempts,
       fifo: group.fifo && topic.messageType === 'FIFO',
@@ -162,6 +168,12 @@ export class ConsumerService {
         }
         if (result.deliveries.length > 0) {
           if (request.autoRenew) this.deps.renewals?.track(group.name, topic.name, request.autoRenew.clientId, result.deliveries);
+          // Renewed deliveries count until renewal stops; others until their invisible time ends.
+          const renewedUntil = clock.now() + config.autoRenewMaxMs;
+          this.inflight.add(
+            p.clientId,
+            result.deliveries.map((d) => ({ receiptHandle: d.receiptHandle, untilMs: request.autoRenew ? renewedUntil : d.invisibleUntilMs })),
+          );
           return result.deliveries;
         }
         const now = clock.now();
@@ -197,6 +209,7 @@ export class ConsumerService {
     await this.deps.topics.require(topicName);
     const result = await this.deps.store.ack(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
+    this.inflight.forget(receiptHandle);
     return result;
   }
 
@@ -219,7 +232,11 @@ export class ConsumerService {
       autoRenewBackoff: consumerBackoff(this.deps.config),
     });
     this.deps.renewals?.forget(receiptHandle);
-    if (result === 'stale') throw staleHandle();
+    if (result === 'stale') {
+      this.inflight.forget(receiptHandle);
+      throw staleHandle();
+    }
+    this.inflight.replace(receiptHandle, { receiptHandle: result.receiptHandle, untilMs: result.invisibleUntilMs });
     return result;
   }
 
@@ -228,6 +245,7 @@ export class ConsumerService {
     await this.deps.topics.require(topicName);
     const result = await this.deps.store.forwardToDeadLetter(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
+    this.inflight.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();
   }
 
@@ -235,6 +253,7 @@ export class ConsumerService {
   async release(groupName: string, topicName: string, deliveries: Delivery[]): Promise<void> {
     for (const d of deliveries) {
       this.deps.renewals?.forget(d.receiptHandle);
+      this.inflight.forget(d.receiptHandle);
       await this.deps.store.changeInvisibleDuration(groupName, topicName, d.receiptHandle, 0);
     }
   }

@@ -111,6 +111,45 @@ describe('long polls and Telemetry streams per client', () => {
   });
 });
 
+describe('in-flight deliveries per client', () => {
+  let tb: TestBroker;
+  afterAll(async () => {
+    await tb.close();
+  });
+
+  it('a client that never acks holds at most maxInflightPerClient messages; others get the rest', async () => {
+    tb = await startTestBroker({ maxInflightPerClient: 3 });
+    const topic = uniqueName('Inflight');
+    await tb.broker.services.topics.create(topic, 'NORMAL');
+    await createGroup(tb, 'inflight-g');
+    const hoarder = rawClient(tb.endpoint, 'hoarder');
+    const other = rawClient(tb.endpoint, 'other');
+    try {
+      for (let i = 0; i < 5; i++) expect((await hoarder.unary('SendMessage', { messages: [protoMessage(topic, `m${i}`)] })).status.code).toBe('OK');
+      const request = { ...receiveRequest(topic, 'inflight-g', 0), batch_size: 10 };
+      const first = await hoarder.stream('ReceiveMessage', request);
+      const held = first.filter((r) => r.message) as { message: { system_properties: { receipt_handle: string } } }[];
+      expect(held).toHaveLength(3);
+      const refused = statusOf(await hoarder.stream('ReceiveMessage', request));
+      expect(refused.code).toBe('TOO_MANY_REQUESTS');
+      expect(refused.message).toContain('maxInflightPerClient');
+      // Another client is not held up by the hoarder.
+      expect((await other.stream('ReceiveMessage', request)).filter((r) => r.message)).toHaveLength(2);
+      // An ack frees a slot.
+      const ack = await hoarder.unary('AckMessage', {
+        group: { name: 'inflight-g' },
+        topic: { name: topic },
+        entries: [{ message_id: 'x', receipt_handle: held[0]!.message.system_properties.receipt_handle }],
+      });
+      expect(ack.status.code).toBe('OK');
+      expect(statusOf(await hoarder.stream('ReceiveMessage', request)).code).toBe('MESSAGE_NOT_FOUND');
+    } finally {
+      hoarder.close();
+      other.close();
+    }
+  });
+});
+
 describe('a producer that never reads its Telemetry stream', () => {
   let tb: TestBroker;
   let session: http2.ClientHttp2Session;
