@@ -254,6 +254,12 @@ export const CONFIG_SPEC = {
       'most consumer groups a receive or a subscription may create on first use; beyond it they get CONSUMER_GROUP_NOT_FOUND and the group must be created with halfmoon group create (0 = no implicit creation)',
   },
   grpcMaxConnections: { type: 'int', default: 10_000, min: 1, description: 'most open connections on the gRPC port; further ones are closed at once' },
+  grpcMaxConcurrentStreams: {
+    type: 'int',
+    default: 1_000,
+    min: 1,
+    description: 'most calls (HTTP/2 streams) at once on one gRPC connection; further ones are refused with REFUSED_STREAM, which clients retry',
+  },
   grpcSniffTimeoutMs: {
     type: 'int',
     default: 10_000,

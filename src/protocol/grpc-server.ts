@@ -28,6 +28,7 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
   const server = new grpc.Server({
     'grpc.max_receive_message_length': svc.config.maxMessageSizeBytes + svc.config.maxPropertiesBytes + HEADROOM_BYTES,
     'grpc.max_send_message_length': -1,
+    'grpc.max_concurrent_streams': svc.config.grpcMaxConcurrentStreams,
   });
   server.addService(messagingService().service, messagingServiceImpl(svc));
   server.addService(adminService().service, adminServiceImpl(svc));
