@@ -260,6 +260,20 @@ export const CONFIG_SPEC = {
     min: 1,
     description: 'most calls (HTTP/2 streams) at once on one gRPC connection; further ones are refused with REFUSED_STREAM, which clients retry',
   },
+  grpcIdleTimeoutMs: {
+    type: 'int',
+    default: 5 * 60_000,
+    min: 1,
+    description:
+      'a gRPC connection without a call for this long is closed (GOAWAY; clients reconnect on their next call), also one that stopped in the middle of an HTTP/2 frame',
+  },
+  grpcKeepaliveTimeMs: {
+    type: 'int',
+    default: 60_000,
+    min: 1,
+    description: 'the broker pings each gRPC connection this often; one whose client does not answer within grpcKeepaliveTimeoutMs is closed',
+  },
+  grpcKeepaliveTimeoutMs: { type: 'int', default: 20_000, min: 1, description: 'how long the broker waits for the answer to its keepalive ping' },
   grpcSniffTimeoutMs: {
     type: 'int',
     default: 10_000,

@@ -162,7 +162,11 @@ function rawExchange(port: number, bytes: Buffer, route: string): Promise<HttpCa
     const socket = connect(port, '127.0.0.1');
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve({ route, outcome: 'hang', finding: `${route} not answered or closed within ${TIMEOUT_MS} ms` });
+      resolve({
+        route,
+        outcome: 'hang',
+        finding: `${route} not answered or closed within ${TIMEOUT_MS} ms (sent ${bytes.length} bytes: ${bytes.subarray(0, 48).toString('hex')})`,
+      });
     }, TIMEOUT_MS);
     let head = '';
     socket.on('data', (c: Buffer) => (head += c.toString('latin1')));

@@ -19,7 +19,17 @@ const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.r
 const dir = await mkdtemp(join(tmpdir(), 'halfmoon-fuzz-'));
 const config = resolveConfig({
   env: {},
-  overrides: { dataDir: dir, grpcPort: 0, httpPort: 0, adminEnabled: false, durable: false, logLevel: 'silent', minLongPollingTimeoutMs: 0, minInvisibleDurationMs: 1000 },
+  overrides: {
+    dataDir: dir,
+    grpcPort: 0,
+    httpPort: 0,
+    adminEnabled: false,
+    durable: false,
+    logLevel: 'silent',
+    minLongPollingTimeoutMs: 0,
+    minInvisibleDurationMs: 1000,
+    grpcIdleTimeoutMs: 2000,
+  },
 });
 const broker = await Broker.start({ config, logger: silentLogger() });
 try {

@@ -29,6 +29,10 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
     'grpc.max_receive_message_length': svc.config.maxMessageSizeBytes + svc.config.maxPropertiesBytes + HEADROOM_BYTES,
     'grpc.max_send_message_length': -1,
     'grpc.max_concurrent_streams': svc.config.grpcMaxConcurrentStreams,
+    // Connections that went quiet, or stopped in the middle of a frame, do not stay open for ever.
+    'grpc.max_connection_idle_ms': svc.config.grpcIdleTimeoutMs,
+    'grpc.keepalive_time_ms': svc.config.grpcKeepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': svc.config.grpcKeepaliveTimeoutMs,
   });
   server.addService(messagingService().service, messagingServiceImpl(svc));
   server.addService(adminService().service, adminServiceImpl(svc));

@@ -13,7 +13,8 @@ const topics: string[] = [];
 const MiB = 1024 * 1024;
 
 beforeAll(async () => {
-  tb = await startTestBroker({ httpEnabled: true, minInvisibleDurationMs: 1000 });
+  // Connections stuck mid-frame close after grpcIdleTimeoutMs: within the fuzzer's 5 s for raw bytes.
+  tb = await startTestBroker({ httpEnabled: true, minInvisibleDurationMs: 1000, grpcIdleTimeoutMs: 2000 });
   for (const type of ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const) {
     await tb.broker.services.topics.create(`Fuzz${type}`, type);
     topics.push(`Fuzz${type}`);

@@ -3,7 +3,7 @@
 // producer that never reads its Telemetry stream does not keep checks from an honest one.
 import * as grpc from '@grpc/grpc-js';
 import type http2 from 'node:http2';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { messagingService } from '../../src/protocol/proto.js';
 import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
 import { connectWire, frame, MESSAGING, methodTypes } from '../helpers/grpc-wire.js';
@@ -77,7 +77,7 @@ describe('long polls and Telemetry streams per client', () => {
     const b = rawClient(tb.endpoint, 'poller'); // same client id, another connection
     try {
       const holding = [a.stream('ReceiveMessage', receiveRequest(topic, 'lim-group', 2)), a.stream('ReceiveMessage', receiveRequest(topic, 'lim-group', 2))];
-      await new Promise((r) => setTimeout(r, 200)); // the two polls reach the broker first (not a timing assertion)
+      await vi.waitFor(() => expect(tb.broker.services.limits.heldCount()).toBe(2)); // both polls are being held
       const third = statusOf(await b.stream('ReceiveMessage', receiveRequest(topic, 'lim-group', 0)));
       expect(third.code).toBe('TOO_MANY_REQUESTS');
       expect(third.message).toContain('maxLongPollsPerClient');

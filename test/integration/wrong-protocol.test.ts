@@ -9,7 +9,7 @@ import { rawClient } from '../helpers/raw-client.js';
 let tb: TestBroker;
 
 beforeAll(async () => {
-  tb = await startTestBroker({ httpEnabled: true, grpcSniffTimeoutMs: 300 });
+  tb = await startTestBroker({ httpEnabled: true, grpcSniffTimeoutMs: 300, grpcIdleTimeoutMs: 300 });
 });
 afterAll(async () => {
   await tb.close();
@@ -60,6 +60,16 @@ describe('the gRPC port', () => {
     expect((await exchange(Buffer.from([0xff, 0xfe, 0x01, 0x02]))).length).toBe(0);
     expect((await exchange('')).length).toBe(0); // closed after grpcSniffTimeoutMs
     expect((await exchange('GE')).length).toBe(0); // a prefix of a method, then silence
+  });
+
+  it('closes an HTTP/2 connection that stops in the middle of a frame (found by the fuzzer: it stayed open for ever)', async () => {
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+    const frameHead = Buffer.from('cba0f20434e01574d1', 'hex'); // a 13 MB SETTINGS frame, never sent
+    const reply = await exchange(Buffer.concat([preface, frameHead])); // resolves once the broker closes it (grpcIdleTimeoutMs)
+    const frameTypes: number[] = [];
+    for (let at = 0; at + 9 <= reply.length; at += 9 + reply.readUIntBE(at, 3)) frameTypes.push(reply[at + 3]!);
+    expect(frameTypes[0]).toBe(0x04); // the server's SETTINGS: it was HTTP/2 to grpc-js
+    expect(frameTypes).toContain(0x07); // then GOAWAY, and the connection closed
   });
 
   it('keeps serving gRPC on the same port', async () => {
