@@ -52,7 +52,7 @@ export interface FuzzReport {
   servedAfterDetail: string;
 }
 
-const KINDS: CaseKind[] = ['valid', 'mutated', 'mutated', 'mutated', 'random', 'frame'];
+const KINDS: CaseKind[] = ['valid', 'mutated', 'mutated', 'mutated', 'random', 'frame', 'cancel'];
 
 export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzReport> {
   const r = rng(options.seed);

@@ -30,7 +30,7 @@ export function allRpcs(): Rpc[] {
   return out;
 }
 
-export type CaseKind = 'valid' | 'mutated' | 'random' | 'frame';
+export type CaseKind = 'valid' | 'mutated' | 'random' | 'frame' | 'cancel';
 
 export interface CaseResult {
   rpc: string;
@@ -47,6 +47,7 @@ const MAX_FRAME = 2 ** 31 - 1;
 
 function payloadFor(rpc: Rpc, r: Rng, strings: readonly string[], kind: CaseKind): Buffer {
   if (kind === 'random') return r.bytes(r.pick([0, 1, 5, 64, 1024]));
+  // 'cancel': a valid request whose caller goes away (RST_STREAM) while it runs.
   const obj = sample(rpc.req, r, strings);
   let bytes: Buffer;
   try {
@@ -54,7 +55,7 @@ function payloadFor(rpc: Rpc, r: Rng, strings: readonly string[], kind: CaseKind
   } catch {
     bytes = Buffer.alloc(0);
   }
-  return kind === 'valid' ? bytes : mutate(bytes, r);
+  return kind === 'valid' || kind === 'cancel' ? bytes : mutate(bytes, r);
 }
 
 function framed(payload: Buffer, r: Rng, kind: CaseKind): Buffer {
@@ -89,8 +90,9 @@ export async function runGrpcCase(session: http2.ClientHttp2Session, rpc: Rpc, r
   };
   if (r.chance(0.9)) headers['x-mq-client-id'] = `fuzz-${r.int(8)}`;
   if (r.chance(0.1)) headers['x-mq-namespace'] = r.pick(strings).slice(0, 64);
-  const reply = await call(session, headers, body);
+  const reply = await call(session, headers, body, kind === 'cancel' ? r.int(300) : undefined);
   const base = { rpc: rpc.name, kind };
+  if (reply.grpcStatus === -3) return { ...base, outcome: 'cancelled' };
   if (reply.grpcStatus === -2) return { ...base, outcome: 'hang', finding: `no answer ${DEADLINE_MS + GRACE_MS} ms after the call started (deadline ${DEADLINE_MS} ms)` };
   if (reply.grpcStatus === -1) return { ...base, outcome: 'reset' };
   if (reply.grpcStatus === 2) return { ...base, outcome: 'status:2', finding: `grpc-status UNKNOWN (a handler threw): ${reply.grpcMessage}` };
@@ -116,7 +118,8 @@ interface Reply {
   body: Buffer;
 }
 
-function call(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body: Buffer): Promise<Reply> {
+/** One call; with `cancelAfterMs`, the caller resets the stream then (grpcStatus -3 unless it ended first). */
+function call(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, body: Buffer, cancelAfterMs?: number): Promise<Reply> {
   return new Promise((resolve) => {
     let stream: http2.ClientHttp2Stream;
     try {
@@ -144,6 +147,13 @@ function call(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHead
       finish(-2);
       stream.close(http2.constants.NGHTTP2_CANCEL);
     }, DEADLINE_MS + GRACE_MS);
+    if (cancelAfterMs !== undefined) {
+      setTimeout(() => {
+        if (done) return;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        finish(-3);
+      }, cancelAfterMs);
+    }
     stream.on('response', read);
     stream.on('trailers', read);
     stream.on('data', (c: Buffer) => {

@@ -3,7 +3,7 @@
 // XML bodies to every MQ HTTP gateway route (scripts/fuzz). Every case gets a status or a clean
 // gRPC/HTTP error, none hangs past its deadline, memory stays bounded, and ordinary traffic is
 // served afterwards. `npm run fuzz -- --minutes N` is the longer run.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allRpcs } from '../../scripts/fuzz/grpc-cases.js';
 import { formatReport, fuzz } from '../../scripts/fuzz/fuzzer.js';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
@@ -42,5 +42,7 @@ describe('fuzzing the broker', () => {
     expect(Object.keys(report.targets).filter((t) => t.startsWith('http ')).length).toBeGreaterThan(5);
     // Memory stays bounded (the run keeps no state beyond what the broker stores).
     expect((report.rssPeakBytes ?? 0) - (report.rssStartBytes ?? 0)).toBeLessThan(400 * MiB);
+    // Calls the fuzzer cancelled gave their long-poll and Telemetry slots back.
+    await vi.waitFor(() => expect(tb.broker.services.limits.heldCount()).toBe(0), { timeout: 10_000 });
   }, 120_000);
 });
