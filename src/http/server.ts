@@ -56,9 +56,13 @@ export async function startHttpGateway(svc: ServiceContext, host: string, port: 
     },
   );
   server.maxConnections = config.httpMaxConnections;
-  server.on('drop', (data?: { remoteAddress?: string }) =>
-    log.warn({ remote: data?.remoteAddress, max: config.httpMaxConnections }, 'HTTP connection refused: httpMaxConnections reached'),
-  );
+  let dropped = 0;
+  server.on('drop', (data?: { remoteAddress?: string }) => {
+    dropped += 1;
+    // The first refusal and every 1000th after it: a flood of refusals must not flood the log.
+    if (dropped % 1000 === 1)
+      log.warn({ remote: data?.remoteAddress, max: config.httpMaxConnections, refused: dropped }, 'HTTP connections refused: httpMaxConnections reached');
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomBytes(12).toString('hex').toUpperCase();

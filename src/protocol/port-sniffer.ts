@@ -124,11 +124,14 @@ export interface PortSniffer {
 export async function startPortSniffer(o: PortSnifferOptions): Promise<PortSniffer> {
   const pending = new Set<Socket>();
   let open = 0;
+  let refused = 0;
   const server: Server = createServer((socket) => {
     open += 1;
     socket.once('close', () => (open -= 1));
     if (open > o.maxConnections) {
-      o.log.warn({ remote: socket.remoteAddress, max: o.maxConnections }, 'gRPC port: connection refused, grpcMaxConnections reached');
+      refused += 1;
+      // The first refusal and every 1000th after it: a flood of refusals must not flood the log.
+      if (refused % 1000 === 1) o.log.warn({ remote: socket.remoteAddress, max: o.maxConnections, refused }, 'gRPC port: connections refused, grpcMaxConnections reached');
       socket.destroy();
       return;
     }
