@@ -225,13 +225,13 @@ export const CONFIG_SPEC = {
     type: 'int',
     default: 64,
     min: 0,
-    description: 'most ReceiveMessage long polls one client (x-mq-client-id, or the connection when absent) may hold at once; more get TOO_MANY_REQUESTS (0 = no limit)',
+    description: 'most ReceiveMessage long polls one client (x-mq-client-id) may hold at once; more get TOO_MANY_REQUESTS (0 = no limit)',
   },
   maxTelemetryStreamsPerClient: {
     type: 'int',
     default: 8,
     min: 0,
-    description: 'most Telemetry streams one client (x-mq-client-id, or the connection when absent) may keep open; more end with TOO_MANY_REQUESTS (0 = no limit)',
+    description: 'most Telemetry streams one client (x-mq-client-id) may keep open; more end with TOO_MANY_REQUESTS (0 = no limit)',
   },
   telemetryMaxQueuedBytes: {
     type: 'int',

@@ -23,7 +23,7 @@ export interface ServiceContext {
   /** The broker's wake-up bus (appends, half messages published, producers available). */
   events: EventBus;
   sessions: SessionRegistry;
-  /** Per-client and per-connection concurrency limits (long polls, Telemetry streams). */
+  /** Per-client concurrency limits (long polls, Telemetry streams). */
   limits: ClientLimits;
   sender: SendService;
   consumer: ConsumerService;

@@ -1,7 +1,7 @@
 // ReceiveMessage (server stream): status, then the messages, then delivery_timestamp, then the
 // stream ends with gRPC OK. Long polls until a message arrives, bounded by the call deadline;
 // messages taken for a call that was cancelled meanwhile are released at once. Each call holds a
-// long-poll slot of its client and connection (ClientLimits) until it ends.
+// long-poll slot of its client (ClientLimits) until it ends.
 import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../../errors.js';
 import { callInfo } from '../context.js';
@@ -25,7 +25,7 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
     let release = (): void => {};
     call.on('cancelled', () => release());
     const run = async (): Promise<ReceiveMessageResponse[]> => {
-      release = svc.limits.acquire('longPoll', info.clientId, info.peer);
+      release = svc.limits.acquire('longPoll', info.clientId);
       const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, info.namespace);
       const topic = resourceName(req.message_queue?.topic, 'message_queue.topic', Code.ILLEGAL_TOPIC, info.namespace);
       const filter = req.filter_expression;

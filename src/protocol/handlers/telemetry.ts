@@ -1,7 +1,7 @@
 // Telemetry (bidirectional stream): binds the stream to the client id, answers every settings
 // command with the full merged settings, and carries server commands (transaction checks) to the
 // client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
-// Each stream holds a Telemetry slot of its client and connection (ClientLimits; past the limit
+// Each stream holds a Telemetry slot of its client (ClientLimits; past the limit
 // the stream gets TOO_MANY_REQUESTS and ends), and a stream whose client does not read gets no
 // more commands once telemetryMaxQueuedBytes are waiting (its checks go to other producers).
 import type * as grpc from '@grpc/grpc-js';
@@ -27,7 +27,7 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
     const info = callInfo(call);
     let release: () => void;
     try {
-      release = svc.limits.acquire('telemetry', info.clientId, info.peer);
+      release = svc.limits.acquire('telemetry', info.clientId);
     } catch (err) {
       call.write({ status: statusOf(err, log) });
       call.end();
