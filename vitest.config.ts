@@ -18,6 +18,7 @@ const SLOW = [
   'test/integration/examples.test.ts',
   'test/integration/official-client.test.ts',
   'test/integration/ops/console.test.ts',
+  'test/integration/fuzz.test.ts',
 ];
 
 /** Run on both backends: official-client conformance (NORMAL/FIFO/DELAY, Simple and Push), transactions, the HTTP seed flow, crash. */

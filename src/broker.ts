@@ -30,6 +30,7 @@ import { startGrpcServer, type GrpcServer } from './protocol/grpc-server.js';
 import type { Endpoints } from './protocol/types.js';
 import { InProcessEventBus } from './runtime/event-bus.js';
 import { SessionEviction } from './session/session-eviction.js';
+import { ClientLimits } from './session/client-limits.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { ClientService } from './session/client-service.js';
 import { askPeerClients } from './protocol/admin/clients.js';
@@ -155,6 +156,7 @@ export class Broker {
         liveBrokers: () => membership.live(),
         ...(store.capabilities.sharedAcrossProcesses ? { askPeer: askPeerClients } : {}),
       }),
+      limits: new ClientLimits({ longPoll: config.maxLongPollsPerClient, telemetry: config.maxTelemetryStreamsPerClient }),
       sender,
       consumer,
       groups: new GroupService({ store, consumer }),
@@ -193,13 +195,15 @@ export class Broker {
         started.push(task); // closing a task that did not start is harmless
         await task.start();
       }
-      const grpc = await startGrpcServer(services, config.host, config.grpcPort);
+      let httpUrl: string | undefined;
+      const grpc = await startGrpcServer(services, config.host, config.grpcPort, { httpGateway: () => httpUrl });
       started.push(grpc);
       boundPort = grpc.port;
       started.push(membership); // registered once it can be reached; leaves before the server stops
       await membership.start();
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
+      httpUrl = http?.url;
       const admin = config.adminEnabled
         ? await startAdminServer({
             host: config.adminHost,

@@ -234,6 +234,97 @@ export const CONFIG_SPEC = {
     description: 'HTTP gateway: how long a consumed message stays invisible (NextConsumeTime) before it is redelivered',
   },
   httpOrderlyInvisibleDurationMs: { type: 'int', default: 60_000, min: 1, description: 'HTTP gateway: the same for consumeMessageOrderly' },
+  maxLongPollsPerClient: {
+    type: 'int',
+    default: 64,
+    min: 0,
+    description: 'most ReceiveMessage long polls one client (x-mq-client-id) may hold at once; more get TOO_MANY_REQUESTS (0 = no limit)',
+  },
+  maxTelemetryStreamsPerClient: {
+    type: 'int',
+    default: 8,
+    min: 0,
+    description: 'most Telemetry streams one client (x-mq-client-id) may keep open; more end with TOO_MANY_REQUESTS (0 = no limit)',
+  },
+  telemetryMaxQueuedBytes: {
+    type: 'int',
+    default: MiB,
+    min: 1,
+    description: 'a Telemetry stream whose client has not read this many bytes of commands gets no more (checks go to another producer) until it reads',
+  },
+  maxInflightPerClient: {
+    type: 'int',
+    default: 10_000,
+    min: 0,
+    description:
+      'most received, not yet acked messages one client (x-mq-client-id) may hold; a receive gets at most the rest, and TOO_MANY_REQUESTS at the limit, until it acks or they expire (0 = no limit)',
+  },
+  maxAutoCreatedGroups: {
+    type: 'int',
+    default: 1000,
+    min: 0,
+    description:
+      'most consumer groups a receive or a subscription may create on first use; beyond it they get CONSUMER_GROUP_NOT_FOUND and the group must be created with halfmoon group create (0 = no implicit creation)',
+  },
+  grpcMaxConnections: { type: 'int', default: 10_000, min: 1, description: 'most open connections on the gRPC port; further ones are closed at once' },
+  grpcMaxConcurrentStreams: {
+    type: 'int',
+    default: 1_000,
+    min: 1,
+    description: 'most calls (HTTP/2 streams) at once on one gRPC connection; further ones are refused with REFUSED_STREAM, which clients retry',
+  },
+  grpcIdleTimeoutMs: {
+    type: 'int',
+    default: 5 * 60_000,
+    min: 1,
+    description:
+      'a gRPC connection without a call for this long is closed (GOAWAY; clients reconnect on their next call), also one that stopped in the middle of an HTTP/2 frame',
+  },
+  grpcKeepaliveTimeMs: {
+    type: 'int',
+    default: 60_000,
+    min: 1,
+    description: 'the broker pings each gRPC connection this often; one whose client does not answer within grpcKeepaliveTimeoutMs is closed',
+  },
+  grpcKeepaliveTimeoutMs: { type: 'int', default: 20_000, min: 1, description: 'how long the broker waits for the answer to its keepalive ping' },
+  grpcSniffTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description: 'a connection to the gRPC port that sends fewer than the bytes telling its protocol in this long is closed',
+  },
+  httpMaxConnections: { type: 'int', default: 1_000, min: 1, description: 'HTTP gateway: most open connections; further ones are closed at once' },
+  httpMaxConcurrentBodies: {
+    type: 'int',
+    default: 64,
+    min: 1,
+    description: 'HTTP gateway: most request bodies read at once; further requests with a body get QpsLimitExceeded (TOO_MANY_REQUESTS) and the connection closes',
+  },
+  httpHeadersTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description: 'HTTP gateway: a request whose headers are not complete this long after its first byte is answered 408 and closed (slowloris)',
+  },
+  httpRequestTimeoutMs: {
+    type: 'int',
+    default: 60_000,
+    min: 1,
+    description: 'HTTP gateway: a request whose body is not complete this long after its first byte is answered 408 and closed (slow bodies)',
+  },
+  httpRefusedLingerMs: {
+    type: 'int',
+    default: 2_000,
+    min: 0,
+    description:
+      'HTTP gateway: after refusing a body unread (too large, too many), what the client still sends is discarded for up to this long before the connection closes, so that it reads the answer',
+  },
+  httpIdleTimeoutMs: {
+    type: 'int',
+    default: 40_000,
+    min: 1,
+    description: 'HTTP gateway: a keep-alive connection idle this long is closed (above the SDK long poll of 33 s, so it is never closed under a reuse)',
+  },
   accessKey: { type: 'string', default: '', description: 'HTTP gateway: access key id that signs requests (empty: no signature check)' },
   secretKey: { type: 'string', default: '', description: 'HTTP gateway: secret of accessKey' },
   auth: {
@@ -403,6 +494,11 @@ function checkRelations(c: BrokerConfig): void {
         `'clientMetricsEndpoint' (${c.clientMetricsEndpoint}) must be host:port of an OTLP/gRPC collector, such as otel-collector:4317 ([v6addr]:port for IPv6)`,
       );
     }
+  }
+  if (c.httpHeadersTimeoutMs > c.httpRequestTimeoutMs) {
+    throw new InvalidConfigError(
+      `'httpHeadersTimeoutMs' (${c.httpHeadersTimeoutMs}) must not exceed 'httpRequestTimeoutMs' (${c.httpRequestTimeoutMs}): the headers are part of the request`,
+    );
   }
   if ((c.accessKey === '') !== (c.secretKey === '')) {
     throw new InvalidConfigError(`'accessKey' and 'secretKey' must be set together`);

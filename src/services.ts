@@ -14,6 +14,7 @@ import type { SendService } from './producer/send-service.js';
 import type { Endpoints } from './protocol/types.js';
 import type { EventBus } from './runtime/event-bus.js';
 import type { ClientService } from './session/client-service.js';
+import type { ClientLimits } from './session/client-limits.js';
 import type { SessionRegistry } from './session/session-registry.js';
 import type { CheckScheduler } from './transaction/check-scheduler.js';
 import type { TransactionService } from './transaction/transaction-service.js';
@@ -28,6 +29,8 @@ export interface ServiceContext {
   sessions: SessionRegistry;
   /** Connected clients (this broker's, and the other live brokers' on a shared store). */
   clients: ClientService;
+  /** Per-client concurrency limits (long polls, Telemetry streams). */
+  limits: ClientLimits;
   sender: SendService;
   consumer: ConsumerService;
   groups: GroupService;

@@ -16,6 +16,7 @@ import type { TagFilter } from '../domain/tag-filter.js';
 import type { Clock } from '../util/clock.js';
 import type { AutoRenewService } from './auto-renew.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
+import { InflightLimit } from './inflight-limit.js';
 
 export interface ReceiveParams {
   group: string;
@@ -59,17 +60,44 @@ export function consumerBackoff(config: Pick<BrokerConfig, 'consumerBackoffIniti
 }
 
 export class ConsumerService {
-  constructor(private readonly deps: ConsumerServiceDeps) {}
+  /** Received, not yet acked deliveries per client (maxInflightPerClient). */
+  private readonly inflight: InflightLimit;
 
-  /** The group's record, created with the broker defaults on first use. */
+  constructor(private readonly deps: ConsumerServiceDeps) {
+    this.inflight = new InflightLimit(deps.config.maxInflightPerClient);
+  }
+
+  /** First-use creations, one at a time, so that maxAutoCreatedGroups holds under a burst. */
+  private creating: Promise<unknown> = Promise.resolve();
+
+  /** The group's record, created with the broker defaults on first use (at most maxAutoCreatedGroups such). */
   async group(name: string): Promise<GroupRecord> {
     validateGroupName(name);
     const existing = await this.deps.store.getGroup(name);
     if (existing) return existing;
+    const created = this.creating.then(() => this.createOnFirstUse(name));
+    this.creating = created.catch(() => undefined);
+    return created;
+  }
+
+  private async createOnFirstUse(name: string): Promise<GroupRecord> {
+    const { store, config } = this.deps;
+    const again = await store.getGroup(name);
+    if (again) return again;
+    const max = config.maxAutoCreatedGroups;
+    const auto = max === 0 ? 0 : (await store.listGroups()).filter((g) => g.autoCreated).length;
+    if (auto >= max) {
+      throw new BrokerError(
+        Code.CONSUMER_GROUP_NOT_FOUND,
+        max === 0
+          ? `consumer group ${name} does not exist and groups are not created on first use (maxAutoCreatedGroups is 0): create it with halfmoon group create ${name}`
+          : `consumer group ${name} does not exist and ${auto} groups were created on first use already (maxAutoCreatedGroups ${max}): create it with halfmoon group create ${name}, or delete unused groups`,
+      );
+    }
     // Created only if still absent, and marked as auto-created: a concurrent "group create
     // --fifo" either comes first or sets its settings over the defaults (GroupService.create).
-    const { maxDeliveryAttempts, groupStartFrom } = this.deps.config;
-    return (await this.deps.store.createGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom, autoCreated: true })).group;
+    const { maxDeliveryAttempts, groupStartFrom } = config;
+    return (await store.createGroup({ name, fifo: false, maxDeliveryAttempts, startFrom: groupStartFrom, autoCreated: true })).group;
   }
 
   parseFilter(filter: ReceiveParams['filter']): TagFilter {
@@ -124,7 +152,7 @@ export class ConsumerService {
       group: group.name,
       topic: topic.name,
       filter,
-      maxMessages: p.batchSize,
+      maxMessages: this.inflight.room(p.clientId, p.batchSize, clock.now()),
       invisibleDurationMs: invisibleMs,
       maxDeliveryAttempts: group.maxDeliveryAttempts,
       fifo: group.fifo && topic.messageType === 'FIFO',
@@ -148,6 +176,12 @@ export class ConsumerService {
           for (const d of result.deliveries) bytes += d.message.body.length;
           this.deps.metrics?.delivered(topic.name, group.name, result.deliveries.length, bytes);
           if (request.autoRenew) this.deps.renewals?.track(group.name, topic.name, request.autoRenew.clientId, result.deliveries);
+          // Renewed deliveries count until renewal stops; others until their invisible time ends.
+          const renewedUntil = clock.now() + config.autoRenewMaxMs;
+          this.inflight.add(
+            p.clientId,
+            result.deliveries.map((d) => ({ receiptHandle: d.receiptHandle, untilMs: request.autoRenew ? renewedUntil : d.invisibleUntilMs })),
+          );
           return result.deliveries;
         }
         const now = clock.now();
@@ -183,6 +217,7 @@ export class ConsumerService {
     await this.deps.topics.require(topicName);
     const result = await this.deps.store.ack(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
+    this.inflight.forget(receiptHandle);
     return result;
   }
 
@@ -205,7 +240,11 @@ export class ConsumerService {
       autoRenewBackoff: consumerBackoff(this.deps.config),
     });
     this.deps.renewals?.forget(receiptHandle);
-    if (result === 'stale') throw staleHandle();
+    if (result === 'stale') {
+      this.inflight.forget(receiptHandle);
+      throw staleHandle();
+    }
+    this.inflight.replace(receiptHandle, { receiptHandle: result.receiptHandle, untilMs: result.invisibleUntilMs });
     return result;
   }
 
@@ -214,6 +253,7 @@ export class ConsumerService {
     await this.deps.topics.require(topicName);
     const result = await this.deps.store.forwardToDeadLetter(groupName, topicName, receiptHandle);
     this.deps.renewals?.forget(receiptHandle);
+    this.inflight.forget(receiptHandle);
     if (result === 'stale') throw staleHandle();
     this.deps.metrics?.deadLettered(topicName, groupName, 1);
   }
@@ -222,6 +262,7 @@ export class ConsumerService {
   async release(groupName: string, topicName: string, deliveries: Delivery[]): Promise<void> {
     for (const d of deliveries) {
       this.deps.renewals?.forget(d.receiptHandle);
+      this.inflight.forget(d.receiptHandle);
       await this.deps.store.changeInvisibleDuration(groupName, topicName, d.receiptHandle, 0);
     }
   }

@@ -23,6 +23,8 @@ const STATUS_BY_CODE = {
   InvalidAccessKeyId: 403,
   AccessDenied: 403,
   TimeExpired: 408,
+  /** Halfmoon's own: a request body over the gateway's limit (docs/limits.md). */
+  PayloadTooLarge: 413,
   InternalError: 500,
 } as const;
 

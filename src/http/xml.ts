@@ -21,6 +21,7 @@ function malformed(detail: string): MqHttpError {
 }
 
 const NAME = /[A-Za-z_:][A-Za-z0-9_.:-]*/y;
+const XML_SPACE = /[ \t\r\n]/;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 function decodeText(raw: string): string {
@@ -43,8 +44,10 @@ function decodeText(raw: string): string {
   }
 }
 
+/** A character reference's character, if XML 1.0 has it (Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF). */
 function fromCodePoint(cp: number): string | undefined {
-  return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : undefined;
+  const isChar = cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return isChar ? String.fromCodePoint(cp) : undefined;
 }
 
 class Parser {
@@ -64,9 +67,9 @@ class Parser {
   /** Whitespace, comments and processing instructions (incl. the XML declaration). */
   private misc(): void {
     for (;;) {
-      while (this.pos < this.src.length && /\s/.test(this.src[this.pos]!)) this.pos++;
+      this.spaces();
       if (this.src.startsWith('<?', this.pos)) this.skipPast('?>', 'processing instruction');
-      else if (this.src.startsWith('<!--', this.pos)) this.skipPast('-->', 'comment');
+      else if (this.src.startsWith('<!--', this.pos)) this.comment();
       else if (this.src.startsWith('<!', this.pos)) throw malformed('DTDs and declarations are not accepted');
       else return;
     }
@@ -86,8 +89,17 @@ class Parser {
     return m[0];
   }
 
+  /** XML whitespace: space, tab, CR, LF only (not U+FEFF or other Unicode spaces). */
   private spaces(): void {
-    while (this.pos < this.src.length && /\s/.test(this.src[this.pos]!)) this.pos++;
+    while (this.pos < this.src.length && XML_SPACE.test(this.src[this.pos]!)) this.pos++;
+  }
+
+  /** `<!-- ... -->`, whose text may not contain `--` nor end with `-`. */
+  private comment(): void {
+    const start = this.pos + 4;
+    const end = this.src.indexOf('--', start);
+    if (end < 0 || this.src[end + 2] !== '>') throw malformed(end < 0 ? 'unterminated comment' : "'--' may not appear inside a comment");
+    this.pos = end + 3;
   }
 
   private element(depth: number): XmlElement {
@@ -95,7 +107,8 @@ class Parser {
     this.pos++; // '<'
     const qname = this.name();
     const el: XmlElement = { name: qname.slice(qname.lastIndexOf(':') + 1), children: [], text: '' };
-    // Attributes (only xmlns matters to anyone, and we ignore namespaces): parsed to be skipped.
+    // Attributes (only xmlns matters to anyone, and we ignore namespaces): checked, then skipped.
+    const attributes = new Set<string>();
     for (;;) {
       this.spaces();
       if (this.src.startsWith('/>', this.pos)) {
@@ -106,7 +119,9 @@ class Parser {
         this.pos++;
         break;
       }
-      this.name();
+      const attribute = this.name();
+      if (attributes.has(attribute)) throw malformed(`attribute ${attribute} appears twice in <${qname}>`);
+      attributes.add(attribute);
       this.spaces();
       if (this.src[this.pos] !== '=') throw malformed(`attribute of <${qname}> without a value`);
       this.pos++;
@@ -115,7 +130,9 @@ class Parser {
       if (quote !== '"' && quote !== "'") throw malformed(`attribute value of <${qname}> must be quoted`);
       const close = this.src.indexOf(quote, this.pos + 1);
       if (close < 0 || this.src.slice(this.pos + 1, close).includes('<')) throw malformed(`bad attribute value in <${qname}>`);
+      decodeText(this.src.slice(this.pos + 1, close)); // its references must be ones XML has
       this.pos = close + 1;
+      if (!/[ \t\r\n/>]/.test(this.src[this.pos] ?? '')) throw malformed(`attributes of <${qname}> must be separated by spaces`);
     }
     // Content.
     let text = '';
@@ -136,7 +153,7 @@ class Parser {
         if (end < 0) throw malformed('unterminated CDATA section');
         text += this.src.slice(this.pos + 9, end);
         this.pos = end + 3;
-      } else if (this.src.startsWith('<!--', this.pos)) this.skipPast('-->', 'comment');
+      } else if (this.src.startsWith('<!--', this.pos)) this.comment();
       else if (this.src.startsWith('<?', this.pos)) this.skipPast('?>', 'processing instruction');
       else if (this.src.startsWith('<!', this.pos)) throw malformed('declarations are not accepted inside elements');
       else if (this.src[this.pos] === '<') el.children.push(this.element(depth + 1));

@@ -15,6 +15,8 @@ export interface CommandSink {
   sendTransactionCheck(half: HalfMessage): boolean;
   /** Pushes the settings last answered on this stream again; false if none yet or closed. */
   resendSettings?(): boolean;
+  /** False while the client is not reading what was sent (checks then go to other producers). */
+  accepting?(): boolean;
 }
 
 export interface ClientSession {
@@ -132,11 +134,11 @@ export class SessionRegistry {
     return evicted;
   }
 
-  /** Live producers (open Telemetry stream) that publish to the producer group's topic. */
+  /** Live producers (open Telemetry stream that is being read) that publish to the producer group's topic. */
   liveProducers(producerGroup: string): ClientSession[] {
     const out: ClientSession[] = [];
     for (const s of this.sessions.values()) {
-      if (s.sink && s.clientType === 'PRODUCER' && s.topics.has(producerGroup)) out.push(s);
+      if (s.sink && s.sink.accepting?.() !== false && s.clientType === 'PRODUCER' && s.topics.has(producerGroup)) out.push(s);
     }
     return out;
   }

@@ -1,6 +1,7 @@
 // ReceiveMessage (server stream): status, then the messages, then delivery_timestamp, then the
 // stream ends with gRPC OK. Long polls until a message arrives, bounded by the call deadline;
-// messages taken for a call that was cancelled meanwhile are released at once.
+// messages taken for a call that was cancelled meanwhile are released at once. Each call holds a
+// long-poll slot of its client (ClientLimits) until it ends.
 import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../../errors.js';
 import { admitCall } from '../access.js';
@@ -23,8 +24,11 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
     call.on('cancelled', () => abort.abort());
     /** What this call took from the store, to give back if the caller is gone before it is written. */
     let taken: { group: string; topic: string; deliveries: Delivery[] } | undefined;
+    let release = (): void => {};
+    call.on('cancelled', () => release());
     const run = async (): Promise<ReceiveMessageResponse[]> => {
       admitCall('ReceiveMessage', req, call.metadata, info, svc);
+      release = svc.limits.acquire('longPoll', info.clientId);
       const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, info.namespace);
       const topic = resourceName(req.message_queue?.topic, 'message_queue.topic', Code.ILLEGAL_TOPIC, info.namespace);
       const filter = req.filter_expression;
@@ -65,6 +69,7 @@ export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingC
       .then((responses) => {
         const first = responses[0];
         svc.metrics.rpc('grpc', 'ReceiveMessage', String((first && 'status' in first ? first.status.code : undefined) ?? 'OK'), svc.clock.now() - started);
+        release();
         if (call.cancelled) {
           // Cancelled (client gone, deadline passed) while the poll completed: nobody got these
           // messages, so make them visible again now instead of after their invisible time (or,

@@ -3,6 +3,9 @@
 // client. Invalid settings get an in-band status; the stream always ends with OK when the client ends.
 // With auth on, a stream is admitted like a unary call (signature) or answered UNAUTHORIZED and ended;
 // its session records the user, so that checks go only to producers allowed to decide them.
+// Each stream holds a Telemetry slot of its client (ClientLimits; past the limit
+// the stream gets TOO_MANY_REQUESTS and ends), and a stream whose client does not read gets no
+// more commands once telemetryMaxQueuedBytes are waiting (its checks go to other producers).
 import type * as grpc from '@grpc/grpc-js';
 import { endpointsOf, parseEndpoint } from '../../cluster/cluster-service.js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
@@ -19,11 +22,21 @@ import type { Settings, TelemetryCommand } from '../types.js';
 import { endpointText } from './receive-message.js';
 
 const PRODUCER_BACKOFF = { initialMs: 10, maxMs: 1000, multiplier: 2 };
+/** What a command takes besides a message body (properties, settings), for the queue estimate. */
+const COMMAND_ROOM_BYTES = 1024;
 
 export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<TelemetryCommand, TelemetryCommand> {
   const log = svc.log.child({ rpc: 'Telemetry' });
   return (call) => {
     const info = callInfo(call);
+    let release: () => void;
+    try {
+      release = svc.limits.acquire('telemetry', info.clientId);
+    } catch (err) {
+      call.write({ status: statusOf(err, log) });
+      call.end();
+      return;
+    }
     const open = (): boolean => !call.cancelled && !call.destroyed && call.writable;
     try {
       admitCall('Telemetry', undefined, call.metadata, info, svc);
@@ -34,26 +47,40 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
       call.end();
       return;
     }
+    /** Bytes written to the stream that the client has not taken yet (an estimate: bodies + room). */
+    let queuedBytes = 0;
+    const write = (cmd: TelemetryCommand, bytes: number): void => {
+      queuedBytes += bytes;
+      call.write(cmd, () => (queuedBytes -= bytes));
+    };
+    const readable = (): boolean => open() && queuedBytes < svc.config.telemetryMaxQueuedBytes;
     let answered: Settings | undefined;
     const sink: CommandSink = {
       resendSettings(): boolean {
-        if (!answered || !open()) return false;
-        call.write({ status: OK_STATUS, settings: answered });
+        if (!answered || !readable()) return false;
+        write({ status: OK_STATUS, settings: answered }, COMMAND_ROOM_BYTES);
         return true;
       },
+      accepting: readable,
       sendTransactionCheck(half: HalfMessage): boolean {
-        if (!open()) return false;
-        call.write({
-          status: OK_STATUS,
-          recover_orphaned_transaction_command: {
-            message: checkMessage(half, { namespace: info.namespace, storeHost: endpointText(svc) }),
-            transaction_id: half.transactionId,
+        if (!readable()) return false;
+        write(
+          {
+            status: OK_STATUS,
+            recover_orphaned_transaction_command: {
+              message: checkMessage(half, { namespace: info.namespace, storeHost: endpointText(svc) }),
+              transaction_id: half.transactionId,
+            },
           },
-        });
+          half.message.body.length + COMMAND_ROOM_BYTES,
+        );
         return true;
       },
     };
-    const detach = (): void => svc.sessions.detach(info.clientId, sink);
+    const detach = (): void => {
+      release();
+      svc.sessions.detach(info.clientId, sink);
+    };
 
     call.on('data', (cmd: TelemetryCommand) => {
       if (cmd.command !== 'settings' || !cmd.settings) {
@@ -65,7 +92,7 @@ export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<Tel
           const first = answered === undefined;
           answered = reply;
           if (!open()) return;
-          call.write({ status: OK_STATUS, settings: reply });
+          write({ status: OK_STATUS, settings: reply }, COMMAND_ROOM_BYTES);
           // The first answer can reach the client before it waits for one (see echoSettingsLater).
           if (first) svc.sessions.echoSettingsLater(info.clientId, svc.config.settingsEchoDelayMs, svc.clock);
         },
