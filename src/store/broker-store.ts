@@ -17,6 +17,7 @@ import type { MessageInput, StoredMessage } from '../domain/messages.js';
 import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../domain/topics.js';
 import type {
   BudgetLimits,
+  CheckRanks,
   DecisionSource,
   EndTransactionResult,
   HalfMessage,
@@ -48,6 +49,13 @@ export interface ClaimChecksRequest {
    * empty: nothing is claimed, only used-up budgets are reported.
    */
   targets: readonly string[];
+  /** How each target has been answering checks, best lowest (see CheckRanks); absent: all untried. */
+  ranks?: CheckRanks;
+  /**
+   * A claimed check unanswered this long is sent again to another target (before the interval),
+   * when there is another one; the unanswered check counts against budget.timeoutMax.
+   */
+  answerTimeoutMs?: number;
 }
 
 export interface ClaimChecksResult {
@@ -139,8 +147,11 @@ export interface TransactionStore {
     expect?: { topic?: string; messageId?: string },
     reason?: string,
   ): Promise<EndTransactionResult>;
-  /** Counts a check answer that decided nothing (UNKNOWN): the transaction stays as it is. */
-  recordCheckAnswer(transactionId: string): Promise<void>;
+  /**
+   * Counts a check answer that decided nothing (UNKNOWN): the transaction stays pending, its last
+   * check is no longer awaiting an answer and the next one is due `intervalMs` after it.
+   */
+  recordCheckAnswer(transactionId: string, intervalMs: number): Promise<void>;
   /** Claims due PENDING transactions of a producer group for a check (see ClaimChecksRequest). */
   claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult>;
   /** Undoes a claim whose check could not be delivered: count and trail restored, due again now. */
