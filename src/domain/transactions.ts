@@ -58,6 +58,12 @@ export interface HalfMessage {
   timeouts?: number;
   /** The last check delivered has not been answered yet (absent: false). */
   awaitingAnswer?: boolean;
+  /**
+   * The last check, left unanswered, counts as an UNKNOWN answer rather than a timeout: it went
+   * to the only live producer, or to one that answers checks (the official clients send nothing
+   * back for UNKNOWN, so a producer that answers and stays silent on one transaction says UNKNOWN).
+   */
+  silenceIsUnknown?: boolean;
   /** Next time the transaction is due for a check (meaningless when ABANDONED). */
   nextCheckAtMs: number;
   lastCheckAtMs?: number;
@@ -151,11 +157,15 @@ export interface BudgetLimits {
   timeoutMax?: number;
 }
 
-type BudgetFields = Pick<HalfMessage, 'budget' | 'checkCount' | 'receivedAtMs' | 'timeouts' | 'awaitingAnswer'>;
+type TallyFields = Pick<HalfMessage, 'checkCount' | 'timeouts' | 'awaitingAnswer' | 'silenceIsUnknown'>;
+type BudgetFields = Pick<HalfMessage, 'budget' | 'receivedAtMs'> & TallyFields;
 
-/** Checks answered and checks unanswered, the last one counted unanswered while it awaits an answer (asked when it is due again). */
-export function checkTally(half: Pick<HalfMessage, 'checkCount' | 'timeouts' | 'awaitingAnswer'>): { answered: number; timedOut: number } {
-  const timedOut = (half.timeouts ?? 0) + (half.awaitingAnswer ? 1 : 0);
+/**
+ * Checks answered (UNKNOWN, said or silent — see silenceIsUnknown) and checks that timed out, the
+ * last one counted as it will count while it awaits an answer (asked when it is due again).
+ */
+export function checkTally(half: TallyFields): { answered: number; timedOut: number } {
+  const timedOut = (half.timeouts ?? 0) + (half.awaitingAnswer && !half.silenceIsUnknown ? 1 : 0);
   return { answered: Math.max(0, half.checkCount - timedOut), timedOut };
 }
 
@@ -216,11 +226,13 @@ export function chooseCheckTarget(
 
 /**
  * The transaction after a check claimed for `clientId` at `nowMs`, due again `nextCheckInMs`
- * later unless answered: a previous check still unanswered counts as a timeout.
+ * later unless answered: a previous check still unanswered counts as a timeout (unless its
+ * silence was an UNKNOWN). `silenceIsUnknown`: how this check counts if it stays unanswered.
  */
-export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, clientId: string, nextCheckInMs: number): H {
+export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, clientId: string, nextCheckInMs: number, silenceIsUnknown = false): H {
+  const { silenceIsUnknown: _previous, ...rest } = half;
   const claimed: H = {
-    ...half,
+    ...(rest as H),
     checkCount: half.checkCount + 1,
     lastCheckAtMs: nowMs,
     lastCheckClientId: clientId,
@@ -228,7 +240,8 @@ export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowM
     awaitingAnswer: true,
     checks: [...(half.checks ?? []), { atMs: nowMs, clientId }].slice(-MAX_CHECK_HISTORY),
   };
-  if (half.awaitingAnswer) claimed.timeouts = (half.timeouts ?? 0) + 1;
+  if (half.awaitingAnswer && !half.silenceIsUnknown) claimed.timeouts = (half.timeouts ?? 0) + 1;
+  if (silenceIsUnknown) claimed.silenceIsUnknown = true;
   return claimed;
 }
 
@@ -237,7 +250,7 @@ export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowM
  * due at `nowMs`; the check before it, if unanswered, stays counted as a timeout.
  */
 export function releaseCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number): H {
-  const { awaitingAnswer: _awaiting, ...rest } = half;
+  const { awaitingAnswer: _awaiting, silenceIsUnknown: _silence, ...rest } = half;
   return { ...rest, checkCount: Math.max(0, half.checkCount - 1), nextCheckAtMs: nowMs, checks: half.checks?.slice(0, -1) ?? [] } as H;
 }
 
@@ -248,13 +261,13 @@ export function releaseCheck<H extends Omit<HalfMessage, 'message'>>(half: H, no
  */
 export function answerCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, intervalMs: number): H | undefined {
   if (half.state !== 'PENDING' || !half.awaitingAnswer) return undefined;
-  const { awaitingAnswer: _awaiting, ...rest } = half;
+  const { awaitingAnswer: _awaiting, silenceIsUnknown: _silence, ...rest } = half;
   return { ...rest, nextCheckAtMs: Math.max(nowMs, (half.lastCheckAtMs ?? nowMs) + intervalMs) } as H;
 }
 
 /** The transaction checked again from scratch (REARM): PENDING, fresh budget, due at `dueAtMs`. */
 export function rearm<H extends Omit<HalfMessage, 'message'>>(half: H, dueAtMs: number): H {
-  const { abandonReason: _reason, timeouts: _timeouts, awaitingAnswer: _awaiting, ...rest } = half;
+  const { abandonReason: _reason, timeouts: _timeouts, awaitingAnswer: _awaiting, silenceIsUnknown: _silence, ...rest } = half;
   return { ...rest, state: 'PENDING', checkCount: 0, nextCheckAtMs: dueAtMs } as H;
 }
 
@@ -297,6 +310,8 @@ export interface ClaimRule {
    * (before the interval); only applies while there is another candidate to ask.
    */
   answerTimeoutMs?: number;
+  /** Targets that answer checks: their silence on a check is an UNKNOWN (see silenceIsUnknown). */
+  answering?: readonly string[];
 }
 
 /**
@@ -310,8 +325,11 @@ export function planClaim<H extends Omit<HalfMessage, 'message'>>(half: H | unde
   if (reason !== undefined) return { kind: 'exhausted', reason };
   const clientId = chooseCheckTarget(half, req.targets, req.ranks);
   if (clientId === undefined) return { kind: 'noTarget' };
-  const dueInMs = req.answerTimeoutMs !== undefined && req.targets.length > 1 ? Math.min(req.answerTimeoutMs, req.nextCheckInMs) : req.nextCheckInMs;
-  return { kind: 'claim', clientId, updated: claimCheck(half, nowMs, clientId, dueInMs) };
+  // Silence is a timeout, re-sent to another producer after the answer timeout, only where there
+  // is another one to ask and the chosen one does not answer checks; otherwise an UNKNOWN.
+  const silenceIsUnknown = req.answerTimeoutMs === undefined || req.targets.length <= 1 || (req.answering?.includes(clientId) ?? false);
+  const dueInMs = silenceIsUnknown ? req.nextCheckInMs : Math.min(req.answerTimeoutMs!, req.nextCheckInMs);
+  return { kind: 'claim', clientId, updated: claimCheck(half, nowMs, clientId, dueInMs, silenceIsUnknown) };
 }
 
 /** The state a resolution leads to. */

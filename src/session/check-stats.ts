@@ -44,7 +44,6 @@ export class CheckStats {
   answered(clientId: string, transactionId: string, nowMs: number): void {
     const pending = this.outstanding.get(transactionId);
     if (pending?.clientId === clientId) this.outstanding.delete(transactionId);
-    if (!pending && !this.producers.has(clientId)) return; // not a producer we asked: nothing to rank
     const s = this.of(clientId);
     s.answeredAtMs = nowMs;
     s.timeoutsInARow = 0;

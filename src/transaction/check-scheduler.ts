@@ -5,7 +5,8 @@
 // messages). Candidates are ranked by how they answered before (session CheckStats: demoted when
 // they let checks time out); a check unanswered for transactionCheckAnswerTimeoutMs goes to
 // another live producer before the interval, and answered and unanswered checks are budgeted
-// apart (transactionCheckMax, transactionCheckTimeoutMax). A check that cannot be delivered is
+// apart (transactionCheckMax, transactionCheckTimeoutMax); silence from the only live producer,
+// or from one that answers checks, is an UNKNOWN (the official clients send nothing for it). A check that cannot be delivered is
 // released without using an attempt. A producer
 // coming online ('producerAvailable' on the event bus) triggers an immediate tick. Ticks run as a
 // PeriodicTask without a lease: each broker checks through its own live producers, and the
@@ -122,6 +123,7 @@ export class CheckScheduler {
       budget: this.budget,
       targets,
       ranks: sessions.checkStats.ranks(targets),
+      answering: targets.filter((id) => (sessions.checkStats.get(id)?.answered ?? 0) > 0),
       answerTimeoutMs: config.transactionCheckAnswerTimeoutMs,
     });
     for (const q of quarantined) {
@@ -136,7 +138,8 @@ export class CheckScheduler {
     const session = half.lastCheckClientId ? sessions.get(half.lastCheckClientId) : undefined;
     const sent = session?.sink?.sendTransactionCheck(half) ?? false;
     if (sent) {
-      sessions.checkStats.sent(session!.clientId, half.transactionId, clock.now(), config.transactionCheckAnswerTimeoutMs);
+      // A check whose silence is a timeout counts against its producer's rank if unanswered in time.
+      if (!half.silenceIsUnknown) sessions.checkStats.sent(session!.clientId, half.transactionId, clock.now(), config.transactionCheckAnswerTimeoutMs);
       log.debug({ transactionId: half.transactionId, clientId: half.lastCheckClientId, check: half.checkCount }, 'transaction check sent');
       return;
     }

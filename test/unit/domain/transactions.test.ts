@@ -223,13 +223,30 @@ describe('planClaim, abandon and quarantine', () => {
 
   it('claims a due transaction for the chosen producer with the claimCheck record', () => {
     const step = planClaim(meta(), 8_000, req);
-    expect(step).toEqual({ kind: 'claim', clientId: 'a', updated: claimCheck(meta(), 8_000, 'a', 5_000) });
+    // Without an answer timeout every silence is an UNKNOWN (RocketMQ's rule: every check counts).
+    expect(step).toEqual({ kind: 'claim', clientId: 'a', updated: claimCheck(meta(), 8_000, 'a', 5_000, true) });
   });
 
   it('with an answer timeout and other producers to ask, a claimed check is due again after the timeout, else after the interval', () => {
     const timed = { ...req, answerTimeoutMs: 1_000 };
     expect(planClaim(meta(), 8_000, timed)).toMatchObject({ kind: 'claim', updated: { nextCheckAtMs: 9_000 } });
     expect(planClaim(meta(), 8_000, { ...timed, targets: ['a'] })).toMatchObject({ kind: 'claim', updated: { nextCheckAtMs: 13_000 } });
+  });
+
+  it('silence counts as a timeout only where another producer could be asked and the chosen one does not answer checks', () => {
+    const timed = { ...req, answerTimeoutMs: 1_000 };
+    expect(planClaim(meta(), 8_000, timed)).toMatchObject({ updated: { awaitingAnswer: true } });
+    expect(planClaim(meta(), 8_000, timed)).not.toHaveProperty('updated.silenceIsUnknown');
+    // The only live producer, or one that answers checks: silence is an UNKNOWN, asked again after the interval.
+    expect(planClaim(meta(), 8_000, { ...timed, targets: ['a'] })).toMatchObject({ updated: { silenceIsUnknown: true, nextCheckAtMs: 13_000 } });
+    expect(planClaim(meta(), 8_000, { ...timed, answering: ['a'] })).toMatchObject({ updated: { silenceIsUnknown: true, nextCheckAtMs: 13_000 } });
+    // Claimed again unanswered: a silent UNKNOWN is an answered check, a silent timeout is not.
+    const both = { checkMax: 2, maxAgeMs: 60_000, timeoutMax: 9 };
+    const unknown = claimCheck(claimCheck(meta(), 0, 'a', 1, true), 1, 'b', 1);
+    expect(unknown).not.toHaveProperty('timeouts');
+    expect(budgetExhausted(unknown, 2, both)).toBeUndefined();
+    expect(budgetExhausted(claimCheck(unknown, 2, 'a', 1, true), 3, both)).toBe('no decision after 2 checks answered UNKNOWN (transactionCheckMax 2)');
+    expect(claimCheck(claimCheck(meta(), 0, 'a', 1), 1, 'b', 1)).toMatchObject({ timeouts: 1 });
   });
 
   it('abandon and quarantine both lead to ABANDONED (as the table says), quarantine naming why', () => {
