@@ -171,7 +171,12 @@ export class Broker {
       const http = config.httpEnabled ? await startHttpGateway(services, config.host, config.httpPort) : undefined;
       if (http) started.push(http);
       const admin = config.adminEnabled
-        ? await startAdminServer({ host: config.adminHost, port: config.adminPort, routes: [...healthRoutes()], log: log.child({ component: 'admin' }) })
+        ? await startAdminServer({
+            host: config.adminHost,
+            port: config.adminPort,
+            routes: [...healthRoutes(() => store.health ?? { healthy: true })],
+            log: log.child({ component: 'admin' }),
+          })
         : undefined;
       if (admin) started.push(admin);
       log.info(

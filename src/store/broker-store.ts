@@ -56,6 +56,8 @@ export interface ClaimChecksRequest {
    * when there is another one; the unanswered check counts against budget.timeoutMax.
    */
   answerTimeoutMs?: number;
+  /** Targets that answer checks: their silence on a check counts as an UNKNOWN answer, not a timeout. */
+  answering?: readonly string[];
 }
 
 export interface ClaimChecksResult {
@@ -254,4 +256,6 @@ export interface BrokerStore extends TopicCatalog, MessageLog, MessageSchedule, 
   open(): Promise<void>;
   /** Idempotent. Waits for queued writes. */
   close(): Promise<void>;
+  /** Whether the store can take new messages now, and why not (e.g. its disk is full); absent: always healthy. */
+  readonly health?: { healthy: boolean; reason?: string };
 }

@@ -2,13 +2,17 @@
 // Op type every transition is written as, and the one write path: a transition's ops go to the
 // group-commit writer as a unit (one batch, fsynced when durable), in arrival order. Range
 // deletes go through the same writer, in bounded batches. Also the keyed mutex that serializes
-// transitions on one transaction, consumer queue or topic, and the JSON value helpers.
+// transitions on one transaction, consumer queue or topic, and the JSON value helpers. Disk
+// trouble is named at open (disk.ts) and a full disk handled by the DiskGuard (disk-guard.ts).
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import { BrokerError, Code } from '../../errors.js';
 import type { EventBus } from '../../runtime/event-bus.js';
 import type { Clock } from '../../util/clock.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
+import type { Logger } from '../../logger.js';
+import { diskFullError, diskTrouble, openFailure } from './disk.js';
+import { DiskGuard, type StoreHealth } from './disk-guard.js';
 import { GroupCommitWriter } from './group-commit.js';
 
 export type Sub = AbstractSublevel<Level<string, Buffer>, string | Buffer | Uint8Array, string, Buffer>;
@@ -36,6 +40,14 @@ export const EMPTY = Buffer.alloc(0);
 /** Keys deleted (or written) per batch by bulk work: topic deletion, migrations. */
 export const BULK_BATCH = 5_000;
 
+/** How the store behaves on a full disk (see DiskGuard); absent: no reserve, recovery checked every second. */
+export interface DiskOptions {
+  reserveBytes?: number;
+  minFreeBytes?: number;
+  recoveryIntervalMs?: number;
+  log?: Logger;
+}
+
 export class LevelDb {
   readonly db: Level<string, Buffer>;
   /** Topics, groups, purge marks, counters, the schedule sequence, the format version. */
@@ -57,6 +69,12 @@ export class LevelDb {
   readonly scheduled: Sub;
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
+  private readonly disk: DiskGuard;
+  private readonly sublevels: Sub[] = [];
+  /** Store calls under way (see shared), and the reopen they are held back for. */
+  private active = 0;
+  private gate: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -65,9 +83,14 @@ export class LevelDb {
     durable: boolean,
     /** Where the store announces appends and half messages. */
     readonly events: EventBus,
+    disk: DiskOptions = {},
   ) {
     this.db = new Level<string, Buffer>(path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
-    const sub = (name: string): Sub => this.db.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    const sub = (name: string): Sub => {
+      const s = this.db.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+      this.sublevels.push(s);
+      return s;
+    };
     this.meta = sub('meta');
     this.log = sub('log');
     this.halfMeta = sub('half');
@@ -83,6 +106,59 @@ export class LevelDb {
         await this.db.batch(ops as unknown as LevelBatch, { sync: durable });
       },
     });
+    this.disk = new DiskGuard({
+      path,
+      clock,
+      ...(disk.log ? { log: disk.log } : {}),
+      reserveBytes: disk.reserveBytes ?? 0,
+      minFreeBytes: disk.minFreeBytes ?? 0,
+      recoveryIntervalMs: disk.recoveryIntervalMs ?? 1000,
+      reopen: async () => {
+        // Store calls under way finish first; new ones wait until the engine is open again.
+        await this.exclusive(async () => {
+          await this.writer.flushed();
+          await this.db.close();
+          if (this.closed) return;
+          await this.db.open();
+          // Sublevels close with their database but do not reopen with it.
+          await Promise.all(this.sublevels.map((s) => s.open()));
+        });
+      },
+    });
+  }
+
+  /**
+   * Runs one store call; while the engine is being reopened (see DiskGuard) it waits for the
+   * reopen, so that reads keep working across it.
+   */
+  async shared<T>(fn: () => T | Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.active === 0) this.drained?.();
+    }
+  }
+
+  /** Runs `fn` once no store call is under way, holding new ones back until it is done. */
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = (async () => {
+      if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      await fn();
+    })();
+    this.gate = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.gate = undefined;
+        this.drained = undefined;
+      });
+    return run;
+  }
+
+  /** Healthy unless the disk filled up and has not got enough free space back yet. */
+  get health(): StoreHealth {
+    return this.disk.health;
   }
 
   /** Batches and transitions written so far (group-commit efficiency). */
@@ -94,9 +170,11 @@ export class LevelDb {
     try {
       await this.db.open();
     } catch (cause) {
-      throw new BrokerError(Code.INTERNAL_ERROR, `cannot open the LevelDB store at ${this.path}: ${(cause as Error).message} (is another broker using this data directory?)`, {
-        cause,
-      });
+      throw openFailure(this.path, cause);
+    }
+    if (!(await this.disk.reserve())) {
+      await this.db.close();
+      throw openFailure(this.path, Object.assign(new Error('no space left on device for the disk reserve (diskReserveBytes)'), { code: 'ENOSPC' }));
     }
   }
 
@@ -104,16 +182,25 @@ export class LevelDb {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.disk.close();
     await this.writer.flushed();
     await this.db.close();
   }
 
-  /** Writes one transition (one batch, shared with whatever else is queued); resolves once it is durable. */
-  async write(ops: Op[]): Promise<void> {
+  /**
+   * Writes one transition (one batch, shared with whatever else is queued); resolves once it is
+   * durable. `grows`: it adds messages (sends), refused while the disk is full.
+   */
+  async write(ops: Op[], opts: { grows?: boolean } = {}): Promise<void> {
     if (this.closed) throw new BrokerError(Code.INTERNAL_ERROR, 'store is closed');
+    if (this.disk.refuses(opts.grows ?? false)) throw diskFullError(this.path);
     try {
       await this.writer.write(ops);
     } catch (cause) {
+      if (diskTrouble(cause) === 'full') {
+        this.disk.failed(cause);
+        throw diskFullError(this.path, cause);
+      }
       throw new BrokerError(Code.INTERNAL_ERROR, `store write failed: ${(cause as Error).message}`, { cause });
     }
   }

@@ -24,7 +24,7 @@ export class Log implements MessageLog {
     if (messages.length === 0) return [];
     await this.queues.head(topic, queueId);
     const { ops, stored } = this.queues.assignOffsets(topic, queueId, messages); // synchronous from here to write()
-    await this.d.write(ops);
+    await this.d.write(ops, { grows: true });
     this.queues.notify([topic]);
     return stored;
   }
