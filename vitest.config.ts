@@ -13,6 +13,7 @@ const SLOW = [
   'test/integration/cli.test.ts',
   'test/integration/cli-send-consume.test.ts',
   'test/integration/consumption.test.ts',
+  'test/integration/crash-soak.test.ts',
   'test/integration/consumption-cli.test.ts',
   'test/integration/examples.test.ts',
   'test/integration/official-client.test.ts',
