@@ -1,6 +1,6 @@
-// Disk trouble on LevelDB, for real: the data directory on a small tmpfs (mounted by the test,
-// so the test needs root: it mounts, and runs the CLI as nobody for the permission case). A disk that fills up while the broker runs:
-// sends fail with a status saying the disk is full, stored messages are still received and acked,
+// Disk trouble on LevelDB, for real: the data directory on a small tmpfs the test mounts (so it
+// needs root; the permission case runs the CLI as nobody). A disk that fills up while the broker
+// runs: sends fail with a status saying the disk is full, stored messages are still received and acked,
 // /healthz answers 503 meanwhile, and once space is freed the broker accepts messages again by
 // itself, nothing stored lost. At start, a full disk, a read-only directory, a permission error
 // and a lock held by another broker each get their own message.
