@@ -5,7 +5,7 @@
 // that let checks time out last — the more timeouts in a row, the further back.
 import { RANK_ANSWERED, RANK_UNTRIED, type CheckRanks } from '../domain/transactions.js';
 
-interface ProducerStats {
+export interface ProducerStats {
   /** When it last answered a check (any answer, UNKNOWN included). */
   answeredAtMs?: number;
   /** Checks that timed out since its last answer. */
