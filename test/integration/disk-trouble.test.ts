@@ -128,6 +128,8 @@ describe('a disk that fills up while the broker runs', () => {
     expect((await send('after')).status.code).toBe('OK');
     const all = await tb.broker.store.read(topic, 0, 0, 1000);
     expect(all.map((m) => m.body.toString())).toEqual([...stored, 'after']);
+    // The sends that failed took no offsets: the log has no gap.
+    expect(all.map((m) => m.offset)).toEqual(all.map((_, i) => i));
   });
 });
 

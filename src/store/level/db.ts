@@ -71,6 +71,7 @@ export class LevelDb {
   private readonly writer: GroupCommitWriter<Op>;
   private readonly disk: DiskGuard;
   private readonly sublevels: Sub[] = [];
+  private readonly reopened: (() => void)[] = [];
   /** Store calls under way (see shared), and the reopen they are held back for. */
   private active = 0;
   private gate: Promise<void> | undefined;
@@ -122,9 +123,15 @@ export class LevelDb {
           await this.db.open();
           // Sublevels close with their database but do not reopen with it.
           await Promise.all(this.sublevels.map((s) => s.open()));
+          for (const fn of this.reopened) fn();
         });
       },
     });
+  }
+
+  /** Registers what to forget when the engine was reopened after a failed write (caches that ran ahead of the disk). */
+  onReopen(fn: () => void): void {
+    this.reopened.push(fn);
   }
 
   /**
@@ -187,13 +194,18 @@ export class LevelDb {
     await this.db.close();
   }
 
+  /** Throws the status a write would get now (store closed, or disk full for one that `grows`); call it before taking offsets. */
+  assertWritable(grows: boolean): void {
+    if (this.closed) throw new BrokerError(Code.INTERNAL_ERROR, 'store is closed');
+    if (this.disk.refuses(grows)) throw diskFullError(this.path);
+  }
+
   /**
    * Writes one transition (one batch, shared with whatever else is queued); resolves once it is
    * durable. `grows`: it adds messages (sends), refused while the disk is full.
    */
   async write(ops: Op[], opts: { grows?: boolean } = {}): Promise<void> {
-    if (this.closed) throw new BrokerError(Code.INTERNAL_ERROR, 'store is closed');
-    if (this.disk.refuses(opts.grows ?? false)) throw diskFullError(this.path);
+    this.assertWritable(opts.grows ?? false);
     try {
       await this.writer.write(ops);
     } catch (cause) {
