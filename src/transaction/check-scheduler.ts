@@ -154,7 +154,8 @@ export class CheckScheduler {
    */
   async answered(transactionId: string, clientId: string, resolution?: Resolution): Promise<void> {
     const { sessions, store, clock, config } = this.deps;
-    sessions.checkStats.answered(clientId, transactionId, clock.now());
+    // Only clients with a session are ranked: answers under made-up client ids add nothing.
+    if (sessions.get(clientId)) sessions.checkStats.answered(clientId, transactionId, clock.now());
     if (resolution === undefined) await store.recordCheckAnswer(transactionId, config.transactionCheckIntervalMs);
   }
 
