@@ -82,7 +82,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const topic = `Soak${Date.now().toString(36)}`;
   const delayTopic = `${topic}Delay`;
 
-  const acknowledged = new Set<string>();
+  /** Acknowledged commits and DELAY sends, by id: what they were. */
+  const acknowledged = new Map<string, 'commit' | 'delay'>();
   const rolledBack = new Set<string>();
   const deliveredTo = new Map(GROUPS.map((g) => [g, new Set<string>()]));
   /** Acks confirmed before the last kill, per group: these must never come again. */
@@ -95,7 +96,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (m.acked) {
       report.operations++;
       if (m.acked === 'rollback') rolledBack.add(m.id);
-      else acknowledged.add(m.id);
+      else acknowledged.set(m.id, m.acked);
     } else if (m.delivered) {
       report.delivered++;
       deliveredTo.get(m.delivered)!.add(m.id);
@@ -135,7 +136,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       admin.close();
     }
   };
-  const missing = () => [...acknowledged].filter((id) => GROUPS.some((g) => !deliveredTo.get(g)!.has(id)));
+  const missing = () => [...acknowledged.keys()].filter((id) => GROUPS.some((g) => !deliveredTo.get(g)!.has(id)));
 
   /** Consumers and the checker only, until everything acknowledged is delivered and nothing is pending. */
   const drain = async (endpoint: string): Promise<void> => {
@@ -144,6 +145,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     let pending = Infinity;
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, 250));
+      // Its clients failed (e.g. a request the broker refused): what it misses is not a loss of the store.
+      if (worker.exitCode !== null) throw new Error(`the drain worker exited early (code ${worker.exitCode})`);
       pending = await pendingTransactions(endpoint);
       if (pending === 0 && missing().length === 0) break;
     }
@@ -152,7 +155,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await stopWorker(worker);
     report.pending = pending;
     const lost = missing();
-    if (lost.length > 0) report.problems.push(`lost: ${lost.length} acknowledged messages not delivered to every group (${lost.slice(0, 5).join(', ')})`);
+    if (lost.length > 0)
+      report.problems.push(
+        `lost: ${lost.length} acknowledged messages not delivered to every group (${lost
+          .slice(0, 5)
+          .map((id) => `${acknowledged.get(id)} ${id} missing in ${GROUPS.filter((g) => !deliveredTo.get(g)!.has(id)).join(', ')}`)
+          .join('; ')})`,
+      );
     if (pending > 0) report.problems.push(`pending: ${pending} transactions still undecided after the drain`);
     report.lost = lost.length;
   };
