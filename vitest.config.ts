@@ -14,6 +14,7 @@ const SLOW = [
   'test/integration/cli.test.ts',
   'test/integration/cli-send-consume.test.ts',
   'test/integration/consumption.test.ts',
+  'test/integration/crash-soak.test.ts',
   'test/integration/consumption-cli.test.ts',
   'test/integration/examples.test.ts',
   'test/integration/official-client.test.ts',
@@ -46,7 +47,8 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     // Brokers that tests start (in-process or as CLI children, which inherit it) bind their admin listener to a free port.
-    env: { HALFMOON_ADMIN_PORT: '0' },
+    // No disk reserve per test broker's data directory (the disk tests set one).
+    env: { HALFMOON_ADMIN_PORT: '0', HALFMOON_DISK_RESERVE_BYTES: '0' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] } },

@@ -186,7 +186,7 @@ export class Broker {
 
     // The web console's rate samples are taken only while the admin listener serves it.
     const traffic = new TrafficSampler({ ...services, log: log.child({ component: 'console' }) });
-    const adminRoutes = config.adminEnabled ? [...healthRoutes(), ...metricsRoutes(metrics), ...consoleRoutes(services, traffic)] : [];
+    const adminRoutes = config.adminEnabled ? [...healthRoutes(() => store.health ?? { healthy: true }), ...metricsRoutes(metrics), ...consoleRoutes(services, traffic)] : [];
     metrics.setScrapeSource(brokerScrapeSource({ store, groups: services.groups, sessions }));
     const background = [auth, delays, checks, renewals, retention, decisions, eviction, ...(config.adminEnabled ? [traffic] : [])];
     const started: Part[] = [store];

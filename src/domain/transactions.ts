@@ -52,8 +52,18 @@ export interface HalfMessage {
   receivedAtMs: number;
   state: 'PENDING' | 'ABANDONED';
   budget: CheckBudget;
-  /** Checks actually delivered to a producer. */
+  /** Checks actually delivered to a producer (answered, timed out, and the one awaiting an answer). */
   checkCount: number;
+  /** Checks that got no answer before the next one was sent (absent: none). */
+  timeouts?: number;
+  /** The last check delivered has not been answered yet (absent: false). */
+  awaitingAnswer?: boolean;
+  /**
+   * The last check, left unanswered, counts as an UNKNOWN answer rather than a timeout: it went
+   * to the only live producer, or to one that answers checks (the official clients send nothing
+   * back for UNKNOWN, so a producer that answers and stays silent on one transaction says UNKNOWN).
+   */
+  silenceIsUnknown?: boolean;
   /** Next time the transaction is due for a check (meaningless when ABANDONED). */
   nextCheckAtMs: number;
   lastCheckAtMs?: number;
@@ -146,19 +156,43 @@ export interface TransactionCounters {
   checksAnswered: number;
 }
 
-/** The limits of the two budgets (see CheckBudget). */
+/**
+ * The limits of the two budgets (see CheckBudget). With `timeoutMax`, a `checks` budget counts
+ * answered checks (UNKNOWN) against `checkMax` and unanswered ones against `timeoutMax` apart, so
+ * producers that stay silent cannot run a transaction into its policy while one that answers is
+ * online; without it every delivered check counts against `checkMax`.
+ */
 export interface BudgetLimits {
   checkMax: number;
   maxAgeMs: number;
+  timeoutMax?: number;
 }
 
-/** Why the transaction must get the policy now instead of another check; undefined while budget is left. */
-export function budgetExhausted(half: Pick<HalfMessage, 'budget' | 'checkCount' | 'receivedAtMs'>, nowMs: number, limits: BudgetLimits): string | undefined {
+type TallyFields = Pick<HalfMessage, 'checkCount' | 'timeouts' | 'awaitingAnswer' | 'silenceIsUnknown'>;
+type BudgetFields = Pick<HalfMessage, 'budget' | 'receivedAtMs'> & TallyFields;
+
+/**
+ * Checks answered (UNKNOWN, said or silent — see silenceIsUnknown) and checks that timed out, the
+ * last one counted as it will count while it awaits an answer (asked when it is due again).
+ */
+export function checkTally(half: TallyFields): { answered: number; timedOut: number } {
+  const timedOut = (half.timeouts ?? 0) + (half.awaitingAnswer && !half.silenceIsUnknown ? 1 : 0);
+  return { answered: Math.max(0, half.checkCount - timedOut), timedOut };
+}
+
+/** Why the transaction must get the policy now instead of another check (it is due); undefined while budget is left. */
+export function budgetExhausted(half: BudgetFields, nowMs: number, limits: BudgetLimits): string | undefined {
   if (half.budget === 'age') {
     const age = nowMs - half.receivedAtMs;
     return age >= limits.maxAgeMs ? `undecided ${Math.round(age / 1000)} s after publish over HTTP (httpTransactionMaxAgeMs ${limits.maxAgeMs})` : undefined;
   }
-  return half.checkCount >= limits.checkMax ? `no decision after ${half.checkCount} checks (transactionCheckMax ${limits.checkMax})` : undefined;
+  if (limits.timeoutMax === undefined) {
+    return half.checkCount >= limits.checkMax ? `no decision after ${half.checkCount} checks (transactionCheckMax ${limits.checkMax})` : undefined;
+  }
+  const { answered, timedOut } = checkTally(half);
+  if (answered >= limits.checkMax) return `no decision after ${answered} checks answered UNKNOWN (transactionCheckMax ${limits.checkMax})`;
+  if (timedOut >= limits.timeoutMax) return `no answer to ${timedOut} checks (transactionCheckTimeoutMax ${limits.timeoutMax})`;
+  return undefined;
 }
 
 /** A small stable hash of a transaction id, to spread checks of different transactions over producers. */
@@ -169,43 +203,83 @@ function spread(id: string): number {
 }
 
 /**
- * Whom a check goes to among the live producers `candidates` (client ids): the sender, unless it
- * was asked last time and did not answer; otherwise another producer, a different one on each
- * further check; the avoided one only when it is the only candidate. Undefined: nobody to ask.
+ * How reliable a producer has been with checks, lower first (see CheckStats in the session
+ * registry): RANK_ANSWERED answered its last check, RANK_UNTRIED has not been asked yet, and
+ * RANK_UNTRIED + n let its last n checks time out (demoted).
+ */
+export type CheckRanks = Readonly<Record<string, number>>;
+export const RANK_ANSWERED = 0;
+export const RANK_UNTRIED = 1;
+
+/**
+ * Whom a check goes to among the live producers `candidates` (client ids), best `ranks` first
+ * (absent: RANK_UNTRIED): the sender, unless it was asked last time and did not answer or a
+ * better-ranked producer is online; otherwise one of the best-ranked others (not the one that did
+ * not answer the last check), a different one on each further check; the avoided one only when it
+ * is the only candidate. Undefined: nobody to ask.
  */
 export function chooseCheckTarget(
-  half: Pick<HalfMessage, 'transactionId' | 'senderClientId' | 'lastCheckClientId' | 'checkCount'>,
+  half: Pick<HalfMessage, 'transactionId' | 'senderClientId' | 'lastCheckClientId' | 'checkCount' | 'awaitingAnswer'>,
   candidates: readonly string[],
+  ranks: CheckRanks = {},
 ): string | undefined {
   if (candidates.length === 0) return undefined;
-  const avoid = half.lastCheckClientId;
-  if (half.senderClientId !== avoid && candidates.includes(half.senderClientId)) return half.senderClientId;
+  const rank = (c: string): number => ranks[c] ?? RANK_UNTRIED;
+  // Only a producer that let its check go unanswered is avoided; one that answered UNKNOWN may be asked again.
+  const avoid = half.awaitingAnswer ? half.lastCheckClientId : undefined;
   const others = candidates.filter((c) => c !== avoid);
-  const pool = others.length > 0 ? others : candidates;
+  const usable = others.length > 0 ? others : candidates;
+  const best = Math.min(...usable.map(rank));
+  if (half.senderClientId !== avoid && candidates.includes(half.senderClientId) && rank(half.senderClientId) <= best) return half.senderClientId;
+  const pool = usable.filter((c) => rank(c) === best);
   return pool[(spread(half.transactionId) + half.checkCount) % pool.length];
 }
 
-/** The transaction after a check claimed for `clientId` at `nowMs`, due again `nextCheckInMs` later. */
-export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, clientId: string, nextCheckInMs: number): H {
-  return {
-    ...half,
+/**
+ * The transaction after a check claimed for `clientId` at `nowMs`, due again `nextCheckInMs`
+ * later unless answered: a previous check still unanswered counts as a timeout (unless its
+ * silence was an UNKNOWN). `silenceIsUnknown`: how this check counts if it stays unanswered.
+ */
+export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, clientId: string, nextCheckInMs: number, silenceIsUnknown = false): H {
+  const { silenceIsUnknown: _previous, ...rest } = half;
+  const claimed: H = {
+    ...(rest as H),
     checkCount: half.checkCount + 1,
     lastCheckAtMs: nowMs,
     lastCheckDueAtMs: half.nextCheckAtMs,
     lastCheckClientId: clientId,
     nextCheckAtMs: nowMs + nextCheckInMs,
+    awaitingAnswer: true,
     checks: [...(half.checks ?? []), { atMs: nowMs, clientId }].slice(-MAX_CHECK_HISTORY),
   };
+  if (half.awaitingAnswer && !half.silenceIsUnknown) claimed.timeouts = (half.timeouts ?? 0) + 1;
+  if (silenceIsUnknown) claimed.silenceIsUnknown = true;
+  return claimed;
 }
 
-/** The transaction after its last claimed check never reached anyone: count and trail restored, due at `nowMs`. */
+/**
+ * The transaction after its last claimed check never reached anyone: count and trail restored,
+ * due at `nowMs`; the check before it, if unanswered, stays counted as a timeout.
+ */
 export function releaseCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number): H {
-  return { ...half, checkCount: Math.max(0, half.checkCount - 1), nextCheckAtMs: nowMs, checks: half.checks?.slice(0, -1) ?? [] };
+  const { awaitingAnswer: _awaiting, silenceIsUnknown: _silence, ...rest } = half;
+  return { ...rest, checkCount: Math.max(0, half.checkCount - 1), nextCheckAtMs: nowMs, checks: half.checks?.slice(0, -1) ?? [] } as H;
+}
+
+/**
+ * The transaction after its last check was answered UNKNOWN at `nowMs`: no longer awaiting an
+ * answer, due again one interval after that check (not before now). Undefined when no check is
+ * awaiting an answer (a late or repeated answer changes nothing).
+ */
+export function answerCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, intervalMs: number): H | undefined {
+  if (half.state !== 'PENDING' || !half.awaitingAnswer) return undefined;
+  const { awaitingAnswer: _awaiting, silenceIsUnknown: _silence, ...rest } = half;
+  return { ...rest, nextCheckAtMs: Math.max(nowMs, (half.lastCheckAtMs ?? nowMs) + intervalMs) } as H;
 }
 
 /** The transaction checked again from scratch (REARM): PENDING, fresh budget, due at `dueAtMs`. */
 export function rearm<H extends Omit<HalfMessage, 'message'>>(half: H, dueAtMs: number): H {
-  const { abandonReason: _reason, ...rest } = half;
+  const { abandonReason: _reason, timeouts: _timeouts, awaitingAnswer: _awaiting, silenceIsUnknown: _silence, ...rest } = half;
   return { ...rest, state: 'PENDING', checkCount: 0, nextCheckAtMs: dueAtMs } as H;
 }
 
@@ -235,22 +309,39 @@ export type ClaimStep<H> =
   /** Claimed for `clientId`: the record to write. */
   | { kind: 'claim'; clientId: string; updated: H };
 
+/** What a claim sweep is asked to do (the domain part of ClaimChecksRequest). */
+export interface ClaimRule {
+  budget: BudgetLimits;
+  targets: readonly string[];
+  /** Producer ranks for chooseCheckTarget (absent: all untried). */
+  ranks?: CheckRanks;
+  /** The check interval: when the next check is due after an answer (or with nobody else to ask). */
+  nextCheckInMs: number;
+  /**
+   * How long a check may go unanswered before it is sent again to another live producer
+   * (before the interval); only applies while there is another candidate to ask.
+   */
+  answerTimeoutMs?: number;
+  /** Targets that answer checks: their silence on a check is an UNKNOWN (see silenceIsUnknown). */
+  answering?: readonly string[];
+}
+
 /**
  * The claim rule of a due transaction (the body was readable): PENDING and due, budget left and
  * someone to ask, in that order of precedence.
  */
-export function planClaim<H extends Omit<HalfMessage, 'message'>>(
-  half: H | undefined,
-  nowMs: number,
-  req: { budget: BudgetLimits; targets: readonly string[]; nextCheckInMs: number },
-): ClaimStep<H> {
+export function planClaim<H extends Omit<HalfMessage, 'message'>>(half: H | undefined, nowMs: number, req: ClaimRule): ClaimStep<H> {
   if (!half || half.state !== 'PENDING') return { kind: 'dangling' };
   if (half.nextCheckAtMs > nowMs) return { kind: 'notDue' };
   const reason = budgetExhausted(half, nowMs, req.budget);
   if (reason !== undefined) return { kind: 'exhausted', reason };
-  const clientId = chooseCheckTarget(half, req.targets);
+  const clientId = chooseCheckTarget(half, req.targets, req.ranks);
   if (clientId === undefined) return { kind: 'noTarget' };
-  return { kind: 'claim', clientId, updated: claimCheck(half, nowMs, clientId, req.nextCheckInMs) };
+  // Silence is a timeout, re-sent to another producer after the answer timeout, only where there
+  // is another one to ask and the chosen one does not answer checks; otherwise an UNKNOWN.
+  const silenceIsUnknown = req.answerTimeoutMs === undefined || req.targets.length <= 1 || (req.answering?.includes(clientId) ?? false);
+  const dueInMs = silenceIsUnknown ? req.nextCheckInMs : Math.min(req.answerTimeoutMs!, req.nextCheckInMs);
+  return { kind: 'claim', clientId, updated: claimCheck(half, nowMs, clientId, dueInMs, silenceIsUnknown) };
 }
 
 /** The state a resolution leads to. */

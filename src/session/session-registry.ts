@@ -2,8 +2,10 @@
 // group, topics and the stream commands are written to. The transaction check scheduler
 // asks it for live producers of a producer group (= topic) to push checks to; a producer able
 // to answer checks is announced as 'producerAvailable' on the broker's event bus. Sessions
-// without a stream that went quiet are evicted (evictIdle, driven by SessionEviction).
+// without a stream that went quiet are evicted (evictIdle, driven by SessionEviction). How each
+// producer answers checks is kept in `checkStats` (check-stats.ts).
 import type { HalfMessage } from '../domain/transactions.js';
+import { CheckStats } from './check-stats.js';
 import type { EventBus } from '../runtime/event-bus.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
@@ -42,6 +44,8 @@ export interface ClientSession {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, ClientSession>();
+  /** How the producers answer checks (ranks candidates for the check scheduler). */
+  readonly checkStats = new CheckStats();
 
   /** `events`: the broker's bus (the store's), where producers able to answer checks are announced. */
   constructor(private readonly events: EventBus) {}
@@ -83,6 +87,7 @@ export class SessionRegistry {
   remove(clientId: string): void {
     this.sessions.get(clientId)?.settingsEcho?.cancel();
     this.sessions.delete(clientId);
+    this.checkStats.forget(clientId);
   }
 
   /**

@@ -20,6 +20,7 @@ import type { PurgeLimits, PurgeResult, QueueStats, TopicRecord } from '../domai
 import type {
   BudgetLimits,
   DecisionActor,
+  CheckRanks,
   DecisionSource,
   EndTransactionResult,
   HalfMessage,
@@ -51,6 +52,15 @@ export interface ClaimChecksRequest {
    * empty: nothing is claimed, only used-up budgets are reported.
    */
   targets: readonly string[];
+  /** How each target has been answering checks, best lowest (see CheckRanks); absent: all untried. */
+  ranks?: CheckRanks;
+  /**
+   * A claimed check unanswered this long is sent again to another target (before the interval),
+   * when there is another one; the unanswered check counts against budget.timeoutMax.
+   */
+  answerTimeoutMs?: number;
+  /** Targets that answer checks: their silence on a check counts as an UNKNOWN answer, not a timeout. */
+  answering?: readonly string[];
 }
 
 export interface ClaimChecksResult {
@@ -150,8 +160,11 @@ export interface TransactionStore {
     reason?: string,
     actor?: DecisionActor,
   ): Promise<EndTransactionResult>;
-  /** Counts a check answer that decided nothing (UNKNOWN): the transaction stays as it is. */
-  recordCheckAnswer(transactionId: string): Promise<void>;
+  /**
+   * Counts a check answer that decided nothing (UNKNOWN): the transaction stays pending, its last
+   * check is no longer awaiting an answer and the next one is due `intervalMs` after it.
+   */
+  recordCheckAnswer(transactionId: string, intervalMs: number): Promise<void>;
   /** Claims due PENDING transactions of a producer group for a check (see ClaimChecksRequest). */
   claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult>;
   /** Undoes a claim whose check could not be delivered: count and trail restored, due again now. */
@@ -291,4 +304,6 @@ export interface BrokerStore
   open(): Promise<void>;
   /** Idempotent. Waits for queued writes. */
   close(): Promise<void>;
+  /** Whether the store can take new messages now, and why not (e.g. its disk is full); absent: always healthy. */
+  readonly health?: { healthy: boolean; reason?: string };
 }

@@ -43,11 +43,22 @@ export function parseStoreUrl(store: string): PgTarget | undefined {
  * The store the configuration names (not opened yet). The PostgreSQL backend is loaded only when
  * named: its driver alone takes ~18 MB of a LevelDB broker's memory otherwise.
  */
-export async function createStore(config: Pick<BrokerConfig, 'store' | 'dataDir' | 'durable'>, clock: Clock, events?: EventBus, log?: Logger): Promise<BrokerStore> {
+export async function createStore(
+  config: Pick<BrokerConfig, 'store' | 'dataDir' | 'durable' | 'diskReserveBytes' | 'diskMinFreeBytes' | 'diskRecoveryIntervalMs'>,
+  clock: Clock,
+  events?: EventBus,
+  log?: Logger,
+): Promise<BrokerStore> {
   const pg = parseStoreUrl(config.store);
   if (pg) {
     const { PgStore } = await import('./pg/index.js');
     return new PgStore({ ...pg, clock, ...(events ? { events } : {}), ...(log ? { log } : {}) });
   }
-  return new LevelStore({ path: config.dataDir, clock, durable: config.durable, ...(events ? { events } : {}) });
+  const disk = {
+    reserveBytes: config.diskReserveBytes,
+    minFreeBytes: config.diskMinFreeBytes,
+    recoveryIntervalMs: config.diskRecoveryIntervalMs,
+    ...(log ? { log } : {}),
+  };
+  return new LevelStore({ path: config.dataDir, clock, durable: config.durable, disk, ...(events ? { events } : {}) });
 }

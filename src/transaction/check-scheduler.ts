@@ -2,7 +2,12 @@
 // producer group that has a live producer (cost ∝ due work, via the store's due-time index),
 // pushes one check per transaction to the producer the store chose, and applies the policy to
 // transactions whose budget is used up (a check count for gRPC, an age for MQ HTTP half
-// messages). A check that cannot be delivered is released without using an attempt. A producer
+// messages). Candidates are ranked by how they answered before (session CheckStats: demoted when
+// they let checks time out); a check unanswered for transactionCheckAnswerTimeoutMs goes to
+// another live producer before the interval, and answered and unanswered checks are budgeted
+// apart (transactionCheckMax, transactionCheckTimeoutMax); silence from the only live producer,
+// or from one that answers checks, is an UNKNOWN (the official clients send nothing for it). A check that cannot be delivered is
+// released without using an attempt. A producer
 // coming online ('producerAvailable' on the event bus) triggers an immediate tick. Ticks run as a
 // PeriodicTask without a lease: each broker checks through its own live producers, and the
 // store's claims are atomic, so brokers sharing a store never check a transaction twice at once.
@@ -10,7 +15,7 @@ import type { BrokerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ClientSession, SessionRegistry } from '../session/session-registry.js';
 import type { BrokerStore } from '../store/broker-store.js';
-import type { BudgetLimits, HalfMessage } from '../domain/transactions.js';
+import type { BudgetLimits, HalfMessage, Resolution } from '../domain/transactions.js';
 import { PeriodicTask } from '../runtime/periodic-task.js';
 import type { Clock } from '../util/clock.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
@@ -27,6 +32,8 @@ export type CheckSchedulerConfig = Pick<
   BrokerConfig,
   | 'transactionCheckIntervalMs'
   | 'transactionCheckMax'
+  | 'transactionCheckAnswerTimeoutMs'
+  | 'transactionCheckTimeoutMax'
   | 'transactionCheckPolicy'
   | 'transactionCheckTickMs'
   | 'transactionCheckBatchSize'
@@ -71,7 +78,8 @@ export class CheckScheduler {
 
   /** The budgets of undecided transactions (see CheckBudget). */
   get budget(): BudgetLimits {
-    return { checkMax: this.deps.config.transactionCheckMax, maxAgeMs: this.deps.config.httpTransactionMaxAgeMs };
+    const { config } = this.deps;
+    return { checkMax: config.transactionCheckMax, maxAgeMs: config.httpTransactionMaxAgeMs, timeoutMax: config.transactionCheckTimeoutMax };
   }
 
   /** Starts the ticks (the first after the restart jitter) and listens for producers coming online. */
@@ -97,6 +105,9 @@ export class CheckScheduler {
    * aborts. Exposed for tests.
    */
   async tick(signal?: AbortSignal): Promise<void> {
+    for (const clientId of this.deps.sessions.checkStats.expire(this.deps.clock.now())) {
+      this.deps.log.debug({ clientId }, 'transaction check unanswered in time: producer demoted');
+    }
     const groups = await this.deps.store.pendingProducerGroups();
     for (let i = 0; i < groups.length && !signal?.aborted; i += GROUP_CONCURRENCY) {
       await Promise.all(groups.slice(i, i + GROUP_CONCURRENCY).map((group) => this.sweep(group)));
@@ -108,6 +119,7 @@ export class CheckScheduler {
     const { store, sessions, config, clock } = this.deps;
     // With auth on, only producers whose user has Pub on the topic (the group) may be asked.
     const producers = sessions.liveProducers(group).filter((p) => this.deps.mayCheck?.(p, group) ?? true);
+    const targets = producers.map((p) => p.clientId);
     const now = clock.now();
     if (producers.length === 0) {
       // Nobody to ask: no check is sent and no attempt is used. Only budgets already used
@@ -120,7 +132,10 @@ export class CheckScheduler {
       limit: config.transactionCheckBatchSize,
       nextCheckInMs: config.transactionCheckIntervalMs,
       budget: this.budget,
-      targets: producers.map((p) => p.clientId),
+      targets,
+      ranks: sessions.checkStats.ranks(targets),
+      answering: targets.filter((id) => (sessions.checkStats.get(id)?.answered ?? 0) > 0),
+      answerTimeoutMs: config.transactionCheckAnswerTimeoutMs,
     });
     for (const q of quarantined) {
       this.deps.log.error({ transactionId: q.transactionId, producerGroup: group }, `transaction quarantined, no longer checked: ${q.reason}`);
@@ -130,17 +145,34 @@ export class CheckScheduler {
   }
 
   private async deliver(half: HalfMessage): Promise<void> {
-    const { sessions, store, log } = this.deps;
+    const { sessions, store, log, clock, config } = this.deps;
     const session = half.lastCheckClientId ? sessions.get(half.lastCheckClientId) : undefined;
     const sent = session?.sink?.sendTransactionCheck(half) ?? false;
     if (sent) {
       this.deps.metrics?.check('sent', lateBy(half));
+      // A check whose silence is a timeout counts against its producer's rank if unanswered in time.
+      if (!half.silenceIsUnknown) sessions.checkStats.sent(session!.clientId, half.transactionId, clock.now(), config.transactionCheckAnswerTimeoutMs);
       log.debug({ transactionId: half.transactionId, clientId: half.lastCheckClientId, check: half.checkCount }, 'transaction check sent');
       return;
     }
     // The stream went away between the claim and the push: give the attempt back.
     this.deps.metrics?.check('undeliverable');
     await store.releaseCheck(half.transactionId);
+  }
+
+  /**
+   * A producer's answer to a check (EndTransaction with source SERVER_CHECK, on any connection):
+   * counts for its rank; an UNKNOWN answer (`resolution` undefined) is recorded so that the
+   * transaction is checked again one interval after the check, not re-sent as unanswered.
+   */
+  async answered(transactionId: string, clientId: string, resolution?: Resolution): Promise<void> {
+    const { sessions, store, clock, config } = this.deps;
+    // Only clients with a session are ranked: answers under made-up client ids add nothing.
+    if (sessions.get(clientId)) sessions.checkStats.answered(clientId, transactionId, clock.now());
+    if (resolution === undefined) {
+      await store.recordCheckAnswer(transactionId, config.transactionCheckIntervalMs);
+      this.deps.metrics?.check('answered'); // decisions count theirs in TransactionService
+    }
   }
 
   /**

@@ -108,12 +108,6 @@ export class TransactionService {
     return this.deps.store.transactionCounters();
   }
 
-  /** A producer answered a check with UNKNOWN: counted; the transaction is checked again later. */
-  async checkAnsweredUnknown(transactionId: string): Promise<void> {
-    await this.deps.store.recordCheckAnswer(transactionId);
-    this.deps.metrics?.check('answered');
-  }
-
   /**
    * Producer groups whose pending transactions cannot be checked now because none of their
    * producers is online, with how many each has: the "pending, no producer" signal.

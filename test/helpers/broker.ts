@@ -22,6 +22,7 @@ export interface TestBroker {
 
 export const FAST_TIMINGS: Partial<Record<ConfigKey, unknown>> = {
   durable: false,
+  diskReserveBytes: 0, // no disk reserve per test broker (the disk tests set one)
   transactionTimeoutMs: 1000,
   transactionCheckIntervalMs: 1000,
   transactionCheckTickMs: 50,

@@ -1,5 +1,6 @@
 // A raw gRPC client for MessagingService and AdminService built from our own protos: for tests
-// that need exact control over requests (idempotence, races, bad input) beyond what clients allow.
+// that need exact control over requests (idempotence, races, bad input) beyond what clients allow,
+// including raw Telemetry streams (producers that declare themselves and never answer).
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { adminService, messagingService } from '../../src/protocol/proto.js';
@@ -13,8 +14,20 @@ export interface RawClient {
   admin(method: string, request: Json): Promise<Json & { status: { code: string; message: string } }>;
   stream(method: string, request: Json, deadlineMs?: number): Promise<Json[]>;
   /** Opens a Telemetry stream, sends `settings` and resolves with the settings the broker answers; `end()` closes the stream. */
-  telemetry(settings: Json): Promise<{ settings: Json & { metric?: { on: boolean; endpoints?: Json } }; end(): void }>;
+  telemetrySettings(settings: Json): Promise<{ settings: Json & { metric?: { on: boolean; endpoints?: Json } }; end(): void }>;
+  /** Opens a Telemetry stream as `clientId` (the raw client's own by default): write commands, read what comes back. */
+  telemetry(clientId?: string): RawTelemetry;
   close(): void;
+}
+
+/** A raw bidirectional Telemetry stream: nothing is answered unless the test does it. */
+export interface RawTelemetry {
+  write(command: Json): void;
+  /** Every command the broker sent so far, in order. */
+  received: Json[];
+  /** Resolves with the first command received at or after index `from` that `match` accepts. */
+  next(match: (c: Json) => boolean, from?: number): Promise<Json>;
+  end(): void;
 }
 
 export function rawClient(endpoint: string, clientId = `raw-${randomUUID()}`): RawClient {
@@ -46,7 +59,7 @@ export function rawClient(endpoint: string, clientId = `raw-${randomUUID()}`): R
         s.on('end', () => resolve(out));
         s.on('error', reject);
       }),
-    telemetry: (settings) =>
+    telemetrySettings: (settings) =>
       new Promise((resolve, reject) => {
         const fn = (m as unknown as Record<string, GrpcMethod>)['Telemetry']!.bind(m);
         const s = fn(md(clientId)) as grpc.ClientDuplexStream<Json, Json>;
@@ -58,6 +71,27 @@ export function rawClient(endpoint: string, clientId = `raw-${randomUUID()}`): R
         });
         s.write({ settings });
       }),
+    telemetry: (id = clientId) => {
+      const fn = (m as unknown as Record<string, GrpcMethod>)['Telemetry']!.bind(m);
+      const s = fn(md(id)) as grpc.ClientDuplexStream<Json, Json>;
+      const received: Json[] = [];
+      const waiters: (() => void)[] = [];
+      s.on('data', (d: Json) => {
+        received.push(d);
+        for (const w of waiters.splice(0)) w();
+      });
+      s.on('error', () => undefined); // cancelled by end() or by the broker closing: the test decides what matters
+      const next = (match: (c: Json) => boolean, from = 0): Promise<Json> =>
+        new Promise((resolve) => {
+          const look = () => {
+            const hit = received.slice(from).find(match);
+            if (hit) resolve(hit);
+            else waiters.push(look);
+          };
+          look();
+        });
+      return { write: (c) => s.write(c), received, next, end: () => s.cancel() };
+    },
     close: () => {
       m.close();
       a.close();

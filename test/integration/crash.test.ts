@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Producer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
-import { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import { afterAll, expect, it } from 'vitest';
 import { quietClientLogger, uniqueName, waitFor } from '../helpers/broker.js';
 import { freePort, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { rawClient } from '../helpers/raw-client.js';
+import { resolutionFor } from '../fixtures/tx-plan.js';
 
 const FLAGS = [
   '--durable',
@@ -36,16 +36,8 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-type Plan = 'commit' | 'rollback' | 'pending';
-const checker = {
-  async check(m: MessageView) {
-    // Pending transactions resolve by their number; planned ones keep their plan.
-    const plan = m.properties.get('plan') as Plan;
-    if (plan === 'commit') return TransactionResolution.COMMIT;
-    if (plan === 'rollback') return TransactionResolution.ROLLBACK;
-    return Number(m.properties.get('n')) % 2 === 0 ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;
-  },
-};
+// Pending transactions resolve by their number; planned ones keep their plan.
+const checker = { check: async (m: MessageView) => resolutionFor(m.properties.get('plan'), Number(m.properties.get('n'))) };
 
 it('keeps every acknowledged decision across a SIGKILL and resolves the rest', async () => {
   dir = await mkdtemp(join(tmpdir(), 'halfmoon-crash-'));

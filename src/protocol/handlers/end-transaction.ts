@@ -13,9 +13,10 @@ export async function endTransaction(req: EndTransactionRequest, call: CallInfo,
   const source: DecisionSource = req.source === 'SOURCE_SERVER_CHECK' ? 'SERVER_CHECK' : 'CLIENT';
   if (req.resolution !== 'COMMIT' && req.resolution !== 'ROLLBACK') {
     // UNSPECIFIED is "unknown": the transaction stays pending and will be checked again.
-    if (source === 'SERVER_CHECK') await svc.transactions.checkAnsweredUnknown(req.transaction_id ?? '');
+    if (source === 'SERVER_CHECK') await svc.checks.answered(req.transaction_id ?? '', call.clientId);
     return { status: status(Code.OK, 'resolution unspecified: the transaction stays pending and will be checked again') };
   }
+  if (source === 'SERVER_CHECK') await svc.checks.answered(req.transaction_id ?? '', call.clientId, req.resolution as Resolution);
   await svc.transactions.endTransaction({
     transactionId: req.transaction_id ?? '',
     resolution: req.resolution as Resolution,

@@ -1,10 +1,10 @@
 // Owns the check transitions of the LevelDB backend over the `checkdue` index: claiming due
 // transactions (each under its own lock, concurrently, so their writes share group commits),
 // quarantining unreadable ones on their own, releasing an undelivered check, abandoning and
-// re-arming, and the due-time and pending-count queries. The rules are the domain's (planClaim,
-// releaseCheck, abandon, quarantine, rearm); this file reads, writes one batch per transition
-// and keeps the counters.
-import { abandon, planClaim, quarantine, rearm, releaseCheck, type HalfMessage } from '../../domain/transactions.js';
+// re-arming, recording an UNKNOWN answer, and the due-time and pending-count queries. The rules
+// are the domain's (planClaim, releaseCheck, answerCheck, abandon, quarantine, rearm); this file
+// reads, writes one batch per transition and keeps the counters.
+import { abandon, answerCheck, planClaim, quarantine, rearm, releaseCheck, type HalfMessage } from '../../domain/transactions.js';
 import type { ClaimChecksRequest, ClaimChecksResult } from '../broker-store.js';
 import { EMPTY, type LevelDb, type Op } from './db.js';
 import { checkDueKey, join, parseU64, prefixRange, split, u64 } from './keys.js';
@@ -144,9 +144,14 @@ export class Checks {
     return undefined;
   }
 
-  async recordCheckAnswer(_transactionId: string): Promise<void> {
-    this.tx.counters.checksAnswered++;
-    this.tx.countersChanged();
-    await this.d.write([]); // the counters join this batch: durable when the promise resolves, like every transition
+  async recordCheckAnswer(transactionId: string, intervalMs: number): Promise<void> {
+    await this.d.mutex.run(txLock(transactionId), async () => {
+      const meta = await this.tx.readHalfMeta(transactionId);
+      const updated = meta && answerCheck(meta, this.d.clock.now(), intervalMs);
+      this.tx.counters.checksAnswered++;
+      this.tx.countersChanged();
+      const ops: Op[] = meta && updated ? [...this.moveDue(meta, meta.nextCheckAtMs, updated.nextCheckAtMs), this.tx.halfMetaOp(updated)] : [];
+      await this.d.write(ops); // the counters join this batch: durable when the promise resolves, like every transition
+    });
   }
 }

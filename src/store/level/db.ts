@@ -2,13 +2,17 @@
 // Op type every transition is written as, and the one write path: a transition's ops go to the
 // group-commit writer as a unit (one batch, fsynced when durable), in arrival order. Range
 // deletes go through the same writer, in bounded batches. Also the keyed mutex that serializes
-// transitions on one transaction, consumer queue or topic, and the JSON value helpers.
+// transitions on one transaction, consumer queue or topic, and the JSON value helpers. Disk
+// trouble is named at open (disk.ts) and a full disk handled by the DiskGuard (disk-guard.ts).
 import type { AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import { BrokerError, Code } from '../../errors.js';
 import type { EventBus } from '../../runtime/event-bus.js';
 import type { Clock } from '../../util/clock.js';
 import { KeyedMutex } from '../../util/keyed-mutex.js';
+import type { Logger } from '../../logger.js';
+import { diskFullError, diskTrouble, openFailure } from './disk.js';
+import { DiskGuard, type StoreHealth } from './disk-guard.js';
 import { GroupCommitWriter } from './group-commit.js';
 
 export type Sub = AbstractSublevel<Level<string, Buffer>, string | Buffer | Uint8Array, string, Buffer>;
@@ -41,6 +45,14 @@ export const EMPTY = Buffer.alloc(0);
 /** Keys deleted (or written) per batch by bulk work: topic deletion, migrations. */
 export const BULK_BATCH = 5_000;
 
+/** How the store behaves on a full disk (see DiskGuard); absent: no reserve, recovery checked every second. */
+export interface DiskOptions {
+  reserveBytes?: number;
+  minFreeBytes?: number;
+  recoveryIntervalMs?: number;
+  log?: Logger;
+}
+
 export class LevelDb {
   readonly db: Level<string, Buffer>;
   /** Topics, groups, purge marks, counters, the schedule sequence, the format version. */
@@ -69,6 +81,13 @@ export class LevelDb {
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
   private readonly perBatch: (() => Op | undefined)[] = [];
+  private readonly disk: DiskGuard;
+  private readonly sublevels: Sub[] = [];
+  private readonly reopened: (() => void)[] = [];
+  /** Store calls under way (see shared), and the reopen they are held back for. */
+  private active = 0;
+  private gate: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -77,9 +96,14 @@ export class LevelDb {
     durable: boolean,
     /** Where the store announces appends and half messages. */
     readonly events: EventBus,
+    disk: DiskOptions = {},
   ) {
     this.db = new Level<string, Buffer>(path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
-    const sub = (name: string): Sub => this.db.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    const sub = (name: string): Sub => {
+      const s = this.db.sublevel<string, Buffer>(name, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+      this.sublevels.push(s);
+      return s;
+    };
     this.meta = sub('meta');
     this.log = sub('log');
     this.halfMeta = sub('half');
@@ -90,17 +114,19 @@ export class LevelDb {
     this.decisionByTime = sub('txdecisiontime');
     this.consumer = sub('consumer');
     this.scheduled = sub('scheduled');
+    this.messageIndex = sub('msgindex');
+    this.deliveries = sub('delivery');
+    this.auth = sub('auth');
     // The writer hands each batch to classic-level's private `_batch` (what abstract-level's
     // public batch() ends in) with every key already prefixed by its sublevel: the public path
     // clones, validates and re-encodes each operation (a quarter of the broker's CPU on a
     // transactional load). Only this class writes, and only while the database is open.
-    this.messageIndex = sub('msgindex');
-    this.deliveries = sub('delivery');
     const native = this.db as unknown as NativeBatch;
-    this.auth = sub('auth');
     this.writer = new GroupCommitWriter<Op>({
       perBatch: () => this.perBatch.map((f) => f()).filter((op): op is Op => op !== undefined),
       writeBatch: (ops) => {
+        // The private API has no status check of its own (a reopen after a full disk closes the database for a moment).
+        if (this.db.status !== 'open') return Promise.reject(new Error(`LevelDB is ${this.db.status}`));
         const raw = new Array<RawOp>(ops.length);
         for (let i = 0; i < ops.length; i++) {
           const op = ops[i]!;
@@ -111,6 +137,65 @@ export class LevelDb {
       },
       now: () => clock.now(),
     });
+    this.disk = new DiskGuard({
+      path,
+      clock,
+      ...(disk.log ? { log: disk.log } : {}),
+      reserveBytes: disk.reserveBytes ?? 0,
+      minFreeBytes: disk.minFreeBytes ?? 0,
+      recoveryIntervalMs: disk.recoveryIntervalMs ?? 1000,
+      reopen: async () => {
+        // Store calls under way finish first; new ones wait until the engine is open again.
+        await this.exclusive(async () => {
+          await this.writer.flushed();
+          await this.db.close();
+          if (this.closed) return;
+          await this.db.open();
+          // Sublevels close with their database but do not reopen with it.
+          await Promise.all(this.sublevels.map((s) => s.open()));
+          for (const fn of this.reopened) fn();
+        });
+      },
+    });
+  }
+
+  /** Registers what to forget when the engine was reopened after a failed write (caches that ran ahead of the disk). */
+  onReopen(fn: () => void): void {
+    this.reopened.push(fn);
+  }
+
+  /**
+   * Runs one store call; while the engine is being reopened (see DiskGuard) it waits for the
+   * reopen, so that reads keep working across it.
+   */
+  async shared<T>(fn: () => T | Promise<T>): Promise<T> {
+    while (this.gate) await this.gate;
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.active === 0) this.drained?.();
+    }
+  }
+
+  /** Runs `fn` once no store call is under way, holding new ones back until it is done. */
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const run = (async () => {
+      if (this.active > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+      await fn();
+    })();
+    this.gate = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.gate = undefined;
+        this.drained = undefined;
+      });
+    return run;
+  }
+
+  /** Healthy unless the disk filled up and has not got enough free space back yet. */
+  get health(): StoreHealth {
+    return this.disk.health;
   }
 
   /** Told about each physical batch: transitions in it and milliseconds to write (and fsync) it. */
@@ -127,9 +212,11 @@ export class LevelDb {
     try {
       await this.db.open();
     } catch (cause) {
-      throw new BrokerError(Code.INTERNAL_ERROR, `cannot open the LevelDB store at ${this.path}: ${(cause as Error).message} (is another broker using this data directory?)`, {
-        cause,
-      });
+      throw openFailure(this.path, cause);
+    }
+    if (!(await this.disk.reserve())) {
+      await this.db.close();
+      throw openFailure(this.path, Object.assign(new Error('no space left on device for the disk reserve (diskReserveBytes)'), { code: 'ENOSPC' }));
     }
   }
 
@@ -149,6 +236,7 @@ export class LevelDb {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.disk.close();
     await this.writer.flushed();
     await this.db.close();
   }
@@ -158,12 +246,25 @@ export class LevelDb {
     this.perBatch.push(op);
   }
 
-  /** Writes one transition (one batch, shared with whatever else is queued); resolves once it is durable. */
-  async write(ops: Op[]): Promise<void> {
+  /** Throws the status a write would get now (store closed, or disk full for one that `grows`); call it before taking offsets. */
+  assertWritable(grows: boolean): void {
     if (this.closed) throw new BrokerError(Code.INTERNAL_ERROR, 'store is closed');
+    if (this.disk.refuses(grows)) throw diskFullError(this.path);
+  }
+
+  /**
+   * Writes one transition (one batch, shared with whatever else is queued); resolves once it is
+   * durable. `grows`: it adds messages (sends), refused while the disk is full.
+   */
+  async write(ops: Op[], opts: { grows?: boolean } = {}): Promise<void> {
+    this.assertWritable(opts.grows ?? false);
     try {
       await this.writer.write(ops);
     } catch (cause) {
+      if (diskTrouble(cause) === 'full') {
+        this.disk.failed(cause);
+        throw diskFullError(this.path, cause);
+      }
       throw new BrokerError(Code.INTERNAL_ERROR, `store write failed: ${(cause as Error).message}`, { cause });
     }
   }

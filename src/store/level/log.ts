@@ -31,8 +31,9 @@ export class Log implements MessageLog {
   async append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return [];
     await this.queues.head(topic, queueId);
+    this.d.assertWritable(true); // a refused send takes no offsets
     const { ops, stored } = this.queues.assignOffsets(topic, queueId, messages); // synchronous from here to write()
-    await this.d.write(ops);
+    await this.d.write(ops, { grows: true });
     this.queues.notify([topic]);
     return stored;
   }

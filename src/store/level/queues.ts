@@ -22,7 +22,13 @@ export class Queues {
    */
   private readonly queueBytes = new Map<string, number>();
 
-  constructor(private readonly d: LevelDb) {}
+  constructor(private readonly d: LevelDb) {
+    // A write that failed may have taken offsets it never stored: heads are read from the log again.
+    d.onReopen(() => {
+      this.heads.clear();
+      this.queueBytes.clear();
+    });
+  }
 
   /** The next offset of a queue; loads it on first use (the last log key, or the purge mark of an emptied queue). */
   async head(topic: string, queueId: number): Promise<number> {

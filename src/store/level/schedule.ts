@@ -37,7 +37,7 @@ export class Schedule implements MessageSchedule {
       seqs.push(seq);
     }
     ops.push({ type: 'put', sublevel: this.d.meta, key: 'scheduleSeq', value: Buffer.from(String(this.seq)) });
-    await this.d.write(ops);
+    await this.d.write(ops, { grows: true });
     return seqs;
   }
 

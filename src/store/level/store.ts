@@ -15,7 +15,8 @@ import { Auth } from './auth.js';
 import { Checks } from './checks.js';
 import { ConsumerStates } from './consumer-state.js';
 import { Consumption } from './consumption.js';
-import { LevelDb } from './db.js';
+import { LevelDb, type DiskOptions } from './db.js';
+import type { StoreHealth } from './disk-guard.js';
 import { Decisions } from './decisions.js';
 import { Leases } from './leases.js';
 import { Log } from './log.js';
@@ -38,6 +39,8 @@ export interface LevelStoreOptions {
   events?: EventBus;
   /** Bytes of recent half messages kept in memory for their COMMIT (default 64 MiB; 0 keeps none). */
   halfCacheBytes?: number;
+  /** What to do when the disk fills up (see DiskGuard). */
+  disk?: DiskOptions;
 }
 
 /**
@@ -68,7 +71,7 @@ export class LevelStore implements BrokerStore {
 
   constructor(private readonly options: LevelStoreOptions) {
     this.events = options.events ?? new InProcessEventBus();
-    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events);
+    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events, options.disk);
     const queues = new Queues(this.d);
     this.topics = new Topics(this.d, queues);
     this.consumers = new ConsumerStates(this.d, queues, this.topics);
@@ -82,6 +85,11 @@ export class LevelStore implements BrokerStore {
     this.leases = new Leases(options.clock);
     this.membership = new Membership(options.clock);
     this.auth = new Auth(this.d);
+  }
+
+  /** Healthy unless its disk filled up and has not got enough free space back (the admin listener's /healthz). */
+  get health(): StoreHealth {
+    return this.d.health;
   }
 
   /** Batches and transitions written so far (group-commit efficiency). */
@@ -141,51 +149,53 @@ export class LevelStore implements BrokerStore {
 
   // TopicCatalog
   createTopic(...a: Parameters<TopicCatalog['createTopic']>) {
-    return this.topics.createTopic(...a);
+    return this.d.shared(() => this.topics.createTopic(...a));
   }
   getTopic(...a: Parameters<TopicCatalog['getTopic']>) {
-    return this.topics.getTopic(...a);
+    return this.d.shared(() => this.topics.getTopic(...a));
   }
   listTopics() {
-    return this.topics.listTopics();
+    return this.d.shared(() => this.topics.listTopics());
   }
   queueStats(...a: Parameters<TopicCatalog['queueStats']>) {
-    return this.topics.queueStats(...a);
+    return this.d.shared(() => this.topics.queueStats(...a));
   }
   createGroup(...a: Parameters<TopicCatalog['createGroup']>) {
-    return this.topics.createGroup(...a);
+    return this.d.shared(() => this.topics.createGroup(...a));
   }
   updateGroup(...a: Parameters<TopicCatalog['updateGroup']>) {
-    return this.topics.updateGroup(...a);
+    return this.d.shared(() => this.topics.updateGroup(...a));
   }
   getGroup(...a: Parameters<TopicCatalog['getGroup']>) {
-    return this.topics.getGroup(...a);
+    return this.d.shared(() => this.topics.getGroup(...a));
   }
   listGroups() {
-    return this.topics.listGroups();
+    return this.d.shared(() => this.topics.listGroups());
   }
 
   /** The topic's record, log and purge marks (Topics), then its consumer state (ConsumerStates), under the topic lock. */
   async deleteTopic(name: string): Promise<boolean> {
-    return this.d.mutex.run(topicLock(name), async () => {
-      const record = await this.topics.getTopic(name);
-      if (!record) return false;
-      await this.index.deleteTopic(name);
-      await this.topics.deleteTopicData(record);
-      await this.consumers.deleteTopic(name);
-      return true;
-    });
+    return this.d.shared(() =>
+      this.d.mutex.run(topicLock(name), async () => {
+        const record = await this.topics.getTopic(name);
+        if (!record) return false;
+        await this.index.deleteTopic(name);
+        await this.topics.deleteTopicData(record);
+        await this.consumers.deleteTopic(name);
+        return true;
+      }),
+    );
   }
 
   // MessageLog
   append(...a: Parameters<MessageLog['append']>) {
-    return this.log.append(...a);
+    return this.d.shared(() => this.log.append(...a));
   }
   read(...a: Parameters<MessageLog['read']>) {
-    return this.log.read(...a);
+    return this.d.shared(() => this.log.read(...a));
   }
   purgeQueue(...a: Parameters<MessageLog['purgeQueue']>) {
-    return this.log.purgeQueue(...a);
+    return this.d.shared(() => this.log.purgeQueue(...a));
   }
   findMessages(...a: Parameters<MessageLog['findMessages']>) {
     return this.log.findMessages(...a);
@@ -193,30 +203,30 @@ export class LevelStore implements BrokerStore {
 
   // MessageSchedule
   schedule(...a: Parameters<MessageSchedule['schedule']>) {
-    return this.scheduler.schedule(...a);
+    return this.d.shared(() => this.scheduler.schedule(...a));
   }
   promoteDueScheduled(...a: Parameters<MessageSchedule['promoteDueScheduled']>) {
-    return this.scheduler.promoteDueScheduled(...a);
+    return this.d.shared(() => this.scheduler.promoteDueScheduled(...a));
   }
   nextScheduledInMs() {
-    return this.scheduler.nextScheduledInMs();
+    return this.d.shared(() => this.scheduler.nextScheduledInMs());
   }
 
   // TransactionStore
   putHalf(...a: Parameters<TransactionStore['putHalf']>) {
-    return this.tx.putHalf(...a);
+    return this.d.shared(() => this.tx.putHalf(...a));
   }
   getHalf(...a: Parameters<TransactionStore['getHalf']>) {
-    return this.tx.getHalf(...a);
+    return this.d.shared(() => this.tx.getHalf(...a));
   }
   getDecision(...a: Parameters<TransactionStore['getDecision']>) {
-    return this.decisions.get(...a);
+    return this.d.shared(() => this.decisions.get(...a));
   }
   endTransaction(...a: Parameters<TransactionStore['endTransaction']>) {
-    return this.tx.endTransaction(...a);
+    return this.d.shared(() => this.tx.endTransaction(...a));
   }
   listTransactions(...a: Parameters<TransactionStore['listTransactions']>) {
-    return this.tx.listTransactions(...a);
+    return this.d.shared(() => this.tx.listTransactions(...a));
   }
   async pendingProducerGroups() {
     return [...this.tx.pendingByGroup.keys()];
@@ -228,57 +238,57 @@ export class LevelStore implements BrokerStore {
     return { ...this.tx.counters };
   }
   recordCheckAnswer(...a: Parameters<TransactionStore['recordCheckAnswer']>) {
-    return this.checks.recordCheckAnswer(...a);
+    return this.d.shared(() => this.checks.recordCheckAnswer(...a));
   }
   claimDueChecks(...a: Parameters<TransactionStore['claimDueChecks']>) {
-    return this.checks.claimDueChecks(...a);
+    return this.d.shared(() => this.checks.claimDueChecks(...a));
   }
   releaseCheck(...a: Parameters<TransactionStore['releaseCheck']>) {
-    return this.checks.releaseCheck(...a);
+    return this.d.shared(() => this.checks.releaseCheck(...a));
   }
   abandonTransaction(...a: Parameters<TransactionStore['abandonTransaction']>) {
-    return this.checks.abandonTransaction(...a);
+    return this.d.shared(() => this.checks.abandonTransaction(...a));
   }
   rearmTransaction(...a: Parameters<TransactionStore['rearmTransaction']>) {
-    return this.checks.rearmTransaction(...a);
+    return this.d.shared(() => this.checks.rearmTransaction(...a));
   }
   nextCheckDueInMs(...a: Parameters<TransactionStore['nextCheckDueInMs']>) {
-    return this.checks.nextCheckDueInMs(...a);
+    return this.d.shared(() => this.checks.nextCheckDueInMs(...a));
   }
   findDecisions(...a: Parameters<TransactionStore['findDecisions']>) {
-    return this.decisions.find(...a);
+    return this.d.shared(() => this.decisions.find(...a));
   }
   purgeDecisions(...a: Parameters<TransactionStore['purgeDecisions']>) {
-    return this.decisions.purge(...a);
+    return this.d.shared(() => this.decisions.purge(...a));
   }
 
   // ConsumptionStore
   receive(...a: Parameters<ConsumptionStore['receive']>) {
-    return this.consumption.receive(...a);
+    return this.d.shared(() => this.consumption.receive(...a));
   }
   ack(...a: Parameters<ConsumptionStore['ack']>) {
-    return this.consumption.ack(...a);
+    return this.d.shared(() => this.consumption.ack(...a));
   }
   changeInvisibleDuration(...a: Parameters<ConsumptionStore['changeInvisibleDuration']>) {
-    return this.consumption.changeInvisibleDuration(...a);
+    return this.d.shared(() => this.consumption.changeInvisibleDuration(...a));
   }
   renewInvisibility(...a: Parameters<ConsumptionStore['renewInvisibility']>) {
-    return this.consumption.renewInvisibility(...a);
+    return this.d.shared(() => this.consumption.renewInvisibility(...a));
   }
   listAutoRenewed(...a: Parameters<ConsumptionStore['listAutoRenewed']>) {
-    return this.consumption.listAutoRenewed(...a);
+    return this.d.shared(() => this.consumption.listAutoRenewed(...a));
   }
   resetOffset(...a: Parameters<ConsumptionStore['resetOffset']>) {
-    return this.consumption.resetOffset(...a);
+    return this.d.shared(() => this.consumption.resetOffset(...a));
   }
   forwardToDeadLetter(...a: Parameters<ConsumptionStore['forwardToDeadLetter']>) {
-    return this.consumption.forwardToDeadLetter(...a);
+    return this.d.shared(() => this.consumption.forwardToDeadLetter(...a));
   }
   nextRedeliveryInMs(...a: Parameters<ConsumptionStore['nextRedeliveryInMs']>) {
-    return this.consumption.nextRedeliveryInMs(...a);
+    return this.d.shared(() => this.consumption.nextRedeliveryInMs(...a));
   }
   groupStats(...a: Parameters<ConsumptionStore['groupStats']>) {
-    return this.consumption.groupStats(...a);
+    return this.d.shared(() => this.consumption.groupStats(...a));
   }
   deliveryHistory(...a: Parameters<ConsumptionStore['deliveryHistory']>) {
     return this.consumption.deliveryHistory(...a);

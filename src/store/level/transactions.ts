@@ -191,11 +191,14 @@ export class Transactions {
       if (this.d.has(this.d.halfMeta, half.transactionId) || this.decisions.has(half.transactionId)) return;
       const meta = newHalfRecord(half, this.d.clock.now(), firstCheckInMs);
       const record = encodeRecord(half.message);
-      await this.d.write([
-        { type: 'put', sublevel: this.d.halfBody, key: half.transactionId, value: record },
-        this.metaPut(meta),
-        { type: 'put', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, meta.transactionId), value: EMPTY },
-      ]);
+      await this.d.write(
+        [
+          { type: 'put', sublevel: this.d.halfBody, key: half.transactionId, value: record },
+          this.metaPut(meta),
+          { type: 'put', sublevel: this.d.checkDue, key: checkDueKey(meta.producerGroup, meta.nextCheckAtMs, meta.transactionId), value: EMPTY },
+        ],
+        { grows: true },
+      );
       this.adjustPending(meta.producerGroup, 1);
       this.cacheHalf(meta, half.message, record.length);
     });

@@ -120,7 +120,7 @@ export class PgStore implements BrokerStore {
   getHalf: PgTransactions['getHalf'] = (id) => this.txns.getHalf(id);
   getDecision: PgTransactions['getDecision'] = (id) => this.txns.getDecision(id);
   endTransaction: PgTransactions['endTransaction'] = (id, r, s, e, why, by) => this.txns.endTransaction(id, r, s, e, why, by);
-  recordCheckAnswer: PgTransactions['recordCheckAnswer'] = (id) => this.txns.recordCheckAnswer(id);
+  recordCheckAnswer: PgTransactions['recordCheckAnswer'] = (id, intervalMs) => this.txns.recordCheckAnswer(id, intervalMs);
   claimDueChecks: PgTransactions['claimDueChecks'] = (req) => this.txns.claimDueChecks(req);
   releaseCheck: PgTransactions['releaseCheck'] = (id) => this.txns.releaseCheck(id);
   abandonTransaction: PgTransactions['abandonTransaction'] = (id, why) => this.txns.abandonTransaction(id, why);

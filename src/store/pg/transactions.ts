@@ -6,6 +6,7 @@ import { BrokerError, Code } from '../../errors.js';
 import type { MessageInput } from '../../domain/messages.js';
 import {
   abandon,
+  answerCheck,
   decide,
   planClaim,
   quarantine,
@@ -189,8 +190,14 @@ export class PgTransactions {
     return this.withHalf(transactionId, 'ABANDONED', (tx, meta) => saveMeta(tx, rearm(meta, dueAt)));
   }
 
-  async recordCheckAnswer(_transactionId: string): Promise<void> {
-    await this.ctx.db.tx((tx) => bump(tx, 'checksAnswered', 1));
+  async recordCheckAnswer(transactionId: string, intervalMs: number): Promise<void> {
+    const now = this.now();
+    await this.ctx.db.tx(async (tx) => {
+      await bump(tx, 'checksAnswered', 1);
+      const [row] = await tx.rows<HalfRow>('lock_half', [transactionId]);
+      const updated = row && answerCheck(row.meta, now, intervalMs);
+      if (updated) await saveMeta(tx, updated);
+    });
   }
 
   async nextCheckDueInMs(producerGroup: string): Promise<number | undefined> {

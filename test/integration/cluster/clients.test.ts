@@ -31,7 +31,7 @@ describe('cluster client list', () => {
     await createTopic(cluster.endpoint('b1'), topic, 'NORMAL');
     const clientId = uniqueName('producer-on-b1');
     raw = rawClient(cluster.endpoint('b1'), clientId);
-    const stream = await raw.telemetry({ client_type: 'PRODUCER', publishing: { topics: [{ name: topic }] } });
+    const stream = await raw.telemetrySettings({ client_type: 'PRODUCER', publishing: { topics: [{ name: topic }] } });
     try {
       const listed = await until('b1 in b2s membership', 5_000, async () => {
         const res = await runCli(['client', 'list', '--json', '--topic', topic, '--endpoints', cluster.endpoint('b2')]);

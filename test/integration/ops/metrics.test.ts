@@ -150,7 +150,7 @@ describe('--client-metrics-endpoint', () => {
     tb = await startTestBroker({ clientMetricsEndpoint: 'otel-collector.example:4317' });
     const raw = rawClient(tb.endpoint);
     try {
-      const { settings, end } = await raw.telemetry({ client_type: 'PRODUCER', publishing: { topics: [] } });
+      const { settings, end } = await raw.telemetrySettings({ client_type: 'PRODUCER', publishing: { topics: [] } });
       end();
       expect(settings.metric).toMatchObject({ on: true, endpoints: { scheme: 'DOMAIN_NAME', addresses: [{ host: 'otel-collector.example', port: 4317 }] } });
     } finally {
@@ -162,7 +162,7 @@ describe('--client-metrics-endpoint', () => {
     tb = await startTestBroker();
     const raw = rawClient(tb.endpoint);
     try {
-      const { settings, end } = await raw.telemetry({ client_type: 'PRODUCER', publishing: { topics: [] } });
+      const { settings, end } = await raw.telemetrySettings({ client_type: 'PRODUCER', publishing: { topics: [] } });
       end();
       expect(settings.metric?.on).toBe(false);
       expect(settings.metric?.endpoints).toBeFalsy();

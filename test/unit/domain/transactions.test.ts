@@ -1,9 +1,12 @@
 // The transaction domain rules every backend applies: the transition table, the two check
-// budgets, whom a check goes to (sender first, a different producer on each further check), and
-// what a claim, a released check, a re-arm and a decision make of a transaction.
+// budgets (answered and unanswered checks apart), whom a check goes to (sender first, a
+// different producer on each further check, producers that answered before those that let
+// checks time out), and what a claim, an answer, a released check, a re-arm and a decision make
+// of a transaction.
 import { describe, expect, it } from 'vitest';
 import {
   abandon,
+  answerCheck,
   budgetExhausted,
   chooseCheckTarget,
   claimCheck,
@@ -70,6 +73,14 @@ describe('check budgets', () => {
     expect(budgetExhausted(meta({ checkCount: 3 }), 0, limits)).toBe('no decision after 3 checks (transactionCheckMax 3)');
   });
 
+  it('with timeoutMax, answered and unanswered checks are budgeted apart (the one awaiting an answer counts as unanswered)', () => {
+    const both = { ...limits, timeoutMax: 5 };
+    expect(budgetExhausted(meta({ checkCount: 7, timeouts: 4 }), 0, both)).toBe('no decision after 3 checks answered UNKNOWN (transactionCheckMax 3)');
+    expect(budgetExhausted(meta({ checkCount: 6, timeouts: 4 }), 0, both)).toBeUndefined();
+    expect(budgetExhausted(meta({ checkCount: 6, timeouts: 4, awaitingAnswer: true }), 0, both)).toBe('no answer to 5 checks (transactionCheckTimeoutMax 5)');
+    expect(budgetExhausted(meta({ checkCount: 4, awaitingAnswer: true }), 0, both)).toBe('no decision after 3 checks answered UNKNOWN (transactionCheckMax 3)');
+  });
+
   it('an age budget is used up at maxAgeMs after receipt, whatever the count', () => {
     expect(budgetExhausted(meta({ budget: 'age', checkCount: 99 }), 60_999, limits)).toBeUndefined();
     expect(budgetExhausted(meta({ budget: 'age' }), 61_000, limits)).toMatch(/^undecided 60 s after publish over HTTP \(httpTransactionMaxAgeMs 60000\)$/);
@@ -86,11 +97,11 @@ describe('chooseCheckTarget', () => {
   });
 
   it('avoids the sender when it was asked last time and did not answer', () => {
-    expect(chooseCheckTarget(meta({ lastCheckClientId: 'a' }), ['a', 'b'])).toBe('b');
+    expect(chooseCheckTarget(meta({ lastCheckClientId: 'a', awaitingAnswer: true }), ['a', 'b'])).toBe('b');
   });
 
   it('still asks the sender when it is the only candidate, even if avoided', () => {
-    expect(chooseCheckTarget(meta({ lastCheckClientId: 'a' }), ['a'])).toBe('a');
+    expect(chooseCheckTarget(meta({ lastCheckClientId: 'a', awaitingAnswer: true }), ['a'])).toBe('a');
   });
 
   it('rotates among the others over successive checks when the sender is gone', () => {
@@ -100,13 +111,31 @@ describe('chooseCheckTarget', () => {
   });
 
   it('rotation skips the avoided client', () => {
-    const picks = Array.from({ length: 4 }, (_, n) => chooseCheckTarget(meta({ senderClientId: 'gone', lastCheckClientId: 'b', checkCount: n }), ['a', 'b', 'c']));
+    const picks = Array.from({ length: 4 }, (_, n) =>
+      chooseCheckTarget(meta({ senderClientId: 'gone', lastCheckClientId: 'b', awaitingAnswer: true, checkCount: n }), ['a', 'b', 'c']),
+    );
     expect(picks).not.toContain('b');
     expect(new Set(picks)).toEqual(new Set(['a', 'c']));
   });
 
   it('an avoided sender is not picked by rotation either', () => {
-    for (let n = 0; n < 6; n++) expect(chooseCheckTarget(meta({ lastCheckClientId: 'a', checkCount: n }), ['a', 'b', 'c'])).not.toBe('a');
+    for (let n = 0; n < 6; n++) expect(chooseCheckTarget(meta({ lastCheckClientId: 'a', awaitingAnswer: true, checkCount: n }), ['a', 'b', 'c'])).not.toBe('a');
+  });
+
+  it('asks the best-ranked producers first: answered, then untried, then those that let checks time out', () => {
+    const ranks = { good: 0, slow: 3, silent: 5 };
+    for (let i = 0; i < 20; i++) expect(chooseCheckTarget(meta({ transactionId: `TX${i}`, senderClientId: 'gone' }), ['silent', 'slow', 'good'], ranks)).toBe('good');
+    expect(chooseCheckTarget(meta({ senderClientId: 'gone' }), ['silent', 'slow'], ranks)).toBe('slow');
+    expect(chooseCheckTarget(meta({ senderClientId: 'gone' }), ['silent', 'new'], ranks)).toBe('new');
+    // The sender is asked first only while no better-ranked producer is online.
+    expect(chooseCheckTarget(meta({ senderClientId: 'silent' }), ['silent', 'good'], ranks)).toBe('good');
+    expect(chooseCheckTarget(meta({ senderClientId: 'good' }), ['new', 'good'], ranks)).toBe('good');
+  });
+
+  it('asks a producer that answered UNKNOWN again, but not one that let the check go unanswered', () => {
+    const ranks = { a: 0, b: 1 };
+    expect(chooseCheckTarget(meta({ senderClientId: 'gone', lastCheckClientId: 'a', checkCount: 1 }), ['a', 'b'], ranks)).toBe('a');
+    expect(chooseCheckTarget(meta({ senderClientId: 'gone', lastCheckClientId: 'a', awaitingAnswer: true, checkCount: 1 }), ['a', 'b'], ranks)).toBe('b');
   });
 
   it('spreads the first checks of different transactions over the producers', () => {
@@ -128,9 +157,27 @@ describe('claim, release, re-arm and decide', () => {
     expect(m.checks![0]!.clientId).toBe('c5');
   });
 
+  it('a claim awaits an answer; claimed again unanswered, the previous check counts as a timeout', () => {
+    const once = claimCheck(meta(), 10_000, 'a', 5_000);
+    expect(once).toMatchObject({ checkCount: 1, awaitingAnswer: true });
+    expect(once).not.toHaveProperty('timeouts');
+    expect(claimCheck(once, 15_000, 'b', 5_000)).toMatchObject({ checkCount: 2, timeouts: 1, awaitingAnswer: true, lastCheckClientId: 'b' });
+  });
+
+  it('an UNKNOWN answer ends the wait, due one interval after the check; a repeat or a late answer changes nothing', () => {
+    const claimed = claimCheck(meta(), 10_000, 'a', 5_000);
+    const answered = answerCheck(claimed, 12_000, 30_000);
+    expect(answered).toMatchObject({ checkCount: 1, nextCheckAtMs: 40_000 });
+    expect(answered).not.toHaveProperty('awaitingAnswer');
+    expect(answerCheck(answered!, 13_000, 30_000)).toBeUndefined();
+    expect(answerCheck(claimed, 90_000, 30_000)?.nextCheckAtMs).toBe(90_000);
+    expect(answerCheck({ ...claimed, state: 'ABANDONED' }, 12_000, 30_000)).toBeUndefined();
+  });
+
   it('a released check gives the attempt back and is due at once', () => {
     const released = releaseCheck(claimCheck(meta(), 10_000, 'a', 30_000), 11_000);
     expect(released).toMatchObject({ checkCount: 0, nextCheckAtMs: 11_000, checks: [] });
+    expect(released).not.toHaveProperty('awaitingAnswer');
   });
 
   it('re-arming gives a fresh budget and forgets why it was abandoned', () => {
@@ -176,7 +223,30 @@ describe('planClaim, abandon and quarantine', () => {
 
   it('claims a due transaction for the chosen producer with the claimCheck record', () => {
     const step = planClaim(meta(), 8_000, req);
-    expect(step).toEqual({ kind: 'claim', clientId: 'a', updated: claimCheck(meta(), 8_000, 'a', 5_000) });
+    // Without an answer timeout every silence is an UNKNOWN (RocketMQ's rule: every check counts).
+    expect(step).toEqual({ kind: 'claim', clientId: 'a', updated: claimCheck(meta(), 8_000, 'a', 5_000, true) });
+  });
+
+  it('with an answer timeout and other producers to ask, a claimed check is due again after the timeout, else after the interval', () => {
+    const timed = { ...req, answerTimeoutMs: 1_000 };
+    expect(planClaim(meta(), 8_000, timed)).toMatchObject({ kind: 'claim', updated: { nextCheckAtMs: 9_000 } });
+    expect(planClaim(meta(), 8_000, { ...timed, targets: ['a'] })).toMatchObject({ kind: 'claim', updated: { nextCheckAtMs: 13_000 } });
+  });
+
+  it('silence counts as a timeout only where another producer could be asked and the chosen one does not answer checks', () => {
+    const timed = { ...req, answerTimeoutMs: 1_000 };
+    expect(planClaim(meta(), 8_000, timed)).toMatchObject({ updated: { awaitingAnswer: true } });
+    expect(planClaim(meta(), 8_000, timed)).not.toHaveProperty('updated.silenceIsUnknown');
+    // The only live producer, or one that answers checks: silence is an UNKNOWN, asked again after the interval.
+    expect(planClaim(meta(), 8_000, { ...timed, targets: ['a'] })).toMatchObject({ updated: { silenceIsUnknown: true, nextCheckAtMs: 13_000 } });
+    expect(planClaim(meta(), 8_000, { ...timed, answering: ['a'] })).toMatchObject({ updated: { silenceIsUnknown: true, nextCheckAtMs: 13_000 } });
+    // Claimed again unanswered: a silent UNKNOWN is an answered check, a silent timeout is not.
+    const both = { checkMax: 2, maxAgeMs: 60_000, timeoutMax: 9 };
+    const unknown = claimCheck(claimCheck(meta(), 0, 'a', 1, true), 1, 'b', 1);
+    expect(unknown).not.toHaveProperty('timeouts');
+    expect(budgetExhausted(unknown, 2, both)).toBeUndefined();
+    expect(budgetExhausted(claimCheck(unknown, 2, 'a', 1, true), 3, both)).toBe('no decision after 2 checks answered UNKNOWN (transactionCheckMax 2)');
+    expect(claimCheck(claimCheck(meta(), 0, 'a', 1), 1, 'b', 1)).toMatchObject({ timeouts: 1 });
   });
 
   it('abandon and quarantine both lead to ABANDONED (as the table says), quarantine naming why', () => {

@@ -1,6 +1,8 @@
 // Check scheduling with a fake clock: first check at the due time, UNKNOWN means again after the
 // interval, budget then policy (ROLLBACK / KEEP), no attempts used while nobody can be asked,
-// sender first then rotation when it stays silent, batch limits per tick.
+// sender first then rotation when it stays silent (before the interval, after the answer
+// timeout), producers that let checks time out demoted, unanswered checks budgeted apart from
+// answered ones, batch limits per tick.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,13 +93,14 @@ describe('CheckScheduler', () => {
     expect((await store.getHalf(id))!.checkCount).toBe(2);
   });
 
-  it('applies ROLLBACK after transactionCheckMax checks, recorded as POLICY', async () => {
+  it('applies ROLLBACK after transactionCheckMax checks answered UNKNOWN, recorded as POLICY', async () => {
     const { clock, scheduler, producer, half, store } = await setup({ transactionCheckMax: 2 });
     const got = producer('sender');
     const id = await half();
     for (let i = 0; i < 4; i++) {
       clock.advance(30_000);
       await scheduler.tick();
+      if (got.length > i) await scheduler.answered(id, 'sender');
     }
     expect(got).toHaveLength(2);
     expect(await store.getHalf(id)).toBeUndefined();
@@ -111,6 +114,7 @@ describe('CheckScheduler', () => {
     for (let i = 0; i < 4; i++) {
       clock.advance(30_000);
       await scheduler.tick();
+      if (got.length > i) await scheduler.answered(id, 'sender');
     }
     expect(got).toHaveLength(1);
     expect(await store.getHalf(id)).toMatchObject({ state: 'ABANDONED', checkCount: 1 });
@@ -142,7 +146,7 @@ describe('CheckScheduler', () => {
   });
 
   it('asks the sender first and, when it stays silent, another live producer next', async () => {
-    const { clock, scheduler, producer, half } = await setup();
+    const { clock, scheduler, producer, half, sessions, config } = await setup();
     const sender = producer('sender');
     const other = producer('other');
     const id = await half('sender');
@@ -150,9 +154,57 @@ describe('CheckScheduler', () => {
     await scheduler.tick();
     expect(sender.map((h) => h.transactionId)).toEqual([id]);
     expect(other).toHaveLength(0);
-    clock.advance(30_000);
+    // Unanswered for transactionCheckAnswerTimeoutMs: sent to the other producer, long before the interval.
+    clock.advance(config.transactionCheckAnswerTimeoutMs - 1);
+    await scheduler.tick();
+    expect(other).toHaveLength(0);
+    clock.advance(1);
     await scheduler.tick();
     expect(other.map((h) => h.transactionId)).toEqual([id]);
+    expect(sessions.checkStats.get('sender')).toMatchObject({ timeouts: 1, timeoutsInARow: 1 });
+  });
+
+  it('demotes producers that let checks time out: once one answers, every check goes to it', async () => {
+    const { clock, scheduler, producer, half, store, config } = await setup({ transactionCheckMax: 2 });
+    const silent = Array.from({ length: 5 }, (_, i) => producer(`silent-${i}`));
+    const honest = producer('honest');
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await half('gone'));
+    clock.advance(6000);
+    // The honest producer answers UNKNOWN to everything it gets, every tick.
+    const answerHonest = async () => {
+      for (const h of honest.splice(0)) await scheduler.answered(h.transactionId, 'honest');
+    };
+    for (let round = 0; round < 20; round++) {
+      await scheduler.tick();
+      await answerHonest();
+      clock.advance(config.transactionCheckAnswerTimeoutMs);
+    }
+    const silentChecks = silent.reduce((n, got) => n + got.length, 0);
+    // Each silent producer is tried about once per demotion level, not once per transaction and round.
+    expect(silentChecks).toBeLessThan(30 + 5 * 3);
+    // Every transaction ran into its policy by answered checks (2 UNKNOWNs), none by silence.
+    for (const id of ids) {
+      const d = await store.getDecision(id);
+      expect(d).toMatchObject({ state: 'ROLLED_BACK', source: 'POLICY' });
+      expect(d!.reason).toContain('answered UNKNOWN');
+    }
+  });
+
+  it('budgets unanswered checks apart: silent producers alone reach transactionCheckTimeoutMax, not transactionCheckMax', async () => {
+    const { clock, scheduler, producer, half, store, config } = await setup({ transactionCheckMax: 2, transactionCheckTimeoutMax: 6 });
+    producer('silent-a');
+    producer('silent-b');
+    const id = await half('gone');
+    clock.advance(6000);
+    for (let i = 0; i < 6; i++) {
+      await scheduler.tick();
+      expect(await store.getDecision(id)).toBeUndefined();
+      clock.advance(config.transactionCheckAnswerTimeoutMs);
+    }
+    expect(await store.getHalf(id)).toMatchObject({ checkCount: 6, timeouts: 5, awaitingAnswer: true });
+    await scheduler.tick();
+    expect(await store.getDecision(id)).toMatchObject({ state: 'ROLLED_BACK', source: 'POLICY', reason: 'no answer to 6 checks (transactionCheckTimeoutMax 6)' });
   });
 
   it('never checks a resolved transaction', async () => {

@@ -1,4 +1,4 @@
--- Schema version 6: the message trace. Committed messages found by message id and by key, and
+-- Schema version 5: the message trace. Committed messages found by message id and by key, and
 -- the delivery history of each message: every delivery to a group (attempt, when, to which
 -- client) and how the attempt ended (ACKED, DEAD_LETTERED; null while undecided). A delivery row
 -- goes with its message (retention, topic deletion) through the foreign key.

@@ -1,8 +1,8 @@
 // Contract section "counters": check answers are counted by the store: a SERVER_CHECK decision
 // counts as one (other sources do not), and recordCheckAnswer counts an answer that decided
-// nothing, leaving the transaction as it is.
+// nothing, leaving the transaction pending with its check answered.
 import { describe, expect, it } from 'vitest';
-import { useStore, type ContractTarget } from './helpers.js';
+import { SECOND, useStore, type ContractTarget } from './helpers.js';
 
 export function countersContract(target: ContractTarget): void {
   describe('counters', () => {
@@ -21,15 +21,20 @@ export function countersContract(target: ContractTarget): void {
       expect(await store.transactionCounters()).toEqual({ pending: 0, abandoned: 0, committed: 2, rolledBack: 3, checksSent: 5, checksAnswered: 2 });
     });
 
-    it('recordCheckAnswer counts an answer that decided nothing and leaves the transaction as it is', async () => {
+    it('recordCheckAnswer counts an answer that decided nothing; the transaction stays pending, its check answered', async () => {
       const { store } = f;
       const t = await f.topic('tx', 'TRANSACTION');
       await store.putHalf(f.half(t, 'TX-U'), 0);
       await f.claim(t);
-      const before = await store.getHalf('TX-U');
-      await store.recordCheckAnswer('TX-U');
-      await store.recordCheckAnswer('TX-U');
-      expect(await store.getHalf('TX-U')).toEqual(before);
+      const claimed = await store.getHalf('TX-U');
+      expect(claimed).toMatchObject({ state: 'PENDING', checkCount: 1, awaitingAnswer: true });
+      await store.recordCheckAnswer('TX-U', 30 * SECOND);
+      const answered = await store.getHalf('TX-U');
+      expect(answered).toMatchObject({ state: 'PENDING', checkCount: 1, nextCheckAtMs: claimed!.lastCheckAtMs! + 30 * SECOND });
+      expect(answered?.awaitingAnswer).toBeUndefined();
+      // A repeated answer to the same check changes nothing but the counter.
+      await store.recordCheckAnswer('TX-U', 5 * SECOND);
+      expect(await store.getHalf('TX-U')).toEqual(answered);
       expect(await store.getDecision('TX-U')).toBeUndefined();
       expect(await store.transactionCounters()).toEqual({ pending: 1, abandoned: 0, committed: 0, rolledBack: 0, checksSent: 1, checksAnswered: 2 });
     });

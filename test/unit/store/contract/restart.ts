@@ -134,10 +134,14 @@ export function restartContract(target: ContractTarget): void {
       await store.putHalf(f.half(t, 'TX-S'), 0);
       await f.claim(t);
       await store.endTransaction('TX-S', 'COMMIT', 'SERVER_CHECK');
-      await store.recordCheckAnswer('TX-U'); // UNKNOWN, the last write before the restart
+      await store.recordCheckAnswer('TX-U', 60 * SECOND); // UNKNOWN, the last write before the restart
       expect(await store.transactionCounters()).toMatchObject({ checksSent: 2, checksAnswered: 2 });
+      const answered = await store.getHalf('TX-U');
       store = await f.restart();
       expect(await store.transactionCounters()).toMatchObject({ pending: 1, committed: 1, checksSent: 2, checksAnswered: 2 });
+      // The answer is kept with the transaction too: no longer awaiting one, due an interval after its check.
+      expect(await store.getHalf('TX-U')).toEqual(answered);
+      expect(answered?.awaitingAnswer).toBeUndefined();
     });
   });
 }

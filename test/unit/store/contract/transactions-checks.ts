@@ -153,6 +153,57 @@ export function transactionChecksContract(target: ContractTarget): void {
       expect(third.claimed.map((h) => [h.checkCount, h.lastCheckClientId])).toEqual([[2, 'other-client']]);
     });
 
+    it('with a timeout budget, unanswered checks are counted apart, sent again to another target after the answer timeout, and exhaust the timeout budget', async () => {
+      const { store, clock } = f;
+      const t = await f.topic('tx', 'TRANSACTION');
+      await store.putHalf(f.half(t, 'TX-T', { senderClientId: 'gone' }), 0);
+      const budget = { ...BUDGET, checkMax: 2, timeoutMax: 3 };
+      const req = { budget, nextCheckInMs: 60 * SECOND, answerTimeoutMs: 2 * SECOND, targets: ['silent-1', 'silent-2', 'honest'] };
+      // The best-ranked target is asked; with others to ask, due again after the answer timeout.
+      const first = await f.claim(t, { ...req, ranks: { 'silent-1': 0, 'silent-2': 1, honest: 1 } });
+      expect(first.claimed.map((h) => [h.lastCheckClientId, h.nextCheckAtMs, h.awaitingAnswer])).toEqual([['silent-1', clock.now() + 2 * SECOND, true]]);
+      clock.advance(2 * SECOND);
+      // Unanswered: a timeout, and another target (silent-1 was asked last) is asked.
+      const second = await f.claim(t, { ...req, ranks: { 'silent-1': 2, 'silent-2': 1, honest: 0 } });
+      expect(second.claimed.map((h) => [h.checkCount, h.timeouts, h.lastCheckClientId])).toEqual([[2, 1, 'honest']]);
+      // Answered UNKNOWN: not a timeout, due an interval after that check.
+      await store.recordCheckAnswer('TX-T', 60 * SECOND);
+      clock.advance(2 * SECOND);
+      expect((await f.claim(t, req)).claimed).toEqual([]);
+      clock.advance(58 * SECOND);
+      // The target that answered is asked again (it is not avoided, it answered).
+      const third = await f.claim(t, { ...req, ranks: { honest: 0 } });
+      expect(third.claimed.map((h) => [h.checkCount, h.timeouts, h.lastCheckClientId])).toEqual([[3, 1, 'honest']]);
+      clock.advance(2 * SECOND);
+      // Unanswered again: another timeout. Alone, a target's silence is an UNKNOWN (as RocketMQ
+      // counts every check), asked again after the interval; so is the silence of one that answers.
+      const alone = await f.claim(t, { ...req, targets: ['honest'] });
+      expect(alone.claimed.map((h) => [h.timeouts, h.silenceIsUnknown, h.nextCheckAtMs])).toEqual([[2, true, clock.now() + 60 * SECOND]]);
+      clock.advance(60 * SECOND);
+      // 2 answered (one said, one silent), 2 timed out: the answered budget (checkMax 2) is used up.
+      const last = await f.claim(t, req);
+      expect(last.claimed).toEqual([]);
+      expect(last.exhausted.map((e) => e.reason)).toEqual(['no decision after 2 checks answered UNKNOWN (transactionCheckMax 2)']);
+      const after = await store.getHalf('TX-T');
+      expect(after).toMatchObject({ checkCount: 4, timeouts: 2, awaitingAnswer: true, silenceIsUnknown: true });
+      expect(last.exhausted[0]!.reason).toBe(budgetExhausted(after!, clock.now(), budget));
+    });
+
+    it('silent targets alone run a transaction into the timeout budget, not the answered one', async () => {
+      const { store, clock } = f;
+      const t = await f.topic('tx', 'TRANSACTION');
+      await store.putHalf(f.half(t, 'TX-S', { senderClientId: 'gone' }), 0);
+      const budget = { ...BUDGET, checkMax: 1, timeoutMax: 3 };
+      const req = { budget, nextCheckInMs: 60 * SECOND, answerTimeoutMs: SECOND, targets: ['silent-1', 'silent-2'] };
+      for (let i = 0; i < 3; i++) {
+        expect((await f.claim(t, req)).claimed).toHaveLength(1);
+        clock.advance(SECOND);
+      }
+      const last = await f.claim(t, req);
+      expect(last.exhausted.map((e) => e.reason)).toEqual(['no answer to 3 checks (transactionCheckTimeoutMax 3)']);
+      expect(await store.getHalf('TX-S')).toMatchObject({ checkCount: 3, timeouts: 2, awaitingAnswer: true });
+    });
+
     it('releaseCheck undoes a claim and makes the transaction due again now', async () => {
       const { store, clock } = f;
       const t = await f.topic('tx', 'TRANSACTION');
