@@ -8,6 +8,8 @@
 //   npm run bench -- consume --client both --seconds 10
 //   npm run bench -- peers [--quick] [--no-peers]   Halfmoon and RabbitMQ / NATS side by side
 //                                                    (see peers/run-peers.ts)
+//   npm run bench -- cluster [--quick] [--brokers 1,2,3]  brokers on one PostgreSQL
+//                                                    (see cluster/run-cluster.ts)
 // Flags are passed to every selected benchmark (see each script's header for its flags).
 import { performance } from 'node:perf_hooks';
 import { checkOptions, runCheckDispatch } from './check-dispatch.js';
@@ -15,6 +17,7 @@ import { consoleLog, f1, isMain, parseFlags, printTable, type BenchOutcome, type
 import { consumeOptions, runConsumeThroughput } from './consume-throughput.js';
 import { runTxThroughput, txOptions } from './tx-throughput.js';
 import { peersOptions, runPeers } from './peers/run-peers.js';
+import { clusterOptions, runCluster } from './cluster/run-cluster.js';
 
 export const BENCHMARKS = {
   tx: (flags: Flags, log: Log) => runTxThroughput(txOptions(flags), log),
@@ -23,6 +26,10 @@ export const BENCHMARKS = {
   peers: async (flags: Flags, log: Log): Promise<BenchOutcome<unknown>> => {
     const r = await runPeers(peersOptions(flags), log);
     return { name: 'peers', rows: [{ bench: 'peers', metric: 'table and JSON', value: r.outPath }], data: r };
+  },
+  cluster: async (flags: Flags, log: Log): Promise<BenchOutcome<unknown>> => {
+    const r = await runCluster(clusterOptions(flags), log);
+    return { name: 'cluster', rows: [{ bench: 'cluster', metric: 'table and JSON', value: r.outPath }], data: r };
   },
 } as const satisfies Record<string, (flags: Flags, log: Log) => Promise<BenchOutcome<unknown>>>;
 
@@ -36,10 +43,11 @@ const ALIASES: Record<string, BenchName> = {
   consume: 'consume',
   'consume-throughput': 'consume',
   peers: 'peers',
+  cluster: 'cluster',
 };
 
 export function selectBenchmarks(positionals: string[]): BenchName[] {
-  // The peers suite is only run by name (it starts several brokers and takes minutes).
+  // The peers and cluster suites are only run by name (they start several brokers and take minutes).
   if (positionals.length === 0) return ['tx', 'check', 'consume'];
   return positionals.map((p) => {
     const name = ALIASES[p];
@@ -68,7 +76,7 @@ export async function runBenchmarks(argv: string[], log: Log = consoleLog): Prom
 if (isMain(import.meta.url)) {
   const { flags, positionals } = parseFlags(process.argv.slice(2));
   if (flags.help) {
-    consoleLog('usage: npm run bench -- [tx|check|consume|peers ...] [--quick] [--no-peers] [benchmark flags]');
+    consoleLog('usage: npm run bench -- [tx|check|consume|peers|cluster ...] [--quick] [--no-peers] [benchmark flags]');
     process.exit(0);
   }
   let valid = true;
