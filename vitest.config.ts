@@ -10,6 +10,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const SLOW = [
   'test/integration/bench-smoke.test.ts',
   'test/integration/bench-peers.test.ts',
+  'test/integration/bench-cluster.test.ts',
   'test/integration/cli.test.ts',
   'test/integration/cli-send-consume.test.ts',
   'test/integration/consumption.test.ts',
