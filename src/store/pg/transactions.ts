@@ -24,7 +24,7 @@ import {
 } from '../../domain/transactions.js';
 import type { ClaimChecksRequest, ClaimChecksResult, DecisionFilter, TransactionFilter } from '../broker-store.js';
 import type { Tx } from './db.js';
-import { appendIn } from './log.js';
+import { appendIn, queueKey } from './log.js';
 import { fromRow, headerOf, type PgContext } from './records.js';
 
 /** Half-message metadata (the meta column): the HalfMessage without its message, plus what lookups need. */
@@ -47,9 +47,12 @@ function halfOf(row: HalfRow): HalfMessage {
   return { ...halfFields(row.meta), message: fromRow<MessageInput>(row) };
 }
 
-/** Adds to a counter, on one of its shards (no single hot row). */
+/** One of a counter's shards, at random (no single hot row). */
+const counterShard = (): number => Math.floor(Math.random() * COUNTER_SHARDS);
+
+/** Adds to a counter, on one of its shards. */
 async function bump(tx: Tx, name: CounterName, delta: number): Promise<void> {
-  await tx.run('bump_counter', [name, Math.floor(Math.random() * COUNTER_SHARDS), delta]);
+  await tx.run('bump_counter', [name, counterShard(), delta]);
 }
 
 async function saveMeta(tx: Tx, meta: HalfMeta): Promise<void> {
@@ -98,10 +101,12 @@ export class PgTransactions {
     reason?: string,
   ): Promise<EndTransactionResult> {
     const now = this.now();
-    return this.ctx.db.tx(async (tx): Promise<EndTransactionResult> => {
+    // A COMMIT appends to queue 0 of its topic: decisions share a transaction with the other
+    // changes waiting for that queue's head row (the topic is the caller's expectation, checked below).
+    return this.ctx.db.batched(queueKey(expect?.topic ?? '', 0), async (tx): Promise<EndTransactionResult> => {
       if (source === 'SERVER_CHECK') await bump(tx, 'checksAnswered', 1);
       // The half row lock: a concurrent decision waits, then finds the row gone and the decision made.
-      const [row] = await tx.rows<HalfRow>('lock_half', [transactionId]);
+      const [row] = await tx.rows<HalfRow & { topic_exists: boolean }>('lock_half_deciding', [transactionId]);
       if (!row) {
         const [d] = await tx.rows<{ record: TransactionDecision }>('get_decision', [transactionId]);
         if (!d) return { kind: 'unknown' };
@@ -113,15 +118,23 @@ export class PgTransactions {
       }
       const decision = decide(meta, resolution, source, now, reason);
       if (resolution === 'COMMIT') {
-        if ((await tx.rows('get_topic', [meta.topic])).length === 0) {
+        if (!row.topic_exists) {
           throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
         }
         const [stored] = await appendIn(tx, now, meta.topic, 0, [{ ...fromRow<MessageInput>(row), transactionId }]);
         decision.offset = stored!.offset;
       }
-      await tx.run('delete_half', [transactionId]);
-      await tx.run('insert_decision', [transactionId, decision.state, decision.topic, decision.decidedAtMs, decision.keys ?? [], JSON.stringify(decision)]);
-      await bump(tx, resolution === 'COMMIT' ? 'committed' : 'rolledBack', 1);
+      const counter: CounterName = resolution === 'COMMIT' ? 'committed' : 'rolledBack';
+      await tx.run('finish_half', [
+        transactionId,
+        decision.state,
+        decision.topic,
+        decision.decidedAtMs,
+        decision.keys ?? [],
+        JSON.stringify(decision),
+        counter,
+        counterShard(),
+      ]);
       return { kind: 'applied', decision };
     });
   }

@@ -13,6 +13,22 @@ SELECT meta, header, body FROM half_message WHERE txn_id = $1;
 -- name: lock_half
 SELECT meta, header, body FROM half_message WHERE txn_id = $1 FOR UPDATE;
 
+-- name: lock_half_deciding
+-- The half message locked for its decision, and whether its topic still exists (one round trip).
+SELECT h.meta, h.header, h.body, EXISTS (SELECT 1 FROM topic t WHERE t.name = h.topic) AS topic_exists
+FROM half_message h WHERE h.txn_id = $1 FOR UPDATE OF h;
+
+-- name: finish_half
+-- A decision in one statement: the half message goes, the decision record ($1-$6) is kept and
+-- the counter $7 is bumped on shard $8.
+WITH gone AS (
+  DELETE FROM half_message WHERE txn_id = $1
+), counted AS (
+  INSERT INTO txn_counter AS c (name, shard, value) VALUES ($7, $8, 1)
+  ON CONFLICT (name, shard) DO UPDATE SET value = c.value + EXCLUDED.value
+)
+INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record) VALUES ($1, $2, $3, $4, $5, $6);
+
 -- name: update_half
 UPDATE half_message SET state = $2, next_check_at_ms = $3, meta = $4 WHERE txn_id = $1;
 
@@ -21,9 +37,6 @@ UPDATE half_message SET state = $2, next_check_at_ms = $3, meta = $4 WHERE txn_i
 UPDATE half_message h SET state = t.s, next_check_at_ms = t.n, meta = t.m
 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[]) AS t(id, s, n, m)
 WHERE h.txn_id = t.id;
-
--- name: delete_half
-DELETE FROM half_message WHERE txn_id = $1;
 
 -- name: claim_due_halves
 -- Due PENDING transactions of a producer group, each locked by one claimer: a concurrent claim
@@ -47,9 +60,6 @@ SELECT count(*)::int AS n FROM half_message WHERE producer_group = $1 AND state 
 SELECT meta, header, body FROM half_message
 WHERE ($1::text IS NULL OR topic = $1) AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR keys @> ARRAY[$3::text])
 ORDER BY txn_id COLLATE "C" LIMIT $4;
-
--- name: insert_decision
-INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record) VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: get_decision
 SELECT record FROM txn_decision WHERE txn_id = $1;
