@@ -126,6 +126,31 @@ export class PgDatabase {
   }
 
   /**
+   * One idempotent change as a single statement in its own implicit transaction (one round trip
+   * instead of BEGIN, statement, NOTIFY, COMMIT), with its wake-up: the statement takes the
+   * channel and the payload as its last two parameters and calls pg_notify itself, so the
+   * notification goes out only if it commits. Retried once on a broken pooled connection (the
+   * change is idempotent, so a repeat of one that did commit is harmless).
+   */
+  async notifying(statement: string, params: unknown[], event: Notification['event'], key: string): Promise<void> {
+    const values = [...params, this.channel, this.payloadOf({ event, key })];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query(this.prepared(statement, values));
+        this.onCommitted([{ event, key }]);
+        return;
+      } catch (err) {
+        if (attempt === 1 && isConnectionError(err) && !/timeout exceeded when trying to connect|ECONNREFUSED/i.test(String((err as Error).message))) continue;
+        throw this.brokerError(err);
+      }
+    }
+  }
+
+  private payloadOf(n: Notification): string {
+    return `${this.instanceTag}|${n.event}|${n.key}`;
+  }
+
+  /**
    * Runs `body` as one SQL transaction (READ COMMITTED; the body locks what it reads to change).
    * Serialization failures and deadlocks are retried from the start, and so is once a pooled
    * connection found broken before COMMIT was sent (nothing was written; the pool opens a fresh
@@ -155,7 +180,7 @@ export class PgDatabase {
           await c.query({
             name: 'hm_notify',
             text: 'SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n',
-            values: [this.channel, notes.map((n) => `${this.instanceTag}|${n.event}|${n.key}`)],
+            values: [this.channel, notes.map((n) => this.payloadOf(n))],
           });
         }
         committing = true;
