@@ -28,8 +28,8 @@ describe('cluster benchmark (quick)', () => {
       expect(x.brokerUsPerMsg, what).toBeGreaterThan(0);
       expect(x.pgUsPerMsg, what).toBeGreaterThan(0);
       expect(x.walBytesPerMsg, what).toBeGreaterThan(x.mode === 'tx' ? 1024 : 0);
-      // Each half message is a committed SQL transaction of its own (appends and decisions may share one).
-      expect(x.commitsPerMsg, what).toBeGreaterThanOrEqual(x.mode === 'tx' ? 1 : 0.01);
+      // Appends and decisions of one queue share BEGIN … COMMIT blocks; a half message is a statement of its own.
+      expect(x.commitsPerMsg, what).toBeGreaterThan(0);
       expect(x.statementsPerMsg, what).toBeGreaterThan(x.commitsPerMsg);
       expect(x.topStatements.length, what).toBeGreaterThan(0);
     }

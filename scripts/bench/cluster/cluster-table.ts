@@ -26,7 +26,8 @@ const ROWS: Row[] = [
   { label: 'PostgreSQL CPU per transaction', mode: 'tx', field: 'pgUsPerMsg', show: us },
   { label: 'PostgreSQL CPU, cores', mode: 'tx', field: 'pgCores', show: (n) => n.toFixed(2) },
   { label: 'statements per transaction (round trips)', mode: 'tx', field: 'statementsPerMsg', show: f1 },
-  { label: 'SQL COMMITs per transaction', mode: 'tx', field: 'commitsPerMsg', show: (n) => n.toFixed(2) },
+  { label: 'BEGIN … COMMIT blocks per transaction', mode: 'tx', field: 'commitsPerMsg', show: (n) => n.toFixed(2) },
+  { label: 'device flushes per transaction', mode: 'tx', field: 'flushesPerMsg', show: (n) => n.toFixed(2) },
   { label: 'WAL bytes per transaction', mode: 'tx', field: 'walBytesPerMsg', show: f0 },
   { label: 'NORMAL publish msgs/s', mode: 'normal', field: 'perSec', show: f0 },
   { label: 'NORMAL publish p50', mode: 'normal', field: 'p50Ms', show: msText },
@@ -35,7 +36,7 @@ const ROWS: Row[] = [
   { label: 'PostgreSQL CPU per message', mode: 'normal', field: 'pgUsPerMsg', show: us },
   { label: 'statements per message', mode: 'normal', field: 'statementsPerMsg', show: f1 },
   { label: 'WAL bytes per message', mode: 'normal', field: 'walBytesPerMsg', show: f0 },
-  { label: 'device flushes/s (NORMAL phase)', mode: 'normal', field: 'flushesPerSec', show: f0 },
+  { label: 'device flushes per message', mode: 'normal', field: 'flushesPerMsg', show: (n) => n.toFixed(2) },
 ];
 
 export function medianOf(runs: ClusterPhase[], brokers: number, mode: ClusterMode, field: Numeric): number {

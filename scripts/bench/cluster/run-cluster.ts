@@ -4,8 +4,8 @@
 // processes (distinct --broker-id), then two phases on one shared topic each: committed
 // transactions (SendMessage TRANSACTION + EndTransaction COMMIT) and NORMAL publish, W = 64 in
 // flight in all, spread over one lean load process per broker, started together. Each phase
-// records throughput, merged p50/p99, broker and PostgreSQL CPU, statements and COMMITs per
-// message (pg_stat_statements), WAL bytes per message and device flushes. Then the first-check
+// records throughput, merged p50/p99, broker and PostgreSQL CPU, statements and BEGIN … COMMIT
+// blocks per message (pg_stat_statements), WAL bytes per message and device flushes. Then the first-check
 // delay and dispatch rate with 100k pending transactions (pending.ts). Prints one table of
 // medians (cluster-table.ts) and writes the JSON with every run next to it.
 //
@@ -79,10 +79,12 @@ export interface ClusterPhase {
   clientUsPerMsg: number;
   /** Statements PostgreSQL ran per message (NaN without pg_stat_statements). */
   statementsPerMsg: number;
-  /** SQL transactions committed per message. */
+  /** Explicit SQL transactions (BEGIN … COMMIT) per message; single statements that commit on their own are not counted. */
   commitsPerMsg: number;
   walBytesPerMsg: number;
   flushesPerSec: number;
+  /** Device flush requests (fsyncs reaching the disk, whole machine) per message. */
+  flushesPerMsg: number;
   load1: number;
   /** The statements run at least once per 20 messages: calls per message, mean execution time. */
   topStatements: { query: string; perMsg: number; meanMs: number }[];
@@ -147,6 +149,7 @@ async function measurePhase(pg: BenchPostgres, database: string, brokers: Runnin
     commitsPerMsg: (db1.commits - db0.commits) / per,
     walBytesPerMsg: (db1.walBytes - db0.walBytes) / per,
     flushesPerSec: wallS > 0 ? (flush1 - flush0) / wallS : 0,
+    flushesPerMsg: (flush1 - flush0) / per,
     load1: load1(),
     topStatements: statementDeltas(db0, db1, per),
   };
@@ -173,7 +176,7 @@ async function roundOf(pg: BenchPostgres, scratch: string, n: number, round: num
       const f = await measurePhase(pg, database, brokers, mode, round, o);
       out.push(f);
       log(
-        `    ${n} broker(s) ${mode.padEnd(6)} ${Math.round(f.perSec).toString().padStart(6)}/s  p50 ${f.p50Ms.toFixed(1)} ms  p99 ${f.p99Ms.toFixed(1)} ms  broker ${f.brokerUsPerMsg.toFixed(0)} µs  pg ${f.pgUsPerMsg.toFixed(0)} µs (${f.pgCores.toFixed(2)} cores)  ${f.statementsPerMsg.toFixed(1)} stmts  ${f.commitsPerMsg.toFixed(2)} commits  ${f.walBytesPerMsg.toFixed(0)} WAL B per msg${f.errors ? `  ${f.errors} ERRORS (${f.firstError})` : ''}`,
+        `    ${n} broker(s) ${mode.padEnd(6)} ${Math.round(f.perSec).toString().padStart(6)}/s  p50 ${f.p50Ms.toFixed(1)} ms  p99 ${f.p99Ms.toFixed(1)} ms  broker ${f.brokerUsPerMsg.toFixed(0)} µs  pg ${f.pgUsPerMsg.toFixed(0)} µs (${f.pgCores.toFixed(2)} cores)  ${f.statementsPerMsg.toFixed(1)} stmts  ${f.commitsPerMsg.toFixed(2)} BEGIN/COMMIT  ${f.flushesPerMsg.toFixed(2)} flushes  ${f.walBytesPerMsg.toFixed(0)} WAL B per msg${f.errors ? `  ${f.errors} ERRORS (${f.firstError})` : ''}`,
       );
     }
     return out;
