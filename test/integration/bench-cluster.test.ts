@@ -16,13 +16,13 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('cluster benchmark (quick)', () => {
   it('measures both phases per broker count and writes the table and JSON', { timeout: 120_000 }, async () => {
-    const o = { ...clusterOptions({ quick: true, brokers: '1,2' }), messages: 96, pending: 200, out: join(out, 'cluster.json') };
+    const o = { ...clusterOptions({ quick: true, brokers: '1,2' }), messages: 300, pending: 200, out: join(out, 'cluster.json') };
     const r = await runCluster(o, () => undefined);
     expect(r.runs.map((x) => `${x.brokers}|${x.mode}`).sort()).toEqual(['1|normal', '1|tx', '2|normal', '2|tx']);
     for (const x of r.runs) {
       const what = `${x.brokers} ${x.mode}`;
       expect(x.errors, `${what}: ${x.firstError}`).toBe(0);
-      expect(x.count, what).toBe(96);
+      expect(x.count, what).toBe(300);
       expect(x.perSec, what).toBeGreaterThan(0);
       expect(x.p99Ms, what).toBeGreaterThanOrEqual(x.p50Ms);
       expect(x.brokerUsPerMsg, what).toBeGreaterThan(0);
