@@ -28,6 +28,12 @@ export interface Tx {
   /** Runs a statement, returns the number of rows it touched. */
   run(statement: string, params?: unknown[]): Promise<number>;
   notify(event: 'appended' | 'halfPublished', key: string): void;
+  /**
+   * Runs `fn` once, just before COMMIT, after every body sharing the transaction (hooks in key
+   * order; a key already registered is kept): work taken last so that transactions lock those
+   * rows in one order.
+   */
+  beforeCommit(key: string, fn: () => Promise<void>): void;
 }
 
 export interface Notification {
@@ -167,6 +173,7 @@ export class PgDatabase {
         connected = true;
         const c = client;
         const notes: Notification[] = [];
+        const hooks = new Map<string, () => Promise<void>>();
         await c.query('BEGIN');
         const tx: Tx = {
           rows: async <R extends Row>(statement: string, params: unknown[] = []) => (await c.query<R>(this.prepared(statement, params))).rows,
@@ -174,8 +181,12 @@ export class PgDatabase {
           notify: (event, key) => {
             if (!notes.some((n) => n.event === event && n.key === key)) notes.push({ event, key });
           },
+          beforeCommit: (key, fn) => {
+            if (!hooks.has(key)) hooks.set(key, fn);
+          },
         };
         const value = await body(tx);
+        for (const key of [...hooks.keys()].sort()) await hooks.get(key)!();
         if (notes.length > 0) {
           await c.query({
             name: 'hm_notify',

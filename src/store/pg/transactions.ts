@@ -47,12 +47,29 @@ function halfOf(row: HalfRow): HalfMessage {
   return { ...halfFields(row.meta), message: fromRow<MessageInput>(row) };
 }
 
-/** One of a counter's shards, at random (no single hot row). */
-const counterShard = (): number => Math.floor(Math.random() * COUNTER_SHARDS);
-
-/** Adds to a counter, on one of its shards. */
+/** Adds to a counter, on one of its shards, at random (no single hot row). */
 async function bump(tx: Tx, name: CounterName, delta: number): Promise<void> {
-  await tx.run('bump_counter', [name, counterShard(), delta]);
+  await tx.run('bump_counter', [name, Math.floor(Math.random() * COUNTER_SHARDS), delta]);
+}
+
+const atCommit = new WeakMap<Tx, Map<CounterName, number>>();
+
+/**
+ * Adds to a counter at the end of the SQL transaction. Decisions share transactions
+ * (db.batched): a group that bumped random shards as it went could deadlock with another group
+ * doing so in another order; bumped last, once per counter, in name order, counter rows are
+ * always locked in one order.
+ */
+function countAtCommit(tx: Tx, name: CounterName, delta: number): void {
+  let counts = atCommit.get(tx);
+  if (!counts) {
+    const pending = (counts = new Map<CounterName, number>());
+    atCommit.set(tx, pending);
+    tx.beforeCommit('counters', async () => {
+      for (const n of [...pending.keys()].sort()) if (pending.get(n)) await bump(tx, n, pending.get(n)!);
+    });
+  }
+  counts.set(name, (counts.get(name) ?? 0) + delta);
 }
 
 async function saveMeta(tx: Tx, meta: HalfMeta): Promise<void> {
@@ -97,7 +114,7 @@ export class PgTransactions {
     // A COMMIT appends to queue 0 of its topic: decisions share a transaction with the other
     // changes waiting for that queue's head row (the topic is the caller's expectation, checked below).
     return this.ctx.db.batched(queueKey(expect?.topic ?? '', 0), async (tx): Promise<EndTransactionResult> => {
-      if (source === 'SERVER_CHECK') await bump(tx, 'checksAnswered', 1);
+      if (source === 'SERVER_CHECK') countAtCommit(tx, 'checksAnswered', 1);
       // The half row lock: a concurrent decision waits, then finds the row gone and the decision made.
       const [row] = await tx.rows<HalfRow & { topic_exists: boolean }>('lock_half_deciding', [transactionId]);
       if (!row) {
@@ -117,17 +134,8 @@ export class PgTransactions {
         const [stored] = await appendIn(tx, now, meta.topic, 0, [{ ...fromRow<MessageInput>(row), transactionId }]);
         decision.offset = stored!.offset;
       }
-      const counter: CounterName = resolution === 'COMMIT' ? 'committed' : 'rolledBack';
-      await tx.run('finish_half', [
-        transactionId,
-        decision.state,
-        decision.topic,
-        decision.decidedAtMs,
-        decision.keys ?? [],
-        JSON.stringify(decision),
-        counter,
-        counterShard(),
-      ]);
+      await tx.run('finish_half', [transactionId, decision.state, decision.topic, decision.decidedAtMs, decision.keys ?? [], JSON.stringify(decision)]);
+      countAtCommit(tx, resolution === 'COMMIT' ? 'committed' : 'rolledBack', 1);
       return { kind: 'applied', decision };
     });
   }

@@ -203,6 +203,37 @@ describe('PgStore', () => {
     }
   });
 
+  it('decides concurrently on several topics through two instances without deadlocks, counting every decision', async () => {
+    const clock = new FakeClock();
+    const a = pgStore(clock, 'deciding');
+    const b = pgStore(clock, 'deciding');
+    await a.open();
+    await b.open();
+    try {
+      const topics = ['t1', 't2', 't3'];
+      for (const t of topics) await a.createTopic({ name: t, messageType: 'TRANSACTION', queueCount: 1 });
+      const ids = topics.flatMap((t) => Array.from({ length: 200 }, (_, i) => ({ topic: t, id: `${t}-${i}` })));
+      await Promise.all(
+        ids.map(({ topic, id }) =>
+          a.putHalf({ transactionId: id, message: makeMessage(topic, { messageType: 'TRANSACTION' }), producerGroup: topic, senderClientId: 'c', budget: 'checks' }, 60_000),
+        ),
+      );
+      // Groups of decisions of different topics run at once; each bumps counters (a deadlock would fail calls here).
+      const results = await Promise.all(ids.map(({ topic, id }, i) => (i % 2 ? a : b).endTransaction(id, i % 3 ? 'COMMIT' : 'ROLLBACK', 'CLIENT', { topic })));
+      expect(results.every((r) => r.kind === 'applied')).toBe(true);
+      const counters = await a.transactionCounters();
+      expect({ committed: counters.committed, rolledBack: counters.rolledBack, pending: counters.pending }).toEqual({ committed: 400, rolledBack: 200, pending: 0 });
+      for (const t of topics) {
+        const commits = ids.filter((x, i) => x.topic === t && i % 3 !== 0).length;
+        expect((await a.read(t, 0, 0, 1000)).map((m) => m.offset)).toEqual(Array.from({ length: commits }, (_, i) => i));
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await admin('DROP SCHEMA deciding CASCADE');
+    }
+  });
+
   it('takes schema names up to 63 characters, wake-ups included (the channel name stays within its limit)', async () => {
     const clock = new FakeClock();
     const schema = 's'.repeat(63);

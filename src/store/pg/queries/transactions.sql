@@ -25,13 +25,9 @@ SELECT h.meta, h.header, h.body, EXISTS (SELECT 1 FROM topic t WHERE t.name = h.
 FROM half_message h WHERE h.txn_id = $1 FOR UPDATE OF h;
 
 -- name: finish_half
--- A decision in one statement: the half message goes, the decision record ($1-$6) is kept and
--- the counter $7 is bumped on shard $8.
+-- A decision in one statement: the half message goes and the decision record is kept.
 WITH gone AS (
   DELETE FROM half_message WHERE txn_id = $1
-), counted AS (
-  INSERT INTO txn_counter AS c (name, shard, value) VALUES ($7, $8, 1)
-  ON CONFLICT (name, shard) DO UPDATE SET value = c.value + EXCLUDED.value
 )
 INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record) VALUES ($1, $2, $3, $4, $5, $6);
 
