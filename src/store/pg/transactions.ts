@@ -52,6 +52,51 @@ async function bump(tx: Tx, name: CounterName, delta: number): Promise<void> {
   await tx.run('bump_counter', [name, Math.floor(Math.random() * COUNTER_SHARDS), delta]);
 }
 
+/** The decisions of one SQL transaction, written together at its end. */
+interface Deciding {
+  decisions: Map<string, TransactionDecision>;
+  commits: { input: MessageInput & { transactionId: string }; decision: TransactionDecision }[];
+}
+const deciding = new WeakMap<Tx, Deciding>();
+
+/**
+ * The decisions of `tx` (db.batched groups many): each one locks and reads its half message, and
+ * at the end of the transaction the committed messages are appended per topic in one statement
+ * each (offsets set on their decisions) and every half message is removed and its decision
+ * recorded in one statement: a group of K decisions is K + 2 round trips, not 3 K.
+ */
+function decidingIn(tx: Tx, nowMs: number): Deciding {
+  const known = deciding.get(tx);
+  if (known) return known;
+  const group: Deciding = { decisions: new Map(), commits: [] };
+  deciding.set(tx, group);
+  tx.beforeCommit('1-decisions', async () => {
+    const byTopic = new Map<string, Deciding['commits']>();
+    for (const c of group.commits) byTopic.set(c.decision.topic, [...(byTopic.get(c.decision.topic) ?? []), c]);
+    for (const topic of [...byTopic.keys()].sort()) {
+      const commits = byTopic.get(topic)!;
+      const stored = await appendIn(
+        tx,
+        nowMs,
+        topic,
+        0,
+        commits.map((c) => c.input),
+      );
+      commits.forEach((c, i) => (c.decision.offset = stored[i]!.offset));
+    }
+    const ds = [...group.decisions.values()];
+    await tx.run('finish_halves', [
+      ds.map((d) => d.transactionId),
+      ds.map((d) => d.state),
+      ds.map((d) => d.topic),
+      ds.map((d) => d.decidedAtMs),
+      ds.map((d) => JSON.stringify(d.keys ?? [])),
+      ds.map((d) => JSON.stringify(d)),
+    ]);
+  });
+  return group;
+}
+
 const atCommit = new WeakMap<Tx, Map<CounterName, number>>();
 
 /**
@@ -116,6 +161,9 @@ export class PgTransactions {
     return this.ctx.db.batched(queueKey(expect?.topic ?? '', 0), async (tx): Promise<EndTransactionResult> => {
       if (source === 'SERVER_CHECK') countAtCommit(tx, 'checksAnswered', 1);
       // The half row lock: a concurrent decision waits, then finds the row gone and the decision made.
+      const group = decidingIn(tx, now);
+      const earlier = group.decisions.get(transactionId);
+      if (earlier) return { kind: repeatOf(earlier, resolution), decision: earlier }; // decided in this same transaction
       const [row] = await tx.rows<HalfRow & { topic_exists: boolean }>('lock_half_deciding', [transactionId]);
       if (!row) {
         const [d] = await tx.rows<{ record: TransactionDecision }>('get_decision', [transactionId]);
@@ -131,10 +179,9 @@ export class PgTransactions {
         if (!row.topic_exists) {
           throw new BrokerError(Code.TOPIC_NOT_FOUND, `topic ${meta.topic} was deleted; the transaction can only be rolled back`);
         }
-        const [stored] = await appendIn(tx, now, meta.topic, 0, [{ ...fromRow<MessageInput>(row), transactionId }]);
-        decision.offset = stored!.offset;
+        group.commits.push({ input: { ...fromRow<MessageInput>(row), transactionId }, decision });
       }
-      await tx.run('finish_half', [transactionId, decision.state, decision.topic, decision.decidedAtMs, decision.keys ?? [], JSON.stringify(decision)]);
+      group.decisions.set(transactionId, decision);
       countAtCommit(tx, resolution === 'COMMIT' ? 'committed' : 'rolledBack', 1);
       return { kind: 'applied', decision };
     });

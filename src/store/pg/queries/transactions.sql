@@ -24,12 +24,15 @@ SELECT meta, header, body FROM half_message WHERE txn_id = $1 FOR UPDATE;
 SELECT h.meta, h.header, h.body, EXISTS (SELECT 1 FROM topic t WHERE t.name = h.topic) AS topic_exists
 FROM half_message h WHERE h.txn_id = $1 FOR UPDATE OF h;
 
--- name: finish_half
--- A decision in one statement: the half message goes and the decision record is kept.
+-- name: finish_halves
+-- The decisions of a transaction in one statement: their half messages go and their decision
+-- records are kept (parallel arrays; keys as one JSON array per decision).
 WITH gone AS (
-  DELETE FROM half_message WHERE txn_id = $1
+  DELETE FROM half_message WHERE txn_id = ANY($1::text[])
 )
-INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record) VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record)
+SELECT t.id, t.s, t.topic, t.at, ARRAY(SELECT jsonb_array_elements_text(t.k)), t.r
+FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[], $6::jsonb[]) AS t(id, s, topic, at, k, r);
 
 -- name: update_half
 UPDATE half_message SET state = $2, next_check_at_ms = $3, meta = $4 WHERE txn_id = $1;
