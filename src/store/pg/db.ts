@@ -1,6 +1,7 @@
 // Owns the PostgreSQL store's connection to its database: the pool (bigint columns read as
-// numbers, every query bounded by a timeout), one SQL transaction per state change with retries
-// on serialization failures and deadlocks, notifications sent inside the committing transaction,
+// numbers, every query bounded by a timeout, prepared statements), one SQL transaction per state
+// change with retries on serialization failures and deadlocks, or one shared by a group of
+// concurrent changes (batched: one COMMIT and flush), notifications sent inside the committing transaction,
 // the schema migrations under a table lock, and the mapping of driver errors to BrokerErrors
 // (an unreachable database is HA_NOT_AVAILABLE with a message saying so).
 import { createHash } from 'node:crypto';
@@ -128,27 +129,6 @@ export class PgDatabase {
       return (await this.pool.query<R>(this.prepared(statement, params))).rows;
     } catch (err) {
       throw this.brokerError(err);
-    }
-  }
-
-  /**
-   * One idempotent change as a single statement in its own implicit transaction (one round trip
-   * instead of BEGIN, statement, NOTIFY, COMMIT), with its wake-up: the statement takes the
-   * channel and the payload as its last two parameters and calls pg_notify itself, so the
-   * notification goes out only if it commits. Retried once on a broken pooled connection (the
-   * change is idempotent, so a repeat of one that did commit is harmless).
-   */
-  async notifying(statement: string, params: unknown[], event: Notification['event'], key: string): Promise<void> {
-    const values = [...params, this.channel, this.payloadOf({ event, key })];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.pool.query(this.prepared(statement, values));
-        this.onCommitted([{ event, key }]);
-        return;
-      } catch (err) {
-        if (attempt === 1 && isConnectionError(err) && !/timeout exceeded when trying to connect|ECONNREFUSED/i.test(String((err as Error).message))) continue;
-        throw this.brokerError(err);
-      }
     }
   }
 

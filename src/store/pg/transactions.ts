@@ -130,12 +130,20 @@ export class PgTransactions {
 
   putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
     const meta = newHalfRecord(half, this.now(), firstCheckInMs);
-    return this.ctx.db.notifying(
-      'insert_half',
-      [half.transactionId, half.producerGroup, half.message.topic, meta.nextCheckAtMs, half.message.keys, JSON.stringify(meta), headerOf(half.message), half.message.body],
-      'halfPublished',
-      half.message.topic,
-    );
+    // Half messages lock nothing that others wait for: concurrent ones share a transaction and its flush.
+    return this.ctx.db.batched('halves', async (tx) => {
+      await tx.run('insert_half', [
+        half.transactionId,
+        half.producerGroup,
+        half.message.topic,
+        meta.nextCheckAtMs,
+        half.message.keys,
+        JSON.stringify(meta),
+        headerOf(half.message),
+        half.message.body,
+      ]);
+      tx.notify('halfPublished', half.message.topic);
+    });
   }
 
   async getHalf(transactionId: string): Promise<HalfMessage | undefined> {

@@ -1,17 +1,11 @@
 -- Half messages, decisions and counters (see ../transactions.ts).
 
 -- name: insert_half
--- A repeat (the half message is stored, or its transaction already decided) is a no-op. One
--- statement, its own transaction: the wake-up ($9 channel, $10 payload) is sent in it, and
--- only when a row was inserted.
-WITH inserted AS (
-  INSERT INTO half_message (txn_id, producer_group, topic, state, next_check_at_ms, keys, meta, header, body)
-  SELECT $1, $2, $3, 'PENDING', $4, $5, $6, $7, $8
-  WHERE NOT EXISTS (SELECT 1 FROM txn_decision WHERE txn_id = $1)
-  ON CONFLICT (txn_id) DO NOTHING
-  RETURNING 1
-)
-SELECT pg_notify($9, $10) FROM inserted;
+-- A repeat (the half message is stored, or its transaction already decided) is a no-op.
+INSERT INTO half_message (txn_id, producer_group, topic, state, next_check_at_ms, keys, meta, header, body)
+SELECT $1, $2, $3, 'PENDING', $4, $5, $6, $7, $8
+WHERE NOT EXISTS (SELECT 1 FROM txn_decision WHERE txn_id = $1)
+ON CONFLICT (txn_id) DO NOTHING;
 
 -- name: get_half
 SELECT meta, header, body FROM half_message WHERE txn_id = $1;
