@@ -11,6 +11,7 @@ const SLOW = [
   'test/integration/bench-smoke.test.ts',
   'test/integration/bench-peers.test.ts',
   'test/integration/auth/cli-auth.test.ts',
+  'test/integration/bench-cluster.test.ts',
   'test/integration/cli.test.ts',
   'test/integration/cli-send-consume.test.ts',
   'test/integration/consumption.test.ts',

@@ -10,6 +10,8 @@
 //                                                    (see peers/run-peers.ts)
 //   npm run bench -- profile [--phase publish|tx|drain|batch]   where the broker's CPU goes (profile.ts)
 //   npm run bench -- transport                      grpc-js against a bare node:http2 handler (transport.ts)
+//   npm run bench -- cluster [--quick] [--brokers 1,2,3]  brokers on one PostgreSQL
+//                                                    (see cluster/run-cluster.ts)
 // Flags are passed to every selected benchmark (see each script's header for its flags).
 import { performance } from 'node:perf_hooks';
 import { checkOptions, runCheckDispatch } from './check-dispatch.js';
@@ -19,6 +21,7 @@ import { runTxThroughput, txOptions } from './tx-throughput.js';
 import { peersOptions, runPeers } from './peers/run-peers.js';
 import { profileOptions, runProfile } from './profile.js';
 import { runTransport, transportOptions } from './transport.js';
+import { clusterOptions, runCluster } from './cluster/run-cluster.js';
 
 export const BENCHMARKS = {
   tx: (flags: Flags, log: Log) => runTxThroughput(txOptions(flags), log),
@@ -30,6 +33,10 @@ export const BENCHMARKS = {
   },
   profile: (flags: Flags, log: Log) => runProfile(profileOptions(flags), log),
   transport: (flags: Flags, log: Log) => runTransport(transportOptions(flags), log),
+  cluster: async (flags: Flags, log: Log): Promise<BenchOutcome<unknown>> => {
+    const r = await runCluster(clusterOptions(flags), log);
+    return { name: 'cluster', rows: [{ bench: 'cluster', metric: 'table and JSON', value: r.outPath }], data: r };
+  },
 } as const satisfies Record<string, (flags: Flags, log: Log) => Promise<BenchOutcome<unknown>>>;
 
 export type BenchName = keyof typeof BENCHMARKS;
@@ -44,10 +51,11 @@ const ALIASES: Record<string, BenchName> = {
   peers: 'peers',
   profile: 'profile',
   transport: 'transport',
+  cluster: 'cluster',
 };
 
 export function selectBenchmarks(positionals: string[]): BenchName[] {
-  // The peers, profile and transport suites are only run by name.
+  // The peers, cluster, profile and transport suites are only run by name (they start brokers and take minutes).
   if (positionals.length === 0) return ['tx', 'check', 'consume'];
   return positionals.map((p) => {
     const name = ALIASES[p];
@@ -76,7 +84,7 @@ export async function runBenchmarks(argv: string[], log: Log = consoleLog): Prom
 if (isMain(import.meta.url)) {
   const { flags, positionals } = parseFlags(process.argv.slice(2));
   if (flags.help) {
-    consoleLog('usage: npm run bench -- [tx|check|consume|peers|profile|transport ...] [--quick] [--no-peers] [benchmark flags]');
+    consoleLog('usage: npm run bench -- [tx|check|consume|peers|cluster|profile|transport ...] [--quick] [--no-peers] [benchmark flags]');
     process.exit(0);
   }
   let valid = true;

@@ -12,6 +12,8 @@ import { freePort } from './broker-process.js';
 
 export interface TestPostgres {
   port: number;
+  /** Pid of the postmaster (its backends are its children), while it runs. */
+  readonly pid: number | undefined;
   /** Connection URL of a database (default: postgres). */
   url(database?: string): string;
   /** Creates an empty database and returns its URL. */
@@ -65,7 +67,12 @@ process.once('exit', () => {
   }
 });
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface StartPostgresOptions {
+  /** Extra server settings (`-c name=value`), e.g. shared_preload_libraries for a benchmark. */
+  settings?: Record<string, string>;
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestPostgres> {
   const bins = findPostgresBinaries();
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'halfmoon-pg-'));
@@ -86,7 +93,10 @@ export async function startPostgres(): Promise<TestPostgres> {
   const launch = async (): Promise<void> => {
     const child = spawn(
       bins.postgres,
-      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on', '-c', 'shared_buffers=128MB', '-c', 'max_connections=100'],
+      [
+        ...['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on', '-c', 'shared_buffers=128MB', '-c', 'max_connections=100'],
+        ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+      ],
       { ...asUser, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     state.child = child;
@@ -141,6 +151,9 @@ export async function startPostgres(): Promise<TestPostgres> {
 
   return {
     port,
+    get pid() {
+      return state.child?.pid;
+    },
     url,
     query,
     async createDatabase(name) {

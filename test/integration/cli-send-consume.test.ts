@@ -188,7 +188,7 @@ describe('halfmoon send and consume', () => {
     expect(none.stdout).toContain('Usage: halfmoon <command>');
     expect(none.stdout).toContain('consume --group G --topic T');
     expect(bench).toMatchObject({ code: 0, stderr: '' });
-    expect(bench.stdout).toContain('Usage: halfmoon bench [tx|check|consume|peers ...] [--quick]');
+    expect(bench.stdout).toContain('Usage: halfmoon bench [tx|check|consume|peers|cluster ...] [--quick]');
     expect(badBench.code).toBe(2);
     expect(badBench.stderr).toContain('unknown benchmark "nope": use one of tx, check, consume');
   }, 30_000);

@@ -18,6 +18,8 @@ export interface RunningLoad {
   ready: Promise<void>;
   done: Promise<LoadOutcome>;
   pid: number;
+  /** Starts a publish task started with `barrier` (after `ready`). */
+  go(): void;
 }
 
 export function startLoad(task: LoadTask, marginMs = 30_000): RunningLoad {
@@ -25,7 +27,7 @@ export function startLoad(task: LoadTask, marginMs = 30_000): RunningLoad {
   live.add(child);
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
-  if (task.op !== 'e2e-consumer') onReady();
+  if (task.op !== 'e2e-consumer' && !(task.op === 'publish' && task.barrier)) onReady();
   const done = new Promise<LoadOutcome>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -52,7 +54,10 @@ export function startLoad(task: LoadTask, marginMs = 30_000): RunningLoad {
   });
   done.catch(() => undefined);
   child.send(task);
-  return { ready, done, pid: child.pid! };
+  const go = (): void => {
+    if (child.connected) child.send({ kind: 'go' });
+  };
+  return { ready, done, pid: child.pid!, go };
 }
 
 export const runLoadTask = (task: LoadTask): Promise<LoadOutcome> => startLoad(task).done;

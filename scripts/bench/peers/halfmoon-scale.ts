@@ -38,7 +38,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const mib = (b: number): number => b / 1024 / 1024;
 
 // Nothing is checked twice during a run; overdue checks after the (re)start are not spread out.
-const SCALE_FLAGS = ['--transaction-check-interval-ms', '3600000', '--transaction-restart-jitter-ms', '0'];
+export const SCALE_FLAGS = ['--transaction-check-interval-ms', '3600000', '--transaction-restart-jitter-ms', '0'];
 
 export async function idleFigures(scratch: string): Promise<IdleFigures> {
   const dir = join(scratch, 'idle');

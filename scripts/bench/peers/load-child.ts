@@ -10,7 +10,19 @@ import { drain, windowedPublish, type ConsumeResult, type Driver, type DriverTar
 import { selfCpuS } from './proc.js';
 
 export type LoadTask =
-  | { op: 'publish'; target: DriverTarget; n: number; window: number; perCall: number; bodyBytes: number; timeoutMs: number }
+  | {
+      op: 'publish';
+      target: DriverTarget;
+      n: number;
+      window: number;
+      perCall: number;
+      bodyBytes: number;
+      timeoutMs: number;
+      /** Say 'ready' after prepare and start on the parent's 'go' (several loads started together). */
+      barrier?: boolean;
+      /** Return every latency sample (to merge the percentiles of several loads). */
+      keepSamples?: boolean;
+    }
   | { op: 'drain'; target: DriverTarget; n: number; timeoutMs: number }
   | { op: 'e2e-consumer'; target: DriverTarget; n: number; timeoutMs: number }
   | { op: 'watch-checks'; target: DriverTarget; n: number; timeoutMs: number };
@@ -28,6 +40,13 @@ export interface LoadOutcome {
 }
 
 export type ChildMessage = { kind: 'ready' } | { kind: 'done'; outcome: LoadOutcome } | { kind: 'error'; error: string };
+/** Parent → child after the task: start now (tasks with `barrier`). */
+export interface GoMessage {
+  kind: 'go';
+}
+
+let go: () => void = () => undefined;
+const gone = new Promise<void>((r) => (go = r));
 
 function driverFor(t: DriverTarget): Promise<Driver> {
   const id = `bench-${t.config}-${process.pid}`;
@@ -50,12 +69,16 @@ export async function runTask(task: LoadTask, send: (m: ChildMessage) => void): 
   const d = await driverFor(task.target);
   try {
     await d.prepare();
+    if (task.op === 'publish' && task.barrier) {
+      send({ kind: 'ready' });
+      await gone;
+    }
     const deadline = performance.now() + task.timeoutMs;
     const startWall = Date.now();
     const cpu0 = selfCpuS();
     const out: Omit<LoadOutcome, 'cpuS' | 'startWall' | 'endWall'> = { extra: {} };
     if (task.op === 'publish') {
-      out.publish = await windowedPublish(d, task.n, task.window, task.perCall, task.bodyBytes, deadline);
+      out.publish = await windowedPublish(d, task.n, task.window, task.perCall, task.bodyBytes, deadline, task.keepSamples);
       if (task.target.mode === 'tx-mixed') {
         // Every transaction left undecided gets a check; wait for them, then a little longer to
         // catch duplicated checks.
@@ -84,6 +107,9 @@ export async function runTask(task: LoadTask, send: (m: ChildMessage) => void): 
 if (process.send) {
   const send = (m: ChildMessage): void => void process.send!(m);
   process.once('message', (task: LoadTask) => {
+    process.on('message', (m: LoadTask | GoMessage) => {
+      if ('kind' in m && m.kind === 'go') go();
+    });
     runTask(task, send).then(
       (outcome) => {
         send({ kind: 'done', outcome });

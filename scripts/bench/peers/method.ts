@@ -40,6 +40,8 @@ export interface PublishResult {
   latency: LatencySummary;
   errors: number;
   firstError?: string;
+  /** Every latency sample, ms (when asked for: to merge several loads' percentiles). */
+  samples?: number[];
 }
 
 /** Writes the wall-clock send time into the first 8 bytes of `body`. */
@@ -52,9 +54,18 @@ export const sentAt = (body: Buffer): number => (body.length >= 8 ? body.readDou
 
 /**
  * Publishes `n` messages of `bodyBytes`, `perCall` per call, with at most `window` messages
- * unconfirmed; stops early at `deadline`. Each body is a fresh copy, stamped when sent.
+ * unconfirmed; stops early at `deadline`. Each body is a fresh copy, stamped when sent. With
+ * `keepSamples` the result carries every latency sample.
  */
-export async function windowedPublish(d: Driver, n: number, window: number, perCall: number, bodyBytes: number, deadline: number): Promise<PublishResult> {
+export async function windowedPublish(
+  d: Driver,
+  n: number,
+  window: number,
+  perCall: number,
+  bodyBytes: number,
+  deadline: number,
+  keepSamples = false,
+): Promise<PublishResult> {
   const lat = new Samples();
   const template = Buffer.alloc(Math.max(8, bodyBytes), 0x61);
   let sent = 0;
@@ -94,6 +105,7 @@ export async function windowedPublish(d: Driver, n: number, window: number, perC
   });
   const result: PublishResult = { count: lat.length, elapsedMs: performance.now() - t0, latency: lat.summary(), errors };
   if (firstError !== undefined) result.firstError = firstError;
+  if (keepSamples) result.samples = Array.from(lat.values());
   return result;
 }
 

@@ -6,7 +6,7 @@ import type { PhaseFigures } from './measure.js';
 
 export type MedianRow = PhaseFigures & { rounds: number };
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -1,4 +1,4 @@
-// Owns `halfmoon bench`: runs the benchmarks of scripts/bench (tx, check, consume, peers) in a child
+// Owns `halfmoon bench`: runs the benchmarks of scripts/bench (tx, check, consume, peers, cluster) in a child
 // Node process with the TypeScript loader, streaming their progress and numbers. Benchmarks
 // ship with the source checkout (they need its dev dependencies), not with a built package.
 import { spawn } from 'node:child_process';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, type Command } from '../args.js';
 import type { Output } from '../output.js';
 
-const USAGE = `Usage: halfmoon bench [tx|check|consume|peers ...] [--quick] [benchmark flags]
+const USAGE = `Usage: halfmoon bench [tx|check|consume|peers|cluster ...] [--quick] [benchmark flags]
 
 Runs Halfmoon's benchmarks against in-process brokers on temporary data directories and prints
 their progress, then a summary table. With no name, tx, check and consume run (about a minute each).
@@ -20,6 +20,10 @@ their progress, then a summary table. With no name, tx, check and consume run (a
             one run (brokers started as processes on 127.0.0.1, installed with apt-get when
             missing): publish, drain, end to end, CPU and bytes per message, ratios
             Halfmoon/peer; with --no-peers only Halfmoon's rows (run by name only)
+  cluster   1, 2 and 3 broker processes on one durable PostgreSQL (started in a temp dir):
+            committed transactions/s, NORMAL publish/s, p50/p99, broker and PostgreSQL CPU,
+            statements and WAL bytes per transaction, first check with 100k pending
+            (--brokers 1,2,3; run by name only)
 
   --quick   a short run with small counts (a smoke test of the benchmarks)
 Other flags go to every selected benchmark; each script in scripts/bench documents its own

@@ -1,6 +1,7 @@
 // Owns the PostgreSQL store's connection to its database: the pool (bigint columns read as
-// numbers, every query bounded by a timeout), one SQL transaction per state change with retries
-// on serialization failures and deadlocks, notifications sent inside the committing transaction,
+// numbers, every query bounded by a timeout, prepared statements), one SQL transaction per state
+// change with retries on serialization failures and deadlocks, or one shared by a group of
+// concurrent changes (batched: one COMMIT and flush), notifications sent inside the committing transaction,
 // the schema migrations under a table lock, and the mapping of driver errors to BrokerErrors
 // (an unreachable database is HA_NOT_AVAILABLE with a message saying so).
 import { createHash } from 'node:crypto';
@@ -28,6 +29,12 @@ export interface Tx {
   /** Runs a statement, returns the number of rows it touched. */
   run(statement: string, params?: unknown[]): Promise<number>;
   notify(event: 'appended' | 'halfPublished', key: string): void;
+  /**
+   * Runs `fn` once, just before COMMIT, after every body sharing the transaction (hooks in key
+   * order; a key already registered is kept): work taken last so that transactions lock those
+   * rows in one order.
+   */
+  beforeCommit(key: string, fn: () => Promise<void>): void;
 }
 
 export interface Notification {
@@ -37,6 +44,14 @@ export interface Notification {
 
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 6;
+/** Most calls one shared SQL transaction of `batched` carries. */
+const MAX_BATCH = 128;
+
+interface Queued {
+  body: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** int8 (bigint) columns as JS numbers: offsets and millisecond times stay far below 2^53. */
@@ -52,6 +67,8 @@ export class PgDatabase {
   readonly channel: string;
   private statements = new Map<string, string>();
   private readonly where: string;
+  /** Calls of `batched` waiting, per key, while that key's shared transaction runs. */
+  private readonly waiting = new Map<string, Queued[]>();
 
   constructor(
     readonly options: PgDatabaseOptions,
@@ -98,13 +115,25 @@ export class PgDatabase {
     return text;
   }
 
+  /**
+   * A named statement as a prepared one: each connection parses and plans it once (on first
+   * use), later calls only bind and execute it.
+   */
+  private prepared(statement: string, values: unknown[]): pg.QueryConfig {
+    return { name: `hm_${statement}`, text: this.sql(statement), values };
+  }
+
   /** One statement outside a transaction (reads). */
   async rows<R extends Row>(statement: string, params: unknown[] = []): Promise<R[]> {
     try {
-      return (await this.pool.query<R>(this.sql(statement), params)).rows;
+      return (await this.pool.query<R>(this.prepared(statement, params))).rows;
     } catch (err) {
       throw this.brokerError(err);
     }
+  }
+
+  private payloadOf(n: Notification): string {
+    return `${this.instanceTag}|${n.event}|${n.key}`;
   }
 
   /**
@@ -124,17 +153,26 @@ export class PgDatabase {
         connected = true;
         const c = client;
         const notes: Notification[] = [];
+        const hooks = new Map<string, () => Promise<void>>();
         await c.query('BEGIN');
         const tx: Tx = {
-          rows: async <R extends Row>(statement: string, params: unknown[] = []) => (await c.query<R>(this.sql(statement), params)).rows,
-          run: async (statement, params = []) => (await c.query(this.sql(statement), params)).rowCount ?? 0,
+          rows: async <R extends Row>(statement: string, params: unknown[] = []) => (await c.query<R>(this.prepared(statement, params))).rows,
+          run: async (statement, params = []) => (await c.query(this.prepared(statement, params))).rowCount ?? 0,
           notify: (event, key) => {
             if (!notes.some((n) => n.event === event && n.key === key)) notes.push({ event, key });
           },
+          beforeCommit: (key, fn) => {
+            if (!hooks.has(key)) hooks.set(key, fn);
+          },
         };
         const value = await body(tx);
+        for (const key of [...hooks.keys()].sort()) await hooks.get(key)!();
         if (notes.length > 0) {
-          await c.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n', [this.channel, notes.map((n) => `${this.instanceTag}|${n.event}|${n.key}`)]);
+          await c.query({
+            name: 'hm_notify',
+            text: 'SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n',
+            values: [this.channel, notes.map((n) => this.payloadOf(n))],
+          });
         }
         committing = true;
         await c.query('COMMIT');
@@ -153,6 +191,73 @@ export class PgDatabase {
         if (!retry) throw this.brokerError(err);
         await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5 * attempt)));
       }
+    }
+  }
+
+  /**
+   * Like `tx`, for changes that serialize on one row anyway (appends to a queue wait for its head
+   * row, locked until COMMIT and its WAL flush): while a call with the same `key` runs, later
+   * calls wait and then run together, one after the other, in one SQL transaction with one
+   * COMMIT (a group commit: one lock hold and one flush for all of them). Each caller gets its
+   * own body's result. A body that throws is taken out and the others run again in a fresh
+   * transaction (nothing of the failed attempt stays); serialization failures, deadlocks and lost
+   * connections are handled as in `tx` for the whole group. A call with nothing to wait for runs
+   * at once, alone.
+   */
+  batched<T>(key: string, body: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const queue = this.waiting.get(key);
+      const entry: Queued = { body, resolve: resolve as (value: unknown) => void, reject };
+      if (queue) queue.push(entry);
+      else {
+        this.waiting.set(key, []);
+        void this.runGroups(key, [entry]);
+      }
+    });
+  }
+
+  /** Runs `group`, then whatever queued under `key` meanwhile, until the key's queue is empty. */
+  private async runGroups(key: string, group: Queued[]): Promise<void> {
+    for (;;) {
+      let rest = group;
+      while (rest.length > 0) {
+        let failed: { index: number; error: unknown } | undefined;
+        try {
+          const members = rest;
+          const values = await this.tx(async (tx) => {
+            failed = undefined;
+            const out: unknown[] = [];
+            for (let i = 0; i < members.length; i++) {
+              try {
+                out.push(await members[i]!.body(tx));
+              } catch (error) {
+                const code = (error as { code?: string }).code;
+                if ((code !== undefined && RETRYABLE.has(code)) || isConnectionError(error)) throw error;
+                failed = { index: i, error };
+                throw error;
+              }
+            }
+            return out;
+          });
+          rest.forEach((m, i) => m.resolve(values[i]));
+          rest = [];
+        } catch (err) {
+          if (failed === undefined) {
+            for (const m of rest) m.reject(err);
+            rest = [];
+          } else {
+            const f: { index: number; error: unknown } = failed;
+            rest[f.index]!.reject(this.brokerError(f.error));
+            rest = rest.filter((_, i) => i !== f.index);
+          }
+        }
+      }
+      const queue = this.waiting.get(key) ?? [];
+      if (queue.length === 0) {
+        this.waiting.delete(key);
+        return;
+      }
+      group = queue.splice(0, MAX_BATCH);
     }
   }
 

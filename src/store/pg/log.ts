@@ -14,6 +14,9 @@ interface MessageRow {
   body: Buffer;
 }
 
+/** The `batched` key of the changes that append to a queue (they serialize on its head row). */
+export const queueKey = (topic: string, queueId: number): string => `queue:${topic}:${queueId}`;
+
 /**
  * Appends inside the caller's transaction: takes offsets from the head row (locked until
  * commit), inserts the rows and queues the wake-up. The caller's other writes commit with it.
@@ -25,10 +28,10 @@ export async function appendIn(tx: Tx, nowMs: number, topic: string, queueId: nu
   const draft = prepared.map(({ input }) => ({ ...input, topic, queueId, offset: 0, storeTimestampMs: nowMs }) as StoredMessage);
   const sizes = draft.map((m) => sizeOf(headerOf(m), m.body));
   const bytes = sizes.reduce((a, b) => a + b, 0);
-  const [head] = await tx.rows<{ first_offset: number }>('advance_head', [topic, queueId, inputs.length, bytes]);
+  // One round trip: offsets from the head row and the rows inserted at them (headers get their offsets there).
+  const [head] = await tx.rows<{ first_offset: number }>('append_messages', [topic, queueId, nowMs, sizes, bytes, draft.map((m) => headerOf(m)), draft.map((m) => m.body)]);
   const first = head!.first_offset;
   const stored = draft.map((m, i) => ({ ...m, offset: first + i }));
-  await tx.run('insert_messages', [topic, queueId, nowMs, stored.map((m) => m.offset), sizes, stored.map((m) => headerOf(m)), stored.map((m) => m.body)]);
   tx.notify('appended', topic);
   return stored;
 }
@@ -38,7 +41,8 @@ export class PgLog {
 
   append(topic: string, queueId: number, messages: MessageInput[]): Promise<StoredMessage[]> {
     if (messages.length === 0) return Promise.resolve([]);
-    return this.ctx.db.tx((tx) => appendIn(tx, this.ctx.clock.now(), topic, queueId, messages));
+    // Appends to one queue serialize on its head row: concurrent ones share a transaction.
+    return this.ctx.db.batched(queueKey(topic, queueId), (tx) => appendIn(tx, this.ctx.clock.now(), topic, queueId, messages));
   }
 
   async findMessages(query: MessageQuery): Promise<StoredMessage[]> {

@@ -164,6 +164,76 @@ describe('PgStore', () => {
     }
   });
 
+  it('commits concurrent appends and decisions of one queue together, and a failing one alone fails', async () => {
+    const clock = new FakeClock();
+    const store = pgStore(clock, 'grouped');
+    await store.open();
+    try {
+      await store.createTopic({ name: 'a', messageType: 'TRANSACTION', queueCount: 1 });
+      await store.createTopic({ name: 'gone', messageType: 'TRANSACTION', queueCount: 1 });
+      const half = (topic: string, i: number) => ({
+        transactionId: `${topic}-${i}`,
+        message: makeMessage(topic, { messageType: 'TRANSACTION' }),
+        producerGroup: topic,
+        senderClientId: 'c',
+        budget: 'checks' as const,
+      });
+      for (let i = 0; i < 20; i++) await store.putHalf(half('a', i), 60_000);
+      await store.putHalf(half('gone', 0), 60_000);
+      await store.deleteTopic('gone');
+      // Decisions without an expected topic share one group: the one whose topic is gone fails alone.
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 10 }, (_, i) => store.endTransaction(`a-${i}`, 'COMMIT', 'CLIENT')),
+        store.endTransaction('gone-0', 'COMMIT', 'CLIENT'),
+        ...Array.from({ length: 10 }, (_, i) => store.endTransaction(`a-${10 + i}`, i % 2 ? 'ROLLBACK' : 'COMMIT', 'CLIENT')),
+        store.append('a', 0, [makeMessage('a'), makeMessage('a')]),
+      ]);
+      const failed = results.filter((r) => r.status === 'rejected');
+      expect(failed).toHaveLength(1);
+      expect(((failed[0] as PromiseRejectedResult).reason as BrokerError).code).toBe(Code.TOPIC_NOT_FOUND);
+      expect(results.filter((r) => r.status === 'fulfilled' && (r.value as { kind?: string }).kind === 'applied')).toHaveLength(20);
+      expect((await store.getHalf('gone-0'))?.state).toBe('PENDING');
+      // 15 commits and 2 appended messages: offsets 0..16, each once, none skipped.
+      const log = await store.read('a', 0, 0, 100);
+      expect(log.map((m) => m.offset)).toEqual(Array.from({ length: 17 }, (_, i) => i));
+      expect((await store.transactionCounters()).committed).toBe(15);
+    } finally {
+      await store.close();
+      await admin('DROP SCHEMA grouped CASCADE');
+    }
+  });
+
+  it('decides concurrently on several topics through two instances without deadlocks, counting every decision', async () => {
+    const clock = new FakeClock();
+    const a = pgStore(clock, 'deciding');
+    const b = pgStore(clock, 'deciding');
+    await a.open();
+    await b.open();
+    try {
+      const topics = ['t1', 't2', 't3'];
+      for (const t of topics) await a.createTopic({ name: t, messageType: 'TRANSACTION', queueCount: 1 });
+      const ids = topics.flatMap((t) => Array.from({ length: 200 }, (_, i) => ({ topic: t, id: `${t}-${i}` })));
+      await Promise.all(
+        ids.map(({ topic, id }) =>
+          a.putHalf({ transactionId: id, message: makeMessage(topic, { messageType: 'TRANSACTION' }), producerGroup: topic, senderClientId: 'c', budget: 'checks' }, 60_000),
+        ),
+      );
+      // Groups of decisions of different topics run at once; each bumps counters (a deadlock would fail calls here).
+      const results = await Promise.all(ids.map(({ topic, id }, i) => (i % 2 ? a : b).endTransaction(id, i % 3 ? 'COMMIT' : 'ROLLBACK', 'CLIENT', { topic })));
+      expect(results.every((r) => r.kind === 'applied')).toBe(true);
+      const counters = await a.transactionCounters();
+      expect({ committed: counters.committed, rolledBack: counters.rolledBack, pending: counters.pending }).toEqual({ committed: 400, rolledBack: 200, pending: 0 });
+      for (const t of topics) {
+        const commits = ids.filter((x, i) => x.topic === t && i % 3 !== 0).length;
+        expect((await a.read(t, 0, 0, 1000)).map((m) => m.offset)).toEqual(Array.from({ length: commits }, (_, i) => i));
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await admin('DROP SCHEMA deciding CASCADE');
+    }
+  });
+
   it('takes schema names up to 63 characters, wake-ups included (the channel name stays within its limit)', async () => {
     const clock = new FakeClock();
     const schema = 's'.repeat(63);

@@ -1,15 +1,19 @@
 -- Committed logs, queue heads and DELAY messages (see ../log.ts).
 
--- name: advance_head
--- Takes $3 offsets (and $4 bytes) from the queue's head row; the row stays locked until commit,
--- so offsets are gap-free and in commit order. Returns the first offset taken.
-INSERT INTO queue_head AS h (topic, queue_id, next_offset, bytes) VALUES ($1, $2, $3, $4)
-ON CONFLICT (topic, queue_id) DO UPDATE SET next_offset = h.next_offset + EXCLUDED.next_offset, bytes = h.bytes + EXCLUDED.bytes
-RETURNING h.next_offset - $3 AS first_offset;
-
--- name: insert_messages
-INSERT INTO message (topic, queue_id, queue_offset, store_at_ms, size, header, body)
-SELECT $1, $2, t.o, $3, t.s, t.h, t.b FROM unnest($4::bigint[], $5::int[], $6::jsonb[], $7::bytea[]) AS t(o, s, h, b);
+-- name: append_messages
+-- One statement per append: takes cardinality($4) offsets (and $5 bytes) from the queue's head
+-- row, which stays locked until commit, so offsets are gap-free and in commit order, and inserts
+-- the messages at them (each header gets its offset). Returns the first offset taken.
+WITH head AS (
+  INSERT INTO queue_head AS h (topic, queue_id, next_offset, bytes) VALUES ($1, $2, cardinality($4::int[]), $5)
+  ON CONFLICT (topic, queue_id) DO UPDATE SET next_offset = h.next_offset + EXCLUDED.next_offset, bytes = h.bytes + EXCLUDED.bytes
+  RETURNING h.next_offset - cardinality($4::int[]) AS first_offset
+), inserted AS (
+  INSERT INTO message (topic, queue_id, queue_offset, store_at_ms, size, header, body)
+  SELECT $1, $2, head.first_offset + t.i - 1, $3, t.s, jsonb_set(t.h, '{offset}', to_jsonb(head.first_offset + t.i - 1)), t.b
+  FROM head, unnest($4::int[], $6::jsonb[], $7::bytea[]) WITH ORDINALITY AS t(s, h, b, i)
+)
+SELECT first_offset FROM head;
 
 -- name: read_messages
 SELECT header, body FROM message WHERE topic = $1 AND queue_id = $2 AND queue_offset >= $3 ORDER BY queue_offset LIMIT $4;

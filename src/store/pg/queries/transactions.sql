@@ -13,6 +13,21 @@ SELECT meta, header, body FROM half_message WHERE txn_id = $1;
 -- name: lock_half
 SELECT meta, header, body FROM half_message WHERE txn_id = $1 FOR UPDATE;
 
+-- name: lock_half_deciding
+-- The half message locked for its decision, and whether its topic still exists (one round trip).
+SELECT h.meta, h.header, h.body, EXISTS (SELECT 1 FROM topic t WHERE t.name = h.topic) AS topic_exists
+FROM half_message h WHERE h.txn_id = $1 FOR UPDATE OF h;
+
+-- name: finish_halves
+-- The decisions of a transaction in one statement: their half messages go and their decision
+-- records are kept (parallel arrays; keys as one JSON array per decision).
+WITH gone AS (
+  DELETE FROM half_message WHERE txn_id = ANY($1::text[])
+)
+INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record)
+SELECT t.id, t.s, t.topic, t.at, ARRAY(SELECT jsonb_array_elements_text(t.k)), t.r
+FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::jsonb[], $6::jsonb[]) AS t(id, s, topic, at, k, r);
+
 -- name: update_half
 UPDATE half_message SET state = $2, next_check_at_ms = $3, meta = $4 WHERE txn_id = $1;
 
@@ -21,9 +36,6 @@ UPDATE half_message SET state = $2, next_check_at_ms = $3, meta = $4 WHERE txn_i
 UPDATE half_message h SET state = t.s, next_check_at_ms = t.n, meta = t.m
 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[]) AS t(id, s, n, m)
 WHERE h.txn_id = t.id;
-
--- name: delete_half
-DELETE FROM half_message WHERE txn_id = $1;
 
 -- name: claim_due_halves
 -- Due PENDING transactions of a producer group, each locked by one claimer: a concurrent claim
@@ -38,7 +50,15 @@ FOR UPDATE SKIP LOCKED;
 SELECT min(next_check_at_ms) AS at FROM half_message WHERE producer_group = $1 AND state = 'PENDING';
 
 -- name: pending_groups
-SELECT producer_group FROM half_message WHERE state = 'PENDING' GROUP BY producer_group ORDER BY producer_group COLLATE "C";
+-- The distinct groups by skipping through the claim index (one index probe per group), not a
+-- scan of every pending row: the check scheduler asks on every tick.
+WITH RECURSIVE g AS (
+  (SELECT producer_group FROM half_message WHERE state = 'PENDING' ORDER BY producer_group LIMIT 1)
+  UNION ALL
+  SELECT (SELECT h.producer_group FROM half_message h WHERE h.state = 'PENDING' AND h.producer_group > g.producer_group ORDER BY h.producer_group LIMIT 1)
+  FROM g WHERE g.producer_group IS NOT NULL
+)
+SELECT producer_group FROM g WHERE producer_group IS NOT NULL ORDER BY producer_group COLLATE "C";
 
 -- name: pending_count
 SELECT count(*)::int AS n FROM half_message WHERE producer_group = $1 AND state = 'PENDING';
@@ -47,9 +67,6 @@ SELECT count(*)::int AS n FROM half_message WHERE producer_group = $1 AND state 
 SELECT meta, header, body FROM half_message
 WHERE ($1::text IS NULL OR topic = $1) AND ($2::text IS NULL OR state = $2) AND ($3::text IS NULL OR keys @> ARRAY[$3::text])
 ORDER BY txn_id COLLATE "C" LIMIT $4;
-
--- name: insert_decision
-INSERT INTO txn_decision (txn_id, state, topic, decided_at_ms, keys, record) VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: get_decision
 SELECT record FROM txn_decision WHERE txn_id = $1;
