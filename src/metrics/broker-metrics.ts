@@ -3,7 +3,9 @@
 // exists (BrokerMetricsConstant / ProxyMetricsConstant, see docs/operations.md), the rest are
 // Halfmoon's (`halfmoon_*`). Services record events through the methods here — once per batch on
 // the hot paths, never per message; the gauges are filled at scrape time from a ScrapeSource.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+// prom-client (about 4 MB of an idle broker's memory) is loaded on the first event or scrape.
+import { createRequire } from 'node:module';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DecisionSource, TransactionDecision } from '../domain/transactions.js';
 import type { MessageType } from '../domain/messages.js';
 
@@ -41,37 +43,40 @@ export interface ScrapeSource {
 
 export type CheckOutcome = 'sent' | 'answered' | 'undeliverable';
 
-export class BrokerMetrics {
-  readonly registry = new Registry();
-  private source: ScrapeSource | undefined;
+/** The prom-client instruments of one broker, on a registry of their own. */
+class Instruments {
+  readonly registry: Registry;
 
-  private readonly messagesIn: Counter<'topic' | 'message_type'>;
-  private readonly throughputIn: Counter<'topic' | 'message_type'>;
-  private readonly messagesOut: Counter<'topic' | 'consumer_group'>;
-  private readonly throughputOut: Counter<'topic' | 'consumer_group'>;
-  private readonly toDlq: Counter<'topic' | 'consumer_group'>;
-  private readonly rpcLatency: Histogram<'protocol_type' | 'request_code' | 'response_code'>;
-  private readonly commits: Counter<'topic'>;
-  private readonly rollbacks: Counter<'topic'>;
-  private readonly finishLatency: Histogram<'topic'>;
-  private readonly decisions: Counter<'source' | 'state'>;
-  private readonly checks: Counter<'outcome'>;
-  private readonly checkDelay: Histogram;
-  private readonly batchSize: Histogram;
-  private readonly fsyncLatency: Histogram;
+  readonly messagesIn: Counter<'topic' | 'message_type'>;
+  readonly throughputIn: Counter<'topic' | 'message_type'>;
+  readonly messagesOut: Counter<'topic' | 'consumer_group'>;
+  readonly throughputOut: Counter<'topic' | 'consumer_group'>;
+  readonly toDlq: Counter<'topic' | 'consumer_group'>;
+  readonly rpcLatency: Histogram<'protocol_type' | 'request_code' | 'response_code'>;
+  readonly commits: Counter<'topic'>;
+  readonly rollbacks: Counter<'topic'>;
+  readonly finishLatency: Histogram<'topic'>;
+  readonly decisions: Counter<'source' | 'state'>;
+  readonly checks: Counter<'outcome'>;
+  readonly checkDelay: Histogram;
+  readonly batchSize: Histogram;
+  readonly fsyncLatency: Histogram;
 
-  private readonly ready: Gauge<'topic' | 'consumer_group'>;
-  private readonly lag: Gauge<'topic' | 'consumer_group'>;
-  private readonly inflight: Gauge<'topic' | 'consumer_group'>;
-  private readonly halfMessages: Gauge<'producer_group'>;
-  private readonly abandoned: Gauge<'topic'>;
-  private readonly liveProducers: Gauge<'producer_group'>;
-  private readonly consumerConnections: Gauge<'consumer_group'>;
-  private readonly topics: Gauge;
-  private readonly groupsGauge: Gauge;
-  private readonly storeSize: Gauge;
+  readonly ready: Gauge<'topic' | 'consumer_group'>;
+  readonly lag: Gauge<'topic' | 'consumer_group'>;
+  readonly inflight: Gauge<'topic' | 'consumer_group'>;
+  readonly halfMessages: Gauge<'producer_group'>;
+  readonly abandoned: Gauge<'topic'>;
+  readonly liveProducers: Gauge<'producer_group'>;
+  readonly consumerConnections: Gauge<'consumer_group'>;
+  readonly topics: Gauge;
+  readonly groupsGauge: Gauge;
+  readonly storeSize: Gauge;
 
   constructor(labels: { nodeId: string }) {
+    const prom = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
+    const { Counter, Gauge, Histogram, Registry } = prom;
+    this.registry = new Registry();
     const registers = [this.registry];
     this.registry.setDefaultLabels({ node_type: 'broker', node_id: labels.nodeId });
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers });
@@ -117,6 +122,17 @@ export class BrokerMetrics {
     this.groupsGauge = gauge('rocketmq_consumer_group_number', 'Consumer groups that consume at least one topic.', []);
     this.storeSize = gauge('halfmoon_store_size_bytes', 'Size of the store (LevelDB directory, or the PostgreSQL schema).', []);
   }
+}
+
+export class BrokerMetrics {
+  private source: ScrapeSource | undefined;
+  private instruments: Instruments | undefined;
+
+  constructor(private readonly labels: { nodeId: string }) {}
+
+  private get m(): Instruments {
+    return (this.instruments ??= new Instruments(this.labels));
+  }
 
   /** Where scrape-time gauges are read from (set once the services exist). */
   setScrapeSource(source: ScrapeSource): void {
@@ -126,51 +142,51 @@ export class BrokerMetrics {
   /** A send call stored `count` messages of `bytes` body bytes. */
   received(topic: string, type: MessageType, count: number, bytes: number): void {
     const labels = { topic, message_type: type.toLowerCase() };
-    this.messagesIn.inc(labels, count);
-    this.throughputIn.inc(labels, bytes);
+    this.m.messagesIn.inc(labels, count);
+    this.m.throughputIn.inc(labels, bytes);
   }
 
   /** A receive call delivered `count` messages of `bytes` body bytes to `group`. */
   delivered(topic: string, group: string, count: number, bytes: number): void {
     const labels = { topic, consumer_group: group };
-    this.messagesOut.inc(labels, count);
-    this.throughputOut.inc(labels, bytes);
+    this.m.messagesOut.inc(labels, count);
+    this.m.throughputOut.inc(labels, bytes);
   }
 
   deadLettered(topic: string, group: string, count: number): void {
-    this.toDlq.inc({ topic, consumer_group: group }, count);
+    this.m.toDlq.inc({ topic, consumer_group: group }, count);
   }
 
   rpc(protocol: 'grpc' | 'http', requestCode: string, responseCode: string, ms: number): void {
-    this.rpcLatency.observe({ protocol_type: protocol, request_code: requestCode, response_code: responseCode }, ms);
+    this.m.rpcLatency.observe({ protocol_type: protocol, request_code: requestCode, response_code: responseCode }, ms);
   }
 
   /** A transaction was decided (the first decision only). */
   decided(decision: TransactionDecision, source: DecisionSource = decision.source): void {
-    (decision.state === 'COMMITTED' ? this.commits : this.rollbacks).inc({ topic: decision.topic });
-    this.decisions.inc({ source, state: decision.state });
-    this.finishLatency.observe({ topic: decision.topic }, Math.max(0, decision.decidedAtMs - decision.receivedAtMs));
+    (decision.state === 'COMMITTED' ? this.m.commits : this.m.rollbacks).inc({ topic: decision.topic });
+    this.m.decisions.inc({ source, state: decision.state });
+    this.m.finishLatency.observe({ topic: decision.topic }, Math.max(0, decision.decidedAtMs - decision.receivedAtMs));
   }
 
   check(outcome: CheckOutcome, delayAfterDueMs?: number): void {
-    this.checks.inc({ outcome });
-    if (delayAfterDueMs !== undefined) this.checkDelay.observe(Math.max(0, delayAfterDueMs));
+    this.m.checks.inc({ outcome });
+    if (delayAfterDueMs !== undefined) this.m.checkDelay.observe(Math.max(0, delayAfterDueMs));
   }
 
   /** A group-commit batch of `transitions` was written in `ms`. */
   writeBatch(transitions: number, ms: number): void {
-    this.batchSize.observe(transitions);
-    this.fsyncLatency.observe(ms);
+    this.m.batchSize.observe(transitions);
+    this.m.fsyncLatency.observe(ms);
   }
 
   /** The text exposition, with the gauges read now. */
   async scrape(): Promise<string> {
     await this.refreshGauges();
-    return this.registry.metrics();
+    return this.m.registry.metrics();
   }
 
   get contentType(): string {
-    return this.registry.contentType;
+    return this.m.registry.contentType;
   }
 
   private async refreshGauges(): Promise<void> {
@@ -183,20 +199,20 @@ export class BrokerMetrics {
       s.topicCount(),
       s.storeSizeBytes(),
     ]);
-    for (const g of [this.ready, this.lag, this.inflight, this.halfMessages, this.abandoned, this.liveProducers, this.consumerConnections]) g.reset();
+    for (const g of [this.m.ready, this.m.lag, this.m.inflight, this.m.halfMessages, this.m.abandoned, this.m.liveProducers, this.m.consumerConnections]) g.reset();
     for (const g of groups) {
       const labels = { topic: g.topic, consumer_group: g.group };
-      this.ready.set(labels, g.ready);
-      this.inflight.set(labels, g.inFlight);
-      this.lag.set(labels, g.ready + g.inFlight);
+      this.m.ready.set(labels, g.ready);
+      this.m.inflight.set(labels, g.inFlight);
+      this.m.lag.set(labels, g.ready + g.inFlight);
     }
-    for (const p of pending) this.halfMessages.set({ producer_group: p.producerGroup }, p.count);
-    for (const a of abandoned) this.abandoned.set({ topic: a.topic }, a.count);
+    for (const p of pending) this.m.halfMessages.set({ producer_group: p.producerGroup }, p.count);
+    for (const a of abandoned) this.m.abandoned.set({ topic: a.topic }, a.count);
     const live = s.liveClients();
-    for (const [group, n] of live.producers) this.liveProducers.set({ producer_group: group }, n);
-    for (const [group, n] of live.consumers) this.consumerConnections.set({ consumer_group: group }, n);
-    this.topics.set(topicCount);
-    this.groupsGauge.set(new Set(groups.map((g) => g.group)).size);
-    if (size !== undefined) this.storeSize.set(size);
+    for (const [group, n] of live.producers) this.m.liveProducers.set({ producer_group: group }, n);
+    for (const [group, n] of live.consumers) this.m.consumerConnections.set({ consumer_group: group }, n);
+    this.m.topics.set(topicCount);
+    this.m.groupsGauge.set(new Set(groups.map((g) => g.group)).size);
+    if (size !== undefined) this.m.storeSize.set(size);
   }
 }
