@@ -3,7 +3,7 @@
 // key, and promotion of due DELAY messages (SKIP LOCKED, so each is promoted by one broker);
 // lookups by message id and by key (message trace).
 import type { MessageQuery } from '../../domain/deliveries.js';
-import type { MessageInput, StoredMessage } from '../../domain/messages.js';
+import { placedMessage, type MessageInput, type StoredMessage } from '../../domain/messages.js';
 import type { PurgeLimits, PurgeResult } from '../../domain/topics.js';
 import type { Tx } from './db.js';
 import { fromRow, headerOf, sizeOf, type PgContext } from './records.js';
@@ -23,17 +23,16 @@ export const queueKey = (topic: string, queueId: number): string => `queue:${top
  */
 export async function appendIn(tx: Tx, nowMs: number, topic: string, queueId: number, inputs: Appendable[]): Promise<StoredMessage[]> {
   if (inputs.length === 0) return [];
-  const prepared = inputs.map((input) => ({ input }));
   // Sizes first (they go into the head row in the same statement that assigns offsets).
-  const draft = prepared.map(({ input }) => ({ ...input, topic, queueId, offset: 0, storeTimestampMs: nowMs }) as StoredMessage);
+  const draft = inputs.map((input) => placedMessage(input, topic, queueId, 0, nowMs));
   const sizes = draft.map((m) => sizeOf(headerOf(m), m.body));
   const bytes = sizes.reduce((a, b) => a + b, 0);
   // One round trip: offsets from the head row and the rows inserted at them (headers get their offsets there).
   const [head] = await tx.rows<{ first_offset: number }>('append_messages', [topic, queueId, nowMs, sizes, bytes, draft.map((m) => headerOf(m)), draft.map((m) => m.body)]);
   const first = head!.first_offset;
-  const stored = draft.map((m, i) => ({ ...m, offset: first + i }));
+  draft.forEach((m, i) => (m.offset = first + i));
   tx.notify('appended', topic);
-  return stored;
+  return draft;
 }
 
 export class PgLog {
