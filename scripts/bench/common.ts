@@ -2,6 +2,7 @@
 // in-process broker on an ephemeral loopback port with a temp data dir and a silent logger, a
 // runner that executes load generators in a worker thread (so client work does not share the
 // broker's event loop), and result/summary formatting.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -306,6 +307,15 @@ export interface BenchOutcome<D> {
 
 export type Log = (line: string) => void;
 export const consoleLog: Log = (line) => process.stdout.write(line + '\n');
+
+/** Writes a suite's result as JSON to `path` (its folder made if needed), then prints its table and where the JSON is. */
+export function saveResult(path: string, result: unknown, table: string, log: Log): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
+  log('');
+  log(table);
+  log(`JSON with every run: ${path}`);
+}
 
 export const f0 = (n: number): string => Math.round(n).toLocaleString('en-US');
 export const f1 = (n: number): string => n.toFixed(1);

@@ -11,10 +11,10 @@
 //
 //   npm run bench -- cluster [--quick] [--brokers 1,2,3] [--messages N] [--rounds 3]
 //     [--window 64] [--body 1024] [--pending 100000 (0: none)] [--out FILE.json]
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { numFlag, summarize, type Flags, type Log } from '../common.js';
+import { numFlag, saveResult, summarize, type Flags, type Log } from '../common.js';
 import { LeanGrpc } from '../lean-grpc.js';
 import { REPO, removeDir, startHalfmoon, stopAll, type RunningBroker } from '../peers/brokers.js';
 import { killLoads, startLoad } from '../peers/fork-load.js';
@@ -234,13 +234,9 @@ export async function runCluster(o: ClusterOptions, log: Log): Promise<ClusterRe
       );
     }
     const table = renderClusterTable(runs, pending, machine, o);
-    mkdirSync(join(o.out, '..'), { recursive: true });
     const result: ClusterResult = { options: o, machine: { ...machine, load1AtEnd: load1() }, runs, table, outPath: o.out };
     if (pending) result.pending = pending;
-    writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
-    log('');
-    log(table);
-    log(`JSON with every run: ${o.out}`);
+    saveResult(o.out, result, table, log);
     return result;
   } finally {
     process.removeListener('SIGINT', onSignal);

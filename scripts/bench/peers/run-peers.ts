@@ -8,10 +8,10 @@
 //
 //   npm run bench -- peers [--quick] [--no-peers] [--messages N] [--rounds 3] [--body 1024]
 //     [--pending 100000,1000000] [--out FILE.json]
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { numFlag, type Flags, type Log } from '../common.js';
+import { numFlag, saveResult, type Flags, type Log } from '../common.js';
 import { ensurePackages, packageVersion, removeDir, REPO, startHalfmoon, startNats, startRabbit, stopAll, type RunningBroker } from './brokers.js';
 import { killLoads } from './fork-load.js';
 import { idleFigures, pendingFigures, type IdleFigures, type PendingFigures } from './halfmoon-scale.js';
@@ -162,12 +162,8 @@ export async function runPeers(o: PeersOptions, log: Log): Promise<PeersResult> 
       pending.push(f);
     }
     const table = renderTable(medianRows(runs), idle, pending, m, o);
-    mkdirSync(join(o.out, '..'), { recursive: true });
     const result: PeersResult = { options: o, machine: { ...m, load1AtEnd: load1() }, runs, idle, pending, table, outPath: o.out };
-    writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
-    log('');
-    log(table);
-    log(`JSON with every run: ${o.out}`);
+    saveResult(o.out, result, table, log);
     return result;
   } finally {
     process.removeListener('SIGINT', onSignal);
