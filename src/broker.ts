@@ -1,8 +1,9 @@
 // Owns composing a broker from its parts and their start/stop order: store → services →
-// background tasks (DELAY promotion, transaction checks, push-delivery renewal, message and
-// decision retention, session eviction; each a PeriodicTask) → servers, with the membership
-// heartbeat once the gRPC port is bound, then the admin listener. Closing reverses it, and a start that fails part-way
-// closes what it had started, in the same reverse order.
+// background tasks (auth refresh, DELAY promotion, transaction checks, push-delivery renewal,
+// message and decision retention, session eviction, the console's traffic samples; each a
+// PeriodicTask) → servers, with the membership heartbeat once the gRPC port is bound, then the
+// admin listener. Closing reverses it, and a start that fails part-way closes what it had
+// started, in the same reverse order.
 import { MessageService } from './admin/message-service.js';
 import { TopicService } from './admin/topic-service.js';
 import { AuthService } from './auth/auth-service.js';

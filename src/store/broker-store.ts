@@ -1,4 +1,4 @@
-// Owns the storage contract every backend implements (LevelDB now, PostgreSQL next), as a
+// Owns the storage contract every backend implements (LevelDB and PostgreSQL), as a
 // composition of small interfaces, one per concern. Rules for every backend:
 //  1. One call per atomic state transition; no read-then-write across two calls, and no
 //     callback into the caller inside a write.

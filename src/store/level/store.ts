@@ -1,10 +1,11 @@
 // Owns the LevelStore class: the LevelDB implementation of BrokerStore as a composition of one
 // part per concern (topics, log, schedule, transactions and checks, decisions, consumption,
-// message index and delivery history, leases, membership) over one database (db.ts) and its queue heads (queues.ts). Here: open and
-// leases, membership, users and ACL rules) over one database (db.ts) and its queue heads (queues.ts). Here: open and
-// close, the storage format version (refusing newer data directories, migrating older ones), and
-// the delegation of each interface method to its part. Operations that span parts (deleteTopic)
-// are composed here, under the lock of what they change.
+// message index and delivery history, leases, membership, users and ACL rules) over one
+// database (db.ts) and its queue heads (queues.ts). Here: open and close, the storage format
+// version (refusing newer data directories, migrating older ones), and the delegation of each
+// interface method to its part, inside LevelDb.shared (a reopen after a full disk waits for the
+// calls under way and holds new ones back). Operations that span parts (deleteTopic) are
+// composed here, under the lock of what they change.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BrokerError, Code } from '../../errors.js';
@@ -198,7 +199,7 @@ export class LevelStore implements BrokerStore {
     return this.d.shared(() => this.log.purgeQueue(...a));
   }
   findMessages(...a: Parameters<MessageLog['findMessages']>) {
-    return this.log.findMessages(...a);
+    return this.d.shared(() => this.log.findMessages(...a));
   }
 
   // MessageSchedule
@@ -291,7 +292,7 @@ export class LevelStore implements BrokerStore {
     return this.d.shared(() => this.consumption.groupStats(...a));
   }
   deliveryHistory(...a: Parameters<ConsumptionStore['deliveryHistory']>) {
-    return this.consumption.deliveryHistory(...a);
+    return this.d.shared(() => this.consumption.deliveryHistory(...a));
   }
 
   // LeaseStore
@@ -315,27 +316,27 @@ export class LevelStore implements BrokerStore {
 
   // AuthStore
   putUser(...a: Parameters<AuthStore['putUser']>) {
-    return this.auth.putUser(...a);
+    return this.d.shared(() => this.auth.putUser(...a));
   }
   getUser(...a: Parameters<AuthStore['getUser']>) {
-    return this.auth.getUser(...a);
+    return this.d.shared(() => this.auth.getUser(...a));
   }
   listUsers() {
-    return this.auth.listUsers();
+    return this.d.shared(() => this.auth.listUsers());
   }
   deleteUser(...a: Parameters<AuthStore['deleteUser']>) {
-    return this.auth.deleteUser(...a);
+    return this.d.shared(() => this.auth.deleteUser(...a));
   }
   putRule(...a: Parameters<AuthStore['putRule']>) {
-    return this.auth.putRule(...a);
+    return this.d.shared(() => this.auth.putRule(...a));
   }
   deleteRule(...a: Parameters<AuthStore['deleteRule']>) {
-    return this.auth.deleteRule(...a);
+    return this.d.shared(() => this.auth.deleteRule(...a));
   }
   listRules(...a: Parameters<AuthStore['listRules']>) {
-    return this.auth.listRules(...a);
+    return this.d.shared(() => this.auth.listRules(...a));
   }
   authVersion() {
-    return this.auth.authVersion();
+    return this.d.shared(() => this.auth.authVersion());
   }
 }
