@@ -226,7 +226,14 @@ export const CONFIG_SPEC = {
     description: 'what happens after transactionCheckMax answered or transactionCheckTimeoutMax unanswered checks: ROLLBACK, or KEEP for manual resolution',
   },
   transactionCheckTickMs: { type: 'int', default: 250, min: 1, description: 'how often the check scheduler looks for due transactions' },
-  transactionCheckBatchSize: { type: 'int', default: 500, min: 1, description: 'most checks dispatched per producer group per tick (rate limit)' },
+  transactionCheckBatchSize: { type: 'int', default: 500, min: 1, description: 'most checks claimed per producer group in one pass (a larger backlog takes pass after pass)' },
+  transactionCheckMaxPerSecond: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    description:
+      'most checks each broker sends per producer group per second (a backlog after a restart or an outage goes out no faster; nor faster than the producers read their streams)',
+  },
   transactionRestartJitterMs: { type: 'int', default: 2_000, min: 0, description: 'overdue checks after a restart are spread over this window' },
   transactionMaxPending: {
     type: 'int',

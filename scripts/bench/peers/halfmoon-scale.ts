@@ -3,7 +3,8 @@
 // a data dir holding that many pending transactions (written straight into a LevelStore with
 // putHalf, non-durably, all already due), its start time, broker RSS, and the check dispatch once
 // a producer (lean client, Telemetry stream, counting only) attaches: checks per second and the
-// delay from attach (when the overdue transactions become deliverable) to the first check; then
+// delay from attach (when the overdue transactions become deliverable) to the first check, the
+// time until the last one and the highest RSS while they went out; then
 // the restart time on that data dir. Dispatch watching is bounded in time.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +30,10 @@ export interface PendingFigures {
   firstCheckDelayMs: number;
   /** RSS after the dispatch. */
   rssAfterMiB: number;
+  /** Highest RSS sampled (every 250 ms) while the checks went out. */
+  rssPeakMiB: number;
+  /** From the producer attaching to the last check seen (all of them when checksSeen = pending). */
+  allChecksSeconds: number;
   restartMs: number;
   watchSeconds: number;
 }
@@ -93,12 +98,15 @@ export async function pendingFigures(scratch: string, pending: number, watchSeco
   try {
     await sleep(1_000);
     const rssMiB = mib(sampleTree(b.pid).rssBytes);
+    let rssPeak = sampleTree(b.pid).rssBytes;
+    const pid = b.pid;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, sampleTree(pid).rssBytes)), 250);
     const out = await runLoadTask({
       op: 'watch-checks',
       target: { config: 'halfmoon', endpoint: b.endpoint, name: TOPIC, mode: 'tx', prefetch: 0, ackBatch: 1, answerChecks: false },
       n: pending,
       timeoutMs: watchSeconds * 1000,
-    });
+    }).finally(() => clearInterval(sampler));
     const x = out.extra;
     const checks = x.checks ?? 0;
     const span = ((x.lastCheckWall ?? 0) - (x.firstCheckWall ?? 0)) / 1000;
@@ -116,6 +124,8 @@ export async function pendingFigures(scratch: string, pending: number, watchSeco
       checksPerSec: span > 0 ? checks / span : 0,
       firstCheckDelayMs: x.firstCheckWall && x.attachedWall ? x.firstCheckWall - x.attachedWall : Number.NaN,
       rssAfterMiB,
+      rssPeakMiB: mib(rssPeak),
+      allChecksSeconds: x.lastCheckWall && x.attachedWall ? (x.lastCheckWall - x.attachedWall) / 1000 : Number.NaN,
       restartMs,
       watchSeconds,
     };

@@ -167,7 +167,9 @@ export function renderTable(
   for (const p of pending) {
     only.push([
       `${int(p.pending)} pending transactions`,
-      `start ${int(p.startMs)} ms, RSS ${p.rssMiB.toFixed(0)} MiB (${p.rssAfterMiB.toFixed(0)} MiB after dispatch); ${int(p.checksPerSec)} checks/s (${int(p.checksSeen)} seen in ≤ ${p.watchSeconds} s); first check ${msText(p.firstCheckDelayMs)} after the producer attached; restart ${int(p.restartMs)} ms`,
+      `start ${int(p.startMs)} ms, RSS ${p.rssMiB.toFixed(0)} MiB (peak ${p.rssPeakMiB.toFixed(0)} MiB while checking, ${p.rssAfterMiB.toFixed(0)} MiB after); ` +
+        `${int(p.checksPerSec)} checks/s (${int(p.checksSeen)} seen in ${p.allChecksSeconds.toFixed(1)} s from the producer attaching, watched ≤ ${p.watchSeconds} s); ` +
+        `first check ${msText(p.firstCheckDelayMs)} after the producer attached; restart ${int(p.restartMs)} ms`,
     ]);
   }
   if (only.length > 0) {

@@ -1,11 +1,12 @@
 // Owns the check transitions of the LevelDB backend over the `checkdue` index: claiming due
 // transactions (each under its own lock, concurrently, so their writes share group commits),
-// quarantining unreadable ones on their own, releasing an undelivered check, abandoning and
+// their metadata and bodies read together (BatchedReads), quarantining unreadable ones on their own, releasing an undelivered check, abandoning and
 // re-arming, recording an UNKNOWN answer, and the due-time and pending-count queries. The rules
 // are the domain's (planClaim, releaseCheck, answerCheck, abandon, quarantine, rearm); this file
 // reads, writes one batch per transition and keeps the counters.
 import { abandon, answerCheck, planClaim, quarantine, rearm, releaseCheck, type HalfMessage } from '../../domain/transactions.js';
 import type { ClaimChecksRequest, ClaimChecksResult } from '../broker-store.js';
+import { BatchedReads } from './batched-reads.js';
 import { EMPTY, type LevelDb, type Op } from './db.js';
 import { checkDueKey, join, parseU64, prefixRange, split, u64 } from './keys.js';
 import { txLock, type HalfMeta, type Transactions } from './transactions.js';
@@ -14,10 +15,17 @@ type Outcome =
   { kind: 'claimed'; half: HalfMessage } | { kind: 'exhausted'; half: HalfMessage; reason: string } | { kind: 'quarantined'; transactionId: string; reason: string };
 
 export class Checks {
+  /** A sweep's reads of metadata and bodies, one getMany per sublevel for all its transactions. */
+  private readonly metaReads: BatchedReads;
+  private readonly bodyReads: BatchedReads;
+
   constructor(
     private readonly d: LevelDb,
     private readonly tx: Transactions,
-  ) {}
+  ) {
+    this.metaReads = new BatchedReads(d.halfMeta);
+    this.bodyReads = new BatchedReads(d.halfBody);
+  }
 
   /** The ops that move a transaction's due-index entry from one due time to another. */
   private moveDue(meta: HalfMeta, fromMs: number, toMs: number): Op[] {
@@ -52,7 +60,7 @@ export class Checks {
   private async claimOne(transactionId: string, scannedKey: string, now: number, req: ClaimChecksRequest): Promise<Outcome | undefined> {
     let meta: HalfMeta | undefined;
     try {
-      meta = await this.tx.readHalfMeta(transactionId);
+      meta = await this.tx.readHalfMeta(transactionId, this.metaReads);
     } catch (err) {
       return this.quarantine(transactionId, scannedKey, undefined, `its record is unreadable: ${(err as Error).message}`);
     }
@@ -68,7 +76,7 @@ export class Checks {
     const key = checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId);
     let half: HalfMessage | undefined;
     try {
-      half = await this.tx.withBody(meta);
+      half = await this.tx.withBody(meta, this.bodyReads);
     } catch (err) {
       return this.quarantine(transactionId, key, meta, `its message body is unreadable: ${(err as Error).message}`);
     }

@@ -26,6 +26,7 @@ import {
   type TransactionCounters,
 } from '../../domain/transactions.js';
 import type { TransactionFilter } from '../broker-store.js';
+import type { PointReads } from './batched-reads.js';
 import { BoundedCache } from './bounded-cache.js';
 import { BULK_BATCH, EMPTY, json, parse, tryParse, type LevelDb, type Op } from './db.js';
 import type { Decisions } from './decisions.js';
@@ -148,14 +149,15 @@ export class Transactions {
     return { type: 'put', sublevel: this.d.halfMeta, key: meta.transactionId, value: json(meta) };
   }
 
-  async readHalfMeta(transactionId: string): Promise<HalfMeta | undefined> {
-    const value = await this.d.halfMeta.get(transactionId);
+  /** `reads`: where the record is read from (a claim sweep coalesces its reads, see BatchedReads). */
+  async readHalfMeta(transactionId: string, reads: PointReads = this.d.halfMeta): Promise<HalfMeta | undefined> {
+    const value = await reads.get(transactionId);
     return value ? parse<HalfMeta>(value) : undefined;
   }
 
   /** The transaction with its message; undefined when the body is missing (throws when unreadable). */
-  async withBody(meta: HalfMeta): Promise<HalfMessage | undefined> {
-    const body = await this.d.halfBody.get(meta.transactionId);
+  async withBody(meta: HalfMeta, reads: PointReads = this.d.halfBody): Promise<HalfMessage | undefined> {
+    const body = await reads.get(meta.transactionId);
     if (!body) return undefined;
     return { ...halfFields(meta), message: decodeRecord<MessageInput>(body) };
   }

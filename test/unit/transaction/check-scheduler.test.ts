@@ -2,7 +2,7 @@
 // interval, budget then policy (ROLLBACK / KEEP), no attempts used while nobody can be asked,
 // sender first then rotation when it stays silent (before the interval, after the answer
 // timeout), producers that let checks time out demoted, unanswered checks budgeted apart from
-// answered ones, batch limits per tick.
+// answered ones, batch limits per pass and the backlog's pace (passes back to back, the per-group rate).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -231,6 +231,39 @@ describe('CheckScheduler', () => {
     expect(got).toHaveLength(12);
     await scheduler.tick();
     expect(got).toHaveLength(12);
+  });
+
+  it('asks for the next pass at once while a full batch came back, and waits for the rate allowance (transactionCheckMaxPerSecond)', async () => {
+    // Batches of 5, at most 10 per second: a burst of one batch (tick 250 ms: 2.5 < 5), then 5 more per half second.
+    const { clock, scheduler, producer, half } = await setup({ transactionCheckBatchSize: 5, transactionCheckMaxPerSecond: 10, transactionCheckTickMs: 250 });
+    const got = producer('sender');
+    for (let i = 0; i < 12; i++) await half();
+    clock.advance(7000);
+    expect(await scheduler.tick()).toBe(500); // 5 sent, the allowance used up: a whole batch again in 500 ms
+    expect(got).toHaveLength(5);
+    expect(await scheduler.tick()).toBe(500); // nothing may go out yet
+    expect(got).toHaveLength(5);
+    clock.advance(500);
+    expect(await scheduler.tick()).toBe(500);
+    expect(got).toHaveLength(10);
+    clock.advance(500);
+    expect(await scheduler.tick()).toBeUndefined(); // the last 2: the backlog is gone, back to the tick
+    expect(got).toHaveLength(12);
+  });
+
+  it('dispatches a backlog pass after pass on its own timer, not one batch per tick', async () => {
+    const { clock, scheduler, producer, half } = await setup({ transactionCheckBatchSize: 5, transactionCheckTickMs: 60_000, transactionRestartJitterMs: 0 });
+    const got = producer('sender');
+    for (let i = 0; i < 23; i++) await half();
+    clock.advance(7000);
+    scheduler.start();
+    scheduler.kick();
+    // The fake clock never moves on: each pass arms the next one at delay 0, fired by advance(0),
+    // so the five passes follow one another without waiting for the (one-minute) tick.
+    await vi.waitFor(() => {
+      clock.advance(0);
+      expect(got).toHaveLength(23);
+    });
   });
 
   it('starts with restart jitter and runs ticks on its own timer', async () => {
