@@ -18,6 +18,8 @@ export class Checks {
   /** A sweep's reads of metadata and bodies, one getMany per sublevel for all its transactions. */
   private readonly metaReads: BatchedReads;
   private readonly bodyReads: BatchedReads;
+  /** Per producer group: the due-index key after which the next scan of a backlog run starts. */
+  private readonly resumeAfter = new Map<string, string>();
 
   constructor(
     private readonly d: LevelDb,
@@ -37,9 +39,20 @@ export class Checks {
 
   async claimDueChecks(req: ClaimChecksRequest): Promise<ClaimChecksResult> {
     const now = this.d.clock.now();
-    const range = prefixRange(req.producerGroup);
+    const group = req.producerGroup;
+    // A backlog run (one full batch after another) scans on after the last key it read: each
+    // claim deletes its index key, and LevelDB's iterator steps over every deleted key until a
+    // compaction drops it, so scanning from the start again made each pass slower than the one
+    // before (a million due: most of a pass). Keys that turn up before the cursor meanwhile (a
+    // clock set back) are found by the first scan from the start, once a batch is not full.
+    const after = this.resumeAfter.get(group);
+    const lt = join(group, u64(now + 1));
     const dueKeys: string[] = [];
-    for await (const key of this.d.checkDue.keys({ gte: range.gte, lt: join(req.producerGroup, u64(now + 1)), limit: req.limit })) dueKeys.push(key);
+    for await (const key of this.d.checkDue.keys(after !== undefined ? { gt: after, lt, limit: req.limit } : { gte: prefixRange(group).gte, lt, limit: req.limit })) {
+      dueKeys.push(key);
+    }
+    if (dueKeys.length === req.limit) this.resumeAfter.set(group, dueKeys[dueKeys.length - 1]!);
+    else this.resumeAfter.delete(group);
     // Each transaction is claimed under its own lock, all concurrently, so their writes share
     // group commits; the results keep the index order. A record that cannot be read is
     // quarantined on its own: one poison record never stalls the others nor is retried forever.

@@ -384,4 +384,25 @@ describe('LevelStore', () => {
     expect(Math.max(...written.map((w) => w.bytes))).toBeLessThan(2048);
     expect((await store.getHalf('TX-B'))!.message.body).toEqual(Buffer.alloc(64 * 1024, 7));
   });
+
+  it('scans a backlog of due checks on from where the last full batch ended; a key before it is found once a batch is not full', async () => {
+    const store = await openStore();
+    await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
+    const half = (id: string, firstCheckInMs: number) =>
+      store.putHalf(
+        { transactionId: id, message: makeMessage('tx', { messageType: 'TRANSACTION', messageId: id }), producerGroup: 'tx', senderClientId: 'p1', budget: 'checks' },
+        firstCheckInMs,
+      );
+    for (let i = 0; i < 12; i++) await half(`TX-${String(i).padStart(2, '0')}`, i);
+    clock.advance(100);
+    const claim = async () =>
+      (await store.claimDueChecks({ producerGroup: 'tx', limit: 5, nextCheckInMs: 60_000, budget: { checkMax: 10, maxAgeMs: 3_600_000 }, targets: ['p1'] })).claimed.map(
+        (h) => h.transactionId,
+      );
+    expect(await claim()).toEqual(['TX-00', 'TX-01', 'TX-02', 'TX-03', 'TX-04']);
+    await half('TX-EARLY', -1_000); // due before the cursor (as with a clock set back)
+    expect(await claim()).toEqual(['TX-05', 'TX-06', 'TX-07', 'TX-08', 'TX-09']);
+    expect(await claim()).toEqual(['TX-10', 'TX-11']); // not full: the run is over
+    expect(await claim()).toEqual(['TX-EARLY']); // the next scan starts from the beginning
+  });
 });
