@@ -62,6 +62,11 @@ function onClose(this: Stream): void {
 function onWantTrailers(this: Stream): void {
   this[CALL]?.trailersWanted();
 }
+/** RST_STREAM NO_ERROR: "stop sending", after a complete response to a client still sending (HTTP/2 §8.1). */
+const NO_ERROR = 0;
+function stopRequest(stream: Stream): void {
+  if (!stream.closed && !stream.destroyed) stream.close(NO_ERROR);
+}
 /** Stream errors (a reset with an error code) are followed by 'close', which handles the call. */
 function onError(): void {}
 
@@ -193,6 +198,8 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
     if (this.state === DONE || this.stream.destroyed) return;
     this.state = DONE;
     this.stream.sendTrailers(this.trailers);
+    // Node sends trailers on the next turn (setImmediate): the reset goes after them.
+    if (!this.stream.readableEnded) setImmediate(stopRequest, this.stream);
   }
 
   closed(): void {
@@ -258,6 +265,8 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
       this.state = DONE;
       this.headersSent = true;
       this.stream.respond(code === GrpcStatus.OK ? OK_TRAILERS_ONLY : trailersOnly(code, message), END_NOW);
+      // The reset waits for the response to be out (Http2Stream.close waits for 'finish').
+      if (!this.stream.readableEnded) stopRequest(this.stream);
     }
   }
 

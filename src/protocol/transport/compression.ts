@@ -10,7 +10,11 @@ export type Decompressed = { ok: true; bytes: Buffer } | { ok: false; code: numb
 
 export function decompress(encoding: string | undefined, payload: Buffer, limit: number): Decompressed {
   if (encoding !== 'gzip' && encoding !== 'deflate') {
-    return { ok: false, code: GrpcStatus.UNIMPLEMENTED, message: `Received a compressed message with grpc-encoding "${encoding ?? 'identity'}": only gzip and deflate are accepted` };
+    return {
+      ok: false,
+      code: GrpcStatus.UNIMPLEMENTED,
+      message: `Received a compressed message with grpc-encoding "${encoding ?? 'identity'}": only gzip and deflate are accepted`,
+    };
   }
   try {
     const options = { maxOutputLength: Math.max(1, limit) };

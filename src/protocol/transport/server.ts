@@ -71,7 +71,7 @@ export class GrpcTransport {
         kind,
         handler,
         deserialize: (bytes) => method.requestDeserialize(bytes),
-        serialize: method.responseSerialize as (value: unknown) => Uint8Array,
+        serialize: (value) => method.responseSerialize(value as never),
       });
     }
   }
@@ -135,7 +135,8 @@ export class GrpcTransport {
       } else {
         stream.respond(UNSUPPORTED_MEDIA_TYPE, END_NOW);
       }
-      stream.resume(); // whatever the client still sends is dropped
+      stream.resume(); // whatever the client still sends is dropped, and it is told to stop
+      if (!stream.readableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
       return;
     }
     watch.streamOpened();

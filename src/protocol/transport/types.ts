@@ -24,6 +24,7 @@ export interface CallBase {
   getDeadline(): Deadline;
   /** True once the call is over without the handler's answer having gone out (client reset, deadline, connection lost). */
   readonly cancelled: boolean;
+  on(event: 'cancelled', listener: () => void): this;
 }
 
 export interface UnaryCall<Req> extends CallBase {
@@ -47,7 +48,6 @@ export interface WritableCall<Res> extends CallBase {
   end(): void;
   readonly destroyed: boolean;
   readonly writable: boolean;
-  on(event: 'cancelled', listener: () => void): this;
 }
 
 export interface ServerStreamCall<Req, Res> extends WritableCall<Res> {
