@@ -1,16 +1,22 @@
 // `npm run bench -- transport`: what the gRPC transport alone costs the broker per call, to decide
-// whether replacing grpc-js would pay. Two servers in this process answer SendMessage with a
-// fixed reply and do nothing else — grpc-js (as the broker uses it: proto-loader definitions) and
-// a bare `node:http2` handler (protobufjs decode and encode, gRPC framing and trailers by hand) —
-// while the lean client (scripts/bench/lean-grpc.ts) in a child process keeps 64 calls of 1 KiB in
-// flight. Printed: calls/s and this process's CPU per call, alternating A B A B.
+// what replacing grpc-js paid. Three servers in this process answer SendMessage with a fixed
+// reply and do nothing else — grpc-js (as the broker used it: proto-loader definitions), Halfmoon's
+// own transport (src/protocol/transport/, as the broker uses it now: same definitions) and a bare
+// `node:http2` handler (protobufjs decode and encode, gRPC framing and trailers by hand) — while
+// the lean client (scripts/bench/lean-grpc.ts) in a child process keeps 64 calls of 1 KiB in
+// flight. Printed: calls/s and this process's CPU per call, alternating A B C A B C.
 //
 //   npm run bench -- transport [--calls 30000] [--rounds 2]
 import { fork } from 'node:child_process';
 import http2 from 'node:http2';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { silentLogger } from '../../src/logger.js';
 import { messagingService } from '../../src/protocol/proto.js';
+import { GrpcTransport } from '../../src/protocol/transport/server.js';
+import type { ServiceImplementation, UnaryCallHandler } from '../../src/protocol/transport/types.js';
+import { systemClock } from '../../src/util/clock.js';
 import { f1, isMain, numFlag, type BenchOutcome, type Flags, type Log } from './common.js';
 import { leanRoot, LeanGrpc } from './lean-grpc.js';
 
@@ -61,6 +67,31 @@ async function grpcJsServer(): Promise<{ port: number; close(): void }> {
   return { port, close: () => server.forceShutdown() };
 }
 
+async function halfmoonServer(): Promise<{ port: number; close(): void }> {
+  const transport = new GrpcTransport({
+    maxReceiveBytes: 5 << 20,
+    maxConcurrentStreams: 1000,
+    idleTimeoutMs: 300_000,
+    keepaliveTimeMs: 60_000,
+    keepaliveTimeoutMs: 20_000,
+    clock: systemClock,
+    log: silentLogger(),
+  });
+  const reply: UnaryCallHandler<unknown, unknown> = (_call, done) => done(null, REPLY);
+  const impl: ServiceImplementation = {};
+  for (const name of Object.keys(messagingService().service)) impl[name] = reply;
+  transport.addService(messagingService().service, impl);
+  const listener = createServer((socket) => transport.inject(socket));
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (listener.address() as { port: number }).port,
+    close: () => {
+      listener.close();
+      void transport.close(0);
+    },
+  };
+}
+
 async function bareHttp2Server(): Promise<{ port: number; close(): void }> {
   const method = leanRoot().lookupService('apache.rocketmq.v2.MessagingService').methods.SendMessage!;
   method.resolve();
@@ -98,8 +129,8 @@ async function measure(port: number, calls: number): Promise<{ callsPerSec: numb
 }
 
 export async function runTransport(o: TransportOptions, log: Log): Promise<BenchOutcome<Record<string, { callsPerSec: number; usPerCall: number }[]>>> {
-  const servers = { 'grpc-js': await grpcJsServer(), 'bare node:http2': await bareHttp2Server() };
-  const data: Record<string, { callsPerSec: number; usPerCall: number }[]> = { 'grpc-js': [], 'bare node:http2': [] };
+  const servers = { 'grpc-js': await grpcJsServer(), halfmoon: await halfmoonServer(), 'bare node:http2': await bareHttp2Server() };
+  const data: Record<string, { callsPerSec: number; usPerCall: number }[]> = { 'grpc-js': [], halfmoon: [], 'bare node:http2': [] };
   try {
     for (let r = 0; r < o.rounds; r++) {
       for (const [name, s] of Object.entries(servers)) {

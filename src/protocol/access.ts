@@ -6,13 +6,13 @@
 // Telemetry settings: Sub on its group and topics, admitSettings); any other
 // RPC — the whole halfmoon.admin.v1 API — needs a super user. The decisions are the auth
 // service's (src/auth/auth-service.ts); with auth off everything passes.
-import type * as grpc from '@grpc/grpc-js';
 import type { Identity } from '../auth/auth-service.js';
 import type { Permission } from '../domain/acl.js';
 import { Code } from '../errors.js';
 import type { ServiceContext } from '../services.js';
 import type { CallInfo } from './context.js';
 import { resourceName } from './convert.js';
+import type { CallMetadata } from './transport/types.js';
 import type { Nullable, Resource } from './types.js';
 
 type Needs = (req: Record<string, unknown>, call: CallInfo) => Permission[];
@@ -41,13 +41,13 @@ const MESSAGING: Readonly<Record<string, Needs>> = {
   Telemetry: none,
 };
 
-function header(md: grpc.Metadata, name: string): string | undefined {
+function header(md: CallMetadata, name: string): string | undefined {
   const v = md.get(name)[0];
   return v === undefined ? undefined : v.toString();
 }
 
 /** Authenticates the call (UNAUTHORIZED) and checks what its RPC needs (FORBIDDEN); the identity goes on `call`. */
-export function admitCall(rpc: string, req: unknown, metadata: grpc.Metadata, call: CallInfo, svc: ServiceContext): void {
+export function admitCall(rpc: string, req: unknown, metadata: CallMetadata, call: CallInfo, svc: ServiceContext): void {
   const { auth } = svc;
   if (!auth.enabled) return;
   const identity: Identity | undefined = auth.authenticateMqv2(header(metadata, 'authorization'), header(metadata, 'x-mq-date-time'));

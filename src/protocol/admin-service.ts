@@ -1,5 +1,4 @@
 // Owns the halfmoon.admin.v1.AdminService implementation table: RPC name → handler.
-import type * as grpc from '@grpc/grpc-js';
 import { describeClient, listClients } from './admin/clients.js';
 import { createUser, deleteUser, grantAcl, listAcl, listUsers, revokeAcl } from './admin/auth.js';
 import { createGroup, describeGroup, listGroups, resetOffset, updateGroup } from './admin/groups.js';
@@ -7,9 +6,10 @@ import { listMessages, showMessage } from './admin/messages.js';
 import { createTopic, deleteTopic, describeTopic, listTopics } from './admin/topics.js';
 import { describeTransaction, getTransactionStats, listTransactions, recheckTransaction, resolveTransaction } from './admin/transactions.js';
 import type { ServiceContext } from '../services.js';
+import type { ServiceImplementation } from './transport/types.js';
 import { unary } from './unary.js';
 
-export function adminServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplementation {
+export function adminServiceImpl(svc: ServiceContext): ServiceImplementation {
   return {
     CreateTopic: unary('CreateTopic', createTopic, svc),
     DescribeTopic: unary('DescribeTopic', describeTopic, svc),

@@ -1,6 +1,6 @@
 // Owns the facts of one gRPC call read from its metadata (CallInfo: client id, namespace,
 // deadline, peer, and the authenticated user). What every handler gets besides is the broker's ServiceContext (src/services.ts).
-import type * as grpc from '@grpc/grpc-js';
+import type { CallMetadata, Deadline } from './transport/types.js';
 import type { Identity } from '../auth/auth-service.js';
 import type { DecisionActor } from '../domain/transactions.js';
 
@@ -17,12 +17,12 @@ export interface CallInfo {
   identity?: Identity;
 }
 
-function header(md: grpc.Metadata, name: string): string {
+function header(md: CallMetadata, name: string): string {
   const v = md.get(name)[0];
   return v === undefined ? '' : v.toString();
 }
 
-export function callInfo(call: { metadata: grpc.Metadata; getPeer(): string; getDeadline(): grpc.Deadline }): CallInfo {
+export function callInfo(call: { metadata: CallMetadata; getPeer(): string; getDeadline(): Deadline }): CallInfo {
   const clientId = header(call.metadata, 'x-mq-client-id').trim();
   const peer = call.getPeer();
   const info: CallInfo = {

@@ -1,9 +1,9 @@
-// Owns the gRPC server: both services (messaging + admin), server reflection for grpcurl (built on
-// first use), a raised inbound size limit (a 4 MiB body plus headers exceeds grpc-js's default),
-// plaintext or TLS (--tls-cert/--tls-key), bind and close.
+// Owns the gRPC server: both services (messaging + admin) and server reflection for grpcurl
+// (built on first use) on Halfmoon's own transport over node:http2 (src/protocol/transport/),
+// with the inbound size limit (a 4 MiB body plus properties plus headroom), the HTTP/2 settings
+// and timers of the config, plaintext or TLS (--tls-cert/--tls-key), bind and close.
 // The port is listened on by the port sniffer (port-sniffer.ts), which hands HTTP/2 and TLS
-// connections to grpc-js through its connection injector and answers other protocols itself.
-import * as grpc from '@grpc/grpc-js';
+// connections to the transport (`inject`) and answers other protocols itself.
 import { readPem } from '../util/read-pem.js';
 import { adminServiceImpl } from './admin-service.js';
 import type { ServiceContext } from '../services.js';
@@ -11,6 +11,7 @@ import { messagingServiceImpl } from './messaging-service.js';
 import { addLazyReflection } from './lazy-reflection.js';
 import { adminService, loadProtos, messagingService } from './proto.js';
 import { startPortSniffer } from './port-sniffer.js';
+import { GrpcTransport } from './transport/server.js';
 
 const HEADROOM_BYTES = 1024 * 1024;
 
@@ -26,27 +27,28 @@ export interface GrpcServerOptions {
 }
 
 export async function startGrpcServer(svc: ServiceContext, host: string, port: number, options: GrpcServerOptions = {}): Promise<GrpcServer> {
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': svc.config.maxMessageSizeBytes + svc.config.maxPropertiesBytes + HEADROOM_BYTES,
-    'grpc.max_send_message_length': -1,
-    'grpc.max_concurrent_streams': svc.config.grpcMaxConcurrentStreams,
+  const { config } = svc;
+  const transport = new GrpcTransport({
+    maxReceiveBytes: config.maxMessageSizeBytes + config.maxPropertiesBytes + HEADROOM_BYTES,
+    maxConcurrentStreams: config.grpcMaxConcurrentStreams,
     // Connections that went quiet, or stopped in the middle of a frame, do not stay open for ever.
-    'grpc.max_connection_idle_ms': svc.config.grpcIdleTimeoutMs,
-    'grpc.keepalive_time_ms': svc.config.grpcKeepaliveTimeMs,
-    'grpc.keepalive_timeout_ms': svc.config.grpcKeepaliveTimeoutMs,
+    idleTimeoutMs: config.grpcIdleTimeoutMs,
+    keepaliveTimeMs: config.grpcKeepaliveTimeMs,
+    keepaliveTimeoutMs: config.grpcKeepaliveTimeoutMs,
+    ...(config.tlsCert ? { tls: { cert: readPem(config.tlsCert, 'certificate'), key: readPem(config.tlsKey, 'private key') } } : {}),
+    clock: svc.clock,
+    log: svc.log.child({ component: 'grpc' }),
   });
-  server.addService(messagingService().service, messagingServiceImpl(svc));
-  server.addService(adminService().service, adminServiceImpl(svc));
-  addLazyReflection(server, () => loadProtos().definition);
+  transport.addService(messagingService().service, messagingServiceImpl(svc));
+  transport.addService(adminService().service, adminServiceImpl(svc));
+  addLazyReflection(transport, () => loadProtos().definition);
 
-  const credentials = serverCredentials(svc.config);
-  const injector = server.createConnectionInjector(credentials);
   const sniffer = await startPortSniffer({
     host,
     port,
-    maxConnections: svc.config.grpcMaxConnections,
-    sniffTimeoutMs: svc.config.grpcSniffTimeoutMs,
-    inject: (socket) => injector.injectConnection(socket),
+    maxConnections: config.grpcMaxConnections,
+    sniffTimeoutMs: config.grpcSniffTimeoutMs,
+    inject: (socket) => transport.inject(socket),
     httpGateway: options.httpGateway ?? (() => undefined),
     grpcEndpoint: () => {
       const a = svc.brokerEndpoints().addresses[0];
@@ -54,25 +56,12 @@ export async function startGrpcServer(svc: ServiceContext, host: string, port: n
     },
     log: svc.log.child({ component: 'grpc-port' }),
   });
-  const bound = sniffer.port;
   return {
-    port: bound,
-    close: (graceMs = 2000) =>
-      new Promise<void>((resolve) => {
-        const stopped = sniffer.close();
-        const force = setTimeout(() => server.forceShutdown(), graceMs);
-        force.unref();
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          injector.destroy();
-          void stopped.then(() => resolve());
-        });
-      }),
+    port: sniffer.port,
+    close: async (graceMs = 2000) => {
+      const stopped = sniffer.close();
+      await transport.close(graceMs);
+      await stopped;
+    },
   };
-}
-
-/** TLS when a certificate and key are configured, else plaintext. */
-function serverCredentials(config: { tlsCert: string; tlsKey: string }): grpc.ServerCredentials {
-  if (!config.tlsCert) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(null, [{ cert_chain: readPem(config.tlsCert, 'certificate'), private_key: readPem(config.tlsKey, 'private key') }], false);
 }

@@ -6,9 +6,13 @@
 // call is then relayed to those handlers, decoding and encoding with the definitions they came with.
 // Relies on @grpc/reflection calling `server.addService(definition, { ServerReflectionInfo })` and
 // using only on('data'|'end'), write and end of the stream (version pinned in package.json).
+// The services are served by Halfmoon's transport (transport/server.ts), as bidi calls.
 import { EventEmitter } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
+import type { GrpcTransport } from './transport/server.js';
+import { GrpcStatus } from './transport/status.js';
+import type { BidiCall, ServiceDefinition } from './transport/types.js';
 
 const METHOD = 'ServerReflectionInfo';
 const SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'] as const;
@@ -22,7 +26,7 @@ interface Captured {
 const passThrough = (b: Buffer): Buffer => b;
 
 /** Registers both reflection services on `server`; `definition()` (the services to describe) is called on the first reflection call. */
-export function addLazyReflection(server: grpc.Server, definition: () => PackageDefinition): void {
+export function addLazyReflection(server: GrpcTransport, definition: () => PackageDefinition): void {
   let loading: Promise<Map<string, Captured>> | undefined;
   const load = (): Promise<Map<string, Captured>> =>
     (loading ??= Promise.all([import('@grpc/reflection'), import('./reflection-descriptors.js')]).then(([{ ReflectionService }, { reflectionDefinition }]) => {
@@ -39,19 +43,17 @@ export function addLazyReflection(server: grpc.Server, definition: () => Package
 
   for (const name of SERVICES) {
     const path = `/${name}/${METHOD}`;
-    const service: grpc.ServiceDefinition = {
+    const service: ServiceDefinition = {
       [METHOD]: {
         path,
         requestStream: true,
         responseStream: true,
-        requestSerialize: passThrough,
         requestDeserialize: passThrough,
         responseSerialize: passThrough,
-        responseDeserialize: passThrough,
       },
     };
     server.addService(service, {
-      [METHOD]: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+      [METHOD]: (call: BidiCall<Buffer, Buffer>) => {
         // Until the real handler is there, requests (and the end) wait in `pending`.
         let deliver: ((b: Buffer | null) => void) | undefined;
         const pending: (Buffer | null)[] = [];
@@ -69,7 +71,7 @@ export function addLazyReflection(server: grpc.Server, definition: () => Package
             deliver = (b) => (b === null ? relay.emit('end') : relay.emit('data', def.requestDeserialize(b)));
             for (const b of pending.splice(0)) deliver(b);
           },
-          (err: unknown) => call.destroy(err instanceof Error ? err : new Error(String(err))),
+          (err: unknown) => call.fail(GrpcStatus.INTERNAL, `server reflection could not start: ${err instanceof Error ? err.message : String(err)}`),
         );
       },
     });

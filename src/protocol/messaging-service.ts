@@ -1,5 +1,4 @@
 // Owns the apache.rocketmq.v2.MessagingService implementation table: RPC name → handler.
-import type * as grpc from '@grpc/grpc-js';
 import type { ServiceContext } from '../services.js';
 import { ackMessage } from './handlers/ack-message.js';
 import { changeInvisibleDuration } from './handlers/change-invisible-duration.js';
@@ -13,9 +12,10 @@ import { queryRoute } from './handlers/query-route.js';
 import { receiveMessage } from './handlers/receive-message.js';
 import { sendMessage } from './handlers/send-message.js';
 import { telemetry } from './handlers/telemetry.js';
+import type { ServiceImplementation } from './transport/types.js';
 import { unary } from './unary.js';
 
-export function messagingServiceImpl(svc: ServiceContext): grpc.UntypedServiceImplementation {
+export function messagingServiceImpl(svc: ServiceContext): ServiceImplementation {
   return {
     QueryRoute: unary('QueryRoute', queryRoute, svc),
     Heartbeat: unary('Heartbeat', heartbeat, svc),

@@ -1,6 +1,6 @@
 // Owns the gRPC port's listener: a node:net server that caps open connections, reads the first
 // bytes of each one and decides what speaks there. HTTP/2 (the preface `PRI * HTTP/2.0`) and TLS
-// (a handshake record, first byte 0x16) go to grpc-js through its connection injector; a plain
+// (a handshake record, first byte 0x16) go to the gRPC server (transport/server.ts, `inject`); a plain
 // HTTP/1.1 request gets a short text saying this is a RocketMQ 5 gRPC endpoint and where the MQ
 // HTTP gateway is; a RocketMQ 4 remoting client gets a response in its own framing saying so;
 // anything else, or a connection silent for grpcSniffTimeoutMs, is closed.
@@ -106,7 +106,7 @@ export interface PortSnifferOptions {
   port: number;
   maxConnections: number;
   sniffTimeoutMs: number;
-  /** Hands an HTTP/2 or TLS connection (its first bytes put back) to grpc-js. */
+  /** Hands an HTTP/2 or TLS connection (its first bytes put back) to the gRPC server. */
   inject(socket: Socket): void;
   /** The MQ HTTP gateway's URL, once it listens (undefined when it is off). */
   httpGateway(): string | undefined;
@@ -117,7 +117,7 @@ export interface PortSnifferOptions {
 
 export interface PortSniffer {
   port: number;
-  /** Stops accepting and closes connections not handed to grpc-js (grpc-js closes its own). */
+  /** Stops accepting and closes connections not handed to the gRPC server (it closes its own). */
   close(): Promise<void>;
 }
 

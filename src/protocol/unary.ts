@@ -1,8 +1,8 @@
-// Owns the adapter between grpc-js unary calls and our handlers: every unary RPC answers gRPC OK
+// Owns the adapter between the transport's unary calls (transport/) and our handlers: every unary RPC answers gRPC OK
 // with the real outcome in the body's `status`, as the RocketMQ proxy does. Each call is admitted
 // first (authenticated and authorized, src/protocol/access.ts); each call's time is recorded as
 // rocketmq_rpc_latency with the body status as its response code.
-import type * as grpc from '@grpc/grpc-js';
+import type { UnaryCallHandler } from './transport/types.js';
 import { admitCall } from './access.js';
 import { callInfo, type CallInfo } from './context.js';
 import type { ServiceContext } from '../services.js';
@@ -11,7 +11,7 @@ import type { Status } from './types.js';
 
 export type UnaryHandler<Req, Res extends { status?: Status }> = (req: Req, call: CallInfo, svc: ServiceContext) => Promise<Res>;
 
-export function unary<Req, Res extends { status?: Status }>(rpc: string, handler: UnaryHandler<Req, Res>, svc: ServiceContext): grpc.handleUnaryCall<Req, Res> {
+export function unary<Req, Res extends { status?: Status }>(rpc: string, handler: UnaryHandler<Req, Res>, svc: ServiceContext): UnaryCallHandler<Req, Res> {
   const log = svc.log.child({ rpc });
   return (call, callback) => {
     const info = callInfo(call);

@@ -2,7 +2,6 @@
 // stream ends with gRPC OK. Long polls until a message arrives, bounded by the call deadline;
 // messages taken for a call that was cancelled meanwhile are released at once. Each call holds a
 // long-poll slot of its client (ClientLimits) until it ends.
-import type * as grpc from '@grpc/grpc-js';
 import { Code } from '../../errors.js';
 import { admitCall } from '../access.js';
 import { callInfo } from '../context.js';
@@ -10,11 +9,12 @@ import type { ServiceContext } from '../../services.js';
 import { fromMs, resourceName, toMs, toProtoMessage } from '../convert.js';
 import { OK_STATUS, status, statusOf } from '../status.js';
 import type { Delivery } from '../../domain/consumption.js';
+import type { ServerStreamCallHandler } from '../transport/types.js';
 import type { Message, ReceiveMessageRequest, Status, Timestamp } from '../types.js';
 
 type ReceiveMessageResponse = { status: Status } | { message: Message } | { delivery_timestamp: Timestamp };
 
-export function receiveMessage(svc: ServiceContext): grpc.handleServerStreamingCall<ReceiveMessageRequest, ReceiveMessageResponse> {
+export function receiveMessage(svc: ServiceContext): ServerStreamCallHandler<ReceiveMessageRequest, ReceiveMessageResponse> {
   const log = svc.log.child({ rpc: 'ReceiveMessage' });
   return (call) => {
     const info = callInfo(call);

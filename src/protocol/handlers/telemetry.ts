@@ -6,7 +6,6 @@
 // Each stream holds a Telemetry slot of its client (ClientLimits; past the limit
 // the stream gets TOO_MANY_REQUESTS and ends), and a stream whose client does not read gets no
 // more commands once telemetryMaxQueuedBytes are waiting (its checks go to other producers).
-import type * as grpc from '@grpc/grpc-js';
 import { endpointsOf, parseEndpoint } from '../../cluster/cluster-service.js';
 import { consumerBackoff } from '../../consumer/consumer-service.js';
 import { BrokerError, Code } from '../../errors.js';
@@ -18,6 +17,7 @@ import { callInfo, type CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
 import { checkMessage, fromMs, scopedName } from '../convert.js';
 import { OK_STATUS, statusOf } from '../status.js';
+import type { BidiCallHandler } from '../transport/types.js';
 import type { Settings, TelemetryCommand } from '../types.js';
 import { endpointText } from './receive-message.js';
 
@@ -25,7 +25,7 @@ const PRODUCER_BACKOFF = { initialMs: 10, maxMs: 1000, multiplier: 2 };
 /** What a command takes besides a message body (properties, settings), for the queue estimate. */
 const COMMAND_ROOM_BYTES = 1024;
 
-export function telemetry(svc: ServiceContext): grpc.handleBidiStreamingCall<TelemetryCommand, TelemetryCommand> {
+export function telemetry(svc: ServiceContext): BidiCallHandler<TelemetryCommand, TelemetryCommand> {
   const log = svc.log.child({ rpc: 'Telemetry' });
   return (call) => {
     const info = callInfo(call);

@@ -1,0 +1,92 @@
+// Owns what the transport keeps per HTTP/2 connection: its peer text (computed once), how many
+// calls are open on it, the idle timeout (a connection without a call for idleTimeoutMs gets a
+// GOAWAY and closes — also one stuck in the middle of a frame), and keepalive pings (every
+// keepaliveTimeMs; a connection whose client does not answer within keepaliveTimeoutMs is
+// destroyed). Timers run on the injected clock and never keep the process alive.
+import type http2 from 'node:http2';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import type { CallContext } from './call.js';
+
+export interface SessionTimings {
+  idleTimeoutMs: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+}
+
+export class SessionWatch implements CallContext {
+  readonly peer: string;
+  private active = 0;
+  private lastIdle: number;
+  private idleTimer: TimerHandle | undefined;
+  private pingTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly session: http2.ServerHttp2Session,
+    readonly clock: Clock,
+    readonly maxReceiveBytes: number,
+    private readonly timings: SessionTimings,
+  ) {
+    const socket = session.socket;
+    this.peer = socket?.remoteAddress ? (socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress) : 'unknown';
+    this.lastIdle = clock.now();
+    this.idleTimer = clock.setTimer(() => this.checkIdle(), timings.idleTimeoutMs);
+    this.schedulePing();
+  }
+
+  streamOpened(): void {
+    this.active += 1;
+  }
+
+  streamClosed(): void {
+    this.active -= 1;
+    if (this.active === 0) this.lastIdle = this.clock.now();
+  }
+
+  /** The connection is gone: no more timers. */
+  stop(): void {
+    this.stopped = true;
+    this.idleTimer?.cancel();
+    this.pingTimer?.cancel();
+  }
+
+  private checkIdle(): void {
+    if (this.stopped || this.session.destroyed) return;
+    const idleFor = this.clock.now() - this.lastIdle;
+    if (this.active === 0 && idleFor >= this.timings.idleTimeoutMs) {
+      this.session.close();
+      return;
+    }
+    const wait = this.active === 0 ? this.timings.idleTimeoutMs - idleFor : this.timings.idleTimeoutMs;
+    this.idleTimer = this.clock.setTimer(() => this.checkIdle(), wait);
+  }
+
+  private schedulePing(): void {
+    if (this.stopped) return;
+    this.pingTimer = this.clock.setTimer(() => this.ping(), this.timings.keepaliveTimeMs);
+  }
+
+  private ping(): void {
+    // A closing connection (GOAWAY sent) finishes its calls without pings.
+    if (this.stopped || this.session.destroyed || this.session.closed) return;
+    let answered = false;
+    let sent: boolean;
+    try {
+      sent = this.session.ping((err) => {
+        answered = true;
+        this.pingTimer?.cancel();
+        if (err) this.session.destroy();
+        else this.schedulePing();
+      });
+    } catch {
+      sent = false;
+    }
+    if (!sent) {
+      this.session.destroy();
+      return;
+    }
+    this.pingTimer = this.clock.setTimer(() => {
+      if (!answered) this.session.destroy();
+    }, this.timings.keepaliveTimeoutMs);
+  }
+}
