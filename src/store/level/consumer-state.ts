@@ -178,7 +178,7 @@ export class ConsumerStates {
     receiptHandles: readonly string[],
     fn: (state: ConsumerState, entries: StoredInflight[]) => Promise<Omit<DeliveryOutcome<unknown>, 'value'>>,
   ): Promise<('ok' | 'stale' | BrokerError)[]> {
-    const results: ('ok' | 'stale' | BrokerError)[] = new Array(receiptHandles.length).fill('stale');
+    const results = receiptHandles.map((): 'ok' | 'stale' | BrokerError => 'stale');
     const byQueue = new Map<number, { index: number; parts: ReceiptHandleParts }[]>();
     receiptHandles.forEach((handle, index) => {
       try {

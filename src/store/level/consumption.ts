@@ -12,15 +12,7 @@ import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveR
 import type { DeliveryRecord } from '../../domain/deliveries.js';
 import { groupProgress, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../../domain/groups.js';
 import type { StoredMessage } from '../../domain/messages.js';
-import {
-  changedInvisibilityMs,
-  deadLetterInput,
-  delivered,
-  isRenewedBy,
-  newInflight,
-  nextRedeliveryAtMs,
-  planReceive,
-} from '../../domain/receive-plan.js';
+import { changedInvisibilityMs, deadLetterInput, delivered, isRenewedBy, newInflight, nextRedeliveryAtMs, planReceive } from '../../domain/receive-plan.js';
 import { encodeReceiptHandle, newDeliveryToken } from '../receipt-handle.js';
 import type { ConsumptionStore } from '../broker-store.js';
 import type { ConsumerState, ConsumerStates } from './consumer-state.js';

@@ -270,6 +270,9 @@ export class LevelStore implements BrokerStore {
   ack(...a: Parameters<ConsumptionStore['ack']>) {
     return this.d.shared(() => this.consumption.ack(...a));
   }
+  ackMany(...a: Parameters<ConsumptionStore['ackMany']>) {
+    return this.d.shared(() => this.consumption.ackMany(...a));
+  }
   changeInvisibleDuration(...a: Parameters<ConsumptionStore['changeInvisibleDuration']>) {
     return this.d.shared(() => this.consumption.changeInvisibleDuration(...a));
   }
