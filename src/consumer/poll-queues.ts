@@ -1,6 +1,6 @@
 // Owns who a wake-up of a waiting receive goes to: the long polls of each (topic, group) wait in
-// arrival order, and an `appended` event of a topic wakes the first poll of each of its groups,
-// not all of them (every woken poll of a group would look at the same log; all but one would
+// arrival order, and the `appended` events of a topic at one moment (one microtask turn: the
+// appends of one group commit) wake the first poll of each of its groups, not all of them (every woken poll of a group would look at the same log; all but one would
 // find nothing). A woken poll that took a full batch hands the wake-up on to the next one, since
 // more may be waiting; one that returns without looking does too. Wake-ups stay hints: every
 // poll also has its own deadline.
@@ -63,7 +63,19 @@ export class PollQueues {
     if (first && !first.done) this.wakeUp(first.value);
   }
 
+  /** Topics whose appends of this moment are announced together, once (the appends of one group commit end together). */
+  private readonly announcing = new Set<string>();
+
   private appended(topic: string): void {
+    if (this.announcing.has(topic)) return;
+    this.announcing.add(topic);
+    queueMicrotask(() => {
+      this.announcing.delete(topic);
+      this.wakeFirsts(topic);
+    });
+  }
+
+  private wakeFirsts(topic: string): void {
     const groups = this.byTopic.get(topic);
     if (!groups) return;
     const firsts: PollWaiter[] = [];
