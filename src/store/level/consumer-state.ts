@@ -10,7 +10,7 @@ import { isCurrentDelivery } from '../../domain/receive-plan.js';
 import { decodeReceiptHandle, encodeReceiptHandle, type ReceiptHandleParts } from '../receipt-handle.js';
 import type { LevelDb, Op } from './db.js';
 import { decodeInflight, encodeInflight, type StoredInflight } from './inflight-codec.js';
-import { cursorKey, inflightKey, join, parseU64, prefixRange, split, u64 } from './keys.js';
+import { cursorKey, join, parseU64, prefixRange, split, u64 } from './keys.js';
 import type { Queues } from './queues.js';
 import type { Topics } from './topics.js';
 
@@ -20,6 +20,8 @@ export interface ConsumerState {
   queueId: number;
   cursor: number;
   inflight: Map<number, StoredInflight>;
+  /** The key prefix of the queue's in-flight records (inflightKey without the offset). */
+  inflightPrefix: string;
 }
 
 /** What a transition on one delivery returns: its write, its answer, and topics to wake. */
@@ -89,7 +91,7 @@ export class ConsumerStates {
       const entry = decodeInflight(value, offsetOfKey(key));
       inflight.set(entry.offset, entry);
     }
-    return { topic, group, queueId, cursor, inflight };
+    return { topic, group, queueId, cursor, inflight, inflightPrefix: prefixRange('i', topic, group, u64(queueId)).gte };
   }
 
   cursorOp(topic: string, group: string, queueId: number, cursor: number): Op {
@@ -97,11 +99,11 @@ export class ConsumerStates {
   }
 
   inflightOp(state: ConsumerState, entry: StoredInflight): Op {
-    return { type: 'put', sublevel: this.d.consumer, key: inflightKey(state.topic, state.group, state.queueId, entry.offset), value: encodeInflight(entry) };
+    return { type: 'put', sublevel: this.d.consumer, key: state.inflightPrefix + u64(entry.offset), value: encodeInflight(entry) };
   }
 
   inflightDel(state: ConsumerState, offset: number): Op {
-    return { type: 'del', sublevel: this.d.consumer, key: inflightKey(state.topic, state.group, state.queueId, offset) };
+    return { type: 'del', sublevel: this.d.consumer, key: state.inflightPrefix + u64(offset) };
   }
 
   handleOf(state: ConsumerState, entry: StoredInflight): string {
