@@ -28,8 +28,49 @@ import type { Topics } from './topics.js';
 const MAX_WAITING_PER_CONSUMER = 10_000;
 /** Log entries read per step of a receive's scan at least (more when more deliveries are wanted). */
 const MIN_READ_STEP = 16;
-/** Bytes LevelDB reads ahead per step of the scan (a step of 32 1 KiB messages is one read). */
+/** Bytes LevelDB reads ahead per step of an iterator (a step of 32 1 KiB messages is one read). */
 const READ_STEP_BYTES = 256 * 1024;
+
+/**
+ * Reads a queue's log from an offset in steps. Offsets are consecutive and become readable in
+ * order, so a step is first one multi-get of the next offsets (one LevelDB call, no iterator),
+ * cut at the first one missing (the end of what is written); when the very first is missing (a
+ * purge, or offsets a failed write took), an iterator seeks to the next one that exists.
+ */
+class LogReader {
+  private it: { nextv(n: number): Promise<[string, Buffer][]>; close(): Promise<void> } | undefined;
+
+  constructor(
+    private readonly d: LevelDb,
+    private readonly topic: string,
+    private readonly queueId: number,
+    private at: number,
+    /** The queue's head (Queues.head): nothing is readable from there on. */
+    private readonly head: number,
+  ) {}
+
+  async next(n: number): Promise<Buffer[]> {
+    if (!this.it) {
+      if (this.at >= this.head) return [];
+      const keys: string[] = [];
+      for (let i = 0; i < Math.min(n, this.head - this.at); i++) keys.push(logKey(this.topic, this.queueId, this.at + i));
+      const values = await this.d.log.getMany(keys);
+      let found = 0;
+      while (found < values.length && values[found] !== undefined) found++;
+      if (found > 0) {
+        this.at += found;
+        return values.slice(0, found) as Buffer[];
+      }
+      const range = { gte: logKey(this.topic, this.queueId, this.at), lt: logRange(this.topic, this.queueId).lt, highWaterMarkBytes: READ_STEP_BYTES };
+      this.it = this.d.log.iterator(range);
+    }
+    return (await this.it.nextv(n)).map(([, value]) => value);
+  }
+
+  async close(): Promise<void> {
+    await this.it?.close();
+  }
+}
 
 export class Consumption implements ConsumptionStore {
   constructor(
@@ -89,13 +130,12 @@ export class Consumption implements ConsumptionStore {
         const startCursor = state.cursor;
         let scanned = 0;
         let stopped = false;
-        const range = { gte: logKey(req.topic, queueId, state.cursor), lt: logRange(req.topic, queueId).lt, limit: this.maxScan, highWaterMarkBytes: READ_STEP_BYTES };
-        const it = this.d.log.iterator(range);
+        const reader = new LogReader(this.d, req.topic, queueId, state.cursor, await this.queues.head(req.topic, queueId));
         try {
           scan: while (scanned < this.maxScan) {
-            const step = await it.nextv(Math.min(this.maxScan - scanned, Math.max(MIN_READ_STEP, req.maxMessages - deliveries.length)));
+            const step = await reader.next(Math.min(this.maxScan - scanned, Math.max(MIN_READ_STEP, req.maxMessages - deliveries.length)));
             if (step.length === 0) break;
-            for (const [, value] of step) {
+            for (const value of step) {
               const message = decodeRecord<StoredMessage>(value);
               scanned++;
               state.cursor = message.offset + 1;
@@ -119,7 +159,7 @@ export class Consumption implements ConsumptionStore {
             }
           }
         } finally {
-          await it.close();
+          await reader.close();
         }
         // Every entry of the scan window was looked at: the log may go on beyond it.
         scanLimited = !stopped && scanned >= this.maxScan;
