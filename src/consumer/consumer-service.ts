@@ -225,10 +225,6 @@ export class ConsumerService {
     }
   }
 
-  async ack(groupName: string, topicName: string, receiptHandle: string): Promise<void> {
-    if ((await this.tryAck(groupName, topicName, receiptHandle)) === 'stale') throw staleHandle();
-  }
-
   /**
    * Acks a delivery; 'stale' when the handle is no longer the message's current delivery (acked
    * already, or redelivered with a newer handle). A malformed handle, or one of another topic, is
