@@ -33,12 +33,16 @@ const READ_STEP_BYTES = 256 * 1024;
 
 /**
  * Reads a queue's log from an offset in steps. Offsets are consecutive and become readable in
- * order, so a step is first one multi-get of the next offsets (one LevelDB call, no iterator),
- * cut at the first one missing (the end of what is written); when the very first is missing (a
- * purge, or offsets a failed write took), an iterator seeks to the next one that exists.
+ * order, so a step is one multi-get of the next offsets (one LevelDB call, no iterator), cut at
+ * the first one missing (the end of what is written: the reader stops there). Only when the very
+ * first offset is missing (appends still being written, a purge, or offsets a failed write took)
+ * does an iterator seek to the next one that exists.
  */
 class LogReader {
   private it: { nextv(n: number): Promise<[string, Buffer][]>; close(): Promise<void> } | undefined;
+  /** A step was read by offsets already; `ended`: it was cut short. */
+  private stepped = false;
+  private ended = false;
 
   constructor(
     private readonly d: LevelDb,
@@ -51,13 +55,16 @@ class LogReader {
 
   async next(n: number): Promise<Buffer[]> {
     if (!this.it) {
-      if (this.at >= this.head) return [];
+      if (this.ended || this.at >= this.head) return [];
       const keys: string[] = [];
       for (let i = 0; i < Math.min(n, this.head - this.at); i++) keys.push(logKey(this.topic, this.queueId, this.at + i));
       const values = await this.d.log.getMany(keys);
       let found = 0;
       while (found < values.length && values[found] !== undefined) found++;
-      if (found > 0) {
+      if (found > 0 || this.stepped) {
+        // Cut short: the end of what is written (a later receive seeks past a gap, if it is one).
+        if (found < keys.length) this.ended = true;
+        this.stepped = true;
         this.at += found;
         return values.slice(0, found) as Buffer[];
       }
