@@ -1,6 +1,6 @@
 // Owns consumption semantics shared by adapters: validation of receive parameters, consumer
-// groups (created on first use), long polling (woken by appends and redelivery deadlines,
-// bounded by the caller's deadline), ack, invisibility changes and dead-lettering, and handing
+// groups (created on first use), long polling (woken by appends, one poll of a group at a time
+// (poll-queues.ts), and by redelivery deadlines, bounded by the caller's deadline), ack, invisibility changes and dead-lettering, and handing
 // push consumer (auto_renew) deliveries to the renewal service.
 import type { TopicService } from '../admin/topic-service.js';
 import type { BrokerConfig } from '../config.js';
@@ -17,6 +17,7 @@ import type { Clock } from '../util/clock.js';
 import type { AutoRenewService } from './auto-renew.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { InflightLimit } from './inflight-limit.js';
+import { PollQueues } from './poll-queues.js';
 
 export interface ReceiveParams {
   group: string;
@@ -63,8 +64,12 @@ export class ConsumerService {
   /** Received, not yet acked deliveries per client (maxInflightPerClient). */
   private readonly inflight: InflightLimit;
 
+  /** Waiting long polls per (topic, group): who an append wakes. */
+  private readonly polls: PollQueues;
+
   constructor(private readonly deps: ConsumerServiceDeps) {
     this.inflight = new InflightLimit(deps.config.maxInflightPerClient);
+    this.polls = new PollQueues(deps.store.events);
   }
 
   /** First-use creations, one at a time, so that maxAutoCreatedGroups holds under a burst. */
@@ -160,18 +165,29 @@ export class ConsumerService {
       ...(p.clientId ? { clientId: p.clientId } : {}),
     };
 
-    for (;;) {
-      // Subscribe before looking, so an append between the look and the wait is not missed.
-      let wake!: () => void;
-      const woken = new Promise<void>((resolve) => (wake = resolve));
-      const unsubscribe = store.events.on('appended', topic.name, () => wake());
-      try {
+    // Queued before looking, so an append between the look and the wait is not missed; an append
+    // wakes one poll of the group at a time (PollQueues).
+    let wake!: () => void;
+    let woken = new Promise<void>((resolve) => (wake = resolve));
+    /** An append was announced since this poll last started to look. */
+    let announced: boolean;
+    /** Others of the group may find messages this poll leaves: pass the wake-up on when it returns. */
+    let handOff = true;
+    const waiter = this.polls.add(topic.name, group.name, () => {
+      announced = true;
+      wake();
+    });
+    try {
+      for (;;) {
+        announced = false;
         const result = await store.receive(request);
         if (result.deadLettered.length > 0) {
           this.deps.metrics?.deadLettered(topic.name, group.name, result.deadLettered.length);
           this.deps.log.info({ group: group.name, topic: topic.name, count: result.deadLettered.length }, 'messages moved to the dead-letter queue');
         }
         if (result.deliveries.length > 0) {
+          // A full batch may have left more behind; a partial one took what there was (unless an append came meanwhile).
+          handOff = announced || result.deliveries.length >= request.maxMessages;
           let bytes = 0;
           for (const d of result.deliveries) bytes += d.message.body.length;
           this.deps.metrics?.delivered(topic.name, group.name, result.deliveries.length, bytes);
@@ -185,7 +201,10 @@ export class ConsumerService {
           return result.deliveries;
         }
         const now = clock.now();
-        if (now >= endAt || signal?.aborted) return [];
+        if (now >= endAt || signal?.aborted) {
+          handOff = announced;
+          return [];
+        }
         // The store stopped early (a long run of filtered-out messages), or dead-lettering freed
         // the next message of a FIFO message group: look again at once, not at the next append.
         if (result.scanLimited || result.deadLettered.length > 0) continue;
@@ -197,14 +216,13 @@ export class ConsumerService {
         await woken;
         timer.cancel();
         signal?.removeEventListener('abort', onAbort);
-      } finally {
-        unsubscribe();
+        woken = new Promise<void>((resolve) => (wake = resolve));
+        this.polls.enqueue(waiter); // back in the queue (at its end if an append woke it) before looking again
       }
+    } finally {
+      this.polls.remove(waiter);
+      if (handOff) this.polls.handOff(topic.name, group.name);
     }
-  }
-
-  async ack(groupName: string, topicName: string, receiptHandle: string): Promise<void> {
-    if ((await this.tryAck(groupName, topicName, receiptHandle)) === 'stale') throw staleHandle();
   }
 
   /**
@@ -219,6 +237,24 @@ export class ConsumerService {
     this.deps.renewals?.forget(receiptHandle);
     this.inflight.forget(receiptHandle);
     return result;
+  }
+
+  /**
+   * Acks the deliveries of one AckMessage (one store transition where the backend can): per
+   * handle undefined when acked, else the error `ack` would have thrown for it (a stale handle
+   * included).
+   */
+  async ackMany(groupName: string, topicName: string, receiptHandles: readonly string[]): Promise<(BrokerError | undefined)[]> {
+    validateGroupName(groupName);
+    await this.deps.topics.require(topicName);
+    const results = await this.deps.store.ackMany(groupName, topicName, receiptHandles);
+    return results.map((result, i) => {
+      const handle = receiptHandles[i]!;
+      this.deps.renewals?.forget(handle);
+      this.inflight.forget(handle);
+      if (result === 'ok') return undefined;
+      return result === 'stale' ? staleHandle() : result;
+    });
   }
 
   async changeInvisibleDuration(

@@ -53,16 +53,19 @@ export interface RedeliveryPlan<E> {
  * queue instead.
  */
 export function planRedeliveries<E extends InflightView>(inflight: Iterable<E>, nowMs: number, req: Pick<ReceiveRequest, 'fifo' | 'maxDeliveryAttempts'>): RedeliveryPlan<E> {
-  const sorted = [...inflight].sort((a, b) => a.offset - b.offset);
   const busyGroups = new Set<string>();
-  const due: E[] = [];
-  for (const e of sorted) {
-    if (req.fifo) {
+  let due: E[] = [];
+  if (req.fifo) {
+    for (const e of [...inflight].sort((a, b) => a.offset - b.offset)) {
       const group = fifoGroupOf(e);
       if (busyGroups.has(group)) continue; // behind its group's head
       busyGroups.add(group);
       if (e.attempt === 0 || e.visibleAtMs <= nowMs) due.push(e);
-    } else if (e.visibleAtMs <= nowMs) due.push(e);
+    }
+  } else {
+    // Only the expired ones are put in order (usually none of the many in flight).
+    for (const e of inflight) if (e.visibleAtMs <= nowMs) due.push(e);
+    if (due.length > 1) due = due.sort((a, b) => a.offset - b.offset);
   }
   const steps = due.map((entry): RedeliveryStep<E> => ({ kind: entry.attempt >= req.maxDeliveryAttempts ? 'deadLetter' : 'redeliver', entry }));
   return { steps, busyGroups };

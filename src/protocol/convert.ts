@@ -1,7 +1,7 @@
 // Owns conversions between protocol messages and the broker's own message records:
 // Timestamp/Duration ⇄ milliseconds, incoming Message → MessageInput, and stored messages →
 // the Message shape clients expect (MD5 body digest, system properties, visible user properties).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { BrokerError, Code } from '../errors.js';
 import { qualify, unqualify } from '../domain/namespace.js';
 import { MESSAGE_TYPES, type MessageInput, type MessageType, type StoredMessage } from '../domain/messages.js';
@@ -85,8 +85,9 @@ export function fromProtoMessage(m: Message, nowMs: number, namespace: string): 
   return recovery === undefined ? { input } : { input, transactionRecoveryMs: recovery };
 }
 
+/** The body digest of a delivered message (crypto.hash: one call, no Hash object per message). */
 export function md5Hex(body: Buffer): string {
-  return createHash('md5').update(body).digest('hex').toUpperCase();
+  return hash('md5', body, 'hex').toUpperCase();
 }
 
 export interface OutgoingOptions {

@@ -29,6 +29,7 @@ import type {
   TransactionCounters,
   TransactionDecision,
 } from '../domain/transactions.js';
+import type { BrokerError } from '../errors.js';
 import type { EventBus } from '../runtime/event-bus.js';
 
 export interface StoreCapabilities {
@@ -195,6 +196,12 @@ export interface ConsumptionStore {
    */
   receive(req: ReceiveRequest): Promise<ReceiveResult>;
   ack(group: string, topic: string, receiptHandle: string): Promise<AckResult>;
+  /**
+   * Acks several deliveries of one group and topic (an AckMessage's entries), each as `ack` would,
+   * in the order given; a backend may write them as one transition. Per handle: its AckResult, or
+   * the error `ack` would have thrown for it (a malformed handle, or one of another topic).
+   */
+  ackMany(group: string, topic: string, receiptHandles: readonly string[]): Promise<(AckResult | BrokerError)[]>;
   /**
    * New invisibility from now; returns the receipt handle to use from now on (the old one goes
    * stale). The delivery stops being auto-renewed. With `autoRenewBackoff`, an auto-renewed

@@ -1,4 +1,5 @@
-// AckMessage: acks each entry by receipt handle; one result entry per request entry, in order.
+// AckMessage: acks each entry by receipt handle (all of them in one store call); one result entry
+// per request entry, in order.
 import { Code } from '../../errors.js';
 import type { CallInfo } from '../context.js';
 import type { ServiceContext } from '../../services.js';
@@ -16,17 +17,19 @@ export async function ackMessage(req: AckMessageRequest, call: CallInfo, svc: Se
   const group = resourceName(req.group, 'group', Code.ILLEGAL_CONSUMER_GROUP, call.namespace);
   const topic = resourceName(req.topic, 'topic', Code.ILLEGAL_TOPIC, call.namespace);
   const entries = req.entries ?? [];
-  // Entries are independent: acked concurrently so their writes share one group commit.
-  const results: AckResultEntry[] = await Promise.all(
-    entries.map(async (e) => {
-      let st: Status = OK_STATUS;
-      try {
-        await svc.consumer.ack(group, topic, e.receipt_handle);
-      } catch (err) {
-        st = statusOf(err, svc.log);
-      }
-      return { message_id: e.message_id, receipt_handle: e.receipt_handle, status: st };
-    }),
-  );
-  return { status: combinedStatus(results.map((r) => r.status)), entries: results };
+  let statuses: Status[];
+  try {
+    const errors = await svc.consumer.ackMany(
+      group,
+      topic,
+      entries.map((e) => e.receipt_handle),
+    );
+    statuses = errors.map((err) => (err ? statusOf(err, svc.log) : OK_STATUS));
+  } catch (err) {
+    // Not about one entry (the group or topic, the store): every entry failed with it.
+    const st = statusOf(err, svc.log);
+    statuses = entries.map(() => st);
+  }
+  const results: AckResultEntry[] = entries.map((e, i) => ({ message_id: e.message_id, receipt_handle: e.receipt_handle, status: statuses[i]! }));
+  return { status: combinedStatus(statuses), entries: results };
 }

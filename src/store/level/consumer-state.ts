@@ -1,14 +1,16 @@
 // Owns the consumer state cache of the LevelDB backend: per (topic, group, queue) the cursor and
 // the in-flight deliveries, loaded from the `consumer` sublevel on first use (concurrent first
 // uses share one load) and authoritative from then on (every change is written in the same
-// batch as it is made). Also the ops and receipt handles of in-flight records, the lookup of the
-// delivery a handle names under the consumer lock, moving groups up after a purge, and
-// forgetting a deleted topic's consumers.
+// batch as it is made). Also the ops and receipt handles of in-flight records (inflight-codec.ts),
+// the lookup of the deliveries handles name under the consumer lock (one lock and one write for
+// the handles of one queue), moving groups up after a purge, and forgetting a deleted topic's
+// consumers.
 import { BrokerError, Code } from '../../errors.js';
-import { isCurrentDelivery, type InflightRecord } from '../../domain/receive-plan.js';
-import { decodeReceiptHandle, encodeReceiptHandle } from '../receipt-handle.js';
-import { json, parse, type LevelDb, type Op } from './db.js';
-import { cursorKey, inflightKey, join, parseU64, prefixRange, split, u64 } from './keys.js';
+import { isCurrentDelivery } from '../../domain/receive-plan.js';
+import { decodeReceiptHandle, encodeReceiptHandle, type ReceiptHandleParts } from '../receipt-handle.js';
+import type { LevelDb, Op } from './db.js';
+import { decodeInflight, encodeInflight, type StoredInflight } from './inflight-codec.js';
+import { cursorKey, join, parseU64, prefixRange, split, u64 } from './keys.js';
 import type { Queues } from './queues.js';
 import type { Topics } from './topics.js';
 
@@ -17,7 +19,9 @@ export interface ConsumerState {
   group: string;
   queueId: number;
   cursor: number;
-  inflight: Map<number, InflightRecord>;
+  inflight: Map<number, StoredInflight>;
+  /** The key prefix of the queue's in-flight records (inflightKey without the offset). */
+  inflightPrefix: string;
 }
 
 /** What a transition on one delivery returns: its write, its answer, and topics to wake. */
@@ -82,38 +86,49 @@ export class ConsumerStates {
       // A new group starts at the beginning of the retained log (see Queues.retainedStart).
       cursor = await this.queues.retainedStart(topic, queueId);
     }
-    const inflight = new Map<number, InflightRecord>();
-    for await (const value of this.d.consumer.values(prefixRange('i', topic, group, u64(queueId)))) {
-      const entry = parse<InflightRecord>(value);
+    const inflight = new Map<number, StoredInflight>();
+    for await (const [key, value] of this.d.consumer.iterator(prefixRange('i', topic, group, u64(queueId)))) {
+      const entry = decodeInflight(value, offsetOfKey(key));
       inflight.set(entry.offset, entry);
     }
-    return { topic, group, queueId, cursor, inflight };
+    return { topic, group, queueId, cursor, inflight, inflightPrefix: prefixRange('i', topic, group, u64(queueId)).gte };
   }
 
   cursorOp(topic: string, group: string, queueId: number, cursor: number): Op {
     return { type: 'put', sublevel: this.d.consumer, key: cursorKey(topic, group, queueId), value: Buffer.from(String(cursor)) };
   }
 
-  inflightOp(state: ConsumerState, entry: InflightRecord): Op {
-    return { type: 'put', sublevel: this.d.consumer, key: inflightKey(state.topic, state.group, state.queueId, entry.offset), value: json(entry) };
+  inflightOp(state: ConsumerState, entry: StoredInflight): Op {
+    return { type: 'put', sublevel: this.d.consumer, key: state.inflightPrefix + u64(entry.offset), value: encodeInflight(entry) };
   }
 
   inflightDel(state: ConsumerState, offset: number): Op {
-    return { type: 'del', sublevel: this.d.consumer, key: inflightKey(state.topic, state.group, state.queueId, offset) };
+    return { type: 'del', sublevel: this.d.consumer, key: state.inflightPrefix + u64(offset) };
   }
 
-  handleOf(state: ConsumerState, entry: InflightRecord): string {
+  handleOf(state: ConsumerState, entry: StoredInflight): string {
     return encodeReceiptHandle({ topic: state.topic, queueId: state.queueId, offset: entry.offset, token: entry.token });
   }
 
   /** In-flight records on disk of queues not loaded, as (topic, group, queue, record). */
-  async *unloadedInflight(): AsyncGenerator<[string, string, number, InflightRecord]> {
+  async *unloadedInflight(): AsyncGenerator<[string, string, number, StoredInflight]> {
     for await (const [key, value] of this.d.consumer.iterator(prefixRange('i'))) {
-      const [, topic, group, queue] = split(key);
+      const [, topic, group, queue, offset] = split(key);
       const queueId = parseU64(queue!);
       if (this.isLoaded(topic!, group!, queueId)) continue;
-      yield [topic!, group!, queueId, parse<InflightRecord>(value)];
+      yield [topic!, group!, queueId, decodeInflight(value, parseU64(offset!))];
     }
+  }
+
+  /** Groups with consumer state in a topic (stored or loaded). */
+  async groupsOf(topic: string): Promise<Set<string>> {
+    const groups = new Set<string>();
+    for await (const key of this.d.consumer.keys(prefixRange('c', topic))) {
+      const group = split(key)[2];
+      if (group) groups.add(group);
+    }
+    for (const state of this.states.values()) if (state.topic === topic) groups.add(state.group);
+    return groups;
   }
 
   /** Topics a group has consumer state in (stored or loaded). */
@@ -135,7 +150,7 @@ export class ConsumerStates {
     group: string,
     topic: string,
     receiptHandle: string,
-    fn: (state: ConsumerState, entry: InflightRecord) => Promise<DeliveryOutcome<T>>,
+    fn: (state: ConsumerState, entry: StoredInflight) => Promise<DeliveryOutcome<T>>,
   ): Promise<T | 'stale'> {
     const parts = decodeReceiptHandle(receiptHandle);
     if (parts.topic !== topic) {
@@ -151,6 +166,53 @@ export class ConsumerStates {
     await outcome.done;
     if (outcome.topics) this.queues.notify(outcome.topics);
     return outcome.value;
+  }
+
+  /**
+   * Runs fn once per queue on the current in-flight records the handles name, under that
+   * consumer lock, in the order given (a handle named twice is stale the second time if fn
+   * removes its record); waits for fn's write, then wakes topics. Per handle: the record was
+   * handed to fn ('ok'), 'stale', or the INVALID_RECEIPT_HANDLE error of a malformed handle.
+   */
+  async withDeliveries(
+    group: string,
+    topic: string,
+    receiptHandles: readonly string[],
+    fn: (state: ConsumerState, entries: StoredInflight[]) => Promise<Omit<DeliveryOutcome<unknown>, 'value'>>,
+  ): Promise<('ok' | 'stale' | BrokerError)[]> {
+    const results = receiptHandles.map((): 'ok' | 'stale' | BrokerError => 'stale');
+    const byQueue = new Map<number, { index: number; parts: ReceiptHandleParts }[]>();
+    receiptHandles.forEach((handle, index) => {
+      try {
+        const parts = decodeReceiptHandle(handle);
+        if (parts.topic !== topic) throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, `receipt handle belongs to topic ${parts.topic}, not ${topic}`);
+        let list = byQueue.get(parts.queueId);
+        if (!list) byQueue.set(parts.queueId, (list = []));
+        list.push({ index, parts });
+      } catch (err) {
+        if (!(err instanceof BrokerError)) throw err;
+        results[index] = err;
+      }
+    });
+    for (const [queueId, handles] of byQueue) {
+      const outcome = await this.d.mutex.run(this.lock(topic, group, queueId), async () => {
+        const state = await this.get(topic, group, queueId);
+        const entries: StoredInflight[] = [];
+        const taken = new Set<number>();
+        for (const { index, parts } of handles) {
+          const entry = state.inflight.get(parts.offset);
+          if (taken.has(parts.offset) || !isCurrentDelivery(entry, parts.token)) continue;
+          taken.add(parts.offset);
+          entries.push(entry);
+          results[index] = 'ok';
+        }
+        return entries.length > 0 ? fn(state, entries) : undefined;
+      });
+      if (!outcome) continue;
+      await outcome.done;
+      if (outcome.topics) this.queues.notify(outcome.topics);
+    }
+    return results;
   }
 
   /** After a purge: groups behind the new first offset move up to it and forget deleted deliveries. */
@@ -185,4 +247,9 @@ export class ConsumerStates {
     await this.d.deleteRange(this.d.consumer, prefixRange('i', name));
     for (const [key, state] of [...this.states]) if (state.topic === name) this.states.delete(key);
   }
+}
+
+/** The offset of an in-flight record's key (its last part). */
+function offsetOfKey(key: string): number {
+  return parseU64(key.slice(key.lastIndexOf('\x00') + 1));
 }

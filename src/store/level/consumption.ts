@@ -1,36 +1,83 @@
-// Owns the ConsumptionStore transitions of the LevelDB backend: receive, ack, invisibility
-// changes and push-consumer renewal, offset resets, forwarding to the dead-letter queue, and the
-// group statistics. The rules (what is redelivered, dead-lettered, delivered, skipped or kept
-// waiting) are the domain planners of receive-plan.ts; this file does the reads, the cache
-// updates and the one batch per transition, under the consumer queue's lock.
+// Owns the ConsumptionStore transitions of the LevelDB backend: receive, ack (one lock and one
+// batch for the handles of one AckMessage), invisibility changes and push-consumer renewal,
+// offset resets, forwarding to the dead-letter queue, and the group statistics. The rules (what
+// is redelivered, dead-lettered, delivered, skipped or kept waiting) are the domain planners of
+// receive-plan.ts; this file does the reads, the cache updates and the one batch per
+// transition, under the consumer queue's lock. A delivery writes only its in-flight record
+// (which carries the delivery history of the current attempt); the attempt's history record is
+// written when it is over (message-index.ts).
 import { BrokerError, Code } from '../../errors.js';
 import type { RetryBackoff } from '../../domain/backoff.js';
 import type { AckResult, AutoRenewedDelivery, Delivery, ReceiveRequest, ReceiveResult } from '../../domain/consumption.js';
 import type { DeliveryRecord } from '../../domain/deliveries.js';
 import { groupProgress, type GroupTopicStats, type OffsetResetResult, type OffsetResetTarget } from '../../domain/groups.js';
 import type { StoredMessage } from '../../domain/messages.js';
-import {
-  changedInvisibilityMs,
-  deadLetterInput,
-  delivered,
-  isRenewedBy,
-  newInflight,
-  nextRedeliveryAtMs,
-  planReceive,
-  type InflightRecord,
-} from '../../domain/receive-plan.js';
+import { changedInvisibilityMs, deadLetterInput, delivered, isRenewedBy, newInflight, nextRedeliveryAtMs, planReceive } from '../../domain/receive-plan.js';
 import { encodeReceiptHandle, newDeliveryToken } from '../receipt-handle.js';
 import type { ConsumptionStore } from '../broker-store.js';
 import type { ConsumerState, ConsumerStates } from './consumer-state.js';
 import type { LevelDb, Op } from './db.js';
+import type { StoredInflight } from './inflight-codec.js';
 import { logKey, logRange } from './keys.js';
-import { deliveredOp, deliveryEndOp, type MessageIndex } from './message-index.js';
+import { attemptEndOp, attemptOverOp, type MessageIndex } from './message-index.js';
 import type { LogInput, Queues } from './queues.js';
 import { decodeRecord } from './record-codec.js';
 import type { Topics } from './topics.js';
 
 /** FIFO messages a consumer queue keeps waiting at most (bounds the cache and one receive's scan). */
 const MAX_WAITING_PER_CONSUMER = 10_000;
+/** Log entries read per step of a receive's scan at least (more when more deliveries are wanted). */
+const MIN_READ_STEP = 16;
+/** Bytes LevelDB reads ahead per step of an iterator (a step of 32 1 KiB messages is one read). */
+const READ_STEP_BYTES = 256 * 1024;
+
+/**
+ * Reads a queue's log from an offset in steps. Offsets are consecutive and become readable in
+ * order, so a step is one multi-get of the next offsets (one LevelDB call, no iterator), cut at
+ * the first one missing (the end of what is written: the reader stops there). Only when the very
+ * first offset is missing (appends still being written, a purge, or offsets a failed write took)
+ * does an iterator seek to the next one that exists.
+ */
+class LogReader {
+  private it: { nextv(n: number): Promise<[string, Buffer][]>; close(): Promise<void> } | undefined;
+  /** A step was read by offsets already; `ended`: it was cut short. */
+  private stepped = false;
+  private ended = false;
+
+  constructor(
+    private readonly d: LevelDb,
+    private readonly topic: string,
+    private readonly queueId: number,
+    private at: number,
+    /** The queue's head (Queues.head): nothing is readable from there on. */
+    private readonly head: number,
+  ) {}
+
+  async next(n: number): Promise<Buffer[]> {
+    if (!this.it) {
+      if (this.ended || this.at >= this.head) return [];
+      const keys: string[] = [];
+      for (let i = 0; i < Math.min(n, this.head - this.at); i++) keys.push(logKey(this.topic, this.queueId, this.at + i));
+      const values = await this.d.log.getMany(keys);
+      let found = 0;
+      while (found < values.length && values[found] !== undefined) found++;
+      if (found > 0 || this.stepped) {
+        // Cut short: the end of what is written (a later receive seeks past a gap, if it is one).
+        if (found < keys.length) this.ended = true;
+        this.stepped = true;
+        this.at += found;
+        return values.slice(0, found) as Buffer[];
+      }
+      const range = { gte: logKey(this.topic, this.queueId, this.at), lt: logRange(this.topic, this.queueId).lt, highWaterMarkBytes: READ_STEP_BYTES };
+      this.it = this.d.log.iterator(range);
+    }
+    return (await this.it.nextv(n)).map(([, value]) => value);
+  }
+
+  async close(): Promise<void> {
+    await this.it?.close();
+  }
+}
 
 export class Consumption implements ConsumptionStore {
   constructor(
@@ -53,12 +100,15 @@ export class Consumption implements ConsumptionStore {
       const deadLettered: StoredMessage[] = [];
       const dlqInputs: LogInput[] = [];
       const plan = planReceive(state.inflight.values(), now, req);
-      const deliver = (message: StoredMessage, entry: InflightRecord): void => {
-        const next = delivered(entry, now, req, newDeliveryToken());
+      const deliver = (message: StoredMessage, entry: StoredInflight): void => {
+        const over = attemptOverOp(this.d, req.topic, queueId, req.group, entry);
+        if (over) ops.push(over);
+        const next: StoredInflight = delivered(entry, now, req, newDeliveryToken());
+        next.atMs = now;
+        if (req.clientId) next.clientId = req.clientId;
+        else delete next.clientId;
         state.inflight.set(next.offset, next);
         ops.push(this.states.inflightOp(state, next));
-        const event = { group: req.group, attempt: next.attempt, deliveredAtMs: now, ...(req.clientId ? { clientId: req.clientId } : {}) };
-        ops.push(deliveredOp(this.d, req.topic, queueId, next.offset, event));
         const delivery: Delivery = { message, receiptHandle: this.states.handleOf(state, next), deliveryAttempt: next.attempt, invisibleUntilMs: next.visibleAtMs };
         if (next.firstAtMs !== undefined) delivery.firstDeliveredAtMs = next.firstAtMs;
         deliveries.push(delivery);
@@ -77,37 +127,46 @@ export class Consumption implements ConsumptionStore {
         if (message) {
           dlqInputs.push(deadLetterInput(message, req.group));
           deadLettered.push(message);
-          ops.push(deliveryEndOp(this.d, req.topic, queueId, step.entry.offset, { group: req.group, attempt: step.entry.attempt, outcome: 'DEAD_LETTERED', atMs: now }));
+          ops.push(attemptEndOp(this.d, req.topic, queueId, req.group, step.entry, { outcome: 'DEAD_LETTERED', atMs: now }));
         }
       }
 
-      // 2. New messages from the group's offset.
+      // 2. New messages from the group's offset, read in steps of about what is still wanted.
       let scanLimited = false;
       if (deliveries.length < req.maxMessages) {
         const startCursor = state.cursor;
         let scanned = 0;
         let stopped = false;
-        for await (const [, value] of this.d.log.iterator({ gte: logKey(req.topic, queueId, state.cursor), lt: logRange(req.topic, queueId).lt, limit: this.maxScan })) {
-          const message = decodeRecord<StoredMessage>(value);
-          scanned++;
-          state.cursor = message.offset + 1;
-          const step = plan.admit(message);
-          if (step === 'skip') continue;
-          const entry = newInflight(message);
-          if (step === 'wait') {
-            state.inflight.set(entry.offset, entry);
-            ops.push(this.states.inflightOp(state, entry));
-            if (state.inflight.size >= MAX_WAITING_PER_CONSUMER) {
-              stopped = true;
-              break;
+        const reader = new LogReader(this.d, req.topic, queueId, state.cursor, await this.queues.head(req.topic, queueId));
+        try {
+          scan: while (scanned < this.maxScan) {
+            const step = await reader.next(Math.min(this.maxScan - scanned, Math.max(MIN_READ_STEP, req.maxMessages - deliveries.length)));
+            if (step.length === 0) break;
+            for (const value of step) {
+              const message = decodeRecord<StoredMessage>(value);
+              scanned++;
+              state.cursor = message.offset + 1;
+              const admitted = plan.admit(message);
+              if (admitted === 'skip') continue;
+              const entry = newInflight(message);
+              if (admitted === 'wait') {
+                state.inflight.set(entry.offset, entry);
+                ops.push(this.states.inflightOp(state, entry));
+                if (state.inflight.size >= MAX_WAITING_PER_CONSUMER) {
+                  stopped = true;
+                  break scan;
+                }
+                continue;
+              }
+              deliver(message, entry);
+              if (deliveries.length >= req.maxMessages) {
+                stopped = true;
+                break scan;
+              }
             }
-            continue;
           }
-          deliver(message, entry);
-          if (deliveries.length >= req.maxMessages) {
-            stopped = true;
-            break;
-          }
+        } finally {
+          await reader.close();
         }
         // Every entry of the scan window was looked at: the log may go on beyond it.
         scanLimited = !stopped && scanned >= this.maxScan;
@@ -132,11 +191,24 @@ export class Consumption implements ConsumptionStore {
   }
 
   async ack(group: string, topic: string, receiptHandle: string): Promise<AckResult> {
-    return this.states.withDelivery(group, topic, receiptHandle, async (state, entry) => {
-      state.inflight.delete(entry.offset);
+    const [result] = await this.ackMany(group, topic, [receiptHandle]);
+    if (result instanceof BrokerError) throw result;
+    return result!;
+  }
+
+  /** Acks the deliveries the handles name: one lock and one batch per queue; per handle 'ok', 'stale' or its error. */
+  ackMany(group: string, topic: string, receiptHandles: readonly string[]): Promise<(AckResult | BrokerError)[]> {
+    return this.states.withDeliveries(group, topic, receiptHandles, async (state, entries) => {
+      const now = this.d.clock.now();
+      const ops: Op[] = [];
+      let fifo = false;
+      for (const entry of entries) {
+        state.inflight.delete(entry.offset);
+        ops.push(this.states.inflightDel(state, entry.offset), attemptEndOp(this.d, topic, state.queueId, group, entry, { outcome: 'ACKED', atMs: now }));
+        if (entry.messageGroup) fifo = true;
+      }
       // FIFO: acking a group's head lets its next message through: wake waiting receivers.
-      const end = deliveryEndOp(this.d, topic, state.queueId, entry.offset, { group, attempt: entry.attempt, outcome: 'ACKED', atMs: this.d.clock.now() });
-      return { done: this.d.write([this.states.inflightDel(state, entry.offset), end]), value: 'ok' as const, topics: entry.messageGroup ? [topic] : [] };
+      return { done: this.d.write(ops), topics: fifo ? [topic] : [] };
     });
   }
 
@@ -170,7 +242,7 @@ export class Consumption implements ConsumptionStore {
 
   async listAutoRenewed(brokerId: string): Promise<AutoRenewedDelivery[]> {
     const out: AutoRenewedDelivery[] = [];
-    const add = (topic: string, group: string, queueId: number, e: InflightRecord): void => {
+    const add = (topic: string, group: string, queueId: number, e: StoredInflight): void => {
       if (!isRenewedBy(e, brokerId)) return;
       out.push({
         group,
@@ -199,7 +271,11 @@ export class Consumption implements ConsumptionStore {
           const state = await this.states.get(topic, group, queueId);
           const newOffset = await this.offsetFor(topic, queueId, target);
           const ops: Op[] = [];
-          for (const offset of state.inflight.keys()) ops.push(this.states.inflightDel(state, offset));
+          for (const entry of state.inflight.values()) {
+            ops.push(this.states.inflightDel(state, entry.offset));
+            const over = attemptOverOp(this.d, topic, queueId, group, entry); // its history says DROPPED
+            if (over) ops.push(over);
+          }
           ops.push(this.states.cursorOp(topic, group, queueId, newOffset));
           const result: OffsetResetResult = { topic, queueId, previousOffset: state.cursor, newOffset, droppedInFlight: state.inflight.size };
           state.inflight.clear();
@@ -239,7 +315,7 @@ export class Consumption implements ConsumptionStore {
       state.inflight.delete(entry.offset);
       const topics: string[] = [topic];
       if (message) {
-        ops.push(deliveryEndOp(this.d, topic, state.queueId, entry.offset, { group, attempt: entry.attempt, outcome: 'DEAD_LETTERED', atMs: this.d.clock.now() }));
+        ops.push(attemptEndOp(this.d, topic, state.queueId, group, entry, { outcome: 'DEAD_LETTERED', atMs: this.d.clock.now() }));
         const dlq = await this.topics.ensureDeadLetterTopic(group, ops);
         await this.queues.head(dlq, 0);
         ops.push(...this.queues.assignOffsets(dlq, 0, [deadLetterInput(message, group)]).ops); // synchronous from here to write()
@@ -256,11 +332,13 @@ export class Consumption implements ConsumptionStore {
     return at === undefined ? undefined : Math.max(0, at - this.d.clock.now());
   }
 
-  deliveryHistory(topic: string, queueId: number, offset: number): Promise<DeliveryRecord[]> {
-    return this.index.history(topic, queueId, offset, async (group) => {
+  async deliveryHistory(topic: string, queueId: number, offset: number): Promise<DeliveryRecord[]> {
+    const current: { group: string; entry: StoredInflight }[] = [];
+    for (const group of await this.states.groupsOf(topic)) {
       const entry = (await this.states.get(topic, group, queueId)).inflight.get(offset);
-      return entry && entry.attempt > 0 ? entry.attempt : undefined;
-    });
+      if (entry && entry.attempt > 0) current.push({ group, entry });
+    }
+    return this.index.history(topic, queueId, offset, current);
   }
 
   async groupStats(group: string): Promise<GroupTopicStats[]> {

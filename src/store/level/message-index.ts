@@ -1,11 +1,16 @@
 // Owns two LevelDB records that follow each committed message for as long as it is retained:
 // its index entries (by message id and by each key, written in the batch that appends it) and
-// its delivery history (each delivery per group, written in the receive's batch, and how the
-// attempt ended, written with the ack or the dead-lettering). Retention and topic deletion drop
-// both with the message; lookups read the log entry back, so an entry never outlives it visibly.
+// its delivery history. Since format 5 the current attempt of a group is its in-flight record
+// (which says when and to whom it was handed out); one history record per attempt is written
+// when the attempt is over: with the ack or the dead-lettering (then it says how it ended), or
+// when a redelivery or an offset reset replaces it. Before format 5 each delivery was written in
+// the receive's batch and its end as a record of its own; both forms are read. Retention and
+// topic deletion drop all of it with the message; lookups read the log entry back, so an entry
+// never outlives it visibly.
 import { deliveryTrace, type DeliveryEnd, type DeliveryEvent, type DeliveryRecord, type MessageQuery } from '../../domain/deliveries.js';
 import type { StoredMessage } from '../../domain/messages.js';
 import { BULK_BATCH, EMPTY, json, parse, type LevelDb, type Op } from './db.js';
+import type { StoredInflight } from './inflight-codec.js';
 import { deliveryEndKey, deliveryKey, join, logKey, messageIdKey, messageKeyKey, parseU64, prefixRange, split, u64 } from './keys.js';
 import { decodeRecord } from './record-codec.js';
 
@@ -17,15 +22,39 @@ export function indexOps(d: LevelDb, m: Pick<StoredMessage, 'messageId' | 'keys'
   return ops;
 }
 
-/** A delivery handed out now (in the receive's batch). */
-export function deliveredOp(d: LevelDb, topic: string, queueId: number, offset: number, e: DeliveryEvent): Op {
-  const { group, attempt, ...rest } = e;
-  return { type: 'put', sublevel: d.deliveries, key: deliveryKey(topic, queueId, offset, group, attempt), value: json(rest) };
+/** What a history record of an attempt holds: the delivery, and how it ended when it did. */
+interface AttemptValue {
+  deliveredAtMs: number;
+  clientId?: string;
+  outcome?: DeliveryEnd['outcome'];
+  atMs?: number;
 }
 
-/** How an attempt ended (in the ack's or the dead-lettering's batch). */
-export function deliveryEndOp(d: LevelDb, topic: string, queueId: number, offset: number, e: DeliveryEnd): Op {
-  return { type: 'put', sublevel: d.deliveries, key: deliveryEndKey(topic, queueId, offset, e.group, e.attempt), value: json({ outcome: e.outcome, atMs: e.atMs }) };
+function attemptValue(e: StoredInflight & { atMs: number }, end?: Pick<DeliveryEnd, 'outcome' | 'atMs'>): Buffer {
+  const v: AttemptValue = { deliveredAtMs: e.atMs };
+  if (e.clientId !== undefined) v.clientId = e.clientId;
+  if (end) {
+    v.outcome = end.outcome;
+    v.atMs = end.atMs;
+  }
+  return json(v);
+}
+
+/** How a group's attempt ended (in the ack's or the dead-lettering's batch); `entry` is its in-flight record. */
+export function attemptEndOp(d: LevelDb, topic: string, queueId: number, group: string, entry: StoredInflight, end: Pick<DeliveryEnd, 'outcome' | 'atMs'>): Op {
+  if (entry.atMs === undefined) {
+    // Handed out before format 5: its delivery has a record already; the end goes next to it.
+    const value = json({ outcome: end.outcome, atMs: end.atMs });
+    return { type: 'put', sublevel: d.deliveries, key: deliveryEndKey(topic, queueId, entry.offset, group, entry.attempt), value };
+  }
+  const value = attemptValue({ ...entry, atMs: entry.atMs }, end);
+  return { type: 'put', sublevel: d.deliveries, key: deliveryKey(topic, queueId, entry.offset, group, entry.attempt), value };
+}
+
+/** The history record of an attempt a redelivery or an offset reset replaces, if it needs one (in that batch). */
+export function attemptOverOp(d: LevelDb, topic: string, queueId: number, group: string, entry: StoredInflight): Op | undefined {
+  if (entry.attempt === 0 || entry.atMs === undefined) return undefined; // never handed out, or recorded at its delivery
+  return { type: 'put', sublevel: d.deliveries, key: deliveryKey(topic, queueId, entry.offset, group, entry.attempt), value: attemptValue({ ...entry, atMs: entry.atMs }) };
 }
 
 export class MessageIndex {
@@ -48,21 +77,27 @@ export class MessageIndex {
     return found.slice(0, q.limit);
   }
 
-  /** The message's deliveries with their outcomes; `inFlightOf`: a group's current attempt of it, if in flight. */
-  async history(topic: string, queueId: number, offset: number, inFlightOf: (group: string) => Promise<number | undefined>): Promise<DeliveryRecord[]> {
+  /** The message's deliveries with their outcomes; `current`: each group's in-flight (handed out) record of it. */
+  async history(topic: string, queueId: number, offset: number, current: readonly { group: string; entry: StoredInflight }[]): Promise<DeliveryRecord[]> {
     const delivered: DeliveryEvent[] = [];
     const ended: DeliveryEnd[] = [];
     for await (const [key, value] of this.d.deliveries.iterator(prefixRange(topic, u64(queueId), u64(offset)))) {
       const parts = split(key);
       const group = parts[3]!;
       const attempt = parseU64(parts[4]!);
-      if (parts.length > 5) ended.push({ group, attempt, ...parse<Omit<DeliveryEnd, 'group' | 'attempt'>>(value) });
-      else delivered.push({ group, attempt, ...parse<Omit<DeliveryEvent, 'group' | 'attempt'>>(value) });
+      if (parts.length > 5) {
+        ended.push({ group, attempt, ...parse<Omit<DeliveryEnd, 'group' | 'attempt'>>(value) });
+        continue;
+      }
+      const { deliveredAtMs, clientId, outcome, atMs } = parse<AttemptValue>(value);
+      delivered.push({ group, attempt, deliveredAtMs, ...(clientId !== undefined ? { clientId } : {}) });
+      if (outcome !== undefined && atMs !== undefined) ended.push({ group, attempt, outcome, atMs });
     }
     const inFlight = new Map<string, number>();
-    for (const group of new Set(delivered.map((e) => e.group))) {
-      const attempt = await inFlightOf(group);
-      if (attempt !== undefined) inFlight.set(group, attempt);
+    for (const { group, entry } of current) {
+      inFlight.set(group, entry.attempt);
+      if (entry.atMs === undefined || delivered.some((e) => e.group === group && e.attempt === entry.attempt)) continue;
+      delivered.push({ group, attempt: entry.attempt, deliveredAtMs: entry.atMs, ...(entry.clientId !== undefined ? { clientId: entry.clientId } : {}) });
     }
     return deliveryTrace(delivered, ended, inFlight);
   }

@@ -49,8 +49,10 @@ export interface LevelStoreOptions {
  * 1: no version recorded, the MQ HTTP age budget kept as a client-id prefix `http:`.
  * 2: a `budget` on each half message. 3: decisions indexed by message key and by decision time.
  * 4: committed messages indexed by message id and by key (message trace), delivery history.
+ * 5: in-flight records binary, the history record of an attempt written when it is over
+ * (inflight-codec.ts, message-index.ts); format-4 records are read as they are (no migration).
  */
-export const STORAGE_FORMAT_VERSION = 4;
+export const STORAGE_FORMAT_VERSION = 5;
 
 export class LevelStore implements BrokerStore {
   readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };
@@ -139,7 +141,7 @@ export class LevelStore implements BrokerStore {
     }
     // Each step is idempotent: a migration interrupted by a crash runs again at the next open.
     if (version < 2) await this.tx.migrateBudgets();
-    await this.decisions.buildIndexes();
+    if (version < 3) await this.decisions.buildIndexes();
     if (version < 4) await this.index.buildIndex();
     await this.d.write([{ type: 'put', sublevel: this.d.meta, key: 'formatVersion', value: Buffer.from(String(STORAGE_FORMAT_VERSION)) }]);
   }
@@ -269,6 +271,9 @@ export class LevelStore implements BrokerStore {
   }
   ack(...a: Parameters<ConsumptionStore['ack']>) {
     return this.d.shared(() => this.consumption.ack(...a));
+  }
+  ackMany(...a: Parameters<ConsumptionStore['ackMany']>) {
+    return this.d.shared(() => this.consumption.ackMany(...a));
   }
   changeInvisibleDuration(...a: Parameters<ConsumptionStore['changeInvisibleDuration']>) {
     return this.d.shared(() => this.consumption.changeInvisibleDuration(...a));

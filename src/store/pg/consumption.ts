@@ -263,6 +263,18 @@ export class PgConsumption {
     });
   }
 
+  /** Each handle acked in its own transaction (concurrently: they queue on the group's cursor lock). */
+  ackMany(group: string, topic: string, receiptHandles: readonly string[]): Promise<(AckResult | BrokerError)[]> {
+    return Promise.all(
+      receiptHandles.map((h) =>
+        this.ack(group, topic, h).catch((err: unknown) => {
+          if (err instanceof BrokerError) return err;
+          throw err;
+        }),
+      ),
+    );
+  }
+
   changeInvisibleDuration(
     group: string,
     topic: string,

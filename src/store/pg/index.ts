@@ -136,6 +136,7 @@ export class PgStore implements BrokerStore {
   // consumption
   receive: PgConsumption['receive'] = (req) => this.consumption.receive(req);
   ack: PgConsumption['ack'] = (g, t, h) => this.consumption.ack(g, t, h);
+  ackMany: PgConsumption['ackMany'] = (g, t, h) => this.consumption.ackMany(g, t, h);
   changeInvisibleDuration: PgConsumption['changeInvisibleDuration'] = (g, t, h, ms, o) => this.consumption.changeInvisibleDuration(g, t, h, ms, o);
   renewInvisibility: PgConsumption['renewInvisibility'] = (g, t, h, ms) => this.consumption.renewInvisibility(g, t, h, ms);
   listAutoRenewed: PgConsumption['listAutoRenewed'] = (b) => this.consumption.listAutoRenewed(b);

@@ -1,8 +1,9 @@
 // Contract section "consumption: delivery": first deliveries (attempt 1, handle, deadline), where
 // new groups start (earliest, or latest and kept across a restart), groups progressing
-// independently, a first receive racing appends, handles scoped to their group, tag filters, and
-// groupStats.
+// independently, a first receive racing appends, acks of several handles in one call, handles
+// scoped to their group, tag filters, and groupStats.
 import { describe, expect, it } from 'vitest';
+import { Code } from '../../../../src/errors.js';
 import { deliveredBodies, makeMessage, range, SECOND, useStore, type ContractTarget } from './helpers.js';
 
 export function consumptionDeliveryContract(target: ContractTarget): void {
@@ -74,6 +75,25 @@ export function consumptionDeliveryContract(target: ContractTarget): void {
         const rest = await f.receive(group, t);
         expect(deliveredBodies([...first!, ...rest]).sort(), `round ${round}`).toEqual(['a', 'b', 'c']);
       }
+    });
+
+    it('acks the handles of one call each as ack would: in order, a repeat stale, a malformed or foreign one an error', async () => {
+      const { store } = f;
+      const t = await f.topic('q');
+      const other = await f.topic('other');
+      await f.appendBodies(t, 'a', 'b', 'c');
+      await f.appendBodies(other, 'x');
+      const [a, b, c] = await f.receive('g', t);
+      const [x] = await f.receive('g', other);
+      const results = await store.ackMany('g', t, [a!.receiptHandle, b!.receiptHandle, a!.receiptHandle, 'not-a-handle', x!.receiptHandle]);
+      expect(results.slice(0, 3)).toEqual(['ok', 'ok', 'stale']);
+      for (const r of results.slice(3)) expect(r).toMatchObject({ code: Code.INVALID_RECEIPT_HANDLE });
+      expect(await store.ackMany('g', t, [])).toEqual([]);
+      expect(await store.ack('g', t, b!.receiptHandle)).toBe('stale');
+      expect(await store.ackMany('g', t, [c!.receiptHandle])).toEqual(['ok']);
+      expect((await store.groupStats('g')).find((s) => s.topic === t)?.inFlight).toBe(0);
+      expect(await store.ack('g', other, x!.receiptHandle)).toBe('ok');
+      expect(await f.receive('g', t)).toEqual([]);
     });
 
     it('a receipt handle of one group does not ack the message for another group', async () => {

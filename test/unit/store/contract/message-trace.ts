@@ -79,6 +79,30 @@ export function messageTraceContract(target: ContractTarget): void {
       expect((await store.deliveryHistory(t, 0, n!.offset)).map((h) => h.outcome)).toEqual(['DROPPED']);
     });
 
+    it('keeps the history of every attempt across a restart: in flight, redelivered, acked', async () => {
+      const { clock } = f;
+      let store = f.store;
+      const t = await f.topic('trace');
+      const [m, n] = await f.appendBodies(t, 'kept', 'later');
+      const t0 = clock.now();
+      await f.receive('g', t, { maxMessages: 1, invisibleDurationMs: SECOND, clientId: 'c1' });
+      if (f.capabilities.persistent) store = await f.restart();
+      expect(await store.deliveryHistory(t, 0, m!.offset)).toEqual([{ group: 'g', attempt: 1, deliveredAtMs: t0, clientId: 'c1', outcome: 'IN_FLIGHT' }]);
+      clock.advance(2 * SECOND);
+      const [again, next] = await f.receive('g', t, { maxMessages: 2, clientId: 'c2' });
+      expect([again!.message.offset, next!.message.offset]).toEqual([m!.offset, n!.offset]);
+      clock.advance(SECOND);
+      expect(await store.ackMany('g', t, [again!.receiptHandle, next!.receiptHandle])).toEqual(['ok', 'ok']);
+      if (f.capabilities.persistent) store = await f.restart();
+      expect(await store.deliveryHistory(t, 0, m!.offset)).toEqual([
+        { group: 'g', attempt: 1, deliveredAtMs: t0, clientId: 'c1', outcome: 'REDELIVERED' },
+        { group: 'g', attempt: 2, deliveredAtMs: t0 + 2 * SECOND, clientId: 'c2', outcome: 'ACKED', outcomeAtMs: t0 + 3 * SECOND },
+      ]);
+      expect(await store.deliveryHistory(t, 0, n!.offset)).toEqual([
+        { group: 'g', attempt: 1, deliveredAtMs: t0 + 2 * SECOND, clientId: 'c2', outcome: 'ACKED', outcomeAtMs: t0 + 3 * SECOND },
+      ]);
+    });
+
     it('records a forward to the dead-letter queue', async () => {
       const { store } = f;
       const t = await f.topic('trace');

@@ -2,11 +2,14 @@
 // refused with a message naming its format and what to do; directories of formats 1 and 2 are
 // migrated on open (format 1: the MQ HTTP age budget from the `http:` sender prefix; both: the
 // decision indexes, so that decisions written before are found by key and purged by age; formats
-// before 4: the message index, so that messages stored before are found by id and key).
+// before 4: the message index, so that messages stored before are found by id and key). A
+// format-4 directory opens as it is: its JSON in-flight records and per-delivery history are read
+// next to the binary records and per-attempt history of format 5.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../../src/errors.js';
 import { LevelStore, STORAGE_FORMAT_VERSION } from '../../../../src/store/level/index.js';
-import { checkDueKey, logKey } from '../../../../src/store/level/keys.js';
+import { checkDueKey, cursorKey, deliveryKey, inflightKey, logKey } from '../../../../src/store/level/keys.js';
+import { encodeReceiptHandle } from '../../../../src/store/receipt-handle.js';
 import { encodeRecord } from '../../../../src/store/level/record-codec.js';
 import { FakeClock } from '../../../../src/util/clock.js';
 import { jsonValue, message, TempStores, withRaw, type RawSub } from './helpers.js';
@@ -29,7 +32,7 @@ describe('LevelStore storage format', () => {
     await store.close();
     const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
     expect(version?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
-    expect(STORAGE_FORMAT_VERSION).toBe(4);
+    expect(STORAGE_FORMAT_VERSION).toBe(5);
   });
 
   it('refuses a directory of an unknown (newer) format, naming it and what to do, and leaves it unlocked and untouched', async () => {
@@ -135,7 +138,68 @@ describe('LevelStore storage format 4: the message index', () => {
     expect((await store.findMessages({ key: 'order-2', limit: 10 })).map((m) => m.messageId)).toEqual(['OLD-1']);
     await store.close();
     const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
-    expect(version?.toString()).toBe('4');
+    expect(version?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
+  });
+});
+
+describe('LevelStore storage format 5: binary in-flight records, history written when an attempt is over', () => {
+  const temp = new TempStores();
+  beforeEach(() => temp.setUp());
+  afterEach(() => temp.tearDown());
+
+  it('opens a format-4 directory: its JSON in-flight deliveries keep their handles and history, and are acked, redelivered and dropped', async () => {
+    const topic = 'orders';
+    const stored = (offset: number) => ({
+      ...message(topic, { messageId: `M${offset}`, body: Buffer.from(`m${offset}`) }),
+      queueId: 0,
+      offset,
+      storeTimestampMs: T0 + offset,
+    });
+    const token = (offset: number): string => `00000000000${offset}`;
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('formatVersion', Buffer.from('4'));
+      await sub('meta').put(`topic\x00${topic}`, jsonValue({ name: topic, messageType: 'NORMAL', queueCount: 1, createdAtMs: T0 }));
+      for (const offset of [0, 1, 2]) {
+        await sub('log').put(logKey(topic, 0, offset), encodeRecord(stored(offset)));
+        // Format 4: each delivery has its history record, written with the receive; the in-flight record is JSON.
+        await sub('consumer').put(inflightKey(topic, 'g', 0, offset), jsonValue({ offset, attempt: 1, visibleAtMs: T0 + MINUTE, token: token(offset), firstAtMs: T0 }));
+        await sub('delivery').put(deliveryKey(topic, 0, offset, 'g', 1), jsonValue({ deliveredAtMs: T0, clientId: 'old-client' }));
+      }
+      await sub('consumer').put(cursorKey(topic, 'g', 0), Buffer.from('3'));
+    });
+    const clock = new FakeClock(T0 + 1000);
+    let store = await temp.openStore(clock);
+    const handle = (offset: number): string => encodeReceiptHandle({ topic, queueId: 0, offset, token: token(offset) });
+    expect(await store.deliveryHistory(topic, 0, 0)).toEqual([{ group: 'g', attempt: 1, deliveredAtMs: T0, clientId: 'old-client', outcome: 'IN_FLIGHT' }]);
+    expect(await store.ackMany('g', topic, [handle(0)])).toEqual(['ok']);
+    expect((await store.deliveryHistory(topic, 0, 0)).map((h) => [h.outcome, h.outcomeAtMs])).toEqual([['ACKED', T0 + 1000]]);
+    // Offset 1 expires and is delivered again (its second attempt is a format-5 record), offset 2 is dropped by a reset.
+    clock.advance(MINUTE);
+    const {
+      deliveries: [again],
+    } = await store.receive({
+      group: 'g',
+      topic,
+      filter: { kind: 'all' },
+      maxMessages: 1,
+      invisibleDurationMs: MINUTE,
+      maxDeliveryAttempts: 16,
+      fifo: false,
+      clientId: 'new-client',
+    });
+    expect([again?.message.offset, again?.deliveryAttempt]).toEqual([1, 2]);
+    await store.close();
+    expect(await withRaw(temp.dir, async (sub) => (await sub('consumer').get(inflightKey(topic, 'g', 0, 1)))?.[0])).toBe(0x01); // rewritten in the binary form
+    store = await temp.openStore(clock);
+    expect(await store.ack('g', topic, again!.receiptHandle)).toBe('ok');
+    expect((await store.deliveryHistory(topic, 0, 1)).map((h) => [h.attempt, h.clientId, h.outcome])).toEqual([
+      [1, 'old-client', 'REDELIVERED'],
+      [2, 'new-client', 'ACKED'],
+    ]);
+    await store.resetOffset('g', topic, { kind: 'latest' });
+    expect((await store.deliveryHistory(topic, 0, 2)).map((h) => h.outcome)).toEqual(['DROPPED']);
+    await store.close();
+    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe('5');
   });
 });
 
