@@ -42,6 +42,8 @@ export interface LevelStoreOptions {
   halfCacheBytes?: number;
   /** What to do when the disk fills up (see DiskGuard). */
   disk?: DiskOptions;
+  /** LevelDB's memtable size (default WRITE_BUFFER_BYTES, 32 MiB). */
+  writeBufferBytes?: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export class LevelStore implements BrokerStore {
 
   constructor(private readonly options: LevelStoreOptions) {
     this.events = options.events ?? new InProcessEventBus();
-    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events, options.disk);
+    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events, options.disk, options.writeBufferBytes);
     const queues = new Queues(this.d);
     this.topics = new Topics(this.d, queues);
     this.consumers = new ConsumerStates(this.d, queues, this.topics);
