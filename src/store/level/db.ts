@@ -14,14 +14,9 @@ import type { Logger } from '../../logger.js';
 import { diskFullError, diskTrouble, openFailure } from './disk.js';
 import { DiskGuard, type StoreHealth } from './disk-guard.js';
 import { GroupCommitWriter } from './group-commit.js';
+import { NativeBatch } from './native-batch.js';
 
 export type Sub = AbstractSublevel<Level<string, Buffer>, string | Buffer | Uint8Array, string, Buffer>;
-/** A batch operation in the form classic-level's native binding takes: the key already prefixed by its sublevel. */
-type RawOp = { type: 'put'; key: string; value: Buffer } | { type: 'del'; key: string };
-/** classic-level's implementation of abstract-level's private batch API (classic-level is pinned in package.json). */
-interface NativeBatch {
-  _batch(operations: RawOp[], options: { sync: boolean }): Promise<void>;
-}
 
 /** One put or delete of a transition; a transition's ops are written in one batch. */
 export interface Op {
@@ -90,6 +85,8 @@ export class LevelDb {
   readonly auth: Sub;
   readonly mutex = new KeyedMutex();
   private readonly writer: GroupCommitWriter<Op>;
+  /** Where every physical batch is filled and written. */
+  private readonly native: NativeBatch;
   private readonly perBatch: (() => Op | undefined)[] = [];
   private readonly disk: DiskGuard;
   private readonly sublevels: Sub[] = [];
@@ -129,23 +126,24 @@ export class LevelDb {
     this.messageIndex = sub('msgindex');
     this.deliveries = sub('delivery');
     this.auth = sub('auth');
-    // The writer hands each batch to classic-level's private `_batch` (what abstract-level's
-    // public batch() ends in) with every key already prefixed by its sublevel: the public path
-    // clones, validates and re-encodes each operation (a quarter of the broker's CPU on a
-    // transactional load). Only this class writes, and only while the database is open.
-    const native = this.db as unknown as NativeBatch;
+    // The writer fills one reused native batch (native-batch.ts) with every key already prefixed
+    // by its sublevel: abstract-level's public batch() clones, validates and re-encodes each
+    // operation (a quarter of the broker's CPU on a transactional load), and classic-level's own
+    // array batch reads each operation's fields through N-API. Only this class writes, and only
+    // while the database is open.
+    const native = (this.native = new NativeBatch(this.db));
     this.writer = new GroupCommitWriter<Op>({
       perBatch: () => this.perBatch.map((f) => f()).filter((op): op is Op => op !== undefined),
       writeBatch: (ops) => {
-        // The private API has no status check of its own (a reopen after a full disk closes the database for a moment).
+        // The binding has no status check of its own (a reopen after a full disk closes the database for a moment).
         if (this.db.status !== 'open') return Promise.reject(new Error(`LevelDB is ${this.db.status}`));
-        const raw = new Array<RawOp>(ops.length);
-        for (let i = 0; i < ops.length; i++) {
-          const op = ops[i]!;
-          const key = op.sublevel.prefix + op.key;
-          raw[i] = op.type === 'put' ? { type: 'put', key, value: op.value! } : { type: 'del', key };
-        }
-        return native._batch(raw, { sync: durable });
+        return native.write(durable, (batch) => {
+          for (let i = 0; i < ops.length; i++) {
+            const op = ops[i]!;
+            if (op.type === 'put') batch.put(op.sublevel.prefix + op.key, op.value!);
+            else batch.del(op.sublevel.prefix + op.key);
+          }
+        });
       },
       now: () => clock.now(),
     });
