@@ -131,13 +131,13 @@ export class LevelDb {
     // operation (a quarter of the broker's CPU on a transactional load), and classic-level's own
     // array batch reads each operation's fields through N-API. Only this class writes, and only
     // while the database is open.
-    const native = (this.native = new NativeBatch(this.db));
+    this.native = new NativeBatch(this.db);
     this.writer = new GroupCommitWriter<Op>({
       perBatch: () => this.perBatch.map((f) => f()).filter((op): op is Op => op !== undefined),
       writeBatch: (ops) => {
         // The binding has no status check of its own (a reopen after a full disk closes the database for a moment).
         if (this.db.status !== 'open') return Promise.reject(new Error(`LevelDB is ${this.db.status}`));
-        return native.write(durable, (batch) => {
+        return this.native.write(durable, (batch) => {
           for (let i = 0; i < ops.length; i++) {
             const op = ops[i]!;
             if (op.type === 'put') batch.put(op.sublevel.prefix + op.key, op.value!);
