@@ -51,8 +51,10 @@ export interface LevelStoreOptions {
  * 1: no version recorded, the MQ HTTP age budget kept as a client-id prefix `http:`.
  * 2: a `budget` on each half message. 3: decisions indexed by message key and by decision time.
  * 4: committed messages indexed by message id and by key (message trace), delivery history.
+ * 5: message records (log, half bodies, DELAY messages) written with a binary header
+ * (record-codec.ts); records of older formats keep their JSON header and are read as they are.
  */
-export const STORAGE_FORMAT_VERSION = 4;
+export const STORAGE_FORMAT_VERSION = 5;
 
 export class LevelStore implements BrokerStore {
   readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };
