@@ -37,6 +37,33 @@ export const tryParse = <T>(b: Buffer): T | undefined => {
 };
 export const EMPTY = Buffer.alloc(0);
 
+/** A record keyed by its transaction id (half-message metadata, decisions). */
+interface ByTransaction {
+  transactionId: string;
+  messageId: string;
+}
+
+/**
+ * The JSON value of a record keyed by its transaction id, from storage format 5: without the id
+ * (its key) and without a message id equal to it (as it almost always is), ~100 bytes less.
+ */
+export function idRecord<T extends ByTransaction>(r: T): Buffer {
+  const { transactionId, messageId, ...rest } = r;
+  return json(messageId === transactionId ? rest : { messageId, ...rest });
+}
+
+/** Reads what idRecord wrote (or a record of an older format, which has both ids); undefined when unreadable. */
+export function tryParseIdRecord<T extends ByTransaction>(transactionId: string, b: Buffer): T | undefined {
+  const r = tryParse<Partial<T>>(b);
+  if (typeof r !== 'object' || r === null) return undefined;
+  return { transactionId, messageId: transactionId, ...r } as T;
+}
+
+/** tryParseIdRecord that throws on an unreadable value. */
+export function parseIdRecord<T extends ByTransaction>(transactionId: string, b: Buffer): T {
+  return { transactionId, messageId: transactionId, ...parse<Partial<T>>(b) } as T;
+}
+
 /** Keys deleted (or written) per batch by bulk work: topic deletion, migrations. */
 export const BULK_BATCH = 5_000;
 

@@ -234,4 +234,45 @@ describe('LevelStore storage format 5: binary message records', () => {
       expect((await sub('log').get(logKey('orders', 0, 0)))![0]).toBe(0);
     });
   });
+
+  it('stores half-message metadata and decisions without their transaction id (the key) and without a message id equal to it', async () => {
+    const clock = new FakeClock(T0);
+    const store = await temp.openStore(clock);
+    await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
+    const half = (transactionId: string, messageId: string) => ({
+      transactionId,
+      message: message('tx', { messageId, messageType: 'TRANSACTION', keys: ['k'] }),
+      producerGroup: 'tx',
+      senderClientId: 'p1',
+      budget: 'checks' as const,
+    });
+    await store.putHalf(half('TX-SAME', 'TX-SAME'), MINUTE);
+    await store.putHalf(half('TX-OTHER', 'MSG-OTHER'), MINUTE);
+    const raw = async (sub: string, id: string) => JSON.parse((await withRaw(temp.dir, (s) => s(sub).get(id)))!.toString()) as Record<string, unknown>;
+    await store.close();
+    expect(await raw('half', 'TX-SAME')).not.toHaveProperty('transactionId');
+    expect(await raw('half', 'TX-SAME')).not.toHaveProperty('messageId');
+    expect(await raw('half', 'TX-OTHER')).toMatchObject({ messageId: 'MSG-OTHER' });
+    const again = await temp.openStore(clock);
+    expect(await again.getHalf('TX-SAME')).toMatchObject({ transactionId: 'TX-SAME', state: 'PENDING', message: { messageId: 'TX-SAME' } });
+    expect((await again.listTransactions({})).map((h) => [h.transactionId, h.message.messageId]).sort()).toEqual([
+      ['TX-OTHER', 'MSG-OTHER'],
+      ['TX-SAME', 'TX-SAME'],
+    ]);
+    expect(await again.pendingTransactionCount('tx')).toBe(2);
+    await again.endTransaction('TX-SAME', 'COMMIT', 'CLIENT');
+    await again.endTransaction('TX-OTHER', 'ROLLBACK', 'CLIENT', { messageId: 'MSG-OTHER' });
+    await again.close();
+    expect(await raw('txdecision', 'TX-SAME')).toMatchObject({ state: 'COMMITTED', topic: 'tx' });
+    expect(await raw('txdecision', 'TX-SAME')).not.toHaveProperty('transactionId');
+    expect(await raw('txdecision', 'TX-SAME')).not.toHaveProperty('messageId');
+    expect(await raw('txdecision', 'TX-OTHER')).toMatchObject({ messageId: 'MSG-OTHER', state: 'ROLLED_BACK' });
+    const third = await temp.openStore(clock);
+    expect(await third.getDecision('TX-SAME')).toMatchObject({ transactionId: 'TX-SAME', messageId: 'TX-SAME', state: 'COMMITTED', offset: 0 });
+    expect((await third.findDecisions({ key: 'k', limit: 10 })).map((d) => [d.transactionId, d.messageId]).sort()).toEqual([
+      ['TX-OTHER', 'MSG-OTHER'],
+      ['TX-SAME', 'TX-SAME'],
+    ]);
+    expect(await third.endTransaction('TX-SAME', 'COMMIT', 'CLIENT')).toMatchObject({ kind: 'duplicate', decision: { transactionId: 'TX-SAME' } });
+  });
 });
