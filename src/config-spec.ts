@@ -106,7 +106,8 @@ export const CONFIG_SPEC = {
     default: 32 * MiB,
     min: 1 * MiB,
     max: 1024 * MiB,
-    description: 'LevelDB: memtable size; larger writes fewer bytes per message (a committed half message dies in memory) at up to twice this in memory and a longer log replay after a crash',
+    description:
+      'LevelDB: memtable size; larger writes fewer bytes per message (a committed half message dies in memory) at up to twice this in memory and a longer log replay after a crash',
   },
   autoCreateTopics: { type: 'bool', default: false, description: 'create unknown topics on first use (development only)' },
   maxMessageSizeBytes: { type: 'int', default: 4 * MiB, min: 1, max: 64 * MiB, description: 'largest message body', upstream: 'maxMessageSize' },
