@@ -101,6 +101,14 @@ export const CONFIG_SPEC = {
     description: 'LevelDB: after the disk filled up, free space (besides diskReserveBytes) needed before new messages are accepted again',
   },
   diskRecoveryIntervalMs: { type: 'int', default: 1_000, min: 1, description: 'LevelDB: how often a full disk is checked for free space again' },
+  levelWriteBufferBytes: {
+    type: 'int',
+    default: 32 * MiB,
+    min: 1 * MiB,
+    max: 1024 * MiB,
+    description:
+      'LevelDB: memtable size; larger writes fewer bytes per message (a committed half message dies in memory) at up to twice this in memory and a longer log replay after a crash',
+  },
   autoCreateTopics: { type: 'bool', default: false, description: 'create unknown topics on first use (development only)' },
   maxMessageSizeBytes: { type: 'int', default: 4 * MiB, min: 1, max: 64 * MiB, description: 'largest message body', upstream: 'maxMessageSize' },
   maxPropertiesBytes: { type: 'int', default: 16 * 1024, min: 1, description: 'largest total size of tag, keys and user properties', upstream: 'maxUserPropertySize' },

@@ -44,7 +44,7 @@ export function parseStoreUrl(store: string): PgTarget | undefined {
  * named: its driver alone takes ~18 MB of a LevelDB broker's memory otherwise.
  */
 export async function createStore(
-  config: Pick<BrokerConfig, 'store' | 'dataDir' | 'durable' | 'diskReserveBytes' | 'diskMinFreeBytes' | 'diskRecoveryIntervalMs'>,
+  config: Pick<BrokerConfig, 'store' | 'dataDir' | 'durable' | 'diskReserveBytes' | 'diskMinFreeBytes' | 'diskRecoveryIntervalMs' | 'levelWriteBufferBytes'>,
   clock: Clock,
   events?: EventBus,
   log?: Logger,
@@ -60,5 +60,5 @@ export async function createStore(
     recoveryIntervalMs: config.diskRecoveryIntervalMs,
     ...(log ? { log } : {}),
   };
-  return new LevelStore({ path: config.dataDir, clock, durable: config.durable, disk, ...(events ? { events } : {}) });
+  return new LevelStore({ path: config.dataDir, clock, durable: config.durable, disk, writeBufferBytes: config.levelWriteBufferBytes, ...(events ? { events } : {}) });
 }

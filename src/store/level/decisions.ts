@@ -5,7 +5,7 @@
 // oldest first without a scan). Also the migration that indexes decisions of older formats.
 import type { TransactionDecision } from '../../domain/transactions.js';
 import type { DecisionFilter } from '../broker-store.js';
-import { BULK_BATCH, EMPTY, json, parse, tryParse, type LevelDb, type Op } from './db.js';
+import { BULK_BATCH, EMPTY, idRecord, parseIdRecord, tryParseIdRecord, type LevelDb, type Op } from './db.js';
 import { decisionKeyKey, decisionTimeKey, prefixRange, split, u64 } from './keys.js';
 
 /** Newest first in key order: the index stores this minus the decision time. */
@@ -16,7 +16,7 @@ export class Decisions {
 
   async get(transactionId: string): Promise<TransactionDecision | undefined> {
     const value = await this.d.decisions.get(transactionId);
-    return value ? parse<TransactionDecision>(value) : undefined;
+    return value ? parseIdRecord<TransactionDecision>(transactionId, value) : undefined;
   }
 
   /** Whether a decision is recorded (without reading it). */
@@ -28,7 +28,7 @@ export class Decisions {
   /** The puts that record a decision: the record, one key-index entry per message key, the time-index entry. */
   puts(decision: TransactionDecision): Op[] {
     const ops = this.indexOps('put', decision.transactionId, decision);
-    ops.unshift({ type: 'put', sublevel: this.d.decisions, key: decision.transactionId, value: json(decision) });
+    ops.unshift({ type: 'put', sublevel: this.d.decisions, key: decision.transactionId, value: idRecord(decision) });
     return ops;
   }
 
@@ -57,9 +57,11 @@ export class Decisions {
     // Reads the records of a chunk of index entries; true once the limit is reached.
     const take = async (): Promise<boolean> => {
       const values = await this.d.decisions.getMany(ids);
+      const read = ids;
       ids = [];
-      for (const value of values) {
-        const d = value ? tryParse<TransactionDecision>(value) : undefined;
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        const d = value ? tryParseIdRecord<TransactionDecision>(read[i]!, value) : undefined;
         // The key check also guards against a message key that merely starts with filter.key + NUL.
         if (!d?.keys?.includes(filter.key)) continue;
         if ((filter.state && d.state !== filter.state) || (filter.topic && d.topic !== filter.topic)) continue;
@@ -106,7 +108,7 @@ export class Decisions {
       const value = values[i];
       ops.push({ type: 'del', sublevel: this.d.decisions, key: id }, { type: 'del', sublevel: this.d.decisionByTime, key: timeKeys[i]! });
       // Its key-index entries, as far as the record can be read.
-      ops.push(...this.keyIndexOps('del', id, value ? tryParse<TransactionDecision>(value) : undefined));
+      ops.push(...this.keyIndexOps('del', id, value ? tryParseIdRecord<TransactionDecision>(id, value) : undefined));
     });
     await this.d.write(ops);
     return { deleted: ids.length, more };
@@ -117,7 +119,7 @@ export class Decisions {
     let ops: Op[] = [];
     let count = 0;
     for await (const [id, value] of this.d.decisions.iterator()) {
-      ops.push(...this.indexOps('put', id, tryParse<TransactionDecision>(value)));
+      ops.push(...this.indexOps('put', id, tryParseIdRecord<TransactionDecision>(id, value)));
       count++;
       if (ops.length >= BULK_BATCH) {
         await this.d.write(ops);

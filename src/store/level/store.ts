@@ -42,6 +42,8 @@ export interface LevelStoreOptions {
   halfCacheBytes?: number;
   /** What to do when the disk fills up (see DiskGuard). */
   disk?: DiskOptions;
+  /** LevelDB's memtable size (default WRITE_BUFFER_BYTES, 32 MiB). */
+  writeBufferBytes?: number;
 }
 
 /**
@@ -49,8 +51,10 @@ export interface LevelStoreOptions {
  * 1: no version recorded, the MQ HTTP age budget kept as a client-id prefix `http:`.
  * 2: a `budget` on each half message. 3: decisions indexed by message key and by decision time.
  * 4: committed messages indexed by message id and by key (message trace), delivery history.
- * 5: in-flight records binary, the history record of an attempt written when it is over
- * (inflight-codec.ts, message-index.ts); format-4 records are read as they are (no migration).
+ * 5: message records (log, half bodies, DELAY messages) written with a binary header
+ * (record-codec.ts), half-message metadata and decisions without the ids their keys hold,
+ * in-flight records binary and an attempt's history record written when it is over
+ * (inflight-codec.ts, message-index.ts); records of older formats are read as they are (no migration).
  */
 export const STORAGE_FORMAT_VERSION = 5;
 
@@ -74,7 +78,7 @@ export class LevelStore implements BrokerStore {
 
   constructor(private readonly options: LevelStoreOptions) {
     this.events = options.events ?? new InProcessEventBus();
-    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events, options.disk);
+    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events, options.disk, options.writeBufferBytes);
     const queues = new Queues(this.d);
     this.topics = new Topics(this.d, queues);
     this.consumers = new ConsumerStates(this.d, queues, this.topics);

@@ -28,7 +28,7 @@ import {
 import type { TransactionFilter } from '../broker-store.js';
 import type { PointReads } from './batched-reads.js';
 import { BoundedCache } from './bounded-cache.js';
-import { BULK_BATCH, EMPTY, json, parse, tryParse, type LevelDb, type Op } from './db.js';
+import { BULK_BATCH, EMPTY, idRecord, json, parse, parseIdRecord, tryParseIdRecord, type LevelDb, type Op } from './db.js';
 import type { Decisions } from './decisions.js';
 import { checkDueKey } from './keys.js';
 import type { Queues } from './queues.js';
@@ -93,8 +93,8 @@ export class Transactions {
     if (counters) this.counters = { ...this.counters, ...parse<TransactionCounters>(counters) };
     this.counters.pending = 0;
     this.counters.abandoned = 0;
-    for await (const value of this.d.halfMeta.values()) {
-      const h = tryParse<HalfMeta>(value);
+    for await (const [key, value] of this.d.halfMeta.iterator()) {
+      const h = tryParseIdRecord<HalfMeta>(key, value);
       if (!h) continue; // unreadable: quarantined when its check comes due, never counted
       if (h.state === 'PENDING') this.adjustPending(h.producerGroup, 1);
       else this.counters.abandoned++;
@@ -105,9 +105,9 @@ export class Transactions {
   async migrateBudgets(): Promise<void> {
     let ops: Op[] = [];
     for await (const [key, value] of this.d.halfMeta.iterator()) {
-      const meta = tryParse<Omit<HalfMeta, 'budget'> & { budget?: HalfMeta['budget'] }>(value);
+      const meta = tryParseIdRecord<Omit<HalfMeta, 'budget'> & { budget?: HalfMeta['budget'] }>(key, value);
       if (!meta || meta.budget) continue;
-      ops.push({ type: 'put', sublevel: this.d.halfMeta, key, value: json({ ...meta, budget: meta.senderClientId.startsWith('http:') ? 'age' : 'checks' }) });
+      ops.push({ type: 'put', sublevel: this.d.halfMeta, key, value: idRecord({ ...meta, budget: meta.senderClientId.startsWith('http:') ? 'age' : 'checks' }) });
       if (ops.length >= BULK_BATCH) {
         await this.d.write(ops);
         ops = [];
@@ -146,13 +146,13 @@ export class Transactions {
   }
 
   private metaPut(meta: HalfMeta): Op {
-    return { type: 'put', sublevel: this.d.halfMeta, key: meta.transactionId, value: json(meta) };
+    return { type: 'put', sublevel: this.d.halfMeta, key: meta.transactionId, value: idRecord(meta) };
   }
 
   /** `reads`: where the record is read from (a claim sweep coalesces its reads, see BatchedReads). */
   async readHalfMeta(transactionId: string, reads: PointReads = this.d.halfMeta): Promise<HalfMeta | undefined> {
     const value = await reads.get(transactionId);
-    return value ? parse<HalfMeta>(value) : undefined;
+    return value ? parseIdRecord<HalfMeta>(transactionId, value) : undefined;
   }
 
   /** The transaction with its message; undefined when the body is missing (throws when unreadable). */
@@ -291,8 +291,8 @@ export class Transactions {
   async listTransactions(filter: TransactionFilter): Promise<HalfMessage[]> {
     const out: HalfMessage[] = [];
     const limit = filter.limit ?? 1000;
-    for await (const value of this.d.halfMeta.values()) {
-      const meta = tryParse<HalfMeta>(value);
+    for await (const [key, value] of this.d.halfMeta.iterator()) {
+      const meta = tryParseIdRecord<HalfMeta>(key, value);
       if (!meta) continue;
       if (filter.topic && meta.topic !== filter.topic) continue;
       if (filter.state && meta.state !== filter.state) continue;

@@ -113,4 +113,31 @@ describe('GroupCommitWriter', () => {
       ['b', 'counters2'],
     ]);
   });
+
+  it('with gather, an idle writer starts its batch when gather says, with every write queued until then', async () => {
+    const calls: string[][] = [];
+    let start: (() => void) | undefined;
+    const writer = new GroupCommitWriter<string>({
+      writeBatch: async (ops) => void calls.push([...ops]),
+      gather: (s) => (start = s),
+    });
+    const w1 = writer.write(['a']);
+    const w2 = writer.write(['b']);
+    expect(calls).toEqual([]);
+    let flushed = false;
+    const f = writer.flushed().then(() => (flushed = true));
+    await tick();
+    expect(flushed).toBe(false); // queued writes count as under way
+    start!();
+    await Promise.all([w1, w2, f]);
+    expect(calls).toEqual([['a', 'b']]);
+    expect(writer.batches).toBe(1);
+    // Idle again: the next write waits for gather once more.
+    const w3 = writer.write(['c']);
+    await tick();
+    expect(calls).toHaveLength(1);
+    start!();
+    await w3;
+    expect(calls).toEqual([['a', 'b'], ['c']]);
+  });
 });

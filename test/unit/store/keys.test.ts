@@ -121,13 +121,62 @@ describe('record codec', () => {
     expect(Buffer.isBuffer(back.body)).toBe(true);
   });
 
-  it('stores the body bytes untouched after a length-prefixed JSON header', () => {
+  it('stores the body bytes untouched after a binary header (marker 0xB1), smaller than a JSON one', () => {
     const body = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
-    const buf = encodeRecord({ a: 1, body });
-    const headLength = buf.readUInt32BE(0);
-    expect(JSON.parse(buf.subarray(4, 4 + headLength).toString('utf8'))).toEqual({ a: 1 });
-    expect(buf.subarray(4 + headLength)).toEqual(body);
-    expect(buf.length).toBe(4 + headLength + body.length);
+    const rec = {
+      topic: 'Orders',
+      messageId: 'M1',
+      messageType: 'NORMAL',
+      keys: ['k'],
+      userProperties: { a: 'b' },
+      bornTimestampMs: 1,
+      bornHost: 'h',
+      queueId: 0,
+      offset: 3,
+      storeTimestampMs: 2,
+      body,
+    };
+    const buf = encodeRecord(rec);
+    expect(buf[0]).toBe(0xb1);
+    expect(buf.subarray(buf.length - body.length)).toEqual(body);
+    const { body: _b, ...header } = rec;
+    expect(buf.length).toBeLessThan(4 + Buffer.byteLength(JSON.stringify(header)) + body.length);
+    expect(decodeRecord(buf)).toEqual(rec);
+  });
+
+  it('reads records with a JSON header (storage formats up to 4)', () => {
+    const head = Buffer.from(JSON.stringify({ topic: 'Orders', offset: 7, keys: ['a'], deadLetter: { topic: 'x', messageId: 'y', group: 'g' } }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(head.length, 0);
+    const back = decodeRecord<Rec>(Buffer.concat([length, head, Buffer.from('old')]));
+    expect(back).toEqual({ topic: 'Orders', offset: 7, keys: ['a'], deadLetter: { topic: 'x', messageId: 'y', group: 'g' }, body: Buffer.from('old') });
+  });
+
+  it('stores a transaction id equal to the message id once, and any other one as it is', () => {
+    const base = { topic: 't', messageId: '01ABCDEF0123456789ABCDEF01234567', body: Buffer.from('b') };
+    const same = encodeRecord({ ...base, transactionId: base.messageId });
+    const other = encodeRecord({ ...base, transactionId: 'another-transaction-id' });
+    expect(same.length).toBeLessThan(encodeRecord(base).length + 4);
+    expect(decodeRecord(same)).toEqual({ ...base, transactionId: base.messageId });
+    expect(decodeRecord(other)).toEqual({ ...base, transactionId: 'another-transaction-id' });
+  });
+
+  it('round-trips fields outside the binary header and fields of unusual types (through its JSON part)', () => {
+    const rec = { topic: 't', messageId: 'm', deadLetter: { topic: 'orders', messageId: 'x', group: 'g' }, queueId: 0, tag: null, extra: [1, 'two'], body: Buffer.from('b') };
+    expect(decodeRecord(encodeRecord(rec))).toEqual(rec);
+  });
+
+  it('keeps a user property named __proto__ a property, and non-ASCII text intact', () => {
+    const userProperties = JSON.parse('{"__proto__":"p","ü€":"𝄞 ok"}') as Record<string, string>;
+    const back = decodeRecord<{ userProperties: Record<string, string>; keys: string[]; body: Buffer }>(
+      encodeRecord({ userProperties, keys: ['ключ', '鍵'], body: Buffer.alloc(0) }),
+    );
+    expect(Object.getPrototypeOf(back.userProperties)).toBe(Object.prototype);
+    expect(Object.entries(back.userProperties)).toEqual([
+      ['__proto__', 'p'],
+      ['ü€', '𝄞 ok'],
+    ]);
+    expect(back.keys).toEqual(['ключ', '鍵']);
   });
 
   it('round-trips arbitrary binary bodies, including every byte value', () => {

@@ -37,6 +37,25 @@ async function levelHarness(clock: FakeClock, durable = false): Promise<StoreHar
 
 storeContract('LevelStore', (clock) => levelHarness(clock), { sharedAcrossProcesses: false, persistent: true });
 
+/** A batch op as LevelDB gets it: the key prefixed by its sublevel. */
+type BatchOp = { key: string; value?: Buffer };
+
+/**
+ * White box: hands `watch` the ops of every physical batch the store writes (before writing it,
+ * which waits for `watch`).
+ */
+function watchBatches(store: LevelStore, watch: (ops: BatchOp[]) => void | Promise<void>): void {
+  type Sink = { put(key: string, value: Buffer): void; del(key: string): void };
+  const native = (store as unknown as { d: { native: { write(sync: boolean, fill: (sink: Sink) => void): Promise<void> } } }).d.native;
+  const write = native.write.bind(native);
+  native.write = async (sync, fill) => {
+    const ops: BatchOp[] = [];
+    fill({ put: (key, value) => ops.push({ key, value }), del: (key) => ops.push({ key }) });
+    await watch(ops);
+    return write(sync, fill);
+  };
+}
+
 describe('LevelStore', () => {
   let clock: FakeClock;
   let dir: string;
@@ -149,13 +168,8 @@ describe('LevelStore', () => {
       );
     }
     // White box: count the counters record in every batch handed to LevelDB.
-    const db = (store as unknown as { d: { db: { _batch(ops: { key: string }[], o?: object): Promise<void> } } }).d.db;
-    const batch = db._batch.bind(db);
     const perBatch: number[] = [];
-    db._batch = (ops, o) => {
-      perBatch.push(ops.filter((op) => op.key === '!meta!counters').length);
-      return batch(ops, o);
-    };
+    watchBatches(store, (ops) => void perBatch.push(ops.filter((op) => op.key === '!meta!counters').length));
     await Promise.all(ids.map((id, i) => store.endTransaction(id, i % 2 === 0 ? 'COMMIT' : 'ROLLBACK', 'CLIENT')));
     expect(perBatch.length).toBeLessThan(ids.length);
     expect(perBatch.every((n) => n === 1)).toBe(true);
@@ -169,14 +183,9 @@ describe('LevelStore', () => {
     await store.createTopic({ name: 't', messageType: 'NORMAL', queueCount: 1 });
     await store.queueStats('t'); // queue head loaded
     // White box: hold LevelDB batches until released, so the appends stay queued.
-    const db = (store as unknown as { d: { db: { _batch: (...args: unknown[]) => Promise<void> } } }).d.db;
-    const batch = db._batch.bind(db);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    db._batch = async (...args: unknown[]) => {
-      await gate;
-      return batch(...args);
-    };
+    watchBatches(store, () => gate);
     const pending = store.append('t', 0, [makeMessage('t', { body: Buffer.from('a') }), makeMessage('t', { body: Buffer.from('b') })]);
     await new Promise((r) => setImmediate(r));
     const req = { group: 'g', topic: 't', filter: { kind: 'all' as const }, maxMessages: 10, invisibleDurationMs: 10_000, maxDeliveryAttempts: 16, fifo: false };
@@ -353,14 +362,10 @@ describe('LevelStore', () => {
     const store = await openStore();
     await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
     // Watch every batch the store hands to LevelDB (keys carry their sublevel's prefix): where each op goes, and its size.
-    type BatchOp = { key: string; value?: Buffer };
-    const db = (store as unknown as { d: { db: { _batch(ops: BatchOp[], o?: object): Promise<void> } } }).d.db;
     const written: { where: string; bytes: number }[] = [];
-    const batch = db._batch.bind(db);
-    db._batch = (ops, o) => {
+    watchBatches(store, (ops) => {
       for (const op of ops) written.push({ where: op.key, bytes: op.value?.length ?? 0 });
-      return batch(ops, o);
-    };
+    });
     await store.putHalf(
       {
         transactionId: 'TX-B',

@@ -10,9 +10,8 @@ import { BrokerError } from '../../../../src/errors.js';
 import { LevelStore, STORAGE_FORMAT_VERSION } from '../../../../src/store/level/index.js';
 import { checkDueKey, cursorKey, deliveryKey, inflightKey, logKey } from '../../../../src/store/level/keys.js';
 import { encodeReceiptHandle } from '../../../../src/store/receipt-handle.js';
-import { encodeRecord } from '../../../../src/store/level/record-codec.js';
 import { FakeClock } from '../../../../src/util/clock.js';
-import { jsonValue, message, TempStores, withRaw, type RawSub } from './helpers.js';
+import { jsonRecord, jsonValue, message, TempStores, withRaw, type RawSub } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -129,8 +128,8 @@ describe('LevelStore storage format 4: the message index', () => {
     });
     await withRaw(temp.dir, async (sub) => {
       await sub('meta').put('formatVersion', Buffer.from('3'));
-      await sub('log').put(logKey('orders', 0, 0), encodeRecord(stored(0, 'OLD-0', ['order-1'])));
-      await sub('log').put(logKey('orders', 0, 1), encodeRecord(stored(1, 'OLD-1', ['order-1', 'order-2'])));
+      await sub('log').put(logKey('orders', 0, 0), jsonRecord(stored(0, 'OLD-0', ['order-1'])));
+      await sub('log').put(logKey('orders', 0, 1), jsonRecord(stored(1, 'OLD-1', ['order-1', 'order-2'])));
     });
     const store = await temp.openStore(new FakeClock(T0));
     expect((await store.findMessages({ messageId: 'OLD-0', limit: 10 })).map((m) => m.offset)).toEqual([0]);
@@ -160,7 +159,7 @@ describe('LevelStore storage format 5: binary in-flight records, history written
       await sub('meta').put('formatVersion', Buffer.from('4'));
       await sub('meta').put(`topic\x00${topic}`, jsonValue({ name: topic, messageType: 'NORMAL', queueCount: 1, createdAtMs: T0 }));
       for (const offset of [0, 1, 2]) {
-        await sub('log').put(logKey(topic, 0, offset), encodeRecord(stored(offset)));
+        await sub('log').put(logKey(topic, 0, offset), jsonRecord(stored(offset))); // format 4: JSON header
         // Format 4: each delivery has its history record, written with the receive; the in-flight record is JSON.
         await sub('consumer').put(inflightKey(topic, 'g', 0, offset), jsonValue({ offset, attempt: 1, visibleAtMs: T0 + MINUTE, token: token(offset), firstAtMs: T0 }));
         await sub('delivery').put(deliveryKey(topic, 0, offset, 'g', 1), jsonValue({ deliveredAtMs: T0, clientId: 'old-client' }));
@@ -220,7 +219,7 @@ async function putFormat1Half(sub: (name: string) => RawSub, transactionId: stri
   await sub('half').put(transactionId, jsonValue(meta));
   await sub('halfbody').put(
     transactionId,
-    encodeRecord(message('orders', { messageId: transactionId, messageType: 'TRANSACTION', keys, body: Buffer.from(`half ${transactionId}`) })),
+    jsonRecord(message('orders', { messageId: transactionId, messageType: 'TRANSACTION', keys, body: Buffer.from(`half ${transactionId}`) })),
   );
   await sub('checkdue').put(checkDueKey('orders', nextCheckAtMs, transactionId), Buffer.alloc(0));
 }
@@ -239,3 +238,105 @@ function decision(transactionId: string, decidedAtMs: number, keys: string[] | u
   if (keys) d.keys = keys;
   return d;
 }
+
+describe('LevelStore storage format 5: binary message records', () => {
+  const temp = new TempStores();
+  beforeEach(() => temp.setUp());
+  afterEach(() => temp.tearDown());
+
+  it('reads the JSON records of a format-4 directory as they are: committed, half and DELAY messages', async () => {
+    const clock = new FakeClock(T0);
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('formatVersion', Buffer.from('4'));
+      await sub('meta').put('topic\x00orders', jsonValue({ name: 'orders', messageType: 'NORMAL', queueCount: 1, createdAtMs: T0 - MINUTE }));
+      await sub('meta').put('topic\x00ordersTx', jsonValue({ name: 'ordersTx', messageType: 'TRANSACTION', queueCount: 1, createdAtMs: T0 - MINUTE }));
+      const old = {
+        ...message('orders', { messageId: 'OLD-0', keys: ['k1'], tag: 'TagA', userProperties: { a: 'b' }, body: Buffer.from('old body') }),
+        queueId: 0,
+        offset: 0,
+        storeTimestampMs: T0 - 1,
+      };
+      await sub('log').put(logKey('orders', 0, 0), jsonRecord(old));
+      await sub('msgindex').put(`id\x00OLD-0\x00orders\x00${'0'.repeat(16)}\x00${'0'.repeat(16)}`, Buffer.alloc(0));
+      const meta = {
+        transactionId: 'TX-4',
+        producerGroup: 'ordersTx',
+        senderClientId: 'p1',
+        receivedAtMs: T0 - MINUTE,
+        nextCheckAtMs: T0 + MINUTE,
+        state: 'PENDING',
+        budget: 'checks',
+        checkCount: 0,
+        topic: 'ordersTx',
+        messageId: 'TX-4',
+      };
+      await sub('half').put('TX-4', jsonValue(meta));
+      await sub('halfbody').put('TX-4', jsonRecord(message('ordersTx', { messageId: 'TX-4', messageType: 'TRANSACTION', body: Buffer.from('half body') })));
+      await sub('checkdue').put(checkDueKey('ordersTx', T0 + MINUTE, 'TX-4'), Buffer.alloc(0));
+      const delayed = { ...message('orders', { messageId: 'DLY-0', messageType: 'DELAY', deliveryTimestampMs: T0 - 1, body: Buffer.from('delayed body') }), queueId: 0 };
+      await sub('scheduled').put(`${(T0 - 1).toString(16).padStart(16, '0')}\x00${'0'.repeat(16)}`, jsonRecord(delayed));
+    });
+    const store = await temp.openStore(clock);
+    const [first] = await store.read('orders', 0, 0, 10);
+    expect(first).toMatchObject({ messageId: 'OLD-0', keys: ['k1'], tag: 'TagA', userProperties: { a: 'b' }, offset: 0 });
+    expect(first!.body.toString()).toBe('old body');
+    expect((await store.findMessages({ messageId: 'OLD-0', limit: 10 })).map((m) => m.body.toString())).toEqual(['old body']);
+    expect((await store.getHalf('TX-4'))!.message.body.toString()).toBe('half body');
+    const ended = await store.endTransaction('TX-4', 'COMMIT', 'CLIENT');
+    expect(ended.kind).toBe('applied');
+    const [committed] = await store.read('ordersTx', 0, 0, 10);
+    expect(committed).toMatchObject({ messageId: 'TX-4', transactionId: 'TX-4', offset: 0 });
+    expect(committed!.body.toString()).toBe('half body');
+    expect(await store.promoteDueScheduled(10)).toBe(1);
+    const promoted = await store.read('orders', 0, 1, 10);
+    expect(promoted.map((m) => [m.messageId, m.offset, m.body.toString()])).toEqual([['DLY-0', 1, 'delayed body']]);
+    await store.close();
+    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe('5');
+    // What this version wrote is binary; the old record was left as it was.
+    await withRaw(temp.dir, async (sub) => {
+      expect((await sub('log').get(logKey('ordersTx', 0, 0)))![0]).toBe(0xb1);
+      expect((await sub('log').get(logKey('orders', 0, 0)))![0]).toBe(0);
+    });
+  });
+
+  it('stores half-message metadata and decisions without their transaction id (the key) and without a message id equal to it', async () => {
+    const clock = new FakeClock(T0);
+    const store = await temp.openStore(clock);
+    await store.createTopic({ name: 'tx', messageType: 'TRANSACTION', queueCount: 1 });
+    const half = (transactionId: string, messageId: string) => ({
+      transactionId,
+      message: message('tx', { messageId, messageType: 'TRANSACTION', keys: ['k'] }),
+      producerGroup: 'tx',
+      senderClientId: 'p1',
+      budget: 'checks' as const,
+    });
+    await store.putHalf(half('TX-SAME', 'TX-SAME'), MINUTE);
+    await store.putHalf(half('TX-OTHER', 'MSG-OTHER'), MINUTE);
+    const raw = async (sub: string, id: string) => JSON.parse((await withRaw(temp.dir, (s) => s(sub).get(id)))!.toString()) as Record<string, unknown>;
+    await store.close();
+    expect(await raw('half', 'TX-SAME')).not.toHaveProperty('transactionId');
+    expect(await raw('half', 'TX-SAME')).not.toHaveProperty('messageId');
+    expect(await raw('half', 'TX-OTHER')).toMatchObject({ messageId: 'MSG-OTHER' });
+    const again = await temp.openStore(clock);
+    expect(await again.getHalf('TX-SAME')).toMatchObject({ transactionId: 'TX-SAME', state: 'PENDING', message: { messageId: 'TX-SAME' } });
+    expect((await again.listTransactions({})).map((h) => [h.transactionId, h.message.messageId]).sort()).toEqual([
+      ['TX-OTHER', 'MSG-OTHER'],
+      ['TX-SAME', 'TX-SAME'],
+    ]);
+    expect(await again.pendingTransactionCount('tx')).toBe(2);
+    await again.endTransaction('TX-SAME', 'COMMIT', 'CLIENT');
+    await again.endTransaction('TX-OTHER', 'ROLLBACK', 'CLIENT', { messageId: 'MSG-OTHER' });
+    await again.close();
+    expect(await raw('txdecision', 'TX-SAME')).toMatchObject({ state: 'COMMITTED', topic: 'tx' });
+    expect(await raw('txdecision', 'TX-SAME')).not.toHaveProperty('transactionId');
+    expect(await raw('txdecision', 'TX-SAME')).not.toHaveProperty('messageId');
+    expect(await raw('txdecision', 'TX-OTHER')).toMatchObject({ messageId: 'MSG-OTHER', state: 'ROLLED_BACK' });
+    const third = await temp.openStore(clock);
+    expect(await third.getDecision('TX-SAME')).toMatchObject({ transactionId: 'TX-SAME', messageId: 'TX-SAME', state: 'COMMITTED', offset: 0 });
+    expect((await third.findDecisions({ key: 'k', limit: 10 })).map((d) => [d.transactionId, d.messageId]).sort()).toEqual([
+      ['TX-OTHER', 'MSG-OTHER'],
+      ['TX-SAME', 'TX-SAME'],
+    ]);
+    expect(await third.endTransaction('TX-SAME', 'COMMIT', 'CLIENT')).toMatchObject({ kind: 'duplicate', decision: { transactionId: 'TX-SAME' } });
+  });
+});

@@ -11,6 +11,15 @@ import type { Clock } from '../../../../src/util/clock.js';
 
 let seq = 0;
 
+/** A message record as formats up to 4 wrote it: 4-byte big-endian header length, JSON header, body. */
+export function jsonRecord<T extends { body: Buffer }>(record: T): Buffer {
+  const { body, ...header } = record;
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(head.length, 0);
+  return Buffer.concat([length, head, body]);
+}
+
 export function message(topic: string, over: Partial<MessageInput> = {}): MessageInput {
   seq++;
   return {
