@@ -31,6 +31,13 @@ export interface DeliveryOutcome<T> {
   topics?: string[];
 }
 
+/** The parts of a receipt handle of `topic`; INVALID_RECEIPT_HANDLE when it is malformed or another topic's. */
+function handleOf(topic: string, receiptHandle: string): ReceiptHandleParts {
+  const parts = decodeReceiptHandle(receiptHandle);
+  if (parts.topic !== topic) throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, `receipt handle belongs to topic ${parts.topic}, not ${topic}`);
+  return parts;
+}
+
 export class ConsumerStates {
   private readonly states = new Map<string, ConsumerState>();
   /** Consumer states being loaded, so concurrent first uses share one load (and one object). */
@@ -152,10 +159,7 @@ export class ConsumerStates {
     receiptHandle: string,
     fn: (state: ConsumerState, entry: StoredInflight) => Promise<DeliveryOutcome<T>>,
   ): Promise<T | 'stale'> {
-    const parts = decodeReceiptHandle(receiptHandle);
-    if (parts.topic !== topic) {
-      throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, `receipt handle belongs to topic ${parts.topic}, not ${topic}`);
-    }
+    const parts = handleOf(topic, receiptHandle);
     const outcome = await this.d.mutex.run(this.lock(topic, group, parts.queueId), async () => {
       const state = await this.get(topic, group, parts.queueId);
       const entry = state.inflight.get(parts.offset);
@@ -184,8 +188,7 @@ export class ConsumerStates {
     const byQueue = new Map<number, { index: number; parts: ReceiptHandleParts }[]>();
     receiptHandles.forEach((handle, index) => {
       try {
-        const parts = decodeReceiptHandle(handle);
-        if (parts.topic !== topic) throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, `receipt handle belongs to topic ${parts.topic}, not ${topic}`);
+        const parts = handleOf(topic, handle);
         let list = byQueue.get(parts.queueId);
         if (!list) byQueue.set(parts.queueId, (list = []));
         list.push({ index, parts });
