@@ -173,8 +173,8 @@ export class ConsumerStates {
   }
 
   /**
-   * Runs fn once per queue on the current in-flight records the handles name, under that
-   * consumer lock, in the order given (a handle named twice is stale the second time if fn
+   * Runs fn once per queue (the queues concurrently) on the current in-flight records the handles
+   * name, under that consumer lock, in the order given (a handle named twice is stale the second time if fn
    * removes its record); waits for fn's write, then wakes topics. Per handle: the record was
    * handed to fn ('ok'), 'stale', or the INVALID_RECEIPT_HANDLE error of a malformed handle.
    */
@@ -197,7 +197,9 @@ export class ConsumerStates {
         results[index] = err;
       }
     });
-    for (const [queueId, handles] of byQueue) {
+    // The queues one after the other would each wait for a write of their own; concurrently their
+    // batches share one group commit (each queue has its own lock).
+    const perQueue = [...byQueue].map(async ([queueId, handles]) => {
       const outcome = await this.d.mutex.run(this.lock(topic, group, queueId), async () => {
         const state = await this.get(topic, group, queueId);
         const entries: StoredInflight[] = [];
@@ -211,10 +213,11 @@ export class ConsumerStates {
         }
         return entries.length > 0 ? fn(state, entries) : undefined;
       });
-      if (!outcome) continue;
+      if (!outcome) return;
       await outcome.done;
       if (outcome.topics) this.queues.notify(outcome.topics);
-    }
+    });
+    await Promise.all(perQueue);
     return results;
   }
 
