@@ -110,12 +110,14 @@ export class Checks {
   private async quarantine(transactionId: string, indexKey: string, meta: HalfMeta | undefined, reason: string): Promise<Outcome> {
     const ops: Op[] = [{ type: 'del', sublevel: this.d.checkDue, key: indexKey }];
     this.tx.forgetHalf(transactionId);
+    if (meta) ops.push(this.tx.halfMetaOp(quarantine(meta, reason)));
+    await this.d.write(ops);
     if (meta) {
-      ops.push(this.tx.halfMetaOp(quarantine(meta, reason)));
       this.tx.adjustPending(meta.producerGroup, -1);
       this.tx.counters.abandoned++;
+    } else {
+      this.tx.unreadableLeft(transactionId, split(indexKey)[0]!);
     }
-    await this.d.write(ops);
     return { kind: 'quarantined', transactionId, reason };
   }
 

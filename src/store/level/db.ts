@@ -114,6 +114,7 @@ export class LevelDb {
   private readonly writer: GroupCommitWriter<Op>;
   /** Where every physical batch is filled and written. */
   private readonly native: NativeBatch;
+  private readonly atClose: (() => Op[])[] = [];
   private readonly perBatch: (() => Op | undefined)[] = [];
   private readonly disk: DiskGuard;
   private readonly sublevels: Sub[] = [];
@@ -277,7 +278,16 @@ export class LevelDb {
     this.closed = true;
     this.disk.close();
     await this.writer.flushed();
+    // The last batch: state kept in memory that the next open reads instead of rebuilding it.
+    // A failed write leaves it out, and the next open rebuilds as after a crash.
+    const last = this.atClose.flatMap((f) => f());
+    if (last.length > 0 && this.db.status === 'open') await this.writer.write(last).catch(() => undefined);
     await this.db.close();
+  }
+
+  /** Adds what `ops()` returns to the last batch, written at a clean close after everything else. */
+  writeAtClose(ops: () => Op[]): void {
+    this.atClose.push(ops);
   }
 
   /** Adds what `op()` returns (when it returns an op) to every batch written from now on. */

@@ -55,8 +55,11 @@ export interface LevelStoreOptions {
  * (record-codec.ts), half-message metadata and decisions without the ids their keys hold,
  * in-flight records binary and an attempt's history record written when it is over
  * (inflight-codec.ts, message-index.ts); records of older formats are read as they are (no migration).
+ * 6: a clean close records the pending and abandoned transaction counts (`meta txcounts`, read and
+ * removed at the next open instead of reading every half record); a version that does not know
+ * the record must not open the directory, or the next open would read counts that it left stale.
  */
-export const STORAGE_FORMAT_VERSION = 5;
+export const STORAGE_FORMAT_VERSION = 6;
 
 export class LevelStore implements BrokerStore {
   readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };

@@ -1,8 +1,9 @@
 // Owns the half messages of the LevelDB backend: metadata (`half`, rewritten on each check) and
 // bodies (`halfbody`, written once), the due-time index entry of a PENDING one (`checkdue`), the
 // terminal transition endTransaction (half removed, COMMIT appended to the log, decision and its
-// indexes recorded: one batch), listings, and the counters (pending per producer group rebuilt
-// at open, the others kept in `meta counters`). Claims and the other check transitions are in
+// indexes recorded: one batch), listings, and the counters (pending per producer group and
+// abandoned written at a clean close as `meta txcounts` and read back at the next open, rebuilt
+// from `half` after a crash; the others kept in `meta counters`). Claims and the other check transitions are in
 // checks.ts; decision records and their indexes in decisions.ts.
 //
 // Recent half messages are cached in memory (bounded by bytes, least recently used out): putHalf
@@ -35,6 +36,27 @@ import type { Queues } from './queues.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
 import type { Topics } from './topics.js';
 
+/** Where a clean close records the counts rebuilt at open otherwise (see load). */
+const COUNTS_KEY = 'txcounts';
+
+interface CountsSnapshot {
+  pendingByGroup: Record<string, number>;
+  abandoned: number;
+}
+
+/** The snapshot when it is there and well formed; undefined sends load to the recount. */
+function readCounts(value: Buffer | undefined): CountsSnapshot | undefined {
+  if (!value) return undefined;
+  try {
+    const s = parse<Partial<CountsSnapshot> | null>(value);
+    const whole = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+    if (typeof s?.pendingByGroup !== 'object' || s.pendingByGroup === null || !whole(s.abandoned)) return undefined;
+    return Object.values(s.pendingByGroup).every(whole) ? (s as CountsSnapshot) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Half-message metadata: everything but the body (kept apart, written once); rewritten on each check. */
 export type HalfMeta = HalfRecord;
 
@@ -60,6 +82,8 @@ function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
 
 export class Transactions {
   readonly pendingByGroup = new Map<string, number>();
+  /** Unreadable half records the recount at open left out of the counts (see unreadableLeft). */
+  private readonly uncounted = new Set<string>();
   counters: TransactionCounters = { pending: 0, abandoned: 0, committed: 0, rolledBack: 0, checksSent: 0, checksAnswered: 0 };
   private countersDirty = false;
 
@@ -75,6 +99,7 @@ export class Transactions {
   ) {
     this.halfCache = new BoundedCache(halfCacheBytes);
     d.writeWithEveryBatch(() => this.counterOp());
+    d.writeAtClose(() => [{ type: 'put', sublevel: d.meta, key: COUNTS_KEY, value: json(this.countsSnapshot()) }]);
   }
 
   /** Entries and bytes of the half-message cache (tests, diagnostics). */
@@ -87,18 +112,45 @@ export class Transactions {
     this.halfCache.delete(transactionId);
   }
 
-  /** At open: the stored counters, and the pending/abandoned counts recounted from `half`. */
+  /**
+   * At open: the stored counters, and the pending/abandoned counts — from the snapshot of the
+   * last clean close, removed (durably) before anything else is written so that a crash from here
+   * on is rebuilt; without one (a crash, or an older format), recounted from every `half` record.
+   */
   async load(): Promise<void> {
     const counters = await this.d.meta.get('counters');
     if (counters) this.counters = { ...this.counters, ...parse<TransactionCounters>(counters) };
     this.counters.pending = 0;
     this.counters.abandoned = 0;
+    const recorded = await this.d.meta.get(COUNTS_KEY);
+    if (recorded) await this.d.write([{ type: 'del', sublevel: this.d.meta, key: COUNTS_KEY }]);
+    const snapshot = readCounts(recorded);
+    if (snapshot) {
+      for (const [group, n] of Object.entries(snapshot.pendingByGroup)) this.adjustPending(group, n);
+      this.counters.abandoned = snapshot.abandoned;
+      return;
+    }
     for await (const [key, value] of this.d.halfMeta.iterator()) {
       const h = tryParseIdRecord<HalfMeta>(key, value);
-      if (!h) continue; // unreadable: quarantined when its check comes due, never counted
+      if (!h) {
+        this.uncounted.add(key); // unreadable: quarantined when its check comes due, never counted
+        continue;
+      }
       if (h.state === 'PENDING') this.adjustPending(h.producerGroup, 1);
       else this.counters.abandoned++;
     }
+  }
+
+  /**
+   * A transaction whose record is unreadable left the check index (quarantine): it is pending no
+   * more in the group its index entry named — unless the recount at open never counted it.
+   */
+  unreadableLeft(transactionId: string, producerGroup: string): void {
+    if (!this.uncounted.delete(transactionId)) this.adjustPending(producerGroup, -1);
+  }
+
+  private countsSnapshot(): CountsSnapshot {
+    return { pendingByGroup: Object.fromEntries(this.pendingByGroup), abandoned: this.counters.abandoned };
   }
 
   /** Migration from format 1, which kept the MQ HTTP age budget as a client-id prefix `http:`. */
@@ -276,13 +328,14 @@ export class Transactions {
         ops.push(...prepared.ops);
         decision.offset = prepared.stored[0]!.offset;
       }
-      if (meta.state === 'PENDING') this.adjustPending(meta.producerGroup, -1);
-      else this.counters.abandoned--;
       if (resolution === 'COMMIT') this.counters.committed++;
       else this.counters.rolledBack++;
       ops.push(...this.decisions.puts(decision));
       this.countersChanged();
       await this.d.write(ops);
+      // Counted once written: the counts a clean close records match the records on disk.
+      if (meta.state === 'PENDING') this.adjustPending(meta.producerGroup, -1);
+      else this.counters.abandoned--;
       if (committed) this.queues.notify([meta.topic]);
       return { kind: 'applied', decision };
     });

@@ -31,7 +31,7 @@ describe('LevelStore storage format', () => {
     await store.close();
     const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
     expect(version?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
-    expect(STORAGE_FORMAT_VERSION).toBe(5);
+    expect(STORAGE_FORMAT_VERSION).toBe(6);
   });
 
   it('refuses a directory of an unknown (newer) format, naming it and what to do, and leaves it unlocked and untouched', async () => {
@@ -198,7 +198,7 @@ describe('LevelStore storage format 5: binary in-flight records, history written
     await store.resetOffset('g', topic, { kind: 'latest' });
     expect((await store.deliveryHistory(topic, 0, 2)).map((h) => h.outcome)).toEqual(['DROPPED']);
     await store.close();
-    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe('5');
+    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
   });
 });
 
@@ -291,7 +291,7 @@ describe('LevelStore storage format 5: binary message records', () => {
     const promoted = await store.read('orders', 0, 1, 10);
     expect(promoted.map((m) => [m.messageId, m.offset, m.body.toString()])).toEqual([['DLY-0', 1, 'delayed body']]);
     await store.close();
-    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe('5');
+    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
     // What this version wrote is binary; the old record was left as it was.
     await withRaw(temp.dir, async (sub) => {
       expect((await sub('log').get(logKey('ordersTx', 0, 0)))![0]).toBe(0xb1);
