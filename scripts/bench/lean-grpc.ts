@@ -1,14 +1,15 @@
 // A lean gRPC client for the load generators (measures nothing itself): gRPC over one long-lived
-// `node:http2` session with protobufjs encoding of the RocketMQ and Halfmoon admin protos (proto/).
+// HTTP/2 connection of our own (lean-h2.ts) with protobufjs encoding of the RocketMQ and Halfmoon
+// admin protos (proto/).
 // Unary calls, server streams (ReceiveMessage) and bidirectional streams (Telemetry), any number
 // in flight on the one session (the caller bounds the window). gRPC framing by hand: a 5-byte
 // prefix (compressed flag, big-endian length), `content-type: application/grpc`, `te: trailers`,
 // `grpc-timeout`, and the `grpc-status` / `grpc-message` trailers (or a trailers-only answer).
-// It exists because the grpc-js client costs more CPU per call than the broker does.
-import http2 from 'node:http2';
+// It exists because the grpc-js client (and node:http2's) costs more CPU per call than the broker does.
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { protoDir } from '../../src/protocol/proto.js';
+import { H2Client } from './lean-h2.js';
 
 export type PbObject = Record<string, unknown>;
 /** Every MessagingService and AdminService reply carries a status. */
@@ -96,88 +97,94 @@ export interface BidiStream {
   done: Promise<void>;
 }
 
-/** A client id and one HTTP/2 session to a broker on loopback. */
+/** The grpc-status trailer among decoded header fields (name, value, ...), and its message. */
+function grpcStatus(fields: string[]): { code: number; message: string } | undefined {
+  let code: number | undefined;
+  let message = '';
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === 'grpc-status') code = Number(fields[i + 1]);
+    else if (fields[i] === 'grpc-message') message = decodeURIComponent(fields[i + 1]!);
+  }
+  return code === undefined ? undefined : { code, message };
+}
+
+/** A client id and one HTTP/2 connection to a broker on loopback. */
 export class LeanGrpc {
+  private readonly fieldsByCall = new Map<string, [string, string][]>();
+
   private constructor(
-    private readonly session: http2.ClientHttp2Session,
+    private readonly h2: H2Client,
+    private readonly endpoint: string,
     readonly clientId: string,
     private readonly namespace: string,
   ) {}
 
-  static connect(endpoint: string, clientId: string, namespace = ''): Promise<LeanGrpc> {
-    return new Promise((resolve, reject) => {
-      const session = http2.connect(`http://${endpoint}`, { settings: { initialWindowSize: 4 << 20 } });
-      session.once('connect', () => {
-        session.removeListener('error', reject);
-        session.on('error', () => undefined); // calls in flight see their own stream errors
-        session.setLocalWindowSize(16 << 20);
-        resolve(new LeanGrpc(session, clientId, namespace));
-      });
-      session.once('error', reject);
-    });
+  static async connect(endpoint: string, clientId: string, namespace = ''): Promise<LeanGrpc> {
+    const colon = endpoint.lastIndexOf(':');
+    const h2 = await H2Client.connect(endpoint.slice(0, colon), Number(endpoint.slice(colon + 1)));
+    return new LeanGrpc(h2, endpoint, clientId, namespace);
   }
 
-  private open(m: MethodInfo, deadlineMs: number): http2.ClientHttp2Stream {
-    return this.session.request({
-      ':method': 'POST',
-      ':path': m.path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'grpc-timeout': `${Math.max(1, Math.ceil(deadlineMs))}m`,
-      'x-mq-client-id': this.clientId,
-      'x-mq-namespace': this.namespace,
-      'x-mq-language': 'NODEJS',
-    });
+  /** The request header fields of a method and deadline (the same list each time: the encoder indexes them). */
+  private fields(m: MethodInfo, deadlineMs: number): [string, string][] {
+    const timeout = `${Math.max(1, Math.ceil(deadlineMs))}m`;
+    const key = `${m.path} ${timeout}`;
+    let f = this.fieldsByCall.get(key);
+    if (!f) {
+      f = [
+        [':method', 'POST'],
+        [':scheme', 'http'],
+        [':path', m.path],
+        [':authority', this.endpoint],
+        ['content-type', 'application/grpc'],
+        ['te', 'trailers'],
+        ['grpc-timeout', timeout],
+        ['x-mq-client-id', this.clientId],
+        ['x-mq-namespace', this.namespace],
+        ['x-mq-language', 'NODEJS'],
+      ];
+      this.fieldsByCall.set(key, f);
+    }
+    return f;
   }
 
   /**
    * Runs one call: writes `requests` (then ends the request side unless `keepOpen`), hands each
    * decoded reply to `onReply`, and settles on the grpc-status trailer.
    */
-  private call(
-    name: string,
-    requests: PbObject[],
-    deadlineMs: number,
-    onReply: (reply: PbObject) => void,
-    keepOpen = false,
-  ): { stream: http2.ClientHttp2Stream; done: Promise<void> } {
+  private call(name: string, requests: PbObject[], deadlineMs: number, onReply: (reply: PbObject) => void, keepOpen = false): { id: number; done: Promise<void> } {
     const m = method(name);
-    const stream = this.open(m, deadlineMs);
     const deframer = new Deframer();
+    let id = 0;
     const done = new Promise<void>((resolve, reject) => {
       let settled = false;
-      const settle = (headers: http2.IncomingHttpHeaders): boolean => {
-        const raw = headers['grpc-status'];
-        if (raw === undefined || settled) return false;
+      const settle = (err: Error | undefined): void => {
+        if (settled) return;
         settled = true;
-        const code = Number(raw);
-        if (code === 0) resolve();
-        else reject(new GrpcError(code, decodeURIComponent(String(headers['grpc-message'] ?? ''))));
-        return true;
+        if (err) reject(err);
+        else resolve();
       };
-      stream.on('response', (headers: http2.IncomingHttpHeaders) => settle(headers)); // trailers-only answers
-      stream.on('trailers', (headers: http2.IncomingHttpHeaders) => settle(headers));
-      stream.on('data', (chunk: Buffer) => {
-        try {
-          deframer.push(chunk, (payload) => onReply(m.res.toObject(m.res.decode(payload), TO_OBJECT)));
-        } catch (err) {
-          stream.close(http2.constants.NGHTTP2_CANCEL);
-          if (!settled) reject(err instanceof Error ? err : new Error(String(err)));
-          settled = true;
-        }
-      });
-      stream.on('error', (err: Error) => {
-        if (!settled) reject(err);
-        settled = true;
-      });
-      stream.on('close', () => {
-        if (!settled) reject(new Error(`${name}: stream closed without a grpc-status (HTTP/2 code ${stream.rstCode})`));
-        settled = true;
+      id = this.h2.request(this.fields(m, deadlineMs), {
+        headers: (fields, end) => {
+          const status = grpcStatus(fields);
+          if (status) settle(status.code === 0 ? undefined : new GrpcError(status.code, status.message));
+          else if (end) settle(new Error(`${name}: the stream ended without a grpc-status`));
+        },
+        data: (payload, end) => {
+          try {
+            deframer.push(payload, (bytes) => onReply(m.res.toObject(m.res.decode(bytes), TO_OBJECT)));
+          } catch (err) {
+            this.h2.cancel(id);
+            settle(err instanceof Error ? err : new Error(String(err)));
+          }
+          if (end) settle(new Error(`${name}: the stream ended without a grpc-status`));
+        },
+        failed: (err) => settle(new Error(`${name}: ${err.message}`)),
       });
     });
-    for (const r of requests) stream.write(frame(m.req, r));
-    if (!keepOpen) stream.end();
-    return { stream, done };
+    const payload = requests.length === 0 ? undefined : requests.length === 1 ? frame(m.req, requests[0]!) : Buffer.concat(requests.map((r) => frame(m.req, r)));
+    this.h2.send(id, payload, !keepOpen);
+    return { id, done };
   }
 
   /** A unary call: its one reply. */
@@ -197,18 +204,18 @@ export class LeanGrpc {
 
   /** A bidirectional stream (Telemetry): send commands, replies go to `onReply`. */
   bidi(name: string, deadlineMs: number, onReply: (reply: PbObject) => void): BidiStream {
-    const { stream, done } = this.call(name, [], deadlineMs, onReply, true);
+    const { id, done } = this.call(name, [], deadlineMs, onReply, true);
     const m = method(name);
     done.catch(() => undefined);
     return {
-      send: (obj) => void stream.write(frame(m.req, obj)),
-      end: () => void stream.end(),
+      send: (obj) => this.h2.send(id, frame(m.req, obj), false),
+      end: () => this.h2.send(id, undefined, true),
       done,
     };
   }
 
   close(): void {
-    this.session.close();
+    this.h2.close();
   }
 }
 

@@ -1,0 +1,380 @@
+// The load generators' HTTP/2 client connection (RFC 9113): one TCP socket, frames and HPACK from
+// the broker's own codec (src/protocol/transport/h2/), written for many small calls in flight.
+// Every frame a turn of the event loop produces leaves in ONE socket write (flushed on
+// setImmediate); request header fields are entered in the server's dynamic table the first time
+// and sent as 1-byte indexes after that (as nghttp2-based clients do); flow control both ways
+// (DATA waits for the server's stream and connection windows and is cut to its max frame size;
+// our windows are large and topped up in big steps). It exists because node:http2's client costs
+// more CPU per call than the broker does: a load generator must not be what is measured.
+import { connect, type Socket } from 'node:net';
+import {
+  CLIENT_PREFACE,
+  DEFAULT_MAX_FRAME,
+  DEFAULT_WINDOW,
+  ErrorCode,
+  Flag,
+  FRAME_HEADER,
+  FrameReader,
+  FrameType,
+  goawayFrame,
+  headersFrames,
+  pingFrame,
+  rstStreamFrame,
+  Setting,
+  SETTINGS_ACK,
+  settingsFrame,
+  windowUpdateFrame,
+  writeFrameHeader,
+} from '../../src/protocol/transport/h2/frames.js';
+import { HpackDecoder, writeInt } from '../../src/protocol/transport/h2/hpack.js';
+import { staticNameIndex } from '../../src/protocol/transport/h2/static-table.js';
+
+/** Our receive windows: the connection's and each stream's; topped up once half is used. */
+const RECEIVE_WINDOW = 16 << 20;
+/** The largest frame we accept (our SETTINGS_MAX_FRAME_SIZE). */
+const MAX_FRAME = 1 << 20;
+const DYNAMIC_TABLE = 4096;
+
+/** What a stream's owner is told. `fields`: name, value, name, value... */
+export interface StreamEvents {
+  headers(fields: string[], endStream: boolean): void;
+  data(payload: Buffer, endStream: boolean): void;
+  /** The stream ended without trailers: reset by the server, the connection lost, or GOAWAY. */
+  failed(err: Error): void;
+}
+
+interface OutStream {
+  id: number;
+  events: StreamEvents;
+  /** What the server lets us send on this stream. */
+  window: number;
+  queue: Buffer[];
+  endQueued: boolean;
+  ended: boolean;
+  /** Bytes received not yet given back with a WINDOW_UPDATE. */
+  unacked: number;
+}
+
+/**
+ * Request header fields as a block: a field seen before is an index into the server's dynamic
+ * table; a new one is a literal with incremental indexing while the table has room (entries are
+ * never evicted: their indexes stay valid), a literal without indexing after that.
+ */
+class IndexingEncoder {
+  /** name\0value → insertion number. */
+  private readonly inserted = new Map<string, number>();
+  private size = 0;
+
+  encode(fields: readonly (readonly [string, string])[]): Buffer {
+    let max = 0;
+    for (const [n, v] of fields) max += n.length + v.length + 12;
+    const out = Buffer.allocUnsafe(max);
+    let at = 0;
+    for (const [name, value] of fields) {
+      const key = `${name}\0${value}`;
+      const seen = this.inserted.get(key);
+      if (seen !== undefined) {
+        at = writeInt(out, at, 0x80, 7, 62 + (this.inserted.size - 1 - seen));
+        continue;
+      }
+      const entry = name.length + value.length + 32;
+      const index = this.size + entry <= DYNAMIC_TABLE;
+      const nameIndex = staticNameIndex(name);
+      at = writeInt(out, at, index ? 0x40 : 0x00, index ? 6 : 4, nameIndex);
+      if (nameIndex === 0) at = literal(out, at, name);
+      at = literal(out, at, value);
+      if (index) {
+        this.inserted.set(key, this.inserted.size);
+        this.size += entry;
+      }
+    }
+    return out.subarray(0, at);
+  }
+}
+
+function literal(out: Buffer, at: number, text: string): number {
+  at = writeInt(out, at, 0x00, 7, text.length);
+  return at + out.write(text, at, 'latin1');
+}
+
+export class H2Client {
+  private readonly streams = new Map<number, OutStream>();
+  private nextId = 1;
+  private readonly decoder = new HpackDecoder(DYNAMIC_TABLE);
+  private readonly encoder = new IndexingEncoder();
+  private readonly reader: FrameReader;
+  private out: Buffer[] = [];
+  private flushing = false;
+  private connWindow = DEFAULT_WINDOW;
+  private peerInitialWindow = DEFAULT_WINDOW;
+  private peerMaxFrame = DEFAULT_MAX_FRAME;
+  private connUnacked = 0;
+  /** Streams with data waiting for the connection window. */
+  private readonly blocked = new Set<OutStream>();
+  /** A header block arriving in CONTINUATION frames. */
+  private continuing: { id: number; flags: number; parts: Buffer[] } | undefined;
+  private closedWith: Error | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    this.reader = new FrameReader(
+      { onFrame: (t, f, id, p) => this.onFrame(t, f, id, p), onFramingError: (_c, reason) => this.fail(new Error(`HTTP/2 framing: ${reason}`)) },
+      MAX_FRAME,
+    );
+  }
+
+  /** Connects and resolves once the server's SETTINGS arrived. */
+  static connect(host: string, port: number): Promise<H2Client> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      const client = new H2Client(socket);
+      let settled = false;
+      client.onSettings = () => {
+        if (settled) return;
+        settled = true;
+        resolve(client);
+      };
+      socket.once('connect', () => {
+        socket.write(
+          Buffer.concat([
+            CLIENT_PREFACE,
+            settingsFrame([
+              [Setting.ENABLE_PUSH, 0],
+              [Setting.INITIAL_WINDOW_SIZE, RECEIVE_WINDOW],
+              [Setting.MAX_FRAME_SIZE, MAX_FRAME],
+              [Setting.HEADER_TABLE_SIZE, DYNAMIC_TABLE],
+            ]),
+            windowUpdateFrame(0, RECEIVE_WINDOW - DEFAULT_WINDOW),
+          ]),
+        );
+      });
+      socket.on('data', (chunk: Buffer) => client.reader.push(chunk));
+      socket.on('error', (err) => {
+        client.fail(err);
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+      });
+      socket.on('close', () => client.fail(new Error('the connection closed')));
+    });
+  }
+
+  private onSettings: () => void = () => {};
+
+  /** Opens a stream with these request header fields; `end`: no request body. */
+  request(fields: readonly (readonly [string, string])[], events: StreamEvents): number {
+    if (this.closedWith) throw this.closedWith;
+    const id = this.nextId;
+    this.nextId += 2;
+    this.streams.set(id, { id, events, window: this.peerInitialWindow, queue: [], endQueued: false, ended: false, unacked: 0 });
+    this.push(headersFrames(id, this.encoder.encode(fields), false, this.peerMaxFrame));
+    return id;
+  }
+
+  /** Queues `payload` on the stream (and its end when `end`); sent as the windows allow. */
+  send(id: number, payload: Buffer | undefined, end: boolean): void {
+    const s = this.streams.get(id);
+    if (!s || s.endQueued) return;
+    if (payload && payload.length > 0) s.queue.push(payload);
+    if (end) s.endQueued = true;
+    this.pump(s);
+  }
+
+  /** Resets a stream (CANCEL). */
+  cancel(id: number): void {
+    if (!this.streams.delete(id)) return;
+    this.push(rstStreamFrame(id, ErrorCode.CANCEL));
+  }
+
+  close(): void {
+    this.push(goawayFrame(0, ErrorCode.NO_ERROR));
+    this.flush();
+    this.socket.end();
+  }
+
+  private pump(s: OutStream): void {
+    while (s.queue.length > 0) {
+      const head = s.queue[0]!;
+      const n = Math.min(head.length, s.window, this.connWindow, this.peerMaxFrame);
+      if (n <= 0) {
+        if (this.connWindow <= 0) this.blocked.add(s);
+        return;
+      }
+      const last = n === head.length && s.queue.length === 1 && s.endQueued;
+      const header = Buffer.allocUnsafe(FRAME_HEADER);
+      writeFrameHeader(header, 0, n, FrameType.DATA, last ? Flag.END_STREAM : 0, s.id);
+      this.push(header);
+      this.push(n === head.length ? head : head.subarray(0, n));
+      if (n === head.length) s.queue.shift();
+      else s.queue[0] = head.subarray(n);
+      s.window -= n;
+      this.connWindow -= n;
+      if (last) {
+        s.ended = true;
+        return;
+      }
+    }
+    if (s.endQueued && !s.ended) {
+      s.ended = true;
+      const header = Buffer.allocUnsafe(FRAME_HEADER);
+      writeFrameHeader(header, 0, 0, FrameType.DATA, Flag.END_STREAM, s.id);
+      this.push(header);
+    }
+  }
+
+  private push(buf: Buffer): void {
+    this.out.push(buf);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    if (this.out.length === 0 || this.socket.destroyed) return;
+    const bufs = this.out;
+    this.out = [];
+    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+  }
+
+  private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
+    if (this.continuing && type !== FrameType.CONTINUATION) return this.fail(new Error('HTTP/2: a frame inside a header block'));
+    switch (type) {
+      case FrameType.DATA:
+        return this.onData(flags, id, payload);
+      case FrameType.HEADERS: {
+        let block = payload;
+        let start = 0;
+        let end = block.length;
+        if (flags & Flag.PADDED) {
+          end -= block[0]!;
+          start = 1;
+        }
+        if (flags & Flag.PRIORITY) start += 5;
+        block = block.subarray(start, end);
+        if (flags & Flag.END_HEADERS) return this.onHeaderBlock(id, flags, block);
+        this.continuing = { id, flags, parts: [Buffer.from(block)] };
+        return;
+      }
+      case FrameType.CONTINUATION: {
+        const c = this.continuing;
+        if (!c || c.id !== id) return this.fail(new Error('HTTP/2: a stray CONTINUATION'));
+        c.parts.push(Buffer.from(payload));
+        if (flags & Flag.END_HEADERS) {
+          this.continuing = undefined;
+          this.onHeaderBlock(id, c.flags, Buffer.concat(c.parts));
+        }
+        return;
+      }
+      case FrameType.RST_STREAM: {
+        const s = this.streams.get(id);
+        if (!s) return;
+        this.streams.delete(id);
+        this.blocked.delete(s);
+        s.events.failed(new Error(`the server reset the stream (HTTP/2 code ${payload.readUInt32BE(0)})`));
+        return;
+      }
+      case FrameType.SETTINGS:
+        if (flags & Flag.ACK) return;
+        for (let at = 0; at + 6 <= payload.length; at += 6) {
+          const key = payload.readUInt16BE(at);
+          const value = payload.readUInt32BE(at + 2);
+          if (key === Setting.INITIAL_WINDOW_SIZE) {
+            const delta = value - this.peerInitialWindow;
+            this.peerInitialWindow = value;
+            for (const s of this.streams.values()) s.window += delta;
+          } else if (key === Setting.MAX_FRAME_SIZE) {
+            this.peerMaxFrame = value;
+          }
+        }
+        this.push(SETTINGS_ACK);
+        for (const s of this.streams.values()) this.pump(s);
+        this.onSettings();
+        return;
+      case FrameType.PING:
+        if (!(flags & Flag.ACK)) this.push(pingFrame(payload, true));
+        return;
+      case FrameType.GOAWAY: {
+        const last = payload.readUInt32BE(0) & 0x7fffffff;
+        const err = new Error(`the server sent GOAWAY (HTTP/2 code ${payload.readUInt32BE(4)})`);
+        for (const [sid, s] of this.streams) {
+          if (sid > last) {
+            this.streams.delete(sid);
+            s.events.failed(err);
+          }
+        }
+        this.closedWith = err;
+        return;
+      }
+      case FrameType.WINDOW_UPDATE: {
+        const inc = payload.readUInt32BE(0) & 0x7fffffff;
+        if (id === 0) {
+          this.connWindow += inc;
+          const waiting = [...this.blocked];
+          this.blocked.clear();
+          for (const s of waiting) this.pump(s);
+        } else {
+          const s = this.streams.get(id);
+          if (s) {
+            s.window += inc;
+            this.pump(s);
+          }
+        }
+        return;
+      }
+      default:
+        return; // PRIORITY, PUSH_PROMISE (refused by ENABLE_PUSH 0), unknown types: ignored
+    }
+  }
+
+  private onHeaderBlock(id: number, flags: number, block: Buffer): void {
+    let fields: string[];
+    try {
+      fields = this.decoder.decode(block, 1 << 20);
+    } catch (err) {
+      return this.fail(new Error(`HTTP/2: a header block the client cannot decode: ${(err as Error).message}`));
+    }
+    const s = this.streams.get(id);
+    if (!s) return;
+    const end = (flags & Flag.END_STREAM) !== 0;
+    if (end) this.finished(s);
+    s.events.headers(fields, end);
+  }
+
+  private onData(flags: number, id: number, payload: Buffer): void {
+    let body = payload;
+    if (flags & Flag.PADDED) body = payload.subarray(1, payload.length - payload[0]!);
+    this.connUnacked += payload.length;
+    if (this.connUnacked >= RECEIVE_WINDOW / 2) {
+      this.push(windowUpdateFrame(0, this.connUnacked));
+      this.connUnacked = 0;
+    }
+    const s = this.streams.get(id);
+    if (!s) return;
+    const end = (flags & Flag.END_STREAM) !== 0;
+    if (end) this.finished(s);
+    else {
+      s.unacked += payload.length;
+      if (s.unacked >= RECEIVE_WINDOW / 2) {
+        this.push(windowUpdateFrame(id, s.unacked));
+        s.unacked = 0;
+      }
+    }
+    s.events.data(body, end);
+  }
+
+  private finished(s: OutStream): void {
+    this.streams.delete(s.id);
+    this.blocked.delete(s);
+  }
+
+  private fail(err: Error): void {
+    if (this.closedWith && this.streams.size === 0) return;
+    this.closedWith ??= err;
+    this.reader.stop();
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    for (const s of streams) s.events.failed(err);
+    this.socket.destroy();
+  }
+}
