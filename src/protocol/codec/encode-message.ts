@@ -76,4 +76,3 @@ export function writeMessage(w: Writer, tag: number, v: unknown, where: string):
   writeBytes(w, 34, m.body);
   w.ldelim();
 }
-

@@ -25,7 +25,7 @@ export function messageAt(v: unknown, where: string): Record<string, unknown> | 
 export function arrayAt(v: unknown, where: string): unknown[] | undefined {
   if (!v) return undefined;
   if (!Array.isArray(v)) throw TypeError(`${NS}${where}: array expected`);
-  return v;
+  return v as unknown[];
 }
 
 /** An element of a repeated message field. */
@@ -42,6 +42,8 @@ export function replyAt(v: unknown, type: string): Record<string, unknown> {
 }
 
 export function writeString(w: Writer, tag: number, v: unknown): void {
+  // String() of whatever it is, as fromObject does (objects included).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   if (v !== null && v !== undefined) w.uint32(tag).string(String(v));
 }
 

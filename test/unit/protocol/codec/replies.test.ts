@@ -63,7 +63,13 @@ describe('fast reply encoders', () => {
     same('ReceiveMessage', { status: status(40401, 'no new message') });
     same('ReceiveMessage', { delivery_timestamp: fromMs(1_764_000_000_999) });
     for (let i = 0; i < 50; i++) {
-      const message = toProtoMessage(stored(i), { namespace: i % 2 ? 'ns' : '', storeHost: 'h:8081', receiptHandle: `rh${i}`, deliveryAttempt: i % 4, invisibleDurationMs: 30_000 });
+      const message = toProtoMessage(stored(i), {
+        namespace: i % 2 ? 'ns' : '',
+        storeHost: 'h:8081',
+        receiptHandle: `rh${i}`,
+        deliveryAttempt: i % 4,
+        invisibleDurationMs: 30_000,
+      });
       same('ReceiveMessage', { message });
     }
   });
@@ -87,11 +93,38 @@ describe('fast reply encoders', () => {
       const half = { message: { ...stored(i), messageType: 'TRANSACTION' }, transactionId: `tx-${i}`, checkCount: i } as unknown as Parameters<typeof checkMessage>[0];
       same('Telemetry', { recover_orphaned_transaction_command: { message: checkMessage(half, { namespace: '', storeHost: 'h:8081' }), transaction_id: `tx-${i}` } });
     }
-    same('Telemetry', { status: OK_STATUS, settings: { client_type: 'PRODUCER', publishing: { topics: [{ name: 't' }], max_body_size: 4194304, validate_message_type: true } } });
+    same('Telemetry', {
+      status: OK_STATUS,
+      settings: { client_type: 'PRODUCER', publishing: { topics: [{ name: 't' }], max_body_size: 4194304, validate_message_type: true } },
+    });
   });
 
   it('coercions and edges: int64 extremes as numbers and strings, codes by name or number, base64 and array bodies, nulls', () => {
-    const int64s: unknown[] = [0, -0, 1, -1, 2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 60), 1.5, -2.5, Number.NaN, '0', '-0', '007', '123456789012345', '1234567890123456', '9223372036854775807', '-9223372036854775808', '18446744073709551615', 'abc', '', ' 5', { low: 5, high: 1 }, true];
+    const int64s: unknown[] = [
+      0,
+      -0,
+      1,
+      -1,
+      2 ** 53 - 1,
+      2 ** 53 + 2,
+      -(2 ** 60),
+      1.5,
+      -2.5,
+      Number.NaN,
+      '0',
+      '-0',
+      '007',
+      '123456789012345',
+      '1234567890123456',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '18446744073709551615',
+      'abc',
+      '',
+      ' 5',
+      { low: 5, high: 1 },
+      true,
+    ];
     for (const offset of int64s) {
       same('SendMessage', { status: OK_STATUS, entries: [{ status: OK_STATUS, message_id: 'm', offset }] });
       same('ReceiveMessage', { delivery_timestamp: { seconds: offset, nanos: 1.9 } });
