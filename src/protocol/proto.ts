@@ -1,9 +1,12 @@
 // Owns loading our .proto files (proto/) once: the gRPC service definitions for the server and
-// the options every decoded message follows (see protocol/types.ts).
+// the options every decoded message follows (see protocol/types.ts). The messaging service's hot
+// RPCs decode requests and encode replies through the fast codecs (protocol/codec/), which give
+// the same objects and bytes as proto-loader's serializers.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
+import { withFastCodecs } from './codec/index.js';
 
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
@@ -37,7 +40,16 @@ function serviceAt(path: string): grpc.ServiceClientConstructor {
   return node as grpc.ServiceClientConstructor;
 }
 
+let messaging: grpc.ServiceClientConstructor | undefined;
+
+/** The messaging service, its server-side serializers the fast ones (codec/) for the hot RPCs. */
 export function messagingService(): grpc.ServiceClientConstructor {
+  messaging ??= grpc.makeClientConstructor(withFastCodecs(serviceAt('apache.rocketmq.v2.MessagingService').service), 'MessagingService');
+  return messaging;
+}
+
+/** The messaging service exactly as proto-loader builds it (generic serializers only). */
+export function genericMessagingService(): grpc.ServiceClientConstructor {
   return serviceAt('apache.rocketmq.v2.MessagingService');
 }
 
