@@ -32,6 +32,8 @@ export interface PendingFigures {
   rssAfterMiB: number;
   /** Highest RSS sampled (every 250 ms) while the checks went out. */
   rssPeakMiB: number;
+  /** Highest anonymous RSS sampled (RssAnon: heaps, memtables; the rest of the RSS is file pages, mostly LevelDB's mapped tables). */
+  rssAnonPeakMiB: number;
   /** From the producer attaching to the last check seen (all of them when checksSeen = pending). */
   allChecksSeconds: number;
   restartMs: number;
@@ -98,9 +100,16 @@ export async function pendingFigures(scratch: string, pending: number, watchSeco
   try {
     await sleep(1_000);
     const rssMiB = mib(sampleTree(b.pid).rssBytes);
-    let rssPeak = sampleTree(b.pid).rssBytes;
+    let rssPeak = 0;
+    let anonPeak = 0;
     const pid = b.pid;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, sampleTree(pid).rssBytes)), 250);
+    const sample = (): void => {
+      const s = sampleTree(pid);
+      rssPeak = Math.max(rssPeak, s.rssBytes);
+      anonPeak = Math.max(anonPeak, s.rssAnonBytes);
+    };
+    sample();
+    const sampler = setInterval(sample, 250);
     const out = await runLoadTask({
       op: 'watch-checks',
       target: { config: 'halfmoon', endpoint: b.endpoint, name: TOPIC, mode: 'tx', prefetch: 0, ackBatch: 1, answerChecks: false },
@@ -125,6 +134,7 @@ export async function pendingFigures(scratch: string, pending: number, watchSeco
       firstCheckDelayMs: x.firstCheckWall && x.attachedWall ? x.firstCheckWall - x.attachedWall : Number.NaN,
       rssAfterMiB,
       rssPeakMiB: mib(rssPeak),
+      rssAnonPeakMiB: mib(anonPeak),
       allChecksSeconds: x.lastCheckWall && x.attachedWall ? (x.lastCheckWall - x.attachedWall) / 1000 : Number.NaN,
       restartMs,
       watchSeconds,

@@ -50,6 +50,11 @@ export interface ProcSample {
   writeBytes: number;
   /** Resident set of the tree, bytes. */
   rssBytes: number;
+  /**
+   * The anonymous part of it (RssAnon: heaps, LevelDB's memtables); the rest is file pages, most
+   * of them LevelDB's memory-mapped table files (page cache the kernel can take back).
+   */
+  rssAnonBytes: number;
   atMs: number;
 }
 
@@ -58,12 +63,19 @@ export function sampleTree(pid: number): ProcSample {
   let ticks = 0;
   let writeBytes = 0;
   let rssPages = 0;
+  let anonBytes = 0;
   for (const p of processTree(pid)) {
     const f = statFields(p);
     if (!f) continue;
     // Fields after the name, 0-based: utime 11, stime 12, rss 21.
     ticks += Number(f[11]) + Number(f[12]);
     rssPages += Number(f[21]);
+    try {
+      const m = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) anonBytes += Number(m[1]) * 1024;
+    } catch {
+      // gone meanwhile
+    }
     try {
       const io = readFileSync(`/proc/${p}/io`, 'utf8');
       const m = /^write_bytes: (\d+)$/m.exec(io);
@@ -72,7 +84,7 @@ export function sampleTree(pid: number): ProcSample {
       // exited, or not ours to read
     }
   }
-  return { cpuS: ticks / HZ, writeBytes, rssBytes: rssPages * 4096, atMs: Date.now() };
+  return { cpuS: ticks / HZ, writeBytes, rssBytes: rssPages * 4096, rssAnonBytes: anonBytes, atMs: Date.now() };
 }
 
 /** This process (all its threads), CPU seconds. */

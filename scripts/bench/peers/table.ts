@@ -167,7 +167,7 @@ export function renderTable(
   for (const p of pending) {
     only.push([
       `${int(p.pending)} pending transactions`,
-      `start ${int(p.startMs)} ms, RSS ${p.rssMiB.toFixed(0)} MiB (peak ${p.rssPeakMiB.toFixed(0)} MiB while checking, ${p.rssAfterMiB.toFixed(0)} MiB after); ` +
+      `start ${int(p.startMs)} ms, RSS ${p.rssMiB.toFixed(0)} MiB (peak ${p.rssPeakMiB.toFixed(0)} MiB while checking, anonymous at most ${p.rssAnonPeakMiB.toFixed(0)} MiB, the rest file pages of LevelDB's mapped tables; ${p.rssAfterMiB.toFixed(0)} MiB after); ` +
         `${int(p.checksPerSec)} checks/s (${int(p.checksSeen)} seen in ${p.allChecksSeconds.toFixed(1)} s from the producer attaching, watched ≤ ${p.watchSeconds} s); ` +
         `first check ${msText(p.firstCheckDelayMs)} after the producer attached; restart ${int(p.restartMs)} ms`,
     ]);
