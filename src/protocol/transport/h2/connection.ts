@@ -91,6 +91,7 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => this.onSocketClose());
     socket.on('drain', () => this.pumpWaiting());
+    socket.resume(); // a socket handed over by the port sniffer was paused
     this.queue(
       F.settingsFrame([
         [Setting.MAX_CONCURRENT_STREAMS, o.maxConcurrentStreams],
