@@ -1,16 +1,19 @@
 // Owns one HTTP/2 server connection (RFC 9113) on a socket: our SETTINGS and its ACK both ways,
 // the frames of every stream (stream.ts) with the states, windows and errors the RFC requires —
 // a connection error sends GOAWAY and closes, a stream error sends RST_STREAM — header blocks
-// over CONTINUATION frames decoded with HPACK (hpack.ts) and checked (request-headers.ts), PING
+// over CONTINUATION frames (header-block.ts) decoded with HPACK (hpack.ts) and checked (request-headers.ts), PING
 // answered, PRIORITY ignored, abuse bounded (flood-guard.ts). Every frame of one turn goes out in
-// one socket write (flushed on setImmediate). WINDOW_UPDATEs give back what was received, in
+// one socket write (output.ts). WINDOW_UPDATEs give back what was received, in
 // batches (half a window at a time). close() is graceful: GOAWAY with the last stream id, the
 // streams in flight finish, then the socket ends; destroy() ends it now.
 import type { Socket } from 'node:net';
 import type { Clock } from '../../../util/clock.js';
 import { FloodGuard, type FloodLimits, type Strike } from './flood-guard.js';
 import * as F from './frames.js';
+import { HeaderBlockReader, type BlockError, type HeaderBlock } from './header-block.js';
 import { HeaderListTooLarge, HpackDecoder, HpackError } from './hpack.js';
+import { FrameOutput } from './output.js';
+import { PeerSettings } from './peer-settings.js';
 import { requestHeaders, type RequestHeaders } from './request-headers.js';
 import { H2Stream, type StreamOwner } from './stream.js';
 
@@ -35,25 +38,13 @@ export interface ConnectionOptions {
   onError?(code: number, reason: string): void;
 }
 
-const MAX_CONTINUATIONS = 64;
 /** Unsent socket bytes past which streams stop pumping until 'drain'. */
 const SOCKET_HIGH_WATER = 1024 * 1024;
 
-interface PendingBlock {
-  streamId: number;
-  endStream: boolean;
-  parts: Buffer[];
-  size: number;
-  frames: number;
-}
-
 export class H2ServerConnection implements F.FrameHandler, StreamOwner {
   readonly streams = new Map<number, H2Stream>();
-  peerMaxFrame = F.DEFAULT_MAX_FRAME;
   connectionWindow = F.DEFAULT_WINDOW;
-  private peerStreamWindow = F.DEFAULT_WINDOW;
-  private peerTableSize = 4096;
-  private tableSizeUpdate = false;
+  private readonly peer = new PeerSettings();
   private readonly reader: F.FrameReader;
   private readonly decoder = new HpackDecoder(4096);
   private readonly fields: string[] = [];
@@ -64,11 +55,8 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
   private recvWindow: number;
   private recvUnacked = 0;
   private lastStreamId = 0;
-  private block: PendingBlock | undefined;
-  private out: Buffer[] = [];
-  private outBytes = 0;
-  private outCallbacks: (() => void)[] = [];
-  private flushScheduled = false;
+  private readonly blocks: HeaderBlockReader;
+  private readonly out: FrameOutput;
   private readonly waiting = new Set<H2Stream>();
   private pingCallback: ((err?: Error) => void) | undefined;
   private pingCount = 0;
@@ -86,6 +74,8 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
     this.recvWindow = this.recvWindowTarget;
     this.guard = new FloodGuard(o.clock, o.floodLimits);
     this.reader = new F.FrameReader(this, F.DEFAULT_MAX_FRAME, true);
+    this.blocks = new HeaderBlockReader(this.maxHeaderListSize);
+    this.out = new FrameOutput(socket);
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.reader.push(chunk));
     socket.on('error', () => undefined); // 'close' follows
@@ -134,8 +124,9 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
       this.queue(F.goawayFrame(this.lastStreamId, code, reason));
     }
     this.reader.stop();
-    this.flush();
+    this.out.flush();
     this.gone = true;
+    this.out.stopped = true;
     this.abandonAll();
     this.socket.end(() => this.socket.destroy());
   }
@@ -153,26 +144,24 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
   // --- StreamOwner ---
 
   queue(bytes: Buffer): void {
-    if (this.gone) return;
-    this.out.push(bytes);
-    this.outBytes += bytes.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.out.queue(bytes);
   }
 
   afterWrite(cb: () => void): void {
-    this.outCallbacks.push(cb);
+    this.out.afterWrite(cb);
   }
 
   wait(stream: H2Stream): void {
     this.waiting.add(stream);
   }
 
+  get peerMaxFrame(): number {
+    return this.peer.maxFrame;
+  }
+
   headerPrefix(block: Buffer): Buffer {
-    if (!this.tableSizeUpdate) return block;
-    this.tableSizeUpdate = false;
+    if (!this.peer.tableSizeUpdate) return block;
+    this.peer.tableSizeUpdate = false;
     return Buffer.concat([Buffer.from([0x20]), block]); // a size update to 0: we never index
   }
 
@@ -190,14 +179,15 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
   }
 
   onFrame(type: number, flags: number, id: number, p: Buffer): void {
-    if (this.block && type !== T.CONTINUATION) return this.fail(E.PROTOCOL_ERROR, 'a frame inside a header block');
+    if (this.blocks.open && type !== T.CONTINUATION) return this.fail(E.PROTOCOL_ERROR, 'a frame inside a header block');
     switch (type) {
       case T.DATA:
         return this.onData(flags, id, p);
       case T.HEADERS:
-        return this.onHeaders(flags, id, p);
+        if (id === 0) return this.fail(E.PROTOCOL_ERROR, 'HEADERS on stream 0');
+        return this.onBlock(this.blocks.headers(flags, id, p));
       case T.CONTINUATION:
-        return this.onContinuation(flags, id, p);
+        return this.onBlock(this.blocks.continuation(flags, id, p));
       case T.PRIORITY:
         if (id === 0) return this.fail(E.PROTOCOL_ERROR, 'PRIORITY on stream 0');
         if (p.length !== 5) return this.streamError(id, E.FRAME_SIZE_ERROR);
@@ -260,38 +250,11 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
     }
   }
 
-  private onHeaders(flags: number, id: number, p: Buffer): void {
-    if (id === 0) return this.fail(E.PROTOCOL_ERROR, 'HEADERS on stream 0');
-    let at = 0;
-    let end = p.length;
-    if (flags & Flag.PADDED) {
-      if (end < 1) return this.fail(E.PROTOCOL_ERROR, 'HEADERS padding past the frame');
-      end -= p[0]!;
-      at = 1;
-    }
-    if (flags & Flag.PRIORITY) at += 5;
-    if (end < at) return this.fail(E.PROTOCOL_ERROR, 'HEADERS padding past the frame');
-    const fragment = p.subarray(at, end);
-    const block: PendingBlock = { streamId: id, endStream: (flags & Flag.END_STREAM) !== 0, parts: [fragment], size: fragment.length, frames: 1 };
-    if (flags & Flag.END_HEADERS) return this.onBlock(block, fragment);
-    this.block = block;
-  }
-
-  private onContinuation(flags: number, id: number, p: Buffer): void {
-    const block = this.block;
-    if (!block || block.streamId !== id) return this.fail(E.PROTOCOL_ERROR, 'CONTINUATION without its HEADERS');
-    block.parts.push(p);
-    block.size += p.length;
-    if (block.size > this.maxHeaderListSize) return this.fail(E.ENHANCE_YOUR_CALM, 'header block over the header list size');
-    if (++block.frames > MAX_CONTINUATIONS) return this.fail(E.ENHANCE_YOUR_CALM, 'too many CONTINUATION frames');
-    if (flags & Flag.END_HEADERS) {
-      this.block = undefined;
-      this.onBlock(block, Buffer.concat(block.parts, block.size));
-    }
-  }
-
-  private onBlock(block: PendingBlock, bytes: Buffer): void {
+  private onBlock(block: HeaderBlock | BlockError | undefined): void {
+    if (!block) return;
+    if ('code' in block) return this.fail(block.code === 'calm' ? E.ENHANCE_YOUR_CALM : E.PROTOCOL_ERROR, block.reason);
     const id = block.streamId;
+    const bytes = block.bytes;
     const fields = this.fields;
     fields.length = 0;
     try {
@@ -318,7 +281,7 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
     }
     const headers = requestHeaders(fields, false);
     if (typeof headers === 'string') return this.queue(F.rstStreamFrame(id, E.PROTOCOL_ERROR));
-    const stream = new H2Stream(id, this, this.peerStreamWindow, this.streamWindow);
+    const stream = new H2Stream(id, this, this.peer.streamWindow, this.streamWindow);
     this.streams.set(id, stream);
     this.o.onStream(stream, headers);
     if (block.endStream && !stream.closed) stream.remoteEnd();
@@ -344,37 +307,15 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
     }
     if (p.length % 6 !== 0) return this.fail(E.FRAME_SIZE_ERROR, 'SETTINGS of the wrong size');
     if (!this.strike('settings')) return;
-    let opened = false;
-    for (let at = 0; at < p.length; at += 6) {
-      const key = p.readUInt16BE(at);
-      const value = p.readUInt32BE(at + 2);
-      switch (key) {
-        case Setting.HEADER_TABLE_SIZE:
-          if (value < this.peerTableSize) this.tableSizeUpdate = true;
-          this.peerTableSize = value;
-          break;
-        case Setting.ENABLE_PUSH:
-          if (value > 1) return this.fail(E.PROTOCOL_ERROR, 'SETTINGS_ENABLE_PUSH not 0 or 1');
-          break;
-        case Setting.INITIAL_WINDOW_SIZE: {
-          if (value > F.MAX_WINDOW) return this.fail(E.FLOW_CONTROL_ERROR, 'SETTINGS_INITIAL_WINDOW_SIZE over 2^31-1');
-          const delta = value - this.peerStreamWindow;
-          this.peerStreamWindow = value;
-          for (const s of this.streams.values()) {
-            s.sendWindow += delta;
-            if (s.sendWindow > F.MAX_WINDOW) return this.fail(E.FLOW_CONTROL_ERROR, 'a stream window over 2^31-1');
-          }
-          opened ||= delta > 0;
-          break;
-        }
-        case Setting.MAX_FRAME_SIZE:
-          if (value < F.DEFAULT_MAX_FRAME || value > F.MAX_FRAME_LIMIT) return this.fail(E.PROTOCOL_ERROR, 'SETTINGS_MAX_FRAME_SIZE out of range');
-          this.peerMaxFrame = value;
-          break;
-        default:
-          break; // MAX_CONCURRENT_STREAMS (we open none), MAX_HEADER_LIST_SIZE (our blocks are small), unknown ones
+    const outcome = this.peer.apply(p);
+    if ('code' in outcome) return this.fail(outcome.code, outcome.reason);
+    if (outcome.windowDelta !== 0) {
+      for (const stream of this.streams.values()) {
+        stream.sendWindow += outcome.windowDelta;
+        if (stream.sendWindow > F.MAX_WINDOW) return this.fail(E.FLOW_CONTROL_ERROR, 'a stream window over 2^31-1');
       }
     }
+    const opened = outcome.windowDelta > 0;
     this.queue(F.SETTINGS_ACK);
     if (opened) for (const s of [...this.streams.values()]) s.pump();
   }
@@ -446,27 +387,12 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
     }
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.out.length === 0 || this.gone) return;
-    const bytes = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
-    const callbacks = this.outCallbacks;
-    this.out = [];
-    this.outBytes = 0;
-    this.outCallbacks = [];
-    if (this.socket.destroyed) return;
-    if (callbacks.length === 0) this.socket.write(bytes);
-    else
-      this.socket.write(bytes, (err) => {
-        if (!err) for (const cb of callbacks) cb();
-      });
-  }
-
   /** After a GOAWAY either way: the socket ends once the last stream is over. */
   private maybeFinish(): void {
     if (this.gone || !(this.goawaySent || this.goawayReceived) || this.streams.size > 0) return;
-    this.flush();
+    this.out.flush();
     this.gone = true;
+    this.out.stopped = true;
     this.reader.stop();
     this.socket.end(() => this.socket.destroy());
   }
@@ -479,6 +405,7 @@ export class H2ServerConnection implements F.FrameHandler, StreamOwner {
 
   private onSocketClose(): void {
     this.gone = true;
+    this.out.stopped = true;
     this.reader.stop();
     this.abandonAll();
     const cb = this.pingCallback;
