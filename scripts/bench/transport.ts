@@ -1,8 +1,9 @@
 // `npm run bench -- transport`: what the gRPC transport alone costs the broker per call, to decide
 // what replacing grpc-js paid. Three servers in this process answer SendMessage with a fixed
 // reply and do nothing else — grpc-js (as the broker used it: proto-loader definitions), Halfmoon's
-// own transport (src/protocol/transport/, as the broker uses it now: same definitions) and a bare
-// `node:http2` handler (protobufjs decode and encode, gRPC framing and trailers by hand) — while
+// own transport on its own HTTP/2 (src/protocol/transport/ and transport/h2/, as the broker uses
+// it now: same definitions) and a bare `node:http2` handler (protobufjs decode and encode, gRPC
+// framing and trailers by hand: the floor of anything on node:http2) — while
 // the lean client (scripts/bench/lean-grpc.ts) in a child process keeps 64 calls of 1 KiB in
 // flight. Printed: calls/s and this process's CPU per call, alternating A B C A B C.
 //

@@ -1,5 +1,5 @@
 // Owns the gRPC server: both services (messaging + admin) and server reflection for grpcurl
-// (built on first use) on Halfmoon's own transport over node:http2 (src/protocol/transport/),
+// (built on first use) on Halfmoon's own transport and HTTP/2 (src/protocol/transport/),
 // with the inbound size limit (a 4 MiB body plus properties plus headroom), the HTTP/2 settings
 // and timers of the config, plaintext or TLS (--tls-cert/--tls-key), bind and close.
 // The port is listened on by the port sniffer (port-sniffer.ts), which hands HTTP/2 and TLS

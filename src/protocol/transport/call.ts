@@ -1,18 +1,18 @@
-// Owns one gRPC call on one HTTP/2 stream: one class for unary, server-streaming and bidi calls
-// (the handler sees the members of its kind, types.ts). It decodes the request messages
-// (framing.ts, compression.ts), runs the handler — unary and server-streaming ones once the one
-// request message and the half-close are in, bidi ones at once with 'data'/'end' events — and
-// writes the response: headers on the first message, then the status in trailers, or one
+// Owns one gRPC call on one HTTP/2 stream (h2/stream.ts): one class for unary, server-streaming
+// and bidi calls (the handler sees the members of its kind, types.ts). It decodes the request
+// messages (framing.ts, compression.ts), runs the handler — unary and server-streaming ones once
+// the one request message and the half-close are in, bidi ones at once with 'data'/'end' events —
+// and writes the response: headers on the first message, then the status in trailers, or one
 // trailers-only block when nothing was sent. It ends the call with a gRPC error for what the
 // transport refuses (oversized, undecodable, a second unary message, a lapsed grpc-timeout), and
 // reports the call 'cancelled' when it ends without its answer (client reset, lost connection).
-// The stream's listeners are shared functions finding the call through a symbol: no closures
-// per call besides the unary callback and the deadline timer.
+// The call is the stream's sink: no closures per call besides the unary callback and the deadline timer.
 import { EventEmitter } from 'node:events';
-import type http2 from 'node:http2';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { decompress } from './compression.js';
 import { FrameDecoder, frameMessage, type FrameSink } from './framing.js';
+import type { RequestHeaders } from './h2/request-headers.js';
+import type { H2Stream, StreamSink } from './h2/stream.js';
 import { HeaderMetadata, parseTimeout } from './headers.js';
 import { GrpcStatus, OK_TRAILERS, OK_TRAILERS_ONLY, RESPONSE_HEADERS, statusTrailers, trailersOnly } from './status.js';
 import type { BidiCall, CallError, CallHandler, ServerStreamCall, UnaryCall, UnaryCallback } from './types.js';
@@ -37,44 +37,18 @@ export interface CallContext {
   streamClosed(): void;
 }
 
-const CALL = Symbol('halfmoon.grpc.call');
-type Stream = http2.ServerHttp2Stream & { [CALL]?: ServerCall };
-
-const WITH_TRAILERS: http2.ServerStreamResponseOptions = Object.freeze({ waitForTrailers: true, sendDate: false });
-const END_NOW: http2.ServerStreamResponseOptions = Object.freeze({ endStream: true, sendDate: false });
 /** setTimeout's longest delay; a longer grpc-timeout only records the deadline. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Call states: serving; answer given, trailers not yet out; over. */
+/** Call states: serving; over (answer handed to the stream, or the stream gone). */
 const OPEN = 0;
-const ENDING = 1;
-const DONE = 2;
-
-function onData(this: Stream, chunk: Buffer): void {
-  this[CALL]?.received(chunk);
-}
-function onEnd(this: Stream): void {
-  this[CALL]?.halfClosed();
-}
-function onClose(this: Stream): void {
-  this[CALL]?.closed();
-}
-function onWantTrailers(this: Stream): void {
-  this[CALL]?.trailersWanted();
-}
-/** RST_STREAM NO_ERROR: "stop sending", after a complete response to a client still sending (HTTP/2 §8.1). */
-const NO_ERROR = 0;
-function stopRequest(stream: Stream): void {
-  if (!stream.closed && !stream.destroyed) stream.close(NO_ERROR);
-}
-/** Stream errors (a reset with an error code) are followed by 'close', which handles the call. */
-function onError(): void {}
+const DONE = 1;
 
 function firstOf(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unknown>, ServerStreamCall<unknown, unknown>, BidiCall<unknown, unknown> {
+export class ServerCall extends EventEmitter implements FrameSink, StreamSink, UnaryCall<unknown>, ServerStreamCall<unknown, unknown>, BidiCall<unknown, unknown> {
   request: unknown = undefined;
   cancelled = false;
   readonly metadata: HeaderMetadata;
@@ -85,12 +59,11 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
   private state = OPEN;
   private headersSent = false;
   private gotRequest = false;
-  private trailers: http2.OutgoingHttpHeaders = OK_TRAILERS;
   private invalidTimeout: string | undefined;
 
   constructor(
-    private readonly stream: Stream,
-    headers: http2.IncomingHttpHeaders,
+    private readonly stream: H2Stream,
+    headers: RequestHeaders,
     private readonly route: Route,
     private readonly context: CallContext,
   ) {
@@ -99,12 +72,7 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
     this.decoder = new FrameDecoder(context.maxReceiveBytes, this);
     const encoding = firstOf(headers['grpc-encoding']);
     this.encoding = encoding === undefined || encoding === 'identity' ? undefined : encoding;
-    stream[CALL] = this;
-    stream.on('error', onError);
-    stream.on('close', onClose);
-    stream.on('wantTrailers', onWantTrailers);
-    stream.on('data', onData);
-    stream.on('end', onEnd);
+    stream.sink = this;
     const timeout = firstOf(headers['grpc-timeout']);
     if (timeout !== undefined) this.startDeadline(timeout);
   }
@@ -124,20 +92,20 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
   }
 
   get writable(): boolean {
-    return this.state === OPEN && !this.stream.destroyed;
+    return this.state === OPEN && !this.stream.closed;
   }
 
   get destroyed(): boolean {
-    return this.state === DONE || this.stream.destroyed;
+    return this.state === DONE || this.stream.closed;
   }
 
   write(message: unknown, cb?: () => void): boolean {
-    if (this.state !== OPEN || this.stream.destroyed) return false;
+    if (this.state !== OPEN || this.stream.closed) return false;
     const framed = this.encode(message);
     if (!framed) return false;
     if (!this.headersSent) {
       this.headersSent = true;
-      this.stream.respond(RESPONSE_HEADERS, WITH_TRAILERS);
+      this.stream.respond(RESPONSE_HEADERS);
     }
     return this.stream.write(framed, cb);
   }
@@ -150,9 +118,9 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
     this.finish(code, message);
   }
 
-  // --- the stream's events (through the shared listeners) ---
+  // --- the stream's events ---
 
-  received(chunk: Buffer): void {
+  onStreamData(chunk: Buffer): void {
     if (this.state === OPEN) this.decoder.push(chunk);
   }
 
@@ -183,7 +151,7 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
     this.abort(GrpcStatus.RESOURCE_EXHAUSTED, `Received message larger than max (${declared} vs. ${limit})`);
   }
 
-  halfClosed(): void {
+  onStreamEnd(): void {
     if (this.state !== OPEN) return;
     if (this.decoder.pending) return this.abort(GrpcStatus.INTERNAL, 'The request ended in the middle of a message');
     if (this.route.kind === 'bidi') {
@@ -194,16 +162,7 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
     this.invoke();
   }
 
-  trailersWanted(): void {
-    if (this.state === DONE || this.stream.destroyed) return;
-    this.state = DONE;
-    this.stream.sendTrailers(this.trailers);
-    // Node sends trailers on the next turn (setImmediate): the reset goes after them.
-    if (!this.stream.readableEnded) setImmediate(stopRequest, this.stream);
-  }
-
-  closed(): void {
-    this.stream[CALL] = undefined;
+  onStreamClose(): void {
     this.timer?.cancel();
     this.decoder.stop();
     this.context.streamClosed();
@@ -229,14 +188,16 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
   }
 
   private answer(err: CallError | null, value: unknown): void {
-    if (this.state !== OPEN || this.stream.destroyed) return;
+    if (this.state !== OPEN || this.stream.closed) return;
     if (err) return this.finish(err.code ?? GrpcStatus.UNKNOWN, err.details ?? err.message ?? 'Unknown error');
     const framed = this.encode(value);
     if (!framed) return;
-    this.state = ENDING;
+    this.state = DONE;
     this.headersSent = true;
-    this.stream.respond(RESPONSE_HEADERS, WITH_TRAILERS);
-    this.stream.end(framed);
+    this.timer?.cancel();
+    this.stream.respond(RESPONSE_HEADERS);
+    this.stream.write(framed);
+    this.stream.end(OK_TRAILERS);
   }
 
   private encode(message: unknown): Buffer | undefined {
@@ -253,20 +214,13 @@ export class ServerCall extends EventEmitter implements FrameSink, UnaryCall<unk
     if (this.state !== OPEN) return;
     this.decoder.stop();
     this.timer?.cancel();
-    if (this.stream.destroyed || this.stream.closed) {
-      this.state = DONE;
-      return;
-    }
+    this.state = DONE;
+    if (this.stream.closed) return;
     if (this.headersSent) {
-      this.state = ENDING;
-      this.trailers = statusTrailers(code, message);
-      this.stream.end();
+      this.stream.end(statusTrailers(code, message));
     } else {
-      this.state = DONE;
       this.headersSent = true;
-      this.stream.respond(code === GrpcStatus.OK ? OK_TRAILERS_ONLY : trailersOnly(code, message), END_NOW);
-      // The reset waits for the response to be out (Http2Stream.close waits for 'finish').
-      if (!this.stream.readableEnded) stopRequest(this.stream);
+      this.stream.respond(code === GrpcStatus.OK ? OK_TRAILERS_ONLY : trailersOnly(code, message), true);
     }
   }
 

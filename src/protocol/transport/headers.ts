@@ -1,8 +1,8 @@
 // Owns reading a call's request headers: the metadata view handlers get (a lazy read of the
-// HTTP/2 header object: nothing is copied or validated until a key is asked for; `-bin` values
-// are base64-decoded), the grpc-timeout header (all units, at most 8 digits), and which
+// request's header object, h2/request-headers.ts: nothing is copied until a key is asked for;
+// `-bin` values are base64-decoded), the grpc-timeout header (all units, at most 8 digits), and which
 // content types are gRPC (application/grpc, application/grpc+proto, with or without parameters).
-import type http2 from 'node:http2';
+import type { RequestHeaders } from './h2/request-headers.js';
 import type { CallMetadata, MetadataValue } from './types.js';
 
 const NONE: MetadataValue[] = [];
@@ -11,19 +11,19 @@ const NONE: MetadataValue[] = [];
 const RESERVED = new Set(['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type']);
 
 export class HeaderMetadata implements CallMetadata {
-  constructor(private readonly headers: http2.IncomingHttpHeaders) {}
+  constructor(private readonly headers: RequestHeaders) {}
 
   get(key: string): MetadataValue[] {
     const k = key.toLowerCase();
     if (k.startsWith(':') || RESERVED.has(k)) return NONE;
     const v = this.headers[k];
     if (v === undefined) return NONE;
-    const values = Array.isArray(v) ? v : k === 'set-cookie' ? [v] : splitValues(v, k);
+    const values = Array.isArray(v) ? v : splitValues(v, k);
     return k.endsWith('-bin') ? values.map((s) => Buffer.from(s, 'base64')) : values;
   }
 }
 
-/** Node joins repeated headers with ', ' (or keeps one); repeated `-bin` values are split back. */
+/** A `-bin` field may carry several values joined with ',' (gRPC over HTTP/2): split back. */
 function splitValues(v: string, key: string): string[] {
   return key.endsWith('-bin') && v.includes(',') ? v.split(',').map((s) => s.trim()) : [v];
 }

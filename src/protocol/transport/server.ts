@@ -1,18 +1,22 @@
-// Owns the gRPC server on node:http2 (it replaced the grpc-js server: the broker's clients still
-// use grpc-js). One HTTP/2 server — plaintext, or TLS with ALPN h2 — that listens on nothing:
-// connections are handed to it (`inject`, from the port sniffer). It routes each stream by its
-// :path to a registered method (unknown ones get UNIMPLEMENTED, non-gRPC content types HTTP 415)
-// and hands it to a ServerCall (call.ts); it keeps each connection's SessionWatch (session.ts:
-// idle timeout, keepalive) and closes gracefully: GOAWAY to every connection, calls in flight
-// finish within graceMs, then what is left is destroyed.
-import http2 from 'node:http2';
+// Owns the gRPC server on Halfmoon's own HTTP/2 (h2/: it replaced node:http2, which replaced the
+// grpc-js server; the broker's clients still use grpc-js). It listens on nothing: connections are
+// handed to it (`inject`, from the port sniffer, first bytes put back), plaintext or TLS with ALPN
+// h2. It routes each stream by its :path to a registered method (unknown ones get UNIMPLEMENTED,
+// non-gRPC content types HTTP 415) and hands it to a ServerCall (call.ts); it keeps each
+// connection's SessionWatch (session.ts: idle timeout, keepalive) and closes gracefully: GOAWAY
+// to every connection, calls in flight finish within graceMs, then what is left is destroyed.
 import type { Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../../logger.js';
 import type { Clock } from '../../util/clock.js';
 import { ServerCall, type CallKind, type Route } from './call.js';
+import { H2ServerConnection } from './h2/connection.js';
+import { ErrorCode } from './h2/frames.js';
+import type { RequestHeaders } from './h2/request-headers.js';
+import type { H2Stream } from './h2/stream.js';
 import { isGrpcContentType } from './headers.js';
 import { SessionWatch, type SessionTimings } from './session.js';
-import { GrpcStatus, trailersOnly } from './status.js';
+import { GrpcStatus, trailersOnly, UNSUPPORTED_MEDIA_TYPE } from './status.js';
 import type { CallHandler, ServiceDefinition, ServiceImplementation } from './types.js';
 
 export interface GrpcTransportOptions extends SessionTimings {
@@ -26,37 +30,19 @@ export interface GrpcTransportOptions extends SessionTimings {
   log: Logger;
 }
 
-const WATCH = Symbol('halfmoon.grpc.session');
-type Session = http2.ServerHttp2Session & { [WATCH]?: SessionWatch };
-
-const END_NOW: http2.ServerStreamResponseOptions = Object.freeze({ endStream: true, sendDate: false });
-const UNSUPPORTED_MEDIA_TYPE: http2.OutgoingHttpHeaders = Object.freeze({ ':status': 415 });
-
-function ignore(): void {}
+function peerOf(socket: Socket): string {
+  return socket.remoteAddress ? (socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress) : 'unknown';
+}
 
 export class GrpcTransport {
   private readonly routes = new Map<string, Route>();
-  private readonly server: http2.Http2Server | http2.Http2SecureServer;
-  private readonly sessions = new Set<Session>();
+  private readonly sessions = new Set<H2ServerConnection>();
+  private readonly secureContext: SecureContext | undefined;
   private closing = false;
   private allClosed: (() => void) | undefined;
 
   constructor(private readonly options: GrpcTransportOptions) {
-    const common = {
-      // As grpc-js: Node's session memory cap (10 MB) would refuse large messages in flight.
-      maxSessionMemory: Number.MAX_SAFE_INTEGER,
-      maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
-      settings: { maxConcurrentStreams: options.maxConcurrentStreams },
-    };
-    this.server = options.tls ? http2.createSecureServer({ ...common, cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['h2'] }) : http2.createServer(common);
-    this.server.setTimeout(0);
-    this.server.on('session', (session: Session) => this.onSession(session));
-    this.server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => this.onStream(stream, headers));
-    this.server.on('sessionError', (err: Error) => options.log.debug({ err }, 'gRPC connection failed'));
-    if (options.tls) {
-      this.server.on('tlsClientError', (err: Error) => options.log.debug({ err }, 'gRPC TLS handshake failed'));
-      this.server.on('secureConnection', (socket: Socket) => socket.on('error', ignore));
-    }
+    this.secureContext = options.tls ? createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
   }
 
   /** Registers every method of `definition` with its handler in `impl` (by RPC name). */
@@ -82,7 +68,28 @@ export class GrpcTransport {
       socket.destroy();
       return;
     }
-    this.server.emit('connection', socket);
+    if (!this.secureContext) {
+      this.serve(socket, peerOf(socket));
+      return;
+    }
+    const peer = peerOf(socket);
+    const tls = new TLSSocket(socket, { isServer: true, secureContext: this.secureContext, ALPNProtocols: ['h2'] });
+    // A handshake that never completes does not hold the connection for ever.
+    const timer = this.options.clock.setTimer(() => tls.destroy(), this.options.idleTimeoutMs);
+    tls.on('error', (err: Error) => {
+      this.options.log.debug({ err }, 'gRPC TLS connection failed');
+      tls.destroy();
+    });
+    tls.once('close', () => timer.cancel());
+    tls.once('secure', () => {
+      timer.cancel();
+      if (tls.alpnProtocol !== 'h2' || this.closing) {
+        this.options.log.debug({ alpn: tls.alpnProtocol }, 'gRPC TLS connection without ALPN h2');
+        tls.destroy();
+        return;
+      }
+      this.serve(tls, peer);
+    });
   }
 
   /** Open connections. */
@@ -97,46 +104,39 @@ export class GrpcTransport {
       if (this.sessions.size === 0) resolve();
       else this.allClosed = resolve;
     });
-    for (const s of this.sessions) if (!s.closed) s.close();
+    for (const s of this.sessions) s.close();
     const force = this.options.clock.setTimer(() => {
-      for (const s of this.sessions) s.destroy(undefined, http2.constants.NGHTTP2_CANCEL);
+      for (const s of this.sessions) s.destroy(ErrorCode.CANCEL);
     }, graceMs);
     return done.then(() => force.cancel());
   }
 
-  private onSession(session: Session): void {
-    if (this.closing) {
-      session.destroy();
-      return;
-    }
+  private serve(socket: Socket, peer: string): void {
     const o = this.options;
-    const watch = new SessionWatch(session, o.clock, o.maxReceiveBytes, o);
-    session[WATCH] = watch;
-    this.sessions.add(session);
-    session.on('error', ignore); // also reported as 'sessionError'; 'close' follows
-    session.once('close', () => {
-      watch.stop();
-      this.sessions.delete(session);
-      if (this.sessions.size === 0) this.allClosed?.();
+    let watch: SessionWatch | undefined = undefined;
+    const connection = new H2ServerConnection(socket, {
+      maxConcurrentStreams: o.maxConcurrentStreams,
+      clock: o.clock,
+      onStream: (stream, headers) => this.onStream(stream, headers, watch!),
+      onClose: () => {
+        watch?.stop();
+        this.sessions.delete(connection);
+        if (this.sessions.size === 0) this.allClosed?.();
+      },
+      onError: (code, reason) => o.log.debug({ code, reason }, 'gRPC connection failed'),
     });
+    watch = new SessionWatch(connection, peer, o.clock, o.maxReceiveBytes, o);
+    this.sessions.add(connection);
   }
 
-  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
-    const watch = (stream.session as Session | undefined)?.[WATCH];
-    if (!watch) {
-      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
-      return;
-    }
-    const route = this.routes.get(headers[':path'] ?? '');
-    if (!isGrpcContentType(headers['content-type']) || !route) {
-      stream.on('error', ignore);
-      if (!route && isGrpcContentType(headers['content-type'])) {
-        stream.respond(trailersOnly(GrpcStatus.UNIMPLEMENTED, `The server does not implement the method ${headers[':path'] ?? ''}`), END_NOW);
-      } else {
-        stream.respond(UNSUPPORTED_MEDIA_TYPE, END_NOW);
-      }
-      stream.resume(); // whatever the client still sends is dropped, and it is told to stop
-      if (!stream.readableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+  private onStream(stream: H2Stream, headers: RequestHeaders, watch: SessionWatch): void {
+    const path = headers[':path'];
+    const route = typeof path === 'string' ? this.routes.get(path) : undefined;
+    const contentType = headers['content-type'];
+    const grpc = isGrpcContentType(typeof contentType === 'string' ? contentType : undefined);
+    if (!grpc || !route) {
+      if (grpc) stream.respond(trailersOnly(GrpcStatus.UNIMPLEMENTED, `The server does not implement the method ${typeof path === 'string' ? path : ''}`), true);
+      else stream.respond(UNSUPPORTED_MEDIA_TYPE, true);
       return;
     }
     watch.streamOpened();

@@ -1,11 +1,11 @@
-// Owns what the transport keeps per HTTP/2 connection: its peer text (computed once), how many
+// Owns what the transport keeps per HTTP/2 connection (h2/connection.ts): its peer text, how many
 // calls are open on it, the idle timeout (a connection without a call for idleTimeoutMs gets a
 // GOAWAY and closes — also one stuck in the middle of a frame), and keepalive pings (every
 // keepaliveTimeMs; a connection whose client does not answer within keepaliveTimeoutMs is
 // destroyed). Timers run on the injected clock and never keep the process alive.
-import type http2 from 'node:http2';
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import type { CallContext } from './call.js';
+import type { H2ServerConnection } from './h2/connection.js';
 
 export interface SessionTimings {
   idleTimeoutMs: number;
@@ -14,7 +14,6 @@ export interface SessionTimings {
 }
 
 export class SessionWatch implements CallContext {
-  readonly peer: string;
   private active = 0;
   private lastIdle: number;
   private idleTimer: TimerHandle | undefined;
@@ -22,13 +21,12 @@ export class SessionWatch implements CallContext {
   private stopped = false;
 
   constructor(
-    private readonly session: http2.ServerHttp2Session,
+    private readonly session: H2ServerConnection,
+    readonly peer: string,
     readonly clock: Clock,
     readonly maxReceiveBytes: number,
     private readonly timings: SessionTimings,
   ) {
-    const socket = session.socket;
-    this.peer = socket?.remoteAddress ? (socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress) : 'unknown';
     this.lastIdle = clock.now();
     this.idleTimer = clock.setTimer(() => this.checkIdle(), timings.idleTimeoutMs);
     this.schedulePing();
@@ -70,17 +68,12 @@ export class SessionWatch implements CallContext {
     // A closing connection (GOAWAY sent) finishes its calls without pings.
     if (this.stopped || this.session.destroyed || this.session.closed) return;
     let answered = false;
-    let sent: boolean;
-    try {
-      sent = this.session.ping((err) => {
-        answered = true;
-        this.pingTimer?.cancel();
-        if (err) this.session.destroy();
-        else this.schedulePing();
-      });
-    } catch {
-      sent = false;
-    }
+    const sent = this.session.ping((err) => {
+      answered = true;
+      this.pingTimer?.cancel();
+      if (err) this.session.destroy();
+      else this.schedulePing();
+    });
     if (!sent) {
       this.session.destroy();
       return;

@@ -1,8 +1,9 @@
 // Owns the gRPC status at the wire: the status codes the transport answers with, the
 // percent-encoding of grpc-message (gRPC over HTTP/2: bytes outside 0x20–0x7E, and '%'), and the
-// header blocks of a response: the response headers, the trailers, and a trailers-only answer
-// (an error before any message). The header objects that never change are built once.
-import type http2 from 'node:http2';
+// header blocks of a response, HPACK-encoded (h2/hpack.ts): the response headers, the trailers,
+// a trailers-only answer (an error before any message) and HTTP 415. The blocks that never change
+// are encoded once.
+import { HpackEncoder, type HeaderField } from './h2/hpack.js';
 
 /** gRPC status codes (the ones the transport uses; handlers answer OK with the outcome in the body). */
 export const GrpcStatus = {
@@ -18,20 +19,25 @@ export const GrpcStatus = {
 } as const;
 
 const CONTENT_TYPE = 'application/grpc+proto';
+const encoder = new HpackEncoder();
 
-/** The headers of every response that carries messages. */
-export const RESPONSE_HEADERS: http2.OutgoingHttpHeaders = Object.freeze({
-  ':status': 200,
-  'content-type': CONTENT_TYPE,
-  'grpc-accept-encoding': 'identity,deflate,gzip',
-  'grpc-encoding': 'identity',
-});
+/** The fields of every response that carries messages. */
+export const RESPONSE_FIELDS: readonly HeaderField[] = [
+  [':status', '200'],
+  ['content-type', CONTENT_TYPE],
+  ['grpc-accept-encoding', 'identity,deflate,gzip'],
+  ['grpc-encoding', 'identity'],
+];
+export const RESPONSE_HEADERS: Buffer = encoder.encode(RESPONSE_FIELDS);
 
 /** The trailers of a call that ended well. */
-export const OK_TRAILERS: http2.OutgoingHttpHeaders = Object.freeze({ 'grpc-status': '0', 'grpc-message': 'OK' });
+export const OK_TRAILERS: Buffer = encoder.encode(trailerFields(GrpcStatus.OK, 'OK'));
 
 /** A trailers-only OK (a stream that ended without sending a message). */
-export const OK_TRAILERS_ONLY: http2.OutgoingHttpHeaders = Object.freeze({ ':status': 200, 'content-type': CONTENT_TYPE, 'grpc-status': '0', 'grpc-message': 'OK' });
+export const OK_TRAILERS_ONLY: Buffer = encoder.encode(trailersOnlyFields(GrpcStatus.OK, 'OK'));
+
+/** HTTP 415: not a gRPC content type. */
+export const UNSUPPORTED_MEDIA_TYPE: Buffer = encoder.encode([[':status', '415']]);
 
 /** Percent-encodes a grpc-message: UTF-8 bytes outside 0x20–0x7E, and '%', become %XX. */
 export function encodeGrpcMessage(text: string): string {
@@ -51,14 +57,27 @@ export function encodeGrpcMessage(text: string): string {
   return out;
 }
 
+/** The fields of trailers with `code` and `message`. */
+export function trailerFields(code: number, message: string): HeaderField[] {
+  return [
+    ['grpc-status', String(code)],
+    ['grpc-message', encodeGrpcMessage(message)],
+  ];
+}
+
+/** The fields of a trailers-only answer: HTTP 200, the content type and the status. */
+export function trailersOnlyFields(code: number, message: string): HeaderField[] {
+  return [[':status', '200'], ['content-type', CONTENT_TYPE], ...trailerFields(code, message)];
+}
+
 /** The trailers ending a call that has sent its response headers. */
-export function statusTrailers(code: number, message: string): http2.OutgoingHttpHeaders {
+export function statusTrailers(code: number, message: string): Buffer {
   if (code === GrpcStatus.OK) return OK_TRAILERS;
-  return { 'grpc-status': String(code), 'grpc-message': encodeGrpcMessage(message) };
+  return encoder.encode(trailerFields(code, message));
 }
 
 /** The one header block answering a call that sent nothing yet: HTTP 200 with the status in it. */
-export function trailersOnly(code: number, message: string): http2.OutgoingHttpHeaders {
+export function trailersOnly(code: number, message: string): Buffer {
   if (code === GrpcStatus.OK) return OK_TRAILERS_ONLY;
-  return { ':status': 200, 'content-type': CONTENT_TYPE, 'grpc-status': String(code), 'grpc-message': encodeGrpcMessage(message) };
+  return encoder.encode(trailersOnlyFields(code, message));
 }

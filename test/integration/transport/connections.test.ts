@@ -74,6 +74,8 @@ describe('connections', () => {
     await until(() => h!.transport.connections === 2);
     h.clock.advance(TIMINGS.keepaliveTimeMs);
     await pinged;
+    // A call after the PING: once it is answered, the server has read the PING's ACK sent before it.
+    expect((await call(answering, 'QueryRoute', request('QueryRoute', {}))).status).toBe(0);
     await until(() => frameTypes(silent.received()).includes(0x06)); // the server's PING reached the silent client
     h.clock.advance(TIMINGS.keepaliveTimeoutMs);
     await silent.closed;
