@@ -42,6 +42,8 @@ const COUNTS_KEY = 'txcounts';
 interface CountsSnapshot {
   pendingByGroup: Record<string, number>;
   abandoned: number;
+  /** Unreadable half records left out of the counts and not quarantined yet (see unreadableLeft). */
+  uncounted?: string[];
 }
 
 /** The snapshot when it is there and well formed; undefined sends load to the recount. */
@@ -51,6 +53,7 @@ function readCounts(value: Buffer | undefined): CountsSnapshot | undefined {
     const s = parse<Partial<CountsSnapshot> | null>(value);
     const whole = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
     if (typeof s?.pendingByGroup !== 'object' || s.pendingByGroup === null || !whole(s.abandoned)) return undefined;
+    if (s.uncounted !== undefined && !(Array.isArray(s.uncounted) && s.uncounted.every((id) => typeof id === 'string'))) return undefined;
     return Object.values(s.pendingByGroup).every(whole) ? (s as CountsSnapshot) : undefined;
   } catch {
     return undefined;
@@ -128,6 +131,7 @@ export class Transactions {
     if (snapshot) {
       for (const [group, n] of Object.entries(snapshot.pendingByGroup)) this.adjustPending(group, n);
       this.counters.abandoned = snapshot.abandoned;
+      for (const id of snapshot.uncounted ?? []) this.uncounted.add(id);
       return;
     }
     for await (const [key, value] of this.d.halfMeta.iterator()) {
@@ -150,7 +154,9 @@ export class Transactions {
   }
 
   private countsSnapshot(): CountsSnapshot {
-    return { pendingByGroup: Object.fromEntries(this.pendingByGroup), abandoned: this.counters.abandoned };
+    const snapshot: CountsSnapshot = { pendingByGroup: Object.fromEntries(this.pendingByGroup), abandoned: this.counters.abandoned };
+    if (this.uncounted.size > 0) snapshot.uncounted = [...this.uncounted];
+    return snapshot;
   }
 
   /** Migration from format 1, which kept the MQ HTTP age budget as a client-id prefix `http:`. */

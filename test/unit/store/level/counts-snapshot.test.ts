@@ -138,10 +138,14 @@ describe('LevelStore transaction counts across a restart', () => {
       await sub('half').put('B2', Buffer.from('{not json'));
       await sub('meta').del('txcounts');
     });
-    clock.advance(2 * MINUTE);
     const again = await temp.openStore(clock);
     expect(await again.pendingTransactionCount('groupB')).toBe(1);
-    expect((await claim(again)).quarantined.map((q) => q.transactionId)).toEqual(['B2']);
-    expect(await counts(again)).toEqual({ ...EXPECTED, groupB: 1, pending: 4 });
+    // Not due yet: a clean restart in between carries the record's being left out.
+    await again.close();
+    const third = await temp.openStore(clock);
+    expect(await third.pendingTransactionCount('groupB')).toBe(1);
+    clock.advance(2 * MINUTE);
+    expect((await claim(third)).quarantined.map((q) => q.transactionId)).toEqual(['B2']);
+    expect(await counts(third)).toEqual({ ...EXPECTED, groupB: 1, pending: 4 });
   });
 });
