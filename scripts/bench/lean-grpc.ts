@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { protoDir } from '../../src/protocol/proto.js';
+import { FrameDecoder, frameMessage } from '../../src/protocol/transport/framing.js';
 import { H2Client } from './lean-h2.js';
 
 export type PbObject = Record<string, unknown>;
@@ -58,28 +59,11 @@ function method(name: string): MethodInfo {
 
 /** One gRPC message with its 5-byte prefix. */
 export function frame(type: protobuf.Type, obj: PbObject): Buffer {
-  const body = type.encode(type.fromObject(obj)).finish();
-  const out = Buffer.allocUnsafe(5 + body.length);
-  out[0] = 0;
-  out.writeUInt32BE(body.length, 1);
-  out.set(body, 5);
-  return out;
+  return frameMessage(type.encode(type.fromObject(obj)).finish());
 }
 
-/** Splits a byte stream into gRPC message payloads. */
-class Deframer {
-  private buf: Buffer = Buffer.alloc(0);
-  push(chunk: Buffer, onMessage: (payload: Buffer) => void): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    while (this.buf.length >= 5) {
-      if (this.buf[0] !== 0) throw new Error('compressed gRPC messages are not supported');
-      const len = this.buf.readUInt32BE(1);
-      if (this.buf.length < 5 + len) return;
-      onMessage(this.buf.subarray(5, 5 + len));
-      this.buf = this.buf.subarray(5 + len);
-    }
-  }
-}
+/** Replies bigger than this are refused (the load generators never get one). */
+const MAX_REPLY_BYTES = 64 << 20;
 
 export class GrpcError extends Error {
   constructor(
@@ -154,7 +138,6 @@ export class LeanGrpc {
    */
   private call(name: string, requests: PbObject[], deadlineMs: number, onReply: (reply: PbObject) => void, keepOpen = false): { id: number; done: Promise<void> } {
     const m = method(name);
-    const deframer = new Deframer();
     let id = 0;
     const done = new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -164,6 +147,16 @@ export class LeanGrpc {
         if (err) reject(err);
         else resolve();
       };
+      const deframer = new FrameDecoder(MAX_REPLY_BYTES, {
+        onMessage: (compressed, bytes) => {
+          if (compressed) throw new Error('compressed gRPC messages are not supported');
+          onReply(m.res.toObject(m.res.decode(bytes), TO_OBJECT));
+        },
+        onOversized: (declared, limit) => {
+          this.h2.cancel(id);
+          settle(new Error(`${name}: a reply of ${declared} bytes, over ${limit}`));
+        },
+      });
       id = this.h2.request(this.fields(m, deadlineMs), {
         headers: (fields, end) => {
           const status = grpcStatus(fields);
@@ -172,7 +165,7 @@ export class LeanGrpc {
         },
         data: (payload, end) => {
           try {
-            deframer.push(payload, (bytes) => onReply(m.res.toObject(m.res.decode(bytes), TO_OBJECT)));
+            deframer.push(payload);
           } catch (err) {
             this.h2.cancel(id);
             settle(err instanceof Error ? err : new Error(String(err)));

@@ -26,7 +26,8 @@ import {
   windowUpdateFrame,
   writeFrameHeader,
 } from '../../src/protocol/transport/h2/frames.js';
-import { HpackDecoder, writeInt } from '../../src/protocol/transport/h2/hpack.js';
+import { HeaderBlockReader, type BlockError, type HeaderBlock } from '../../src/protocol/transport/h2/header-block.js';
+import { HpackDecoder, writeInt, writeString } from '../../src/protocol/transport/h2/hpack.js';
 import { staticNameIndex } from '../../src/protocol/transport/h2/static-table.js';
 
 /** Our receive windows: the connection's and each stream's; topped up once half is used. */
@@ -34,6 +35,8 @@ const RECEIVE_WINDOW = 16 << 20;
 /** The largest frame we accept (our SETTINGS_MAX_FRAME_SIZE). */
 const MAX_FRAME = 1 << 20;
 const DYNAMIC_TABLE = 4096;
+/** The largest response header block accepted. */
+const MAX_HEADER_BLOCK = 1 << 20;
 
 /** What a stream's owner is told. `fields`: name, value, name, value... */
 export interface StreamEvents {
@@ -81,8 +84,8 @@ class IndexingEncoder {
       const index = this.size + entry <= DYNAMIC_TABLE;
       const nameIndex = staticNameIndex(name);
       at = writeInt(out, at, index ? 0x40 : 0x00, index ? 6 : 4, nameIndex);
-      if (nameIndex === 0) at = literal(out, at, name);
-      at = literal(out, at, value);
+      if (nameIndex === 0) at = writeString(out, at, name, false);
+      at = writeString(out, at, value, false);
       if (index) {
         this.inserted.set(key, this.inserted.size);
         this.size += entry;
@@ -90,11 +93,6 @@ class IndexingEncoder {
     }
     return out.subarray(0, at);
   }
-}
-
-function literal(out: Buffer, at: number, text: string): number {
-  at = writeInt(out, at, 0x00, 7, text.length);
-  return at + out.write(text, at, 'latin1');
 }
 
 export class H2Client {
@@ -111,8 +109,7 @@ export class H2Client {
   private connUnacked = 0;
   /** Streams with data waiting for the connection window. */
   private readonly blocked = new Set<OutStream>();
-  /** A header block arriving in CONTINUATION frames. */
-  private continuing: { id: number; flags: number; parts: Buffer[] } | undefined;
+  private readonly blocks = new HeaderBlockReader(MAX_HEADER_BLOCK);
   private closedWith: Error | undefined;
 
   private constructor(private readonly socket: Socket) {
@@ -238,34 +235,14 @@ export class H2Client {
   }
 
   private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
-    if (this.continuing && type !== FrameType.CONTINUATION) return this.fail(new Error('HTTP/2: a frame inside a header block'));
+    if (this.blocks.open && type !== FrameType.CONTINUATION) return this.fail(new Error('HTTP/2: a frame inside a header block'));
     switch (type) {
       case FrameType.DATA:
         return this.onData(flags, id, payload);
-      case FrameType.HEADERS: {
-        let block = payload;
-        let start = 0;
-        let end = block.length;
-        if (flags & Flag.PADDED) {
-          end -= block[0]!;
-          start = 1;
-        }
-        if (flags & Flag.PRIORITY) start += 5;
-        block = block.subarray(start, end);
-        if (flags & Flag.END_HEADERS) return this.onHeaderBlock(id, flags, block);
-        this.continuing = { id, flags, parts: [Buffer.from(block)] };
-        return;
-      }
-      case FrameType.CONTINUATION: {
-        const c = this.continuing;
-        if (!c || c.id !== id) return this.fail(new Error('HTTP/2: a stray CONTINUATION'));
-        c.parts.push(Buffer.from(payload));
-        if (flags & Flag.END_HEADERS) {
-          this.continuing = undefined;
-          this.onHeaderBlock(id, c.flags, Buffer.concat(c.parts));
-        }
-        return;
-      }
+      case FrameType.HEADERS:
+        return this.onHeaderBlock(this.blocks.headers(flags, id, payload));
+      case FrameType.CONTINUATION:
+        return this.onHeaderBlock(this.blocks.continuation(flags, id, payload));
       case FrameType.RST_STREAM: {
         const s = this.streams.get(id);
         if (!s) return;
@@ -327,18 +304,20 @@ export class H2Client {
     }
   }
 
-  private onHeaderBlock(id: number, flags: number, block: Buffer): void {
+  /** A whole header block (undefined: CONTINUATION follows). */
+  private onHeaderBlock(block: HeaderBlock | BlockError | undefined): void {
+    if (!block) return;
+    if (!('bytes' in block)) return this.fail(new Error(`HTTP/2: ${block.reason}`));
     let fields: string[];
     try {
-      fields = this.decoder.decode(block, 1 << 20);
+      fields = this.decoder.decode(block.bytes, MAX_HEADER_BLOCK);
     } catch (err) {
       return this.fail(new Error(`HTTP/2: a header block the client cannot decode: ${(err as Error).message}`));
     }
-    const s = this.streams.get(id);
+    const s = this.streams.get(block.streamId);
     if (!s) return;
-    const end = (flags & Flag.END_STREAM) !== 0;
-    if (end) this.finished(s);
-    s.events.headers(fields, end);
+    if (block.endStream) this.finished(s);
+    s.events.headers(fields, block.endStream);
   }
 
   private onData(flags: number, id: number, payload: Buffer): void {

@@ -213,7 +213,8 @@ export function writeInt(dst: Buffer, at: number, first: number, prefix: number,
   return at;
 }
 
-function writeString(dst: Buffer, at: number, text: string, huffman: boolean): number {
+/** Writes a string literal (§5.2): Huffman-coded when `huffman` and that is shorter, raw otherwise. */
+export function writeString(dst: Buffer, at: number, text: string, huffman: boolean): number {
   if (huffman) {
     const len = huffmanLength(text);
     if (len < text.length) {
