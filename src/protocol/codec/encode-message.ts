@@ -1,7 +1,8 @@
 // Owns the fast encoding of apache.rocketmq.v2.Message as the broker hands it out (ReceiveMessage
 // and the orphaned-transaction check): fromObject + encode fused (see wire-write.ts), byte for byte
 // what the generic serializer writes for the same object.
-import { enumValues, type Writer } from './schema.js';
+import type { WireWriter as Writer } from './direct-writer.js';
+import { enumValues } from './schema.js';
 import { arrayAt, messageAt, writeBytes, writeEnum, writeInt32, writeInt64, writeResource, writeSecondsNanos, writeString } from './wire-write.js';
 
 const digestTypeValue = enumValues('DigestType');

@@ -4,6 +4,7 @@
 // proto-loader's `encode(fromObject(reply))` writes, without the message instances and Longs. A
 // Telemetry command carrying anything else (settings, ...) returns undefined: the caller then uses
 // the generic serializer.
+import { DirectWriter } from './direct-writer.js';
 import { writeMessage } from './encode-message.js';
 import { Writer } from './schema.js';
 import { arrayAt, elementAt, messageAt, replyAt, writeInt64, writeSecondsNanos, writeStatus, writeString } from './wire-write.js';
@@ -42,7 +43,7 @@ export function encodeSendMessageResponse(reply: unknown): Uint8Array {
 
 export function encodeAckMessageResponse(reply: unknown): Uint8Array {
   const r = replyAt(reply, 'AckMessageResponse');
-  const w = Writer.create();
+  const w = new DirectWriter();
   writeStatus(w, 10, r.status, 'AckMessageResponse.status');
   const entries = arrayAt(r.entries, 'AckMessageResponse.entries');
   if (entries) {
@@ -68,7 +69,7 @@ export function encodeChangeInvisibleDurationResponse(reply: unknown): Uint8Arra
 
 export function encodeReceiveMessageResponse(reply: unknown): Uint8Array {
   const r = replyAt(reply, 'ReceiveMessageResponse');
-  const w = Writer.create();
+  const w = new DirectWriter();
   writeStatus(w, 10, r.status, 'ReceiveMessageResponse.status');
   writeMessage(w, 18, r.message, 'ReceiveMessageResponse.message');
   writeSecondsNanos(w, 26, r.delivery_timestamp, 'ReceiveMessageResponse.delivery_timestamp');

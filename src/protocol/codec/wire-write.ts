@@ -3,7 +3,8 @@
 // `| 0`, enum names or numbers, int64 from a number, a decimal string or a Long), the same
 // TypeErrors for a value of the wrong kind, the same bytes in the same order — minus the message
 // instances and, for int64 values that fit a double, the Long objects.
-import { enumValues, LongClass, pbUtil, type Writer } from './schema.js';
+import type { WireWriter as Writer } from './direct-writer.js';
+import { enumValues, LongClass, pbUtil } from './schema.js';
 
 const NS = '.apache.rocketmq.v2.';
 const codeValue = enumValues('Code');

@@ -25,6 +25,7 @@ const HAS_CLIENT = 32;
 /** Strings this long or shorter fit a u16 byte length in UTF-8 (3 bytes per UTF-16 unit at most). */
 const MAX_STR_CHARS = 21_845;
 const strBytes = (s: string): number => 2 + Buffer.byteLength(s, 'utf8');
+const tooLong = (s: string | undefined): boolean => s !== undefined && s.length > MAX_STR_CHARS;
 
 /**
  * Version, flags, attempt (u32), visibleAtMs (f64), token, then the optional fields the flags
@@ -32,8 +33,9 @@ const strBytes = (s: string): number => 2 + Buffer.byteLength(s, 'utf8');
  * is the key's.
  */
 export function encodeInflight(e: StoredInflight): Buffer {
-  const long = [e.token, e.messageGroup, e.renew?.clientId, e.renew?.brokerId, e.clientId].some((s) => s !== undefined && s.length > MAX_STR_CHARS);
-  if (long) return Buffer.from(JSON.stringify(e), 'utf8'); // beyond a u16 length: the JSON form
+  if (tooLong(e.token) || tooLong(e.messageGroup) || tooLong(e.renew?.clientId) || tooLong(e.renew?.brokerId) || tooLong(e.clientId)) {
+    return Buffer.from(JSON.stringify(e), 'utf8'); // beyond a u16 length: the JSON form
+  }
   let flags = 0;
   let size = 1 + 1 + 4 + 8 + strBytes(e.token);
   if (e.messageGroup !== undefined) {

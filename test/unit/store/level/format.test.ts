@@ -4,7 +4,8 @@
 // decision indexes, so that decisions written before are found by key and purged by age; formats
 // before 4: the message index, so that messages stored before are found by id and key). A
 // format-4 directory opens as it is: its JSON in-flight records and per-delivery history are read
-// next to the binary records and per-attempt history of format 5.
+// next to the binary records and per-attempt history of format 5; the JSON history records of
+// formats 5 and 6 are read next to the binary ones of format 7.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../../src/errors.js';
 import { LevelStore, STORAGE_FORMAT_VERSION } from '../../../../src/store/level/index.js';
@@ -31,7 +32,7 @@ describe('LevelStore storage format', () => {
     await store.close();
     const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
     expect(version?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
-    expect(STORAGE_FORMAT_VERSION).toBe(6);
+    expect(STORAGE_FORMAT_VERSION).toBe(7);
   });
 
   it('refuses a directory of an unknown (newer) format, naming it and what to do, and leaves it unlocked and untouched', async () => {
@@ -197,6 +198,64 @@ describe('LevelStore storage format 5: binary in-flight records, history written
     ]);
     await store.resetOffset('g', topic, { kind: 'latest' });
     expect((await store.deliveryHistory(topic, 0, 2)).map((h) => h.outcome)).toEqual(['DROPPED']);
+    await store.close();
+    expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
+  });
+});
+
+describe('LevelStore storage format 7: binary delivery history', () => {
+  const temp = new TempStores();
+  beforeEach(() => temp.setUp());
+  afterEach(() => temp.tearDown());
+
+  it("reads a format-6 directory's JSON history records next to the binary ones it writes from then on", async () => {
+    const topic = 'orders';
+    const clock = new FakeClock(T0);
+    let store = await temp.openStore(clock);
+    await store.createTopic({ name: topic, messageType: 'NORMAL', queueCount: 1 });
+    await store.append(
+      topic,
+      0,
+      [0, 1, 2].map((i) => message(topic, { messageId: `M${i}` })),
+    );
+    await store.close();
+    // Format 6: offset 0 in flight (its attempt expired) with the JSON record of that attempt,
+    // offset 2 acked by then (a JSON record with its outcome); offset 1 not delivered yet.
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('formatVersion', Buffer.from('6'));
+      await sub('consumer').put(inflightKey(topic, 'g', 0, 0), jsonValue({ offset: 0, attempt: 1, visibleAtMs: T0 - 1000, token: '000000000000', firstAtMs: T0 - 3000 }));
+      await sub('delivery').put(deliveryKey(topic, 0, 0, 'g', 1), jsonValue({ deliveredAtMs: T0 - 3000, clientId: 'c-old' }));
+      await sub('delivery').put(deliveryKey(topic, 0, 2, 'g', 1), jsonValue({ deliveredAtMs: T0 - 3000, clientId: 'c-old', outcome: 'ACKED', atMs: T0 - 2000 }));
+      await sub('consumer').put(cursorKey(topic, 'g', 0), Buffer.from('1'));
+    });
+    store = await temp.openStore(clock);
+    const receive = { group: 'g', topic, filter: { kind: 'all' as const }, maxMessages: 2, invisibleDurationMs: MINUTE, maxDeliveryAttempts: 16, fifo: false };
+    const { deliveries } = await store.receive({ ...receive, clientId: 'c-new' });
+    expect(deliveries.map((d) => [d.message.offset, d.deliveryAttempt])).toEqual([
+      [0, 2],
+      [1, 1],
+    ]);
+    clock.advance(1000);
+    expect(await store.ackMany('g', topic, [deliveries[0]!.receiptHandle])).toEqual(['ok']);
+    expect(await store.forwardToDeadLetter('g', topic, deliveries[1]!.receiptHandle)).toBe('ok');
+    await store.close();
+    const firstBytes = await withRaw(temp.dir, async (sub) =>
+      Promise.all(
+        [deliveryKey(topic, 0, 0, 'g', 1), deliveryKey(topic, 0, 0, 'g', 2), deliveryKey(topic, 0, 1, 'g', 1)].map(async (k) => (await sub('delivery').get(k))?.[0]),
+      ),
+    );
+    expect(firstBytes).toEqual([0x7b, 0x01, 0x01]); // the old record as it was ('{'), the new ones binary
+    store = await temp.openStore(clock);
+    expect(await store.deliveryHistory(topic, 0, 0)).toEqual([
+      { group: 'g', attempt: 1, deliveredAtMs: T0 - 3000, clientId: 'c-old', outcome: 'REDELIVERED' },
+      { group: 'g', attempt: 2, deliveredAtMs: T0, clientId: 'c-new', outcome: 'ACKED', outcomeAtMs: T0 + 1000 },
+    ]);
+    expect(await store.deliveryHistory(topic, 0, 1)).toEqual([
+      { group: 'g', attempt: 1, deliveredAtMs: T0, clientId: 'c-new', outcome: 'DEAD_LETTERED', outcomeAtMs: T0 + 1000 },
+    ]);
+    expect(await store.deliveryHistory(topic, 0, 2)).toEqual([
+      { group: 'g', attempt: 1, deliveredAtMs: T0 - 3000, clientId: 'c-old', outcome: 'ACKED', outcomeAtMs: T0 - 2000 },
+    ]);
     await store.close();
     expect((await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion')))?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
   });
