@@ -61,18 +61,15 @@ function decodeTopic(part: string): string {
   return topic && Buffer.from(topic, 'utf8').toString('base64url') === part ? topic : '';
 }
 
+/** A well-formed handle: version, topic part (base64url, no dots), queue, offset, token. */
+const HANDLE = new RegExp(`^${VERSION}\\.([^.]*)\\.(\\d{1,9})\\.(\\d{1,16})\\.([0-9a-f]{12})$`);
+
 /** Parses a handle; a malformed one is an INVALID_RECEIPT_HANDLE error naming the problem. */
 export function decodeReceiptHandle(handle: string): ReceiptHandleParts {
-  const parts = handle.split('.');
-  const [version, topic64, queueId, offset, token] = parts;
-  const topic = decodeTopic(topic64 ?? '');
-  if (parts.length !== 5 || version !== VERSION || !topic || !/^\d{1,9}$/.test(queueId ?? '') || !/^\d{1,16}$/.test(offset ?? '') || !/^[0-9a-f]{12}$/.test(token ?? '')) {
+  const m = HANDLE.exec(handle);
+  const topic = m ? decodeTopic(m[1]!) : '';
+  if (!m || !topic) {
     throw new BrokerError(Code.INVALID_RECEIPT_HANDLE, 'receipt handle is malformed: pass the receipt_handle exactly as ReceiveMessage returned it');
   }
-  return {
-    topic,
-    queueId: Number(queueId),
-    offset: Number(offset),
-    token: token!,
-  };
+  return { topic, queueId: Number(m[2]), offset: Number(m[3]), token: m[4]! };
 }
