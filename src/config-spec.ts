@@ -109,6 +109,28 @@ export const CONFIG_SPEC = {
     description:
       'LevelDB: memtable size; larger writes fewer bytes per message (a committed half message dies in memory) at up to twice this in memory and a longer log replay after a crash',
   },
+  levelMaxOpenFiles: {
+    type: 'int',
+    default: 50,
+    min: 20,
+    max: 100_000,
+    description:
+      'LevelDB: table files kept open (its table cache); it memory-maps the tables it keeps open, whose pages then count in the RSS. Fewer: less RSS, more reopening of tables on reads',
+  },
+  levelCacheBytes: {
+    type: 'int',
+    default: 8 * MiB,
+    min: 0,
+    max: 4096 * MiB,
+    description: 'LevelDB: block cache of uncompressed table blocks read (memory, not counting the file pages of mapped tables)',
+  },
+  halfCacheBytes: {
+    type: 'int',
+    default: 64 * MiB,
+    min: 0,
+    max: 4096 * MiB,
+    description: 'LevelDB: bytes of recent half messages kept in memory so that their COMMIT needs no read (0: none)',
+  },
   autoCreateTopics: { type: 'bool', default: false, description: 'create unknown topics on first use (development only)' },
   maxMessageSizeBytes: { type: 'int', default: 4 * MiB, min: 1, max: 64 * MiB, description: 'largest message body', upstream: 'maxMessageSize' },
   maxPropertiesBytes: { type: 'int', default: 16 * 1024, min: 1, description: 'largest total size of tag, keys and user properties', upstream: 'maxUserPropertySize' },

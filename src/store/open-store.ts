@@ -44,7 +44,19 @@ export function parseStoreUrl(store: string): PgTarget | undefined {
  * named: its driver alone takes ~18 MB of a LevelDB broker's memory otherwise.
  */
 export async function createStore(
-  config: Pick<BrokerConfig, 'store' | 'dataDir' | 'durable' | 'diskReserveBytes' | 'diskMinFreeBytes' | 'diskRecoveryIntervalMs' | 'levelWriteBufferBytes'>,
+  config: Pick<
+    BrokerConfig,
+    | 'store'
+    | 'dataDir'
+    | 'durable'
+    | 'diskReserveBytes'
+    | 'diskMinFreeBytes'
+    | 'diskRecoveryIntervalMs'
+    | 'levelWriteBufferBytes'
+    | 'levelMaxOpenFiles'
+    | 'levelCacheBytes'
+    | 'halfCacheBytes'
+  >,
   clock: Clock,
   events?: EventBus,
   log?: Logger,
@@ -60,5 +72,6 @@ export async function createStore(
     recoveryIntervalMs: config.diskRecoveryIntervalMs,
     ...(log ? { log } : {}),
   };
-  return new LevelStore({ path: config.dataDir, clock, durable: config.durable, disk, writeBufferBytes: config.levelWriteBufferBytes, ...(events ? { events } : {}) });
+  const engine = { writeBufferBytes: config.levelWriteBufferBytes, maxOpenFiles: config.levelMaxOpenFiles, cacheBytes: config.levelCacheBytes };
+  return new LevelStore({ path: config.dataDir, clock, durable: config.durable, disk, engine, halfCacheBytes: config.halfCacheBytes, ...(events ? { events } : {}) });
 }

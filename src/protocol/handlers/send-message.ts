@@ -11,7 +11,8 @@ interface SendResultEntry {
   status: Status;
   message_id: string;
   transaction_id: string;
-  offset: string;
+  /** A number (int64 on the wire): the reply encoder writes it without a decimal round trip. */
+  offset: number;
 }
 
 export async function sendMessage(req: SendMessageRequest, call: CallInfo, svc: ServiceContext): Promise<{ status: Status; entries: SendResultEntry[] }> {
@@ -28,11 +29,11 @@ export async function sendMessage(req: SendMessageRequest, call: CallInfo, svc: 
     svc.sessions.notePublished(call.clientId, incoming[0]!.input.topic, now);
     return {
       status: OK_STATUS,
-      entries: results.map((r) => ({ status: OK_STATUS, message_id: r.messageId, transaction_id: r.transactionId, offset: String(r.offset) })),
+      entries: results.map((r) => ({ status: OK_STATUS, message_id: r.messageId, transaction_id: r.transactionId, offset: r.offset })),
     };
   } catch (err) {
     const status = statusOf(err, svc.log);
-    const entries = raw.map((m) => ({ status, message_id: m.system_properties?.message_id ?? '', transaction_id: '', offset: '0' }));
+    const entries = raw.map((m) => ({ status, message_id: m.system_properties?.message_id ?? '', transaction_id: '', offset: 0 }));
     return { status, entries };
   }
 }

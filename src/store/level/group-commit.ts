@@ -72,8 +72,10 @@ export class GroupCommitWriter<Op> {
           count += next.ops.length;
         }
         try {
-          const ops = group.flatMap((p) => p.ops);
-          if (this.options.perBatch) ops.push(...this.options.perBatch());
+          // A loop, not flatMap (which took ~0.2 µs per message of a batch of sends).
+          const ops: Op[] = [];
+          for (const p of group) for (const op of p.ops) ops.push(op);
+          if (this.options.perBatch) for (const op of this.options.perBatch()) ops.push(op);
           const started = this.options.now?.() ?? 0;
           await this.options.writeBatch(ops);
           this.batches++;

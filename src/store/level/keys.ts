@@ -6,8 +6,11 @@ const SEP = '\x00';
 /** 16 hex digits: offsets and millisecond times up to 2^64 sort correctly as strings. */
 export function u64(n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`key number out of range: ${n}`);
+  // Queue ids (and small offsets) repeat: their keys are kept.
+  if (n < SMALL.length) return (SMALL[n] ??= n.toString(16).padStart(16, '0'));
   return n.toString(16).padStart(16, '0');
 }
+const SMALL: string[] = new Array<string>(256);
 
 export function parseU64(s: string): number {
   return Number.parseInt(s, 16);
@@ -28,7 +31,8 @@ export function prefixRange(...parts: string[]): { gte: string; lt: string } {
 }
 
 // --- committed log: topic, queue, offset -------------------------------------------------
-export const logKey = (topic: string, queueId: number, offset: number): string => join(topic, u64(queueId), u64(offset));
+// Keys of the append path are built by template strings, not join(...): no rest array per key.
+export const logKey = (topic: string, queueId: number, offset: number): string => `${topic}${SEP}${u64(queueId)}${SEP}${u64(offset)}`;
 export const logRange = (topic: string, queueId: number): { gte: string; lt: string } => prefixRange(topic, u64(queueId));
 
 // --- consumer state: cursor and in-flight deliveries, topic first so a topic can be cleared ---
@@ -49,7 +53,8 @@ export const decisionKeyKey = (messageKey: string, decidedAtMs: number, transact
 export const decisionTimeKey = (decidedAtMs: number, transactionId: string): string => join(u64(decidedAtMs), transactionId);
 
 // --- committed messages by message id and by key (value empty) ---------------------------
-export const messageIdKey = (messageId: string, topic: string, queueId: number, offset: number): string => join('id', messageId, topic, u64(queueId), u64(offset));
+export const messageIdKey = (messageId: string, topic: string, queueId: number, offset: number): string =>
+  `id${SEP}${messageId}${SEP}${topic}${SEP}${u64(queueId)}${SEP}${u64(offset)}`;
 export const messageKeyKey = (key: string, topic: string, queueId: number, offset: number): string => join('key', key, topic, u64(queueId), u64(offset));
 
 // --- delivery history: message first (retention drops a queue's head), then group and attempt ---

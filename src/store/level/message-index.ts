@@ -17,9 +17,9 @@ import { decodeRecord } from './record-codec.js';
 
 /** The index entries of a committed message (put with its append, deleted with it). */
 export function indexOps(d: LevelDb, m: Pick<StoredMessage, 'messageId' | 'keys' | 'topic' | 'queueId' | 'offset'>, type: 'put' | 'del' = 'put'): Op[] {
-  const ops: Op[] = [{ type, sublevel: d.messageIndex, key: messageIdKey(m.messageId, m.topic, m.queueId, m.offset), ...(type === 'put' ? { value: EMPTY } : {}) }];
-  for (const k of new Set(m.keys))
-    ops.push({ type, sublevel: d.messageIndex, key: messageKeyKey(k, m.topic, m.queueId, m.offset), ...(type === 'put' ? { value: EMPTY } : {}) });
+  const op = (key: string): Op => (type === 'put' ? { type, sublevel: d.messageIndex, key, value: EMPTY } : { type, sublevel: d.messageIndex, key });
+  const ops: Op[] = [op(messageIdKey(m.messageId, m.topic, m.queueId, m.offset))];
+  if (m.keys.length > 0) for (const k of new Set(m.keys)) ops.push(op(messageKeyKey(k, m.topic, m.queueId, m.offset)));
   return ops;
 }
 

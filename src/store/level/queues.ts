@@ -8,7 +8,7 @@ import { placedMessage, type MessageInput, type StoredMessage } from '../../doma
 import type { LevelDb, Op } from './db.js';
 import { join, logKey, logRange, parseU64, purgedKey, split, u64 } from './keys.js';
 import { indexOps } from './message-index.js';
-import { decodeRecord, encodeRecord } from './record-codec.js';
+import { decodeRecord, encodeRecords } from './record-codec.js';
 
 /** What may be appended: a message, with the transaction or dead-letter origin it carries. */
 export type LogInput = MessageInput & Partial<Pick<StoredMessage, 'transactionId' | 'deadLetter'>>;
@@ -57,18 +57,20 @@ export class Queues {
    */
   assignOffsets(topic: string, queueId: number, inputs: LogInput[]): { ops: Op[]; stored: StoredMessage[] } {
     const key = join(topic, u64(queueId));
-    let next = this.heads.get(key);
-    if (next === undefined) throw new BrokerError(Code.INTERNAL_ERROR, `queue head of ${topic}/${queueId} is not loaded`);
+    const head = this.heads.get(key);
+    if (head === undefined) throw new BrokerError(Code.INTERNAL_ERROR, `queue head of ${topic}/${queueId} is not loaded`);
     const now = this.d.clock.now();
+    let next = head;
     const ops: Op[] = [];
-    const stored: StoredMessage[] = [];
+    const stored = inputs.map((input) => placedMessage(input, topic, queueId, next++, now));
+    const values = encodeRecords(stored);
     let bytes = 0;
-    for (const input of inputs) {
-      const message = placedMessage(input, topic, queueId, next++, now);
-      const value = encodeRecord(message);
+    for (let i = 0; i < stored.length; i++) {
+      const message = stored[i]!;
+      const value = values[i]!;
       bytes += value.length;
-      ops.push({ type: 'put', sublevel: this.d.log, key: logKey(topic, queueId, message.offset), value }, ...indexOps(this.d, message));
-      stored.push(message);
+      ops.push({ type: 'put', sublevel: this.d.log, key: logKey(topic, queueId, message.offset), value });
+      for (const op of indexOps(this.d, message)) ops.push(op);
     }
     this.heads.set(key, next);
     const counted = this.queueBytes.get(key);

@@ -45,43 +45,75 @@ function isProperties(v: unknown): v is Record<string, string> {
   return true;
 }
 
-function fits(kind: Kind, v: unknown): boolean {
-  switch (kind) {
-    case 'string':
-      return typeof v === 'string';
-    case 'number':
-      return typeof v === 'number';
-    case 'strings':
-      return Array.isArray(v) && v.every((s) => typeof s === 'string');
-    case 'properties':
-      return isProperties(v);
-  }
-}
-
 /** Upper bound of a string's UTF-8 bytes plus its length prefix. */
 const strCap = (s: string): number => 4 + 3 * s.length;
 
-export function encodeRecord<T extends { body: Buffer }>(record: T): Buffer {
-  const r = record as unknown as Record<string, unknown>;
+/** What encoding a record takes, measured once: its presence mask, an upper bound of its bytes, the JSON of fields outside FIELDS. */
+interface Plan {
+  mask: number;
+  cap: number;
+  extra: string | undefined;
+}
+
+/**
+ * The size a field of `kind` adds when `v` fits it, else -1. Called with each field's name
+ * written out (below), so that the property loads stay monomorphic: a loop over FIELDS reading
+ * `record[name]` was a megamorphic keyed load per field.
+ */
+function fieldCap(kind: Kind, v: unknown): number {
+  switch (kind) {
+    case 'string':
+      return typeof v === 'string' ? strCap(v) : -1;
+    case 'number':
+      return typeof v === 'number' ? 8 : -1;
+    case 'strings': {
+      if (!Array.isArray(v)) return -1;
+      let cap = 4;
+      for (const s of v) {
+        if (typeof s !== 'string') return -1;
+        cap += strCap(s);
+      }
+      return cap;
+    }
+    case 'properties': {
+      if (!isProperties(v)) return -1;
+      let cap = 4;
+      for (const k in v) cap += strCap(k) + strCap(v[k]!);
+      return cap;
+    }
+  }
+}
+
+/** Field values in FIELDS order (named loads, see fieldCap). */
+function values(r: Record<string, unknown>): unknown[] {
+  return [
+    r.topic,
+    r.messageId,
+    r.messageType,
+    r.tag,
+    r.keys,
+    r.messageGroup,
+    r.userProperties,
+    r.bornTimestampMs,
+    r.bornHost,
+    r.deliveryTimestampMs,
+    r.queueId,
+    r.offset,
+    r.storeTimestampMs,
+  ];
+}
+
+function plan(r: Record<string, unknown>, v: unknown[]): Plan {
   let mask = 0;
   let cap = 3;
   let present = 0;
   for (let bit = 0; bit < FIELDS.length; bit++) {
-    const [name, kind] = FIELDS[bit]!;
-    const v = r[name];
-    if (v === undefined || !fits(kind, v)) continue;
+    if (v[bit] === undefined) continue;
+    const n = fieldCap(FIELDS[bit]![1], v[bit]);
+    if (n < 0) continue;
     mask |= 1 << bit;
     present++;
-    if (kind === 'string') cap += strCap(v as string);
-    else if (kind === 'number') cap += 8;
-    else if (kind === 'strings') {
-      cap += 4;
-      for (const s of v as string[]) cap += strCap(s);
-    } else {
-      cap += 4;
-      const props = v as Record<string, string>;
-      for (const k in props) cap += strCap(k) + strCap(props[k]!);
-    }
+    cap += n;
   }
   const tx = r.transactionId;
   if (typeof tx === 'string') {
@@ -98,50 +130,109 @@ export function encodeRecord<T extends { body: Buffer }>(record: T): Buffer {
   if (fields > present + 1) {
     const rest: Record<string, unknown> = {};
     for (const k in r) {
-      const v = r[k];
-      if (v === undefined || k === 'body' || (k === 'transactionId' && typeof v === 'string') || mask & (BIT.get(k) ?? 0)) continue;
-      rest[k] = v;
+      const x = r[k];
+      if (x === undefined || k === 'body' || (k === 'transactionId' && typeof x === 'string') || mask & (BIT.get(k) ?? 0)) continue;
+      rest[k] = x;
     }
     extra = JSON.stringify(rest);
     mask |= EXTRA;
     cap += strCap(extra);
   }
-  const body = record.body;
-  const out = Buffer.allocUnsafe(cap + body.length);
-  out[0] = BINARY;
-  out.writeUInt16LE(mask, 1);
-  let o = 3;
-  const str = (s: string): void => {
-    const n = out.write(s, o + 4, 'utf8');
-    out.writeUInt32LE(n, o);
-    o += 4 + n;
-  };
+  return { mask, cap: cap + (r.body as Buffer).length, extra };
+}
+
+/**
+ * Writes `s` at `o + 4` with its 32-bit LE byte length at `o`; returns the end. ASCII is copied
+ * by a loop (cheaper than a native call for the short strings of a header), anything else by
+ * Buffer#write. `out` has room for strCap(s).
+ */
+function writeStr(out: Buffer, o: number, s: string): number {
+  const at = o + 4;
+  let n = s.length;
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        n = out.write(s, at, 'utf8');
+        break;
+      }
+      out[at + i] = c;
+    }
+  } else n = out.write(s, at, 'utf8');
+  out.writeUInt32LE(n, o);
+  return at + n;
+}
+
+/** Writes the record as `p` planned it at `o` of `out`; returns the end. */
+function write(r: Record<string, unknown>, v: unknown[], p: Plan, out: Buffer, o: number): number {
+  const { mask } = p;
+  out[o] = BINARY;
+  out.writeUInt16LE(mask, o + 1);
+  o += 3;
   for (let bit = 0; bit < FIELDS.length; bit++) {
     if (!(mask & (1 << bit))) continue;
-    const [name, kind] = FIELDS[bit]!;
-    const v = r[name];
-    if (kind === 'string') str(v as string);
-    else if (kind === 'number') o = out.writeDoubleLE(v as number, o);
-    else if (kind === 'strings') {
-      o = out.writeUInt32LE((v as string[]).length, o);
-      for (const s of v as string[]) str(s);
-    } else {
-      const props = v as Record<string, string>;
-      const countAt = o;
-      o += 4;
-      let count = 0;
-      for (const k in props) {
-        str(k);
-        str(props[k]!);
-        count++;
+    const x = v[bit];
+    switch (FIELDS[bit]![1]) {
+      case 'string':
+        o = writeStr(out, o, x as string);
+        break;
+      case 'number':
+        o = out.writeDoubleLE(x as number, o);
+        break;
+      case 'strings':
+        o = out.writeUInt32LE((x as string[]).length, o);
+        for (const s of x as string[]) o = writeStr(out, o, s);
+        break;
+      case 'properties': {
+        const props = x as Record<string, string>;
+        const countAt = o;
+        o += 4;
+        let count = 0;
+        for (const k in props) {
+          o = writeStr(out, o, k);
+          o = writeStr(out, o, props[k]!);
+          count++;
+        }
+        out.writeUInt32LE(count, countAt);
       }
-      out.writeUInt32LE(count, countAt);
     }
   }
-  if (mask & TX_ID) str(tx as string);
-  if (extra !== undefined) str(extra);
-  o += body.copy(out, o);
-  return out.subarray(0, o);
+  if (mask & TX_ID) o = writeStr(out, o, r.transactionId as string);
+  if (p.extra !== undefined) o = writeStr(out, o, p.extra);
+  const body = r.body as Buffer;
+  out.set(body, o);
+  return o + body.length;
+}
+
+export function encodeRecord<T extends { body: Buffer }>(record: T): Buffer {
+  return encodeRecords([record])[0]!;
+}
+
+/**
+ * The records of `records`, in one buffer allocated for all of them (a batch of sends makes one
+ * allocation, not one per message); each record is a view of it.
+ */
+export function encodeRecords<T extends { body: Buffer }>(records: readonly T[]): Buffer[] {
+  const vs: unknown[][] = [];
+  const plans: Plan[] = [];
+  let cap = 0;
+  for (const record of records) {
+    const r = record as unknown as Record<string, unknown>;
+    const v = values(r);
+    const p = plan(r, v);
+    vs.push(v);
+    plans.push(p);
+    cap += p.cap;
+  }
+  const out = Buffer.allocUnsafe(cap);
+  const views: Buffer[] = [];
+  let o = 0;
+  for (let i = 0; i < records.length; i++) {
+    const end = write(records[i] as unknown as Record<string, unknown>, vs[i]!, plans[i]!, out, o);
+    views.push(out.subarray(o, end));
+    o = end;
+  }
+  return views;
 }
 
 export function decodeRecord<T extends { body: Buffer }>(buf: Uint8Array): T {

@@ -16,7 +16,7 @@ import { Auth } from './auth.js';
 import { Checks } from './checks.js';
 import { ConsumerStates } from './consumer-state.js';
 import { Consumption } from './consumption.js';
-import { LevelDb, type DiskOptions } from './db.js';
+import { LevelDb, type DiskOptions, type EngineOptions } from './db.js';
 import type { StoreHealth } from './disk-guard.js';
 import { Decisions } from './decisions.js';
 import { Leases } from './leases.js';
@@ -42,8 +42,8 @@ export interface LevelStoreOptions {
   halfCacheBytes?: number;
   /** What to do when the disk fills up (see DiskGuard). */
   disk?: DiskOptions;
-  /** LevelDB's memtable size (default WRITE_BUFFER_BYTES, 32 MiB). */
-  writeBufferBytes?: number;
+  /** How LevelDB is sized: memtable, table cache, block cache (defaults in db.ts). */
+  engine?: EngineOptions;
 }
 
 /**
@@ -82,7 +82,7 @@ export class LevelStore implements BrokerStore {
 
   constructor(private readonly options: LevelStoreOptions) {
     this.events = options.events ?? new InProcessEventBus();
-    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events, options.disk, options.writeBufferBytes);
+    this.d = new LevelDb(options.path, options.clock, options.durable ?? true, this.events, options.disk, options.engine);
     const queues = new Queues(this.d);
     this.topics = new Topics(this.d, queues);
     this.consumers = new ConsumerStates(this.d, queues, this.topics);

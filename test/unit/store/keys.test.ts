@@ -3,9 +3,9 @@
 // (JSON header + raw body bytes) and the receipt handle format.
 import { describe, expect, it } from 'vitest';
 import { BrokerError, Code } from '../../../src/errors.js';
-import { checkDueKey, cursorKey, inflightKey, join, logKey, logRange, parseU64, prefixRange, scheduledKey, split, u64 } from '../../../src/store/level/keys.js';
+import { checkDueKey, cursorKey, inflightKey, join, logKey, logRange, messageIdKey, parseU64, prefixRange, scheduledKey, split, u64 } from '../../../src/store/level/keys.js';
 import { decodeReceiptHandle, encodeReceiptHandle, newDeliveryToken, type ReceiptHandleParts } from '../../../src/store/receipt-handle.js';
-import { decodeRecord, encodeRecord } from '../../../src/store/level/record-codec.js';
+import { decodeRecord, encodeRecord, encodeRecords } from '../../../src/store/level/record-codec.js';
 
 const inRange = (key: string, r: { gte: string; lt: string }): boolean => key >= r.gte && key < r.lt;
 
@@ -23,6 +23,26 @@ describe('u64', () => {
     expect(shuffled.sort()).toEqual(numbers.map(u64));
     // Unlike decimal strings, which would put 10 before 9.
     expect(u64(9) < u64(10)).toBe(true);
+  });
+
+  it('gives the same digits for the cached small numbers as for any other', () => {
+    for (const n of [0, 1, 17, 254, 255, 256, 257]) {
+      expect(u64(n)).toBe(n.toString(16).padStart(16, '0'));
+      expect(u64(n)).toBe(u64(n));
+    }
+    expect(() => u64(-1)).toThrow(RangeError);
+    expect(() => u64(1.5)).toThrow(RangeError);
+  });
+
+  it('builds the log and message-id keys as join() of their parts', () => {
+    for (const [q, o] of [
+      [0, 0],
+      [3, 255],
+      [300, 2 ** 40],
+    ] as const) {
+      expect(logKey('Orders', q, o)).toBe(join('Orders', u64(q), u64(o)));
+      expect(messageIdKey('01ABC', 'Orders', q, o)).toBe(join('id', '01ABC', 'Orders', u64(q), u64(o)));
+    }
   });
 
   it('round-trips through parseU64', () => {
@@ -205,6 +225,72 @@ describe('record codec', () => {
     const back = decodeRecord<{ body: Buffer }>(encoded);
     encoded.fill(0);
     expect(back.body.toString()).toBe('abc');
+  });
+
+  // Golden bytes of the binary format (storage format 5) as the encoder before encodeRecords wrote
+  // them: the same records must keep the same bytes (old data is read by the same decoder).
+  const GOLDEN: [Record<string, unknown> & { body: Buffer }, string][] = [
+    [
+      {
+        topic: 'Orders',
+        messageId: '01A2B3C4',
+        messageType: 'NORMAL',
+        tag: 'TagA',
+        keys: ['k1', 'ключ'],
+        userProperties: { a: '1', 'ü€': 'x'.repeat(70) },
+        bornTimestampMs: 1764000000123,
+        bornHost: '10.0.0.1',
+        queueId: 0,
+        offset: 42,
+        storeTimestampMs: 1764000001000,
+        body: Buffer.from('body'),
+      },
+      'b1df1d060000004f7264657273080000003031413242334334060000004e4f524d414c040000005461674102000000020000006b3108000000d0bad0bbd18ed187020000000100000061010000003105000000c3bce282ac46000000' +
+        '78'.repeat(70) +
+        '00b0877e69ab79420800000031302e302e302e31000000000000000000000000000045400080be7e69ab7942626f6479',
+    ],
+    [
+      {
+        topic: 'Orders',
+        messageId: 'm2',
+        messageType: 'TRANSACTION',
+        transactionId: 'tx-other',
+        keys: [],
+        userProperties: {},
+        bornTimestampMs: 1,
+        bornHost: '',
+        queueId: 3,
+        offset: 0,
+        storeTimestampMs: 2,
+        deadLetter: { topic: 'x', messageId: 'y', group: 'g' },
+        body: Buffer.from([0, 255]),
+      },
+      'b1d7dd060000004f7264657273020000006d320b0000005452414e53414354494f4e0000000000000000000000000000f03f000000000000000000000840000000000000000000000000000000400800000074782d6f74686572380000007b22646561644c6574746572223a7b22746f706963223a2278222c226d6573736167654964223a2279222c2267726f7570223a2267227d7d00ff',
+    ],
+  ];
+
+  it('writes the bytes of storage format 5 (golden records), alone and as a batch', () => {
+    for (const [rec, hex] of GOLDEN) expect(encodeRecord(rec).toString('hex')).toBe(hex);
+    expect(encodeRecords(GOLDEN.map(([rec]) => rec)).map((b) => b.toString('hex'))).toEqual(GOLDEN.map(([, hex]) => hex));
+  });
+
+  it('encodes a batch into one buffer, each record a view that decodes on its own', () => {
+    const recs = Array.from({ length: 40 }, (_, i) => ({
+      topic: i % 3 ? 'Orders' : 'Bestellungen-ü',
+      messageId: `01A2B3C4D5E6F7${i.toString(16).padStart(12, '0')}`,
+      keys: i % 4 ? [] : ['k', 'é'.repeat(i)],
+      userProperties: i % 5 ? {} : { p: 'q'.repeat(i * 3) },
+      offset: i,
+      ...(i % 7 ? {} : { deadLetter: { topic: 'dl', messageId: 'x', group: 'g' } }),
+      body: Buffer.alloc(i * 10, i),
+    }));
+    const views = encodeRecords(recs);
+    expect(new Set(views.map((v) => v.buffer)).size).toBe(1);
+    views.forEach((v, i) => {
+      expect(v.equals(encodeRecord(recs[i]!))).toBe(true);
+      expect(decodeRecord(v)).toEqual(recs[i]);
+    });
+    expect(encodeRecords([])).toEqual([]);
   });
 
   it('drops undefined header fields', () => {

@@ -7,6 +7,7 @@ import { Level } from 'level';
 import type { MessageInput } from '../../../../src/domain/messages.js';
 import type { Sub as RawSub } from '../../../../src/store/level/db.js';
 import { LevelStore } from '../../../../src/store/level/index.js';
+import type { LevelStoreOptions } from '../../../../src/store/level/store.js';
 import type { Clock } from '../../../../src/util/clock.js';
 
 let seq = 0;
@@ -44,7 +45,7 @@ export class TempStores {
     this.dir = await mkdtemp(join(tmpdir(), 'halfmoon-level-'));
   }
 
-  async openStore(clock: Clock, options: { durable?: boolean; halfCacheBytes?: number } = {}): Promise<LevelStore> {
+  async openStore(clock: Clock, options: Pick<LevelStoreOptions, 'durable' | 'halfCacheBytes' | 'engine'> = {}): Promise<LevelStore> {
     const store = new LevelStore({ path: this.dir, clock, ...options, durable: options.durable ?? false });
     await store.open();
     this.open.push(store);
