@@ -15,6 +15,7 @@ import { BrokerError, Code } from '../../errors.js';
 import type { MessageInput } from '../../domain/messages.js';
 import {
   decide,
+  halfMessageOf,
   newHalfRecord,
   repeatOf,
   type DecisionActor,
@@ -75,12 +76,6 @@ const HALF_ENTRY_OVERHEAD = 512;
 interface CachedHalf {
   meta: HalfMeta | undefined;
   message: MessageInput;
-}
-
-/** The HalfMessage fields of a HalfMeta (without what the message itself carries). */
-function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
-  const { topic: _t, messageId: _m, keys: _k, ...rest } = meta;
-  return rest;
 }
 
 export class Transactions {
@@ -213,16 +208,16 @@ export class Transactions {
     return value ? parseIdRecord<HalfMeta>(transactionId, value) : undefined;
   }
 
-  /** The transaction with its message; undefined when the body is missing (throws when unreadable). */
-  async withBody(meta: HalfMeta, reads: PointReads = this.d.halfBody): Promise<HalfMessage | undefined> {
-    const body = await reads.get(meta.transactionId);
-    if (!body) return undefined;
-    return { ...halfFields(meta), message: decodeRecord<MessageInput>(body) };
+  /** The message of a transaction; undefined when its body is missing (throws when unreadable). */
+  async readMessage(transactionId: string, reads: PointReads = this.d.halfBody): Promise<MessageInput | undefined> {
+    const body = await reads.get(transactionId);
+    return body ? decodeRecord<MessageInput>(body) : undefined;
   }
 
-  /** The transaction with the given message (one read before). */
-  withMessage(meta: HalfMeta, message: MessageInput): HalfMessage {
-    return { ...halfFields(meta), message };
+  /** The transaction with its message; undefined when the body is missing (throws when unreadable). */
+  async withBody(meta: HalfMeta): Promise<HalfMessage | undefined> {
+    const message = await this.readMessage(meta.transactionId);
+    return message ? halfMessageOf(meta, message) : undefined;
   }
 
   /** The transaction with its message; an empty body when that is missing or unreadable (quarantined). */
@@ -240,7 +235,7 @@ export class Transactions {
       bornTimestampMs: meta.receivedAtMs,
       bornHost: '',
     };
-    return this.withMessage(meta, message);
+    return halfMessageOf(meta, message);
   }
 
   async putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
