@@ -58,8 +58,10 @@ export interface LevelStoreOptions {
  * 6: a clean close records the pending and abandoned transaction counts (`meta txcounts`, read and
  * removed at the next open instead of reading every half record); a version that does not know
  * the record must not open the directory, or the next open would read counts that it left stale.
+ * 7: half-message metadata binary (half-codec.ts); the JSON records of older formats are read as
+ * they are and written binary at their next change (no migration).
  */
-export const STORAGE_FORMAT_VERSION = 6;
+export const STORAGE_FORMAT_VERSION = 7;
 
 export class LevelStore implements BrokerStore {
   readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };
