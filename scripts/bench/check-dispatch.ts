@@ -142,7 +142,12 @@ class ShiftClock implements Clock {
 
 function benchConfig(): BrokerConfig {
   // Defaults (batch size, check max, tick) except: no restart jitter, a 1 h check interval.
-  return resolveConfig({ env: {}, overrides: { transactionCheckIntervalMs: HOUR, transactionRestartJitterMs: 0, httpEnabled: false } });
+  // No rate limit either: back-to-back ticks measure the scheduler's capacity (with the default
+  // transactionCheckMaxPerSecond a tick that finds the allowance used up dispatches nothing).
+  return resolveConfig({
+    env: {},
+    overrides: { transactionCheckIntervalMs: HOUR, transactionRestartJitterMs: 0, transactionCheckMaxPerSecond: 1_000_000_000, httpEnabled: false },
+  });
 }
 
 /** Writes `count` pending transactions, all due one second ago. */

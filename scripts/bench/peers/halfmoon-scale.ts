@@ -36,6 +36,8 @@ export interface PendingFigures {
   rssAnonPeakMiB: number;
   /** From the producer attaching to the last check seen (all of them when checksSeen = pending). */
   allChecksSeconds: number;
+  /** Broker CPU (all threads of its process tree) per check seen while the checks went out, µs. */
+  brokerUsPerCheck: number;
   restartMs: number;
   watchSeconds: number;
 }
@@ -109,6 +111,7 @@ export async function pendingFigures(scratch: string, pending: number, watchSeco
       anonPeak = Math.max(anonPeak, s.rssAnonBytes);
     };
     sample();
+    const cpu0 = sampleTree(pid).cpuS;
     const sampler = setInterval(sample, 250);
     const out = await runLoadTask({
       op: 'watch-checks',
@@ -116,6 +119,7 @@ export async function pendingFigures(scratch: string, pending: number, watchSeco
       n: pending,
       timeoutMs: watchSeconds * 1000,
     }).finally(() => clearInterval(sampler));
+    const cpuS = sampleTree(pid).cpuS - cpu0;
     const x = out.extra;
     const checks = x.checks ?? 0;
     const span = ((x.lastCheckWall ?? 0) - (x.firstCheckWall ?? 0)) / 1000;
@@ -136,6 +140,7 @@ export async function pendingFigures(scratch: string, pending: number, watchSeco
       rssPeakMiB: mib(rssPeak),
       rssAnonPeakMiB: mib(anonPeak),
       allChecksSeconds: x.lastCheckWall && x.attachedWall ? (x.lastCheckWall - x.attachedWall) / 1000 : Number.NaN,
+      brokerUsPerCheck: checks > 0 ? (cpuS * 1e6) / checks : Number.NaN,
       restartMs,
       watchSeconds,
     };

@@ -4,7 +4,8 @@
 // re-arming, recording an UNKNOWN answer, and the due-time and pending-count queries. The rules
 // are the domain's (planClaim, releaseCheck, answerCheck, abandon, quarantine, rearm); this file
 // reads, writes one batch per transition and keeps the counters.
-import { abandon, answerCheck, planClaim, quarantine, rearm, releaseCheck, type HalfMessage } from '../../domain/transactions.js';
+import type { MessageInput } from '../../domain/messages.js';
+import { abandon, answerCheck, halfMessageOf, planClaim, quarantine, rearm, releaseCheck, type HalfMessage } from '../../domain/transactions.js';
 import type { ClaimChecksRequest, ClaimChecksResult } from '../broker-store.js';
 import { BatchedReads } from './batched-reads.js';
 import { EMPTY, type LevelDb, type Op } from './db.js';
@@ -87,19 +88,19 @@ export class Checks {
     // The index entry as it is now: the scan ran before the lock, and a concurrent
     // releaseCheck may have moved the transaction to another (still due) time.
     const key = checkDueKey(meta.producerGroup, meta.nextCheckAtMs, transactionId);
-    let half: HalfMessage | undefined;
+    let message: MessageInput | undefined;
     try {
-      half = await this.tx.withBody(meta, this.bodyReads);
+      message = await this.tx.readMessage(transactionId, this.bodyReads);
     } catch (err) {
       return this.quarantine(transactionId, key, meta, `its message body is unreadable: ${(err as Error).message}`);
     }
-    if (!half) return this.quarantine(transactionId, key, meta, 'its message body is missing');
-    if (step.kind === 'exhausted') return { kind: 'exhausted', half, reason: step.reason };
+    if (!message) return this.quarantine(transactionId, key, meta, 'its message body is missing');
+    if (step.kind === 'exhausted') return { kind: 'exhausted', half: halfMessageOf(meta, message), reason: step.reason };
     if (step.kind === 'noTarget') return undefined;
     this.tx.counters.checksSent++;
     this.tx.countersChanged();
     await this.d.write([...this.moveDue(meta, meta.nextCheckAtMs, step.updated.nextCheckAtMs), this.tx.halfMetaOp(step.updated)]);
-    return { kind: 'claimed', half: this.tx.withMessage(step.updated, half.message) };
+    return { kind: 'claimed', half: halfMessageOf(step.updated, message) };
   }
 
   /**

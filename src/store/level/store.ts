@@ -58,7 +58,9 @@ export interface LevelStoreOptions {
  * 6: a clean close records the pending and abandoned transaction counts (`meta txcounts`, read and
  * removed at the next open instead of reading every half record); a version that does not know
  * the record must not open the directory, or the next open would read counts that it left stale.
- * 7: delivery history records binary (message-index.ts); JSON ones are read as they are.
+ * 7: delivery history records binary (message-index.ts) and half-message metadata binary
+ * (half-codec.ts); the JSON records of older formats are read as they are (a half record is
+ * written binary at its next change; no migration).
  */
 export const STORAGE_FORMAT_VERSION = 7;
 

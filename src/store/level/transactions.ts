@@ -1,5 +1,5 @@
-// Owns the half messages of the LevelDB backend: metadata (`half`, rewritten on each check) and
-// bodies (`halfbody`, written once), the due-time index entry of a PENDING one (`checkdue`), the
+// Owns the half messages of the LevelDB backend: metadata (`half`, rewritten on each check,
+// encoded by half-codec.ts) and bodies (`halfbody`, written once), the due-time index entry of a PENDING one (`checkdue`), the
 // terminal transition endTransaction (half removed, COMMIT appended to the log, decision and its
 // indexes recorded: one batch), listings, and the counters (pending per producer group and
 // abandoned written at a clean close as `meta txcounts` and read back at the next open, rebuilt
@@ -15,6 +15,7 @@ import { BrokerError, Code } from '../../errors.js';
 import type { MessageInput } from '../../domain/messages.js';
 import {
   decide,
+  halfMessageOf,
   newHalfRecord,
   repeatOf,
   type DecisionActor,
@@ -29,7 +30,8 @@ import {
 import type { TransactionFilter } from '../broker-store.js';
 import type { PointReads } from './batched-reads.js';
 import { BoundedCache } from './bounded-cache.js';
-import { BULK_BATCH, EMPTY, idRecord, json, parse, parseIdRecord, tryParseIdRecord, type LevelDb, type Op } from './db.js';
+import { BULK_BATCH, EMPTY, json, parse, type LevelDb, type Op } from './db.js';
+import { decodeHalfMeta, encodeHalfMeta, tryDecodeHalfMeta } from './half-codec.js';
 import type { Decisions } from './decisions.js';
 import { checkDueKey } from './keys.js';
 import type { Queues } from './queues.js';
@@ -75,12 +77,6 @@ const HALF_ENTRY_OVERHEAD = 512;
 interface CachedHalf {
   meta: HalfMeta | undefined;
   message: MessageInput;
-}
-
-/** The HalfMessage fields of a HalfMeta (without what the message itself carries). */
-function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
-  const { topic: _t, messageId: _m, keys: _k, ...rest } = meta;
-  return rest;
 }
 
 export class Transactions {
@@ -135,7 +131,7 @@ export class Transactions {
       return;
     }
     for await (const [key, value] of this.d.halfMeta.iterator()) {
-      const h = tryParseIdRecord<HalfMeta>(key, value);
+      const h = tryDecodeHalfMeta(key, value);
       if (!h) {
         this.uncounted.add(key); // unreadable: quarantined when its check comes due, never counted
         continue;
@@ -163,9 +159,9 @@ export class Transactions {
   async migrateBudgets(): Promise<void> {
     let ops: Op[] = [];
     for await (const [key, value] of this.d.halfMeta.iterator()) {
-      const meta = tryParseIdRecord<Omit<HalfMeta, 'budget'> & { budget?: HalfMeta['budget'] }>(key, value);
+      const meta = tryDecodeHalfMeta(key, value) as (Omit<HalfMeta, 'budget'> & { budget?: HalfMeta['budget'] }) | undefined;
       if (!meta || meta.budget) continue;
-      ops.push({ type: 'put', sublevel: this.d.halfMeta, key, value: idRecord({ ...meta, budget: meta.senderClientId.startsWith('http:') ? 'age' : 'checks' }) });
+      ops.push({ type: 'put', sublevel: this.d.halfMeta, key, value: encodeHalfMeta({ ...meta, budget: meta.senderClientId.startsWith('http:') ? 'age' : 'checks' }) });
       if (ops.length >= BULK_BATCH) {
         await this.d.write(ops);
         ops = [];
@@ -204,25 +200,25 @@ export class Transactions {
   }
 
   private metaPut(meta: HalfMeta): Op {
-    return { type: 'put', sublevel: this.d.halfMeta, key: meta.transactionId, value: idRecord(meta) };
+    return { type: 'put', sublevel: this.d.halfMeta, key: meta.transactionId, value: encodeHalfMeta(meta) };
   }
 
   /** `reads`: where the record is read from (a claim sweep coalesces its reads, see BatchedReads). */
   async readHalfMeta(transactionId: string, reads: PointReads = this.d.halfMeta): Promise<HalfMeta | undefined> {
     const value = await reads.get(transactionId);
-    return value ? parseIdRecord<HalfMeta>(transactionId, value) : undefined;
+    return value ? decodeHalfMeta(transactionId, value) : undefined;
+  }
+
+  /** The message of a transaction; undefined when its body is missing (throws when unreadable). */
+  async readMessage(transactionId: string, reads: PointReads = this.d.halfBody): Promise<MessageInput | undefined> {
+    const body = await reads.get(transactionId);
+    return body ? decodeRecord<MessageInput>(body) : undefined;
   }
 
   /** The transaction with its message; undefined when the body is missing (throws when unreadable). */
-  async withBody(meta: HalfMeta, reads: PointReads = this.d.halfBody): Promise<HalfMessage | undefined> {
-    const body = await reads.get(meta.transactionId);
-    if (!body) return undefined;
-    return { ...halfFields(meta), message: decodeRecord<MessageInput>(body) };
-  }
-
-  /** The transaction with the given message (one read before). */
-  withMessage(meta: HalfMeta, message: MessageInput): HalfMessage {
-    return { ...halfFields(meta), message };
+  async withBody(meta: HalfMeta): Promise<HalfMessage | undefined> {
+    const message = await this.readMessage(meta.transactionId);
+    return message ? halfMessageOf(meta, message) : undefined;
   }
 
   /** The transaction with its message; an empty body when that is missing or unreadable (quarantined). */
@@ -240,7 +236,7 @@ export class Transactions {
       bornTimestampMs: meta.receivedAtMs,
       bornHost: '',
     };
-    return this.withMessage(meta, message);
+    return halfMessageOf(meta, message);
   }
 
   async putHalf(half: NewHalf, firstCheckInMs: number): Promise<void> {
@@ -351,7 +347,7 @@ export class Transactions {
     const out: HalfMessage[] = [];
     const limit = filter.limit ?? 1000;
     for await (const [key, value] of this.d.halfMeta.iterator()) {
-      const meta = tryParseIdRecord<HalfMeta>(key, value);
+      const meta = tryDecodeHalfMeta(key, value);
       if (!meta) continue;
       if (filter.topic && meta.topic !== filter.topic) continue;
       if (filter.state && meta.state !== filter.state) continue;

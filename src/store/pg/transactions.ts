@@ -8,6 +8,7 @@ import {
   abandon,
   answerCheck,
   decide,
+  halfMessageOf,
   planClaim,
   quarantine,
   rearm,
@@ -40,13 +41,8 @@ interface HalfRow {
 const COUNTER_SHARDS = 8;
 type CounterName = 'committed' | 'rolledBack' | 'checksSent' | 'checksAnswered';
 
-function halfFields(meta: HalfMeta): Omit<HalfMessage, 'message'> {
-  const { topic: _t, messageId: _m, keys: _k, ...rest } = meta;
-  return rest;
-}
-
 function halfOf(row: HalfRow): HalfMessage {
-  return { ...halfFields(row.meta), message: fromRow<MessageInput>(row) };
+  return halfMessageOf(row.meta, fromRow<MessageInput>(row));
 }
 
 /** Adds to a counter, on one of its shards, at random (no single hot row). */
@@ -217,7 +213,7 @@ export class PgTransactions {
         if (step.kind === 'exhausted') result.exhausted.push({ half: halfOf(row), reason: step.reason });
         if (step.kind !== 'claim') continue; // dangling and not due cannot happen under the row lock; noTarget stays due
         writes.push(step.updated);
-        result.claimed.push({ ...halfFields(step.updated), message: fromRow<MessageInput>(row) });
+        result.claimed.push(halfMessageOf(step.updated, fromRow<MessageInput>(row)));
       }
       if (writes.length > 0) {
         await tx.run('update_halves', [

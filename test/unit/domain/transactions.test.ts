@@ -11,6 +11,7 @@ import {
   chooseCheckTarget,
   claimCheck,
   decide,
+  halfMessageOf,
   MAX_CHECK_HISTORY,
   planClaim,
   quarantine,
@@ -19,6 +20,7 @@ import {
   repeatOf,
   transition,
   type HalfMessage,
+  type HalfRecord,
   type TransactionState,
 } from '../../../src/domain/transactions.js';
 
@@ -155,6 +157,32 @@ describe('claim, release, re-arm and decide', () => {
     for (let i = 0; i < MAX_CHECK_HISTORY + 5; i++) m = claimCheck(m, i, `c${i}`, 1);
     expect(m.checks).toHaveLength(MAX_CHECK_HISTORY);
     expect(m.checks![0]!.clientId).toBe('c5');
+  });
+
+  it('a claim leaves the transaction it was given as it was (a copy is claimed)', () => {
+    const before = claimCheck(meta(), 10_000, 'a', 5_000);
+    const snapshot = structuredClone(before);
+    claimCheck(before, 15_000, 'b', 5_000);
+    expect(before).toEqual(snapshot);
+  });
+
+  it('a half message of a record holds every field but those its message carries, and no field the record lacks', () => {
+    const message = {
+      topic: 'T',
+      messageId: 'M1',
+      messageType: 'TRANSACTION' as const,
+      body: Buffer.from('x'),
+      keys: ['k'],
+      userProperties: {},
+      bornTimestampMs: 1,
+      bornHost: 'h',
+    };
+    const bare: HalfRecord = { ...meta(), topic: 'T', messageId: 'M1', keys: ['k'] };
+    expect(halfMessageOf(bare, message)).toEqual({ ...meta(), message });
+    expect(Object.keys(halfMessageOf(bare, message)).sort()).toEqual([...Object.keys(meta()), 'message'].sort());
+    const full = { ...meta(), timeouts: 2, awaitingAnswer: true, silenceIsUnknown: false, lastCheckAtMs: 5, lastCheckDueAtMs: 4, lastCheckClientId: 'b' };
+    const checked: Meta = { ...full, abandonReason: 'r', checks: [{ atMs: 5, clientId: 'b' }] };
+    expect(halfMessageOf({ ...checked, topic: 'T', messageId: 'M1' }, message)).toEqual({ ...checked, message });
   });
 
   it('a claim awaits an answer; claimed again unanswered, the previous check counts as a timeout', () => {

@@ -115,6 +115,57 @@ describe('LevelStore storage format', () => {
   });
 });
 
+describe('LevelStore storage format 6: JSON half-message metadata', () => {
+  const temp = new TempStores();
+  beforeEach(() => temp.setUp());
+  afterEach(() => temp.tearDown());
+
+  it('reads the JSON metadata a format-6 directory holds, counts, checks and commits it, and writes it binary from then on', async () => {
+    const clock = new FakeClock(T0);
+    const nextCheckAtMs = T0 - MINUTE;
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('formatVersion', Buffer.from('6'));
+      await sub('meta').put('topic\x00orders', jsonValue({ name: 'orders', messageType: 'TRANSACTION', queueCount: 1, createdAtMs: T0 - MINUTE }));
+      for (const [id, messageId] of [
+        ['TX-6A', 'TX-6A'],
+        ['TX-6B', 'MSG-6B'],
+      ] as const) {
+        // As formats 5 and 6 wrote it (idRecord): no transaction id, the message id only when it differs.
+        const meta: Record<string, unknown> = {
+          producerGroup: 'orders',
+          senderClientId: 'p1',
+          receivedAtMs: T0 - 10 * MINUTE,
+          nextCheckAtMs,
+          state: 'PENDING',
+          budget: 'checks',
+          checkCount: 0,
+          topic: 'orders',
+          keys: ['k'],
+        };
+        if (messageId !== id) meta.messageId = messageId;
+        await sub('half').put(id, jsonValue(meta));
+        await sub('halfbody').put(id, jsonRecord(message('orders', { messageId, messageType: 'TRANSACTION', keys: ['k'], body: Buffer.from(`half ${id}`) })));
+        await sub('checkdue').put(checkDueKey('orders', nextCheckAtMs, id), Buffer.alloc(0));
+      }
+    });
+    const store = await temp.openStore(clock);
+    expect(await store.pendingTransactionCount('orders')).toBe(2);
+    expect(await store.getHalf('TX-6B')).toMatchObject({ transactionId: 'TX-6B', state: 'PENDING', checkCount: 0, message: { messageId: 'MSG-6B', keys: ['k'] } });
+    const claim = await store.claimDueChecks({ producerGroup: 'orders', limit: 10, nextCheckInMs: MINUTE, budget: { checkMax: 5, maxAgeMs: 3_600_000 }, targets: ['p1'] });
+    expect(claim.claimed.map((h) => [h.transactionId, h.checkCount, h.lastCheckClientId, h.message.body.toString()]).sort()).toEqual([
+      ['TX-6A', 1, 'p1', 'half TX-6A'],
+      ['TX-6B', 1, 'p1', 'half TX-6B'],
+    ]);
+    expect(await store.endTransaction('TX-6A', 'COMMIT', 'CLIENT')).toMatchObject({ kind: 'applied', decision: { state: 'COMMITTED', checkCount: 1, keys: ['k'] } });
+    await store.close();
+    const rewritten = (await withRaw(temp.dir, (sub) => sub('half').get('TX-6B')))!;
+    expect(rewritten[0]).toBe(0xb2);
+    const again = await temp.openStore(clock);
+    expect(await again.getHalf('TX-6B')).toMatchObject({ checkCount: 1, checks: [{ atMs: T0, clientId: 'p1' }], message: { messageId: 'MSG-6B' } });
+    expect(await again.getHalf('TX-6A')).toBeUndefined();
+  });
+});
+
 describe('LevelStore storage format 4: the message index', () => {
   const temp = new TempStores();
   beforeEach(() => temp.setUp());
@@ -371,11 +422,13 @@ describe('LevelStore storage format 5: binary message records', () => {
     });
     await store.putHalf(half('TX-SAME', 'TX-SAME'), MINUTE);
     await store.putHalf(half('TX-OTHER', 'MSG-OTHER'), MINUTE);
-    const raw = async (sub: string, id: string) => JSON.parse((await withRaw(temp.dir, (s) => s(sub).get(id)))!.toString()) as Record<string, unknown>;
+    const bytes = async (sub: string, id: string) => (await withRaw(temp.dir, (s) => s(sub).get(id)))!;
+    const raw = async (sub: string, id: string) => JSON.parse((await bytes(sub, id)).toString()) as Record<string, unknown>;
     await store.close();
-    expect(await raw('half', 'TX-SAME')).not.toHaveProperty('transactionId');
-    expect(await raw('half', 'TX-SAME')).not.toHaveProperty('messageId');
-    expect(await raw('half', 'TX-OTHER')).toMatchObject({ messageId: 'MSG-OTHER' });
+    // Metadata is binary (format 7): the ids are absent from the value unless they differ.
+    expect((await bytes('half', 'TX-SAME')).includes('TX-SAME')).toBe(false);
+    expect((await bytes('half', 'TX-OTHER')).includes('TX-OTHER')).toBe(false);
+    expect((await bytes('half', 'TX-OTHER')).includes('MSG-OTHER')).toBe(true);
     const again = await temp.openStore(clock);
     expect(await again.getHalf('TX-SAME')).toMatchObject({ transactionId: 'TX-SAME', state: 'PENDING', message: { messageId: 'TX-SAME' } });
     expect((await again.listTransactions({})).map((h) => [h.transactionId, h.message.messageId]).sort()).toEqual([
