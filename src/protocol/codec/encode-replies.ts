@@ -1,5 +1,4 @@
-// Owns the fast reply encoders of the hot RPCs: SendMessage (its usual shape straight into one
-// buffer by encode-send-reply.ts, anything else here), EndTransaction, Heartbeat, AckMessage,
+// Owns the fast reply encoders of the hot RPCs: SendMessage, EndTransaction, Heartbeat, AckMessage,
 // ChangeInvisibleDuration, ReceiveMessage (every variant of its stream) and the Telemetry commands
 // the broker pushes (status, recover_orphaned_transaction_command). Each writes, byte for byte, what
 // proto-loader's `encode(fromObject(reply))` writes, without the message instances and Longs. A
@@ -7,7 +6,6 @@
 // the generic serializer.
 import { DirectWriter } from './direct-writer.js';
 import { writeMessage } from './encode-message.js';
-import { encodePlainSendMessageResponse } from './encode-send-reply.js';
 import { Writer } from './schema.js';
 import { arrayAt, elementAt, messageAt, replyAt, writeInt64, writeSecondsNanos, writeStatus, writeString } from './wire-write.js';
 
@@ -25,9 +23,7 @@ export const encodeHeartbeatResponse = statusOnly('HeartbeatResponse');
 
 export function encodeSendMessageResponse(reply: unknown): Uint8Array {
   const r = replyAt(reply, 'SendMessageResponse');
-  const direct = encodePlainSendMessageResponse(r);
-  if (direct) return direct;
-  const w = Writer.create();
+  const w = new DirectWriter();
   writeStatus(w, 10, r.status, 'SendMessageResponse.status');
   const entries = arrayAt(r.entries, 'SendMessageResponse.entries');
   if (entries) {

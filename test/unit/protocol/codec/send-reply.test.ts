@@ -1,11 +1,9 @@
-// The direct SendMessageResponse encoder (encode-send-reply.ts) against proto-loader's generic
-// serializer: the replies the SendMessage handler builds (shared OK status, error statuses, ids,
-// number and decimal-string offsets, absent and empty fields, varint lengths past one byte) take
-// the direct path and give the generic bytes; the shapes it leaves to the Writer path (non-ASCII
-// text, negative or fractional offsets, unknown code names, wrong kinds) are left, and the
-// SendMessage serializer still gives the generic bytes for them.
+// The SendMessageResponse encoder (encode-replies.ts, through DirectWriter) against proto-loader's
+// generic serializer: the replies the SendMessage handler builds (shared OK status, error statuses,
+// ids, number and decimal-string offsets, absent and empty fields, varint lengths past one byte),
+// the rarer shapes (non-ASCII text, negative or fractional offsets, codes by name and number) give
+// the generic bytes, and values of the wrong kind throw as the generic serializer does.
 import { describe, expect, it } from 'vitest';
-import { encodePlainSendMessageResponse } from '../../../../src/protocol/codec/encode-send-reply.js';
 import { OK_STATUS, status } from '../../../../src/protocol/status.js';
 import { fast, generic, outcome } from './equivalence.js';
 
@@ -14,43 +12,31 @@ function same(reply: Record<string, unknown>): void {
   expect(mine).toEqual(outcome(() => Buffer.from(generic('SendMessage').responseSerialize(reply))));
 }
 
-function direct(reply: Record<string, unknown>): void {
-  const bytes = encodePlainSendMessageResponse(reply);
-  expect(bytes).toBeDefined();
-  expect(bytes!.toString('hex')).toBe(Buffer.from(generic('SendMessage').responseSerialize(reply)).toString('hex'));
-  same(reply);
-}
-
-function left(reply: Record<string, unknown>): void {
-  expect(encodePlainSendMessageResponse(reply)).toBeUndefined();
-  same(reply);
-}
-
-describe('direct SendMessageResponse encoder', () => {
+describe('SendMessageResponse encoder', () => {
   it('writes the handler replies (batches of 1 to 200, shared and mixed statuses) as the generic serializer does', () => {
     for (const n of [0, 1, 32, 200]) {
       const entries = Array.from({ length: n }, (_, i) => {
         const id = `01A2B3C4D5E6F7${i.toString(16).toUpperCase().padStart(12, '0')}`;
         return { status: i % 7 === 3 ? status(40402, 'topic not found') : OK_STATUS, message_id: id, transaction_id: id, offset: i * 1_000_003 };
       });
-      direct({ status: OK_STATUS, entries });
+      same({ status: OK_STATUS, entries });
     }
   });
 
   it('covers absent, empty and long fields, codes by name and number, offsets as numbers and decimal strings', () => {
     const long = 'x'.repeat(200);
     const offsets: unknown[] = [0, -0, 1, 127, 128, 16_383, 16_384, 2 ** 32, 2 ** 53 - 1, '0', '7', '999999999999999', null, undefined];
-    for (const offset of offsets) direct({ status: OK_STATUS, entries: [{ status: OK_STATUS, message_id: 'm', transaction_id: '', offset }] });
-    direct({});
-    direct({ status: null, entries: null });
-    direct({ status: { code: 20000 }, entries: [] });
-    direct({ status: { code: 0, message: '' }, entries: [{}] });
-    direct({ status: { code: 'MULTIPLE_RESULTS', message: long }, entries: [{ status: { code: 40402, message: long }, message_id: long, recall_handle: 'rh' }, []] });
-    direct({ entries: [{ status: null, message_id: null, transaction_id: 'tx', offset: 5, recall_handle: null }] });
-    direct({ status: OK_STATUS, entries: [{ status: { code: 2 ** 31 - 1, message: 'big code' }, message_id: 'a'.repeat(20_000) }], extra: 'ignored' });
+    for (const offset of offsets) same({ status: OK_STATUS, entries: [{ status: OK_STATUS, message_id: 'm', transaction_id: '', offset }] });
+    same({});
+    same({ status: null, entries: null });
+    same({ status: { code: 20000 }, entries: [] });
+    same({ status: { code: 0, message: '' }, entries: [{}] });
+    same({ status: { code: 'MULTIPLE_RESULTS', message: long }, entries: [{ status: { code: 40402, message: long }, message_id: long, recall_handle: 'rh' }, []] });
+    same({ entries: [{ status: null, message_id: null, transaction_id: 'tx', offset: 5, recall_handle: null }] });
+    same({ status: OK_STATUS, entries: [{ status: { code: 2 ** 31 - 1, message: 'big code' }, message_id: 'a'.repeat(20_000) }], extra: 'ignored' });
   });
 
-  it('leaves every other shape to the Writer path, which still matches the generic serializer', () => {
+  it('writes the rarer shapes as the generic serializer does', () => {
     const shapes: Record<string, unknown>[] = [
       { status: { code: 'OK', message: 'héllo' } },
       { status: OK_STATUS, entries: [{ message_id: 'm\u{1F600}' }] },
@@ -67,12 +53,11 @@ describe('direct SendMessageResponse encoder', () => {
       { status: OK_STATUS, entries: [{ message_id: 12 }] },
       { status: OK_STATUS, entries: [{ status: [] }] },
     ];
-    for (const reply of shapes) left(reply);
+    for (const reply of shapes) same(reply);
   });
 
-  it('leaves values of the wrong kind to the Writer path, which throws what the generic serializer throws', () => {
+  it('throws for values of the wrong kind, as the generic serializer does', () => {
     for (const reply of [{ status: 'OK' }, { entries: {} }, { entries: [null] }, { entries: [{ status: 5 }] }]) {
-      expect(encodePlainSendMessageResponse(reply)).toBeUndefined();
       same(reply);
       expect(outcome(() => fast('SendMessage').responseSerialize(reply))).toHaveProperty('threw');
     }
