@@ -2,9 +2,10 @@
 // rewritten on every check and written once per transaction.
 //
 // Binary record (storage format 7): byte 0xB2, a 16-bit little-endian flag word, then the
-// producer group, sender client id and topic (strings: 32-bit LE byte length + UTF-8), the
-// receive and next-check times (float64 LE), the check count (32-bit LE), then each optional
-// field its flag names, in flag order. The transaction id is the key; the message id is stored
+// producer group, sender client id and topic (strings as in message records: 32-bit LE byte
+// length + UTF-8, written by record-codec.ts's writeStr), the receive and next-check times
+// (float64 LE), the check count (32-bit LE), then each optional field its flag names, in flag
+// order. The transaction id is the key; the message id is stored
 // only when it differs from it. About half the bytes of the JSON form and a fraction of its CPU
 // to write and read (a claim sweep reads and rewrites one per check); decoded into one object of
 // a fixed field order, which the claim's copies then handle on V8's fast paths.
@@ -13,6 +14,7 @@
 // still read; a record the binary form cannot hold (a field of an unexpected type) is written
 // as JSON too, so that every record round-trips.
 import { idRecord, parseIdRecord } from './db.js';
+import { writeStr } from './record-codec.js';
 import type { HalfRecord } from '../../domain/transactions.js';
 
 const BINARY = 0xb2;
@@ -198,12 +200,6 @@ export function tryDecodeHalfMeta(transactionId: string, b: Buffer): HalfRecord 
   } catch {
     return undefined;
   }
-}
-
-function writeStr(b: Buffer, at: number, s: string): number {
-  const n = b.write(s, at + 4, 'utf8');
-  b.writeUInt32LE(n, at);
-  return at + 4 + n;
 }
 
 function readStr(b: Buffer, r: { at: number }): string {

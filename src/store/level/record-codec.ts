@@ -144,9 +144,10 @@ function plan(r: Record<string, unknown>, v: unknown[]): Plan {
 /**
  * Writes `s` at `o + 4` with its 32-bit LE byte length at `o`; returns the end. ASCII is copied
  * by a loop (cheaper than a native call for the short strings of a header), anything else by
- * Buffer#write. `out` has room for strCap(s).
+ * Buffer#write. `out` has room for 4 bytes and the UTF-8 bytes of `s` (strCap(s) bounds them).
+ * The string form of the half-message records too (half-codec.ts).
  */
-function writeStr(out: Buffer, o: number, s: string): number {
+export function writeStr(out: Buffer, o: number, s: string): number {
   const at = o + 4;
   let n = s.length;
   if (n <= 64) {
