@@ -1,10 +1,11 @@
-// Owns DirectWriter, the protobuf writer of the largest hot replies (ReceiveMessage's messages,
-// AckMessage's entries): the same bytes as protobufjs's (Buffer)Writer for the same calls, written
+// Owns DirectWriter, the protobuf writer of every fast reply encoder (encode-replies.ts: the
+// SendMessage, ReceiveMessage and AckMessage replies, the status-only ones, the Telemetry check
+// command): the same bytes as protobufjs's (Buffer)Writer for the same calls, written
 // straight into one reused scratch buffer instead of a list of operation objects that finish()
 // walks. A fork reserves one byte for its length; ldelim moves the content up when the length
 // needs more (once per nested message: a few hundred bytes, or the body once). finish() copies the
 // reply out, so the scratch is reused by the next reply. Also WireWriter, what the shared writing
-// steps (wire-write.ts) need of a writer, which both writers implement.
+// steps (wire-write.ts) need of a writer, which protobufjs's Writer implements too.
 import { pbUtil } from './schema.js';
 
 /** The calls the fast encoders make on a writer (protobufjs's Writer and DirectWriter). */

@@ -6,13 +6,12 @@
 // the generic serializer.
 import { DirectWriter } from './direct-writer.js';
 import { writeMessage } from './encode-message.js';
-import { Writer } from './schema.js';
 import { arrayAt, elementAt, messageAt, replyAt, writeInt64, writeSecondsNanos, writeStatus, writeString } from './wire-write.js';
 
 function statusOnly(type: string): (reply: unknown) => Uint8Array {
   return (reply) => {
     const r = replyAt(reply, type);
-    const w = Writer.create();
+    const w = new DirectWriter();
     writeStatus(w, 10, r.status, `${type}.status`);
     return w.finish();
   };
@@ -61,7 +60,7 @@ export function encodeAckMessageResponse(reply: unknown): Uint8Array {
 
 export function encodeChangeInvisibleDurationResponse(reply: unknown): Uint8Array {
   const r = replyAt(reply, 'ChangeInvisibleDurationResponse');
-  const w = Writer.create();
+  const w = new DirectWriter();
   writeStatus(w, 10, r.status, 'ChangeInvisibleDurationResponse.status');
   writeString(w, 18, r.receipt_handle);
   return w.finish();
@@ -91,7 +90,7 @@ const OTHER_COMMANDS = [
 export function encodeTelemetryCommand(reply: unknown): Uint8Array | undefined {
   const r = replyAt(reply, 'TelemetryCommand');
   for (const k of OTHER_COMMANDS) if (r[k] !== null && r[k] !== undefined) return undefined;
-  const w = Writer.create();
+  const w = new DirectWriter();
   writeStatus(w, 10, r.status, 'TelemetryCommand.status');
   const check = messageAt(r.recover_orphaned_transaction_command, 'TelemetryCommand.recover_orphaned_transaction_command');
   if (check) {
