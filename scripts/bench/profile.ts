@@ -7,6 +7,7 @@
 //
 //   npm run bench -- profile [--phase publish|tx|drain|batch] [--messages 20000] [--top 25] [--keep DIR]
 //     [--node-args="--max-semi-space-size=32"]   (Node.js flags for the broker, to compare V8 settings)
+//     [--client]   (profile the load generator of the phase's own task instead of the broker)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ export interface ProfileOptions {
   keep?: string;
   /** More Node.js flags for the broker (A/B of V8 settings), space-separated. */
   nodeArgs: string[];
+  /** Profile the load generator process (the phase's last task) instead of the broker. */
+  client: boolean;
 }
 
 export function profileOptions(flags: Flags): ProfileOptions {
@@ -40,6 +43,7 @@ export function profileOptions(flags: Flags): ProfileOptions {
     top: numFlag(flags, 'top', 25),
     ...(typeof flags.keep === 'string' ? { keep: flags.keep } : {}),
     nodeArgs: typeof flags['node-args'] === 'string' ? flags['node-args'].split(' ').filter(Boolean) : [],
+    client: flags.client === true,
   };
 }
 
@@ -72,6 +76,7 @@ export function areaOf(url: string, name: string): string {
   const src = /\/src\/([a-z-]+)\//.exec(url)?.[1];
   if (src) return `halfmoon ${src}`;
   if (url.includes('/src/')) return 'halfmoon (root)';
+  if (url.includes('/scripts/bench/')) return 'load generator';
   if (url === '') return 'V8/native';
   if (url.startsWith('node:internal/http2') || url === 'node:http2') return 'node http2';
   if (url.startsWith('node:')) return url.includes('esm') || url.includes('modules') ? 'node module loading' : 'node (other)';
@@ -160,14 +165,16 @@ export async function runProfile(o: ProfileOptions, log: Log): Promise<BenchOutc
   try {
     for (const phase of o.phases) {
       const profDir = o.keep ? join(o.keep, phase) : join(scratch, `prof-${phase}`);
-      const broker = await startHalfmoon({ dir: join(scratch, phase), nodeArgs: [...o.nodeArgs, '--cpu-prof', '--cpu-prof-dir', profDir] });
+      const prof = ['--cpu-prof', '--cpu-prof-dir', profDir];
+      const broker = await startHalfmoon({ dir: join(scratch, phase), nodeArgs: [...o.nodeArgs, ...(o.client ? [] : prof)] });
       let cpu = 0;
       let wall = 0;
       try {
-        for (const task of taskOf(phase, broker.endpoint, o.messages)) {
+        const tasks = taskOf(phase, broker.endpoint, o.messages);
+        for (const task of tasks) {
           const before = sampleTree(broker.pid).cpuS;
           const t0 = performance.now();
-          await runLoadTask(task);
+          await runLoadTask(task, o.client && task === tasks[tasks.length - 1] ? prof : []);
           // The last task is the phase's own (the drain's backlog is written first).
           cpu = sampleTree(broker.pid).cpuS - before;
           wall = (performance.now() - t0) / 1000;
@@ -176,11 +183,11 @@ export async function runProfile(o: ProfileOptions, log: Log): Promise<BenchOutc
         await broker.stop();
       }
       const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-      if (!file) throw new Error(`the broker wrote no .cpuprofile into ${profDir}`);
+      if (!file) throw new Error(`the ${o.client ? 'load generator' : 'broker'} wrote no .cpuprofile into ${profDir}`);
       const s = summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile, o.top);
       out[phase] = s;
       log(
-        `  profile: ${phase} (${o.messages} messages, ${Math.round(o.messages / wall)} msgs/s, broker CPU ${((cpu * 1e6) / o.messages).toFixed(0)} µs/msg under the profiler, ${(s.totalMs / 1000).toFixed(1)} s sampled)`,
+        `  profile${o.client ? ' of the load generator' : ''}: ${phase} (${o.messages} messages, ${Math.round(o.messages / wall)} msgs/s, broker CPU ${((cpu * 1e6) / o.messages).toFixed(0)} µs/msg under the profiler, ${(s.totalMs / 1000).toFixed(1)} s sampled)`,
       );
       for (const a of s.areas) if (a.share >= 0.002) log(`    ${a.area.padEnd(24)} ${a.ms.toFixed(0).padStart(7)} ms  ${pct(a.share).padStart(7)}`);
       log('    top functions by self time:');

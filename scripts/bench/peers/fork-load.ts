@@ -22,8 +22,9 @@ export interface RunningLoad {
   go(): void;
 }
 
-export function startLoad(task: LoadTask, marginMs = 30_000): RunningLoad {
-  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `nodeArgs`: more Node.js flags for the child (the profile's `--client` passes `--cpu-prof`). */
+export function startLoad(task: LoadTask, marginMs = 30_000, nodeArgs: string[] = []): RunningLoad {
+  const child = fork(CHILD, [], { execArgv: ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   live.add(child);
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
@@ -60,4 +61,4 @@ export function startLoad(task: LoadTask, marginMs = 30_000): RunningLoad {
   return { ready, done, pid: child.pid!, go };
 }
 
-export const runLoadTask = (task: LoadTask): Promise<LoadOutcome> => startLoad(task).done;
+export const runLoadTask = (task: LoadTask, nodeArgs: string[] = []): Promise<LoadOutcome> => startLoad(task, 30_000, nodeArgs).done;
