@@ -16,7 +16,19 @@ import { freePort } from '../helpers/broker-process.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** What `npm pack` needs to build the package: sources, configs and the lock file. */
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.examples.json', 'README.md', 'src', 'proto', 'docs', 'examples'];
+const SOURCES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.examples.json',
+  'README.md',
+  'bin',
+  'src',
+  'proto',
+  'docs',
+  'examples',
+];
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
@@ -87,6 +99,9 @@ describe('npm install -g ./halfmoon-broker-*.tgz', () => {
           if (broker.exitCode !== null || Date.now() > deadline) throw new Error(`the installed broker did not start:\n${log}`);
           await new Promise((r) => setTimeout(r, 100));
         }
+        // The launcher became the broker (exec: same pid, SIGTERM reaches node) with two malloc arenas.
+        expect(readFileSync(`/proc/${broker.pid}/cmdline`, 'utf8').split('\0')[0]).toMatch(/node$/);
+        expect(readFileSync(`/proc/${broker.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
         const endpoint = `127.0.0.1:${port}`;
         const created = await halfmoon('topic', 'create', 'Installed', '--type', 'TRANSACTION', '--endpoints', endpoint);
         expect(created, created.stderr).toMatchObject({ code: 0, stdout: 'created: topic Installed (TRANSACTION)\n' });

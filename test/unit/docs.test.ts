@@ -3,7 +3,7 @@
 // relative link (and #anchor) in README.md and docs/*.md leads somewhere, the docs stand alone
 // (nothing points outside the repository), and package.json's entry points and commands name
 // files the build produces from src/.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +96,8 @@ describe('package.json', () => {
     main: string;
     types: string;
     bin: Record<string, string>;
+    files: string[];
+    scripts: Record<string, string>;
     exports: Record<string, { types: string; default: string }>;
   };
   /** dist/src/x/y.js (or .d.ts) is built from src/x/y.ts. */
@@ -105,13 +107,24 @@ describe('package.json', () => {
       .replace(/^dist\//, '')
       .replace(/\.d\.ts$|\.js$/, '.ts');
 
-  it('points main, types, exports and bin at files built from src/', () => {
-    const entries = [pkg.main, pkg.types, ...Object.values(pkg.bin), ...Object.values(pkg.exports).flatMap((e) => [e.types, e.default])];
+  it('points main, types and exports at files built from src/', () => {
+    const entries = [pkg.main, pkg.types, ...Object.values(pkg.exports).flatMap((e) => [e.types, e.default])];
     for (const entry of entries) expect(existsSync(join(ROOT, source(entry))), `${entry} ← ${source(entry)}`).toBe(true);
     expect(pkg.exports['.']!.default).toBe(`./${pkg.main}`);
   });
 
   it('installs the halfmoon and halfmoon-broker commands (npx halfmoon-broker runs the package)', () => {
-    expect(pkg.bin).toEqual({ halfmoon: 'dist/src/cli/main.js', 'halfmoon-broker': 'dist/src/cli/main.js' });
+    expect(pkg.bin).toEqual({ halfmoon: 'bin/halfmoon', 'halfmoon-broker': 'bin/halfmoon' });
+    expect(pkg.files).toContain('bin');
+    expect(pkg.scripts.start).toBe('sh bin/halfmoon start');
+  });
+
+  it('starts the CLI built from src/cli/main.ts from the launcher, with two malloc arenas unless told otherwise', () => {
+    const launcher = readFileSync(join(ROOT, 'bin', 'halfmoon'), 'utf8');
+    expect(launcher.startsWith('#!/bin/sh\n')).toBe(true);
+    expect(launcher).toContain('exec node ${HALFMOON_NODE_ARGS-} "$here/../dist/src/cli/main.js" "$@"');
+    expect(existsSync(join(ROOT, source('dist/src/cli/main.js')))).toBe(true);
+    expect(launcher).toContain(': "${MALLOC_ARENA_MAX:=2}"');
+    expect(statSync(join(ROOT, 'bin', 'halfmoon')).mode & 0o111).not.toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 // Broker controllers for the peers benchmark: each starts one broker as a child process on
 // 127.0.0.1 with free ports and its own scratch directory, says which pid to measure, and stops
 // only what it started (its own process tree; RabbitMQ through `rabbitmqctl -n <its node> stop`).
-// Halfmoon runs from the build (`node dist/src/cli/main.js start`); RabbitMQ (`rabbitmq-server`)
+// Halfmoon runs from the build through its launcher (`bin/halfmoon start`, as `npm start` and the
+// installed command do); RabbitMQ (`rabbitmq-server`)
 // and NATS (`nats-server -js`) are the Debian packages, installed with apt-get when missing.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -117,7 +118,7 @@ export interface HalfmoonStartOptions {
   flags?: string[];
   /** Reuse this port (a restart on the same data dir). */
   port?: number;
-  /** Node.js flags for the broker process (e.g. ['--cpu-prof']). */
+  /** Node.js flags for the broker process (e.g. ['--cpu-prof']), given to the launcher in HALFMOON_NODE_ARGS. */
   nodeArgs?: string[];
 }
 
@@ -127,8 +128,7 @@ export async function startHalfmoon(o: HalfmoonStartOptions): Promise<RunningBro
   mkdirSync(o.dir, { recursive: true });
   const port = o.port ?? (await freePort());
   const args = [
-    ...(o.nodeArgs ?? []),
-    main,
+    join(REPO, 'bin', 'halfmoon'),
     'start',
     '--data',
     join(o.dir, 'data'),
@@ -145,7 +145,9 @@ export async function startHalfmoon(o: HalfmoonStartOptions): Promise<RunningBro
     ...(o.flags ?? []),
   ];
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: REPO });
+  // The launcher replaces its shell with node (exec): the child's pid is the broker's.
+  const env = { ...process.env, ...(o.nodeArgs?.length ? { HALFMOON_NODE_ARGS: o.nodeArgs.join(' ') } : {}) };
+  const child = spawn('sh', args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: REPO, env });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   try {
