@@ -2,7 +2,9 @@
 // the broker's own codec (src/protocol/transport/h2/), written for many small calls in flight.
 // Every frame a turn of the event loop produces leaves in ONE socket write (flushed on
 // setImmediate); request header fields are entered in the server's dynamic table the first time
-// and sent as 1-byte indexes after that (as nghttp2-based clients do); flow control both ways
+// and sent as 1-byte indexes after that (as nghttp2-based clients do; the block of a field list
+// is kept while the table does not change); a request with its body leaves as HEADERS + DATA in
+// one buffer when the windows allow; flow control both ways
 // (DATA waits for the server's stream and connection windows and is cut to its max frame size;
 // our windows are large and topped up in big steps). It exists because node:http2's client costs
 // more CPU per call than the broker does: a load generator must not be what is measured.
@@ -37,10 +39,14 @@ const MAX_FRAME = 1 << 20;
 const DYNAMIC_TABLE = 4096;
 /** The largest response header block accepted. */
 const MAX_HEADER_BLOCK = 1 << 20;
+/** Response header blocks kept decoded: at most this many, of at most this many bytes. */
+const MAX_CACHED_BLOCKS = 64;
+const MAX_CACHED_BLOCK = 256;
 
 /** What a stream's owner is told. `fields`: name, value, name, value... */
 export interface StreamEvents {
-  headers(fields: string[], endStream: boolean): void;
+  /** `fields` may be shared between streams: read them, do not change them. */
+  headers(fields: readonly string[], endStream: boolean): void;
   data(payload: Buffer, endStream: boolean): void;
   /** The stream ended without trailers: reset by the server, the connection lost, or GOAWAY. */
   failed(err: Error): void;
@@ -67,8 +73,22 @@ class IndexingEncoder {
   /** name\0value → insertion number. */
   private readonly inserted = new Map<string, number>();
   private size = 0;
+  /**
+   * The block of a field list (by identity) that inserted nothing, and the insertion count it was
+   * written at: the same list gives the same bytes while no other list inserts an entry.
+   */
+  private readonly blocks = new WeakMap<readonly (readonly [string, string])[], { count: number; block: Buffer }>();
 
   encode(fields: readonly (readonly [string, string])[]): Buffer {
+    const cached = this.blocks.get(fields);
+    if (cached && cached.count === this.inserted.size) return cached.block;
+    const before = this.inserted.size;
+    const block = this.encodeFields(fields);
+    if (this.inserted.size === before) this.blocks.set(fields, { count: before, block });
+    return block;
+  }
+
+  private encodeFields(fields: readonly (readonly [string, string])[]): Buffer {
     let max = 0;
     for (const [n, v] of fields) max += n.length + v.length + 12;
     const out = Buffer.allocUnsafe(max);
@@ -99,6 +119,8 @@ export class H2Client {
   private readonly streams = new Map<number, OutStream>();
   private nextId = 1;
   private readonly decoder = new HpackDecoder(DYNAMIC_TABLE);
+  /** Decoded response header blocks by their bytes (see decode). */
+  private readonly decodedBlocks = new Map<string, string[]>();
   private readonly encoder = new IndexingEncoder();
   private readonly reader: FrameReader;
   private out: Buffer[] = [];
@@ -165,6 +187,39 @@ export class H2Client {
     this.nextId += 2;
     this.streams.set(id, { id, events, window: this.peerInitialWindow, queue: [], endQueued: false, ended: false, unacked: 0 });
     this.push(headersFrames(id, this.encoder.encode(fields), false, this.peerMaxFrame));
+    return id;
+  }
+
+  /**
+   * Opens a stream and sends `payload` with END_STREAM (a unary or server-streaming call): HEADERS
+   * and the DATA frame leave together when the windows allow it, as request + send would.
+   */
+  requestWith(fields: readonly (readonly [string, string])[], events: StreamEvents, payload: Buffer): number {
+    if (this.closedWith) throw this.closedWith;
+    const n = payload.length;
+    if (n === 0 || n > this.peerInitialWindow || n > this.connWindow || n > this.peerMaxFrame) {
+      const id = this.request(fields, events);
+      this.send(id, payload, true);
+      return id;
+    }
+    const id = this.nextId;
+    this.nextId += 2;
+    this.streams.set(id, { id, events, window: this.peerInitialWindow - n, queue: [], endQueued: true, ended: true, unacked: 0 });
+    const block = this.encoder.encode(fields);
+    if (block.length > this.peerMaxFrame) {
+      this.push(headersFrames(id, block, false, this.peerMaxFrame));
+      const header = Buffer.allocUnsafe(FRAME_HEADER);
+      writeFrameHeader(header, 0, n, FrameType.DATA, Flag.END_STREAM, id);
+      this.push(header);
+    } else {
+      const head = Buffer.allocUnsafe(2 * FRAME_HEADER + block.length);
+      writeFrameHeader(head, 0, block.length, FrameType.HEADERS, Flag.END_HEADERS, id);
+      block.copy(head, FRAME_HEADER);
+      writeFrameHeader(head, FRAME_HEADER + block.length, n, FrameType.DATA, Flag.END_STREAM, id);
+      this.push(head);
+    }
+    this.push(payload);
+    this.connWindow -= n;
     return id;
   }
 
@@ -310,7 +365,7 @@ export class H2Client {
     if (!('bytes' in block)) return this.fail(new Error(`HTTP/2: ${block.reason}`));
     let fields: string[];
     try {
-      fields = this.decoder.decode(block.bytes, MAX_HEADER_BLOCK);
+      fields = this.decode(block.bytes);
     } catch (err) {
       return this.fail(new Error(`HTTP/2: a header block the client cannot decode: ${(err as Error).message}`));
     }
@@ -318,6 +373,23 @@ export class H2Client {
     if (!s) return;
     if (block.endStream) this.finished(s);
     s.events.headers(fields, block.endStream);
+  }
+
+  /**
+   * Decodes a response header block. The broker writes static indexes and literals without
+   * indexing, so while our decoder's dynamic table is empty a block that leaves it empty (and
+   * does not start with a table size update) decodes to the same fields whenever it comes again:
+   * those are kept by their bytes (a few distinct blocks: headers, OK trailers) and shared.
+   */
+  private decode(bytes: Buffer): string[] {
+    const pure = this.decoder.size === 0 && bytes.length <= MAX_CACHED_BLOCK && bytes.length > 0 && (bytes[0]! & 0xe0) !== 0x20;
+    if (!pure) return this.decoder.decode(bytes, MAX_HEADER_BLOCK);
+    const key = bytes.toString('latin1');
+    const hit = this.decodedBlocks.get(key);
+    if (hit) return hit;
+    const fields = this.decoder.decode(bytes, MAX_HEADER_BLOCK);
+    if (this.decoder.size === 0 && this.decodedBlocks.size < MAX_CACHED_BLOCKS) this.decodedBlocks.set(key, fields);
+    return fields;
   }
 
   private onData(flags: number, id: number, payload: Buffer): void {
