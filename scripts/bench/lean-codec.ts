@@ -60,12 +60,50 @@ function putString(b: Buffer, at: number, tag: number, s: string): number {
   b[at++] = tag;
   const n = Buffer.byteLength(s, 'utf8');
   at = putVarint(b, at, n);
+  // As many bytes as characters: all ASCII (ids, handles); short ones are copied here.
+  if (n === s.length && n <= 64) {
+    for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+    return at + n;
+  }
   return at + b.write(s, at, n, 'utf8');
+}
+
+/** A length-delimited field of `bytes`: tag, length, bytes. */
+function bytesSize(bytes: Buffer): number {
+  return 1 + varintSize(bytes.length) + bytes.length;
+}
+
+function putBytes(b: Buffer, at: number, tag: number, bytes: Buffer): number {
+  b[at++] = tag;
+  return put(b, putVarint(b, at, bytes.length), bytes);
+}
+
+/** Copies `src` into `dst` at `at`; returns the offset after it. */
+function put(dst: Buffer, at: number, src: Buffer): number {
+  dst.set(src, at);
+  return at + src.length;
+}
+
+/** Frames are cut from slabs this large (Node's own pool is 8 KiB: a new one every 7 sends). */
+const SLAB = 256 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB);
+let slabAt = 0;
+
+/** `n` bytes of a slab (a large frame gets its own buffer). */
+function alloc(n: number): Buffer {
+  if (n > SLAB / 8) return Buffer.allocUnsafe(n);
+  if (slabAt + n > SLAB) {
+    slab = Buffer.allocUnsafeSlow(SLAB);
+    slabAt = 0;
+  }
+  const out = slab.subarray(slabAt, slabAt + n);
+  slabAt = (slabAt + n + 7) & ~7;
+  return out;
 }
 
 /** A buffer for one gRPC message of `size` bytes, its prefix written; content goes at offset 5. */
 function grpcFrame(size: number): Buffer {
-  const out = Buffer.allocUnsafe(GRPC_PREFIX + size);
+  const out = alloc(GRPC_PREFIX + size);
   out[0] = 0;
   out.writeUInt32BE(size, 1);
   return out;
@@ -136,21 +174,21 @@ export class SendEncoder {
       const size = this.messageSize(id, body, spFixed);
       out[at++] = 0x0a;
       at = putVarint(out, at, size.inner);
-      at += this.topicField.copy(out, at);
+      at = put(out, at, this.topicField);
       out[at++] = 0x1a;
       at = putVarint(out, at, size.sp);
       at = putString(out, at, 0x1a, id);
-      at += this.spMiddle.copy(out, at);
+      at = put(out, at, this.spMiddle);
       out[at++] = 0x3a;
       at = putVarint(out, at, tsInner);
       out[at++] = 0x08;
       at = putVarint(out, at, seconds);
       out[at++] = 0x10;
       at = putVarint(out, at, nanos);
-      at += this.spTail.copy(out, at);
+      at = put(out, at, this.spTail);
       out[at++] = 0x22;
       at = putVarint(out, at, body.length);
-      at += body.copy(out, at);
+      at = put(out, at, body);
     }
     return finished(out, at);
   }
@@ -172,7 +210,7 @@ export class EndTransactionEncoder {
 
   frame(messageId: string, transactionId: string, resolution: keyof typeof RESOLUTION, source: keyof typeof SOURCE): Buffer {
     const out = grpcFrame(this.topicField.length + stringSize(messageId) + stringSize(transactionId) + 4);
-    let at = GRPC_PREFIX + this.topicField.copy(out, GRPC_PREFIX);
+    let at = put(out, GRPC_PREFIX, this.topicField);
     at = putString(out, at, 0x12, messageId);
     at = putString(out, at, 0x1a, transactionId);
     out[at++] = 0x20;
@@ -191,21 +229,22 @@ export class AckEncoder {
     this.head = Buffer.concat([resourceField(0x0a, group), resourceField(0x12, topic)]);
   }
 
-  /** One entry per message: its id and the receipt handle it was delivered with. */
-  frame(messageIds: readonly string[], receiptHandles: readonly string[]): Buffer {
+  /** One entry per message: its id and the receipt handle it was delivered with (their UTF-8 bytes). */
+  frame(messageIds: readonly Buffer[], receiptHandles: readonly Buffer[]): Buffer {
     let total = this.head.length;
     for (let i = 0; i < messageIds.length; i++) {
-      const inner = stringSize(messageIds[i]!) + stringSize(receiptHandles[i]!);
+      const inner = bytesSize(messageIds[i]!) + bytesSize(receiptHandles[i]!);
       total += 1 + varintSize(inner) + inner;
     }
     const out = grpcFrame(total);
-    let at = GRPC_PREFIX + this.head.copy(out, GRPC_PREFIX);
+    let at = put(out, GRPC_PREFIX, this.head);
     for (let i = 0; i < messageIds.length; i++) {
-      const inner = stringSize(messageIds[i]!) + stringSize(receiptHandles[i]!);
+      const id = messageIds[i]!;
+      const handle = receiptHandles[i]!;
       out[at++] = 0x1a;
-      at = putVarint(out, at, inner);
-      at = putString(out, at, 0x0a, messageIds[i]!);
-      at = putString(out, at, 0x12, receiptHandles[i]!);
+      at = putVarint(out, at, bytesSize(id) + bytesSize(handle));
+      at = putBytes(out, at, 0x0a, id);
+      at = putBytes(out, at, 0x12, handle);
     }
     return finished(out, at);
   }

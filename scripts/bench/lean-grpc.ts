@@ -91,8 +91,20 @@ export interface BidiStream {
   done: Promise<void>;
 }
 
+/** The status of each shared field list (lean-hpack.ts keeps the OK trailers' list): null for none. */
+const statusOfFields = new WeakMap<readonly string[], { code: number; message: string } | null>();
+
 /** The grpc-status trailer among decoded header fields (name, value, ...), and its message. */
 function grpcStatus(fields: readonly string[]): { code: number; message: string } | undefined {
+  let status = statusOfFields.get(fields);
+  if (status === undefined) {
+    status = readGrpcStatus(fields) ?? null;
+    statusOfFields.set(fields, status);
+  }
+  return status ?? undefined;
+}
+
+function readGrpcStatus(fields: readonly string[]): { code: number; message: string } | undefined {
   let code: number | undefined;
   let message = '';
   for (let i = 0; i < fields.length; i += 2) {

@@ -1,10 +1,8 @@
 // The load generators' HTTP/2 client connection (RFC 9113): one TCP socket, frames and HPACK from
 // the broker's own codec (src/protocol/transport/h2/), written for many small calls in flight.
-// Every frame a turn of the event loop produces leaves in ONE socket write (flushed on
-// setImmediate); request header fields are entered in the server's dynamic table the first time
-// and sent as 1-byte indexes after that (as nghttp2-based clients do; the block of a field list
-// is kept while the table does not change); a request with its body leaves as HEADERS + DATA in
-// one buffer when the windows allow; flow control both ways
+// Every frame a turn of the event loop produces leaves in ONE socket write (lean-h2-out.ts);
+// HPACK as lean-hpack.ts does it (request fields indexed, blocks kept); a request with its body
+// leaves as HEADERS + DATA at once when the windows allow; flow control both ways
 // (DATA waits for the server's stream and connection windows and is cut to its max frame size;
 // our windows are large and topped up in big steps). It exists because node:http2's client costs
 // more CPU per call than the broker does: a load generator must not be what is measured.
@@ -15,7 +13,6 @@ import {
   DEFAULT_WINDOW,
   ErrorCode,
   Flag,
-  FRAME_HEADER,
   FrameReader,
   FrameType,
   goawayFrame,
@@ -26,11 +23,10 @@ import {
   SETTINGS_ACK,
   settingsFrame,
   windowUpdateFrame,
-  writeFrameHeader,
 } from '../../src/protocol/transport/h2/frames.js';
 import { HeaderBlockReader, type BlockError, type HeaderBlock } from '../../src/protocol/transport/h2/header-block.js';
-import { HpackDecoder, writeInt, writeString } from '../../src/protocol/transport/h2/hpack.js';
-import { staticNameIndex } from '../../src/protocol/transport/h2/static-table.js';
+import { H2Output } from './lean-h2-out.js';
+import { IndexingEncoder, ResponseHeaderDecoder } from './lean-hpack.js';
 
 /** Our receive windows: the connection's and each stream's; topped up once half is used. */
 const RECEIVE_WINDOW = 16 << 20;
@@ -39,9 +35,6 @@ const MAX_FRAME = 1 << 20;
 const DYNAMIC_TABLE = 4096;
 /** The largest response header block accepted. */
 const MAX_HEADER_BLOCK = 1 << 20;
-/** Response header blocks kept decoded: at most this many, of at most this many bytes. */
-const MAX_CACHED_BLOCKS = 64;
-const MAX_CACHED_BLOCK = 256;
 
 /** What a stream's owner is told. `fields`: name, value, name, value... */
 export interface StreamEvents {
@@ -64,67 +57,13 @@ interface OutStream {
   unacked: number;
 }
 
-/**
- * Request header fields as a block: a field seen before is an index into the server's dynamic
- * table; a new one is a literal with incremental indexing while the table has room (entries are
- * never evicted: their indexes stay valid), a literal without indexing after that.
- */
-class IndexingEncoder {
-  /** name\0value → insertion number. */
-  private readonly inserted = new Map<string, number>();
-  private size = 0;
-  /**
-   * The block of a field list (by identity) that inserted nothing, and the insertion count it was
-   * written at: the same list gives the same bytes while no other list inserts an entry.
-   */
-  private readonly blocks = new WeakMap<readonly (readonly [string, string])[], { count: number; block: Buffer }>();
-
-  encode(fields: readonly (readonly [string, string])[]): Buffer {
-    const cached = this.blocks.get(fields);
-    if (cached && cached.count === this.inserted.size) return cached.block;
-    const before = this.inserted.size;
-    const block = this.encodeFields(fields);
-    if (this.inserted.size === before) this.blocks.set(fields, { count: before, block });
-    return block;
-  }
-
-  private encodeFields(fields: readonly (readonly [string, string])[]): Buffer {
-    let max = 0;
-    for (const [n, v] of fields) max += n.length + v.length + 12;
-    const out = Buffer.allocUnsafe(max);
-    let at = 0;
-    for (const [name, value] of fields) {
-      const key = `${name}\0${value}`;
-      const seen = this.inserted.get(key);
-      if (seen !== undefined) {
-        at = writeInt(out, at, 0x80, 7, 62 + (this.inserted.size - 1 - seen));
-        continue;
-      }
-      const entry = name.length + value.length + 32;
-      const index = this.size + entry <= DYNAMIC_TABLE;
-      const nameIndex = staticNameIndex(name);
-      at = writeInt(out, at, index ? 0x40 : 0x00, index ? 6 : 4, nameIndex);
-      if (nameIndex === 0) at = writeString(out, at, name, false);
-      at = writeString(out, at, value, false);
-      if (index) {
-        this.inserted.set(key, this.inserted.size);
-        this.size += entry;
-      }
-    }
-    return out.subarray(0, at);
-  }
-}
-
 export class H2Client {
   private readonly streams = new Map<number, OutStream>();
   private nextId = 1;
-  private readonly decoder = new HpackDecoder(DYNAMIC_TABLE);
-  /** Decoded response header blocks by their bytes (see decode). */
-  private readonly decodedBlocks = new Map<string, string[]>();
-  private readonly encoder = new IndexingEncoder();
+  private readonly decoder = new ResponseHeaderDecoder(DYNAMIC_TABLE, MAX_HEADER_BLOCK);
+  private readonly encoder = new IndexingEncoder(DYNAMIC_TABLE);
   private readonly reader: FrameReader;
-  private out: Buffer[] = [];
-  private flushing = false;
+  private readonly out: H2Output;
   private connWindow = DEFAULT_WINDOW;
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = DEFAULT_MAX_FRAME;
@@ -135,6 +74,7 @@ export class H2Client {
   private closedWith: Error | undefined;
 
   private constructor(private readonly socket: Socket) {
+    this.out = new H2Output(socket);
     this.reader = new FrameReader(
       { onFrame: (t, f, id, p) => this.onFrame(t, f, id, p), onFramingError: (_c, reason) => this.fail(new Error(`HTTP/2 framing: ${reason}`)) },
       MAX_FRAME,
@@ -208,15 +148,11 @@ export class H2Client {
     const block = this.encoder.encode(fields);
     if (block.length > this.peerMaxFrame) {
       this.push(headersFrames(id, block, false, this.peerMaxFrame));
-      const header = Buffer.allocUnsafe(FRAME_HEADER);
-      writeFrameHeader(header, 0, n, FrameType.DATA, Flag.END_STREAM, id);
-      this.push(header);
+      this.out.frameHeader(n, FrameType.DATA, Flag.END_STREAM, id);
     } else {
-      const head = Buffer.allocUnsafe(2 * FRAME_HEADER + block.length);
-      writeFrameHeader(head, 0, block.length, FrameType.HEADERS, Flag.END_HEADERS, id);
-      block.copy(head, FRAME_HEADER);
-      writeFrameHeader(head, FRAME_HEADER + block.length, n, FrameType.DATA, Flag.END_STREAM, id);
-      this.push(head);
+      this.out.frameHeader(block.length, FrameType.HEADERS, Flag.END_HEADERS, id);
+      this.push(block);
+      this.out.frameHeader(n, FrameType.DATA, Flag.END_STREAM, id);
     }
     this.push(payload);
     this.connWindow -= n;
@@ -253,9 +189,7 @@ export class H2Client {
         return;
       }
       const last = n === head.length && s.queue.length === 1 && s.endQueued;
-      const header = Buffer.allocUnsafe(FRAME_HEADER);
-      writeFrameHeader(header, 0, n, FrameType.DATA, last ? Flag.END_STREAM : 0, s.id);
-      this.push(header);
+      this.out.frameHeader(n, FrameType.DATA, last ? Flag.END_STREAM : 0, s.id);
       this.push(n === head.length ? head : head.subarray(0, n));
       if (n === head.length) s.queue.shift();
       else s.queue[0] = head.subarray(n);
@@ -268,25 +202,16 @@ export class H2Client {
     }
     if (s.endQueued && !s.ended) {
       s.ended = true;
-      const header = Buffer.allocUnsafe(FRAME_HEADER);
-      writeFrameHeader(header, 0, 0, FrameType.DATA, Flag.END_STREAM, s.id);
-      this.push(header);
+      this.out.frameHeader(0, FrameType.DATA, Flag.END_STREAM, s.id);
     }
   }
 
   private push(buf: Buffer): void {
     this.out.push(buf);
-    if (this.flushing) return;
-    this.flushing = true;
-    setImmediate(() => this.flush());
   }
 
   private flush(): void {
-    this.flushing = false;
-    if (this.out.length === 0 || this.socket.destroyed) return;
-    const bufs = this.out;
-    this.out = [];
-    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    this.out.flush();
   }
 
   private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
@@ -363,9 +288,9 @@ export class H2Client {
   private onHeaderBlock(block: HeaderBlock | BlockError | undefined): void {
     if (!block) return;
     if (!('bytes' in block)) return this.fail(new Error(`HTTP/2: ${block.reason}`));
-    let fields: string[];
+    let fields: readonly string[];
     try {
-      fields = this.decode(block.bytes);
+      fields = this.decoder.decode(block.bytes);
     } catch (err) {
       return this.fail(new Error(`HTTP/2: a header block the client cannot decode: ${(err as Error).message}`));
     }
@@ -373,23 +298,6 @@ export class H2Client {
     if (!s) return;
     if (block.endStream) this.finished(s);
     s.events.headers(fields, block.endStream);
-  }
-
-  /**
-   * Decodes a response header block. The broker writes static indexes and literals without
-   * indexing, so while our decoder's dynamic table is empty a block that leaves it empty (and
-   * does not start with a table size update) decodes to the same fields whenever it comes again:
-   * those are kept by their bytes (a few distinct blocks: headers, OK trailers) and shared.
-   */
-  private decode(bytes: Buffer): string[] {
-    const pure = this.decoder.size === 0 && bytes.length <= MAX_CACHED_BLOCK && bytes.length > 0 && (bytes[0]! & 0xe0) !== 0x20;
-    if (!pure) return this.decoder.decode(bytes, MAX_HEADER_BLOCK);
-    const key = bytes.toString('latin1');
-    const hit = this.decodedBlocks.get(key);
-    if (hit) return hit;
-    const fields = this.decoder.decode(bytes, MAX_HEADER_BLOCK);
-    if (this.decoder.size === 0 && this.decodedBlocks.size < MAX_CACHED_BLOCKS) this.decodedBlocks.set(key, fields);
-    return fields;
   }
 
   private onData(flags: number, id: number, payload: Buffer): void {

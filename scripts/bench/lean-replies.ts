@@ -2,8 +2,8 @@
 // a load generator looks at, read straight from the reply bytes instead of protobufjs's decode +
 // toObject with defaults — the status (code, message) of every reply, the transaction ids of a
 // SendMessage reply, and of a ReceiveMessage reply its content: a status, or a message's id,
-// receipt handle and body (a view of the reply bytes). Every other field is skipped by its wire
-// type; a malformed reply throws. test/unit/scripts/bench/lean-replies.test.ts checks them
+// receipt handle and body (views of the reply bytes: the drain acks with the handle's bytes).
+// Every other field is skipped by its wire type; a malformed reply throws. test/unit/scripts/bench/lean-replies.test.ts checks them
 // against protobufjs.
 import { CODE_OK } from './lean-codec.js';
 
@@ -20,11 +20,15 @@ export interface SendReply {
 }
 
 /** One ReceiveMessage reply: a status, a message, or neither (a delivery timestamp). */
-export type ReceiveReply = { kind: 'status'; status: ReplyStatus } | { kind: 'message'; messageId: string; receiptHandle: string; body: Buffer } | { kind: 'other' };
+export type ReceiveReply =
+  | { kind: 'status'; status: ReplyStatus }
+  /** The id, receipt handle (their UTF-8 bytes) and body: views of the reply bytes. */
+  | { kind: 'message'; messageId: Buffer; receiptHandle: Buffer; body: Buffer }
+  | { kind: 'other' };
 
 const NO_STATUS: ReplyStatus = { code: 0, message: '' };
 const OTHER: ReceiveReply = { kind: 'other' };
-const EMPTY = Buffer.alloc(0);
+const EMPTY: Buffer = Buffer.alloc(0);
 
 function malformed(what: string): Error {
   return new Error(`malformed reply: ${what}`);
@@ -190,22 +194,22 @@ export function readReceiveReply(bytes: Buffer): ReceiveReply {
 
 /** Message { system_properties = 3 { message_id = 3; receipt_handle = 12 }; bytes body = 4 }. */
 function readMessage(c: Cursor): ReceiveReply {
-  let messageId = '';
-  let receiptHandle = '';
-  let body: Buffer = EMPTY;
+  let messageId = EMPTY;
+  let receiptHandle = EMPTY;
+  let body = EMPTY;
   const end = c.delimited();
   while (c.pos < end) {
     const tag = c.varint();
     if (tag === 0x22) body = c.bytes();
     else if (tag === 0x1a) {
       // A repeated sub-message replaces the earlier one (as protobufjs's decode).
-      messageId = '';
-      receiptHandle = '';
+      messageId = EMPTY;
+      receiptHandle = EMPTY;
       const spEnd = c.delimited();
       while (c.pos < spEnd) {
         const t = c.varint();
-        if (t === 0x1a) messageId = c.string();
-        else if (t === 0x62) receiptHandle = c.string();
+        if (t === 0x1a) messageId = c.bytes();
+        else if (t === 0x62) receiptHandle = c.bytes();
         else c.skip(t);
       }
       c.closed(spEnd);

@@ -117,10 +117,13 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
     async consume(n, onMessage, deadline) {
       let count = 0;
       const loops = Math.max(1, Math.floor(t.prefetch / t.ackBatch));
-      const loop = async (): Promise<void> => {
-        while (count < n && performance.now() < deadline) {
-          const wait = Math.max(100, Math.min(2_000, deadline - performance.now()));
-          const request = frame(receiveType, {
+      // The request for a long poll of `wait` ms (the same bytes each time: kept for the last wait).
+      let lastWait = -1;
+      let lastRequest: Buffer | undefined;
+      const receiveRequest = (wait: number): Buffer => {
+        if (wait !== lastWait || !lastRequest) {
+          lastWait = wait;
+          lastRequest = frame(receiveType, {
             group: pbResource(group),
             message_queue: { topic: pbResource(topic), id: 0, permission: 'READ_WRITE' },
             filter_expression: { type: 'TAG', expression: '*' },
@@ -129,8 +132,15 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
             auto_renew: false,
             long_polling_timeout: pbDuration(wait),
           });
-          const ids: string[] = [];
-          const handles: string[] = [];
+        }
+        return lastRequest;
+      };
+      const loop = async (): Promise<void> => {
+        while (count < n && performance.now() < deadline) {
+          const wait = Math.max(100, Math.min(2_000, deadline - performance.now()));
+          const request = receiveRequest(wait);
+          const ids: Buffer[] = [];
+          const handles: Buffer[] = [];
           const bodies: Buffer[] = [];
           await c.streamFramed('ReceiveMessage', request, wait + 5_000, (bytes) => {
             const r = readReceiveReply(bytes);

@@ -118,7 +118,14 @@ describe('AckEncoder', () => {
           topic: pbResource('bench-topic'),
           entries: ids.map((message_id, i) => ({ message_id, receipt_handle: handles[i] })),
         });
-        expect(enc.frame(ids, handles).equals(want)).toBe(true);
+        expect(
+          enc
+            .frame(
+              ids.map((id) => Buffer.from(id)),
+              handles.map((h) => Buffer.from(h)),
+            )
+            .equals(want),
+        ).toBe(true);
       }
     }
   });

@@ -111,8 +111,8 @@ describe('readReceiveReply', () => {
       const got = readReceiveReply(bytes);
       expect(got).toEqual({
         kind: 'message',
-        messageId: want.message.system_properties.message_id,
-        receiptHandle: want.message.system_properties.receipt_handle,
+        messageId: Buffer.from(want.message.system_properties.message_id),
+        receiptHandle: Buffer.from(want.message.system_properties.receipt_handle),
         body: want.message.body,
       });
     }
@@ -133,7 +133,7 @@ describe('readReceiveReply', () => {
       encode('ReceiveMessageResponse', { message: { system_properties: { message_id: 'M' }, body: Buffer.from('b') } }),
     ]);
     expect(type('ReceiveMessageResponse').decode(bytes).toJSON().content).toBeUndefined();
-    expect(readReceiveReply(bytes)).toEqual({ kind: 'message', messageId: 'M', receiptHandle: '', body: Buffer.from('b') });
+    expect(readReceiveReply(bytes)).toEqual({ kind: 'message', messageId: Buffer.from('M'), receiptHandle: Buffer.alloc(0), body: Buffer.from('b') });
   });
 });
 
