@@ -57,8 +57,12 @@ function stringSize(s: string): number {
 }
 
 function putString(b: Buffer, at: number, tag: number, s: string): number {
+  return putKnownString(b, at, tag, s, Buffer.byteLength(s, 'utf8'));
+}
+
+/** putString of a string whose UTF-8 length `n` is known. */
+function putKnownString(b: Buffer, at: number, tag: number, s: string, n: number): number {
   b[at++] = tag;
-  const n = Buffer.byteLength(s, 'utf8');
   at = putVarint(b, at, n);
   // As many bytes as characters: all ASCII (ids, handles); short ones are copied here.
   if (n === s.length && n <= 64) {
@@ -80,8 +84,11 @@ function putBytes(b: Buffer, at: number, tag: number, bytes: Buffer): number {
 
 /** Copies `src` into `dst` at `at`; returns the offset after it. */
 function put(dst: Buffer, at: number, src: Buffer): number {
-  dst.set(src, at);
-  return at + src.length;
+  const n = src.length;
+  // A few bytes (the constant parts) are quicker copied here than through set().
+  if (n <= 32) for (let i = 0; i < n; i++) dst[at + i] = src[i]!;
+  else dst.set(src, at);
+  return at + n;
 }
 
 /** Frames are cut from slabs this large (Node's own pool is 8 KiB: a new one every 7 sends). */
@@ -164,20 +171,30 @@ export class SendEncoder {
     const nanos = (nowMs % 1000) * 1e6;
     const tsInner = timestampSize(nowMs);
     const spFixed = this.spMiddle.length + 1 + varintSize(tsInner) + tsInner + this.spTail.length;
+    const n = bodies.length;
+    const idBytes = this.idBytes;
+    const spSize = this.spSize;
     let total = 0;
-    for (let i = 0; i < bodies.length; i++) total += this.messageSize(ids[i]!, bodies[i]!, spFixed).field;
+    for (let i = 0; i < n; i++) {
+      const idLength = Buffer.byteLength(ids[i]!, 'utf8');
+      const sp = 1 + varintSize(idLength) + idLength + spFixed;
+      const length = bodies[i]!.length;
+      const inner = this.topicField.length + 1 + varintSize(sp) + sp + 1 + varintSize(length) + length;
+      idBytes[i] = idLength;
+      spSize[i] = sp;
+      total += 1 + varintSize(inner) + inner;
+    }
     const out = grpcFrame(total);
     let at = GRPC_PREFIX;
-    for (let i = 0; i < bodies.length; i++) {
-      const id = ids[i]!;
+    for (let i = 0; i < n; i++) {
       const body = bodies[i]!;
-      const size = this.messageSize(id, body, spFixed);
+      const sp = spSize[i]!;
       out[at++] = 0x0a;
-      at = putVarint(out, at, size.inner);
+      at = putVarint(out, at, this.topicField.length + 1 + varintSize(sp) + sp + 1 + varintSize(body.length) + body.length);
       at = put(out, at, this.topicField);
       out[at++] = 0x1a;
-      at = putVarint(out, at, size.sp);
-      at = putString(out, at, 0x1a, id);
+      at = putVarint(out, at, sp);
+      at = putKnownString(out, at, 0x1a, ids[i]!, idBytes[i]!);
       at = put(out, at, this.spMiddle);
       out[at++] = 0x3a;
       at = putVarint(out, at, tsInner);
@@ -193,11 +210,9 @@ export class SendEncoder {
     return finished(out, at);
   }
 
-  private messageSize(id: string, body: Buffer, spFixed: number): { sp: number; inner: number; field: number } {
-    const sp = stringSize(id) + spFixed;
-    const inner = this.topicField.length + 1 + varintSize(sp) + sp + 1 + varintSize(body.length) + body.length;
-    return { sp, inner, field: 1 + varintSize(inner) + inner };
-  }
+  /** Per message of the call being written: its id's UTF-8 length, its system properties' size. */
+  private readonly idBytes: number[] = [];
+  private readonly spSize: number[] = [];
 }
 
 /** EndTransactionRequest frames for one topic. */
