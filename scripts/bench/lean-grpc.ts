@@ -1,6 +1,7 @@
 // A lean gRPC client for the load generators (measures nothing itself): gRPC over one long-lived
 // HTTP/2 connection of our own (lean-h2.ts) with protobufjs encoding of the RocketMQ and Halfmoon
-// admin protos (proto/).
+// admin protos (proto/), and for the hot calls (unaryFramed / streamFramed) requests framed by
+// lean-codec.ts with their replies handed to a reader (lean-replies.ts) as bytes.
 // Unary calls, server streams (ReceiveMessage) and bidirectional streams (Telemetry), any number
 // in flight on the one session (the caller bounds the window). gRPC framing by hand: a 5-byte
 // prefix (compressed flag, big-endian length), `content-type: application/grpc`, `te: trailers`,
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { protoDir } from '../../src/protocol/proto.js';
 import { FrameDecoder, frameMessage } from '../../src/protocol/transport/framing.js';
-import { H2Client } from './lean-h2.js';
+import { H2Client, type StreamEvents } from './lean-h2.js';
 
 export type PbObject = Record<string, unknown>;
 /** Every MessagingService and AdminService reply carries a status. */
@@ -38,6 +39,10 @@ interface MethodInfo {
   path: string;
   req: protobuf.Type;
   res: protobuf.Type;
+  /** The header fields of the last call (for this client and deadline). */
+  fields?: [string, string][];
+  fieldsDeadline?: number;
+  fieldsOwner?: LeanGrpc;
 }
 const methods = new Map<string, MethodInfo>();
 
@@ -55,6 +60,11 @@ function method(name: string): MethodInfo {
     methods.set(name, m);
   }
   return m;
+}
+
+let codes: Record<number, string> | undefined;
+function codeNames(): Record<number, string> {
+  return (codes ??= leanRoot().lookupEnum('apache.rocketmq.v2.Code').valuesById);
 }
 
 /** One gRPC message with its 5-byte prefix. */
@@ -81,8 +91,20 @@ export interface BidiStream {
   done: Promise<void>;
 }
 
+/** The status of each shared field list (lean-hpack.ts keeps the OK trailers' list): null for none. */
+const statusOfFields = new WeakMap<readonly string[], { code: number; message: string } | null>();
+
 /** The grpc-status trailer among decoded header fields (name, value, ...), and its message. */
-function grpcStatus(fields: string[]): { code: number; message: string } | undefined {
+function grpcStatus(fields: readonly string[]): { code: number; message: string } | undefined {
+  let status = statusOfFields.get(fields);
+  if (status === undefined) {
+    status = readGrpcStatus(fields) ?? null;
+    statusOfFields.set(fields, status);
+  }
+  return status ?? undefined;
+}
+
+function readGrpcStatus(fields: readonly string[]): { code: number; message: string } | undefined {
   let code: number | undefined;
   let message = '';
   for (let i = 0; i < fields.length; i += 2) {
@@ -92,10 +114,67 @@ function grpcStatus(fields: string[]): { code: number; message: string } | undef
   return code === undefined ? undefined : { code, message };
 }
 
+/**
+ * One call's side of its HTTP/2 stream: reply messages (a whole one in a DATA frame is taken as
+ * it is, others through a FrameDecoder) go to `onMessage`; the grpc-status trailer, a failure or
+ * a reply that cannot be read settles it, once.
+ */
+class Call implements StreamEvents {
+  id = 0;
+  private deframer: FrameDecoder | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly h2: H2Client,
+    private readonly name: string,
+    private readonly onMessage: (bytes: Buffer) => void,
+    private readonly settle: (err: Error | undefined) => void,
+  ) {}
+
+  private end(err: Error | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.settle(err);
+  }
+
+  headers(fields: readonly string[], end: boolean): void {
+    const status = grpcStatus(fields);
+    if (status) this.end(status.code === 0 ? undefined : new GrpcError(status.code, status.message));
+    else if (end) this.end(new Error(`${this.name}: the stream ended without a grpc-status`));
+  }
+
+  data(payload: Buffer, end: boolean): void {
+    try {
+      const n = payload.length;
+      if (!this.deframer && n >= 5 && payload[0] === 0 && payload.readUInt32BE(1) === n - 5) this.onMessage(payload.subarray(5));
+      else (this.deframer ??= this.newDeframer()).push(payload);
+    } catch (err) {
+      this.h2.cancel(this.id);
+      this.end(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (end) this.end(new Error(`${this.name}: the stream ended without a grpc-status`));
+  }
+
+  failed(err: Error): void {
+    this.end(new Error(`${this.name}: ${err.message}`));
+  }
+
+  private newDeframer(): FrameDecoder {
+    return new FrameDecoder(MAX_REPLY_BYTES, {
+      onMessage: (compressed, bytes) => {
+        if (compressed) throw new Error('compressed gRPC messages are not supported');
+        this.onMessage(bytes);
+      },
+      onOversized: (declared, limit) => {
+        this.h2.cancel(this.id);
+        this.end(new Error(`${this.name}: a reply of ${declared} bytes, over ${limit}`));
+      },
+    });
+  }
+}
+
 /** A client id and one HTTP/2 connection to a broker on loopback. */
 export class LeanGrpc {
-  private readonly fieldsByCall = new Map<string, [string, string][]>();
-
   private constructor(
     private readonly h2: H2Client,
     private readonly endpoint: string,
@@ -109,8 +188,12 @@ export class LeanGrpc {
     return new LeanGrpc(h2, endpoint, clientId, namespace);
   }
 
-  /** The request header fields of a method and deadline (the same list each time: the encoder indexes them). */
+  /**
+   * The request header fields of a method and deadline: the same list object each time for the
+   * same pair (the HTTP/2 encoder indexes its fields and keeps its block).
+   */
   private fields(m: MethodInfo, deadlineMs: number): [string, string][] {
+    if (m.fields && m.fieldsDeadline === deadlineMs && m.fieldsOwner === this) return m.fields;
     const timeout = `${Math.max(1, Math.ceil(deadlineMs))}m`;
     const key = `${m.path} ${timeout}`;
     let f = this.fieldsByCall.get(key);
@@ -129,55 +212,90 @@ export class LeanGrpc {
       ];
       this.fieldsByCall.set(key, f);
     }
+    m.fields = f;
+    m.fieldsDeadline = deadlineMs;
+    m.fieldsOwner = this;
     return f;
   }
 
+  private readonly fieldsByCall = new Map<string, [string, string][]>();
+
   /**
-   * Runs one call: writes `requests` (then ends the request side unless `keepOpen`), hands each
-   * decoded reply to `onReply`, and settles on the grpc-status trailer.
+   * Starts one call: `payload` (framed messages; undefined: none yet) then the end of the request
+   * side unless `keepOpen`; each reply message's bytes go to `onMessage`.
    */
+  private start(
+    name: string,
+    payload: Buffer | undefined,
+    deadlineMs: number,
+    onMessage: (bytes: Buffer) => void,
+    settle: (err: Error | undefined) => void,
+    keepOpen = false,
+  ): number {
+    const m = method(name);
+    const call = new Call(this.h2, name, onMessage, settle);
+    const fields = this.fields(m, deadlineMs);
+    if (payload && !keepOpen) call.id = this.h2.requestWith(fields, call, payload);
+    else {
+      call.id = this.h2.request(fields, call);
+      this.h2.send(call.id, payload, !keepOpen);
+    }
+    return call.id;
+  }
+
+  /** Runs one call of protobufjs-encoded requests, each reply decoded to an object for `onReply`. */
   private call(name: string, requests: PbObject[], deadlineMs: number, onReply: (reply: PbObject) => void, keepOpen = false): { id: number; done: Promise<void> } {
     const m = method(name);
+    const payload = requests.length === 0 ? undefined : requests.length === 1 ? frame(m.req, requests[0]!) : Buffer.concat(requests.map((r) => frame(m.req, r)));
     let id = 0;
     const done = new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = (err: Error | undefined): void => {
-        if (settled) return;
-        settled = true;
-        if (err) reject(err);
-        else resolve();
-      };
-      const deframer = new FrameDecoder(MAX_REPLY_BYTES, {
-        onMessage: (compressed, bytes) => {
-          if (compressed) throw new Error('compressed gRPC messages are not supported');
-          onReply(m.res.toObject(m.res.decode(bytes), TO_OBJECT));
-        },
-        onOversized: (declared, limit) => {
-          this.h2.cancel(id);
-          settle(new Error(`${name}: a reply of ${declared} bytes, over ${limit}`));
-        },
-      });
-      id = this.h2.request(this.fields(m, deadlineMs), {
-        headers: (fields, end) => {
-          const status = grpcStatus(fields);
-          if (status) settle(status.code === 0 ? undefined : new GrpcError(status.code, status.message));
-          else if (end) settle(new Error(`${name}: the stream ended without a grpc-status`));
-        },
-        data: (payload, end) => {
-          try {
-            deframer.push(payload);
-          } catch (err) {
-            this.h2.cancel(id);
-            settle(err instanceof Error ? err : new Error(String(err)));
-          }
-          if (end) settle(new Error(`${name}: the stream ended without a grpc-status`));
-        },
-        failed: (err) => settle(new Error(`${name}: ${err.message}`)),
-      });
+      id = this.start(
+        name,
+        payload,
+        deadlineMs,
+        (bytes) => onReply(m.res.toObject(m.res.decode(bytes), TO_OBJECT)),
+        (err) => (err ? reject(err) : resolve()),
+        keepOpen,
+      );
     });
-    const payload = requests.length === 0 ? undefined : requests.length === 1 ? frame(m.req, requests[0]!) : Buffer.concat(requests.map((r) => frame(m.req, r)));
-    this.h2.send(id, payload, !keepOpen);
     return { id, done };
+  }
+
+  /**
+   * A unary call of a request already framed (lean-codec.ts), its one reply read by `read`
+   * (lean-replies.ts): the hot calls of the load generators, without protobufjs either way.
+   */
+  unaryFramed<T>(name: string, framed: Buffer, read: (bytes: Buffer) => T, deadlineMs = 10_000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let reply: T | undefined;
+      let got = false;
+      this.start(
+        name,
+        framed,
+        deadlineMs,
+        (bytes) => {
+          reply = read(bytes);
+          got = true;
+        },
+        (err) => {
+          if (err) reject(err);
+          else if (!got) reject(new Error(`${name}: no reply message`));
+          else resolve(reply as T);
+        },
+      );
+    });
+  }
+
+  /** A server-streaming call of a request already framed: each reply's bytes to `onMessage`. */
+  streamFramed(name: string, framed: Buffer, deadlineMs: number, onMessage: (bytes: Buffer) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.start(name, framed, deadlineMs, onMessage, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** The name of a status code (apache.rocketmq.v2.Code), or the number when the proto has none. */
+  codeName(code: number): string {
+    return codeNames()[code] ?? String(code);
   }
 
   /** A unary call: its one reply. */

@@ -1,8 +1,8 @@
 // The load generators' HTTP/2 client connection (RFC 9113): one TCP socket, frames and HPACK from
 // the broker's own codec (src/protocol/transport/h2/), written for many small calls in flight.
-// Every frame a turn of the event loop produces leaves in ONE socket write (flushed on
-// setImmediate); request header fields are entered in the server's dynamic table the first time
-// and sent as 1-byte indexes after that (as nghttp2-based clients do); flow control both ways
+// Every frame a turn of the event loop produces leaves in ONE socket write (lean-h2-out.ts);
+// HPACK as lean-hpack.ts does it (request fields indexed, blocks kept); a request with its body
+// leaves as HEADERS + DATA at once when the windows allow; flow control both ways
 // (DATA waits for the server's stream and connection windows and is cut to its max frame size;
 // our windows are large and topped up in big steps). It exists because node:http2's client costs
 // more CPU per call than the broker does: a load generator must not be what is measured.
@@ -13,7 +13,6 @@ import {
   DEFAULT_WINDOW,
   ErrorCode,
   Flag,
-  FRAME_HEADER,
   FrameReader,
   FrameType,
   goawayFrame,
@@ -24,11 +23,10 @@ import {
   SETTINGS_ACK,
   settingsFrame,
   windowUpdateFrame,
-  writeFrameHeader,
 } from '../../src/protocol/transport/h2/frames.js';
 import { HeaderBlockReader, type BlockError, type HeaderBlock } from '../../src/protocol/transport/h2/header-block.js';
-import { HpackDecoder, writeInt, writeString } from '../../src/protocol/transport/h2/hpack.js';
-import { staticNameIndex } from '../../src/protocol/transport/h2/static-table.js';
+import { H2Output } from './lean-h2-out.js';
+import { IndexingEncoder, ResponseHeaderDecoder } from './lean-hpack.js';
 
 /** Our receive windows: the connection's and each stream's; topped up once half is used. */
 const RECEIVE_WINDOW = 16 << 20;
@@ -40,7 +38,8 @@ const MAX_HEADER_BLOCK = 1 << 20;
 
 /** What a stream's owner is told. `fields`: name, value, name, value... */
 export interface StreamEvents {
-  headers(fields: string[], endStream: boolean): void;
+  /** `fields` may be shared between streams: read them, do not change them. */
+  headers(fields: readonly string[], endStream: boolean): void;
   data(payload: Buffer, endStream: boolean): void;
   /** The stream ended without trailers: reset by the server, the connection lost, or GOAWAY. */
   failed(err: Error): void;
@@ -58,51 +57,13 @@ interface OutStream {
   unacked: number;
 }
 
-/**
- * Request header fields as a block: a field seen before is an index into the server's dynamic
- * table; a new one is a literal with incremental indexing while the table has room (entries are
- * never evicted: their indexes stay valid), a literal without indexing after that.
- */
-class IndexingEncoder {
-  /** name\0value → insertion number. */
-  private readonly inserted = new Map<string, number>();
-  private size = 0;
-
-  encode(fields: readonly (readonly [string, string])[]): Buffer {
-    let max = 0;
-    for (const [n, v] of fields) max += n.length + v.length + 12;
-    const out = Buffer.allocUnsafe(max);
-    let at = 0;
-    for (const [name, value] of fields) {
-      const key = `${name}\0${value}`;
-      const seen = this.inserted.get(key);
-      if (seen !== undefined) {
-        at = writeInt(out, at, 0x80, 7, 62 + (this.inserted.size - 1 - seen));
-        continue;
-      }
-      const entry = name.length + value.length + 32;
-      const index = this.size + entry <= DYNAMIC_TABLE;
-      const nameIndex = staticNameIndex(name);
-      at = writeInt(out, at, index ? 0x40 : 0x00, index ? 6 : 4, nameIndex);
-      if (nameIndex === 0) at = writeString(out, at, name, false);
-      at = writeString(out, at, value, false);
-      if (index) {
-        this.inserted.set(key, this.inserted.size);
-        this.size += entry;
-      }
-    }
-    return out.subarray(0, at);
-  }
-}
-
 export class H2Client {
   private readonly streams = new Map<number, OutStream>();
   private nextId = 1;
-  private readonly decoder = new HpackDecoder(DYNAMIC_TABLE);
-  private readonly encoder = new IndexingEncoder();
+  private readonly decoder = new ResponseHeaderDecoder(DYNAMIC_TABLE, MAX_HEADER_BLOCK);
+  private readonly encoder = new IndexingEncoder(DYNAMIC_TABLE);
   private readonly reader: FrameReader;
-  private out: Buffer[] = [];
-  private flushing = false;
+  private readonly out: H2Output;
   private connWindow = DEFAULT_WINDOW;
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = DEFAULT_MAX_FRAME;
@@ -113,6 +74,7 @@ export class H2Client {
   private closedWith: Error | undefined;
 
   private constructor(private readonly socket: Socket) {
+    this.out = new H2Output(socket);
     this.reader = new FrameReader(
       { onFrame: (t, f, id, p) => this.onFrame(t, f, id, p), onFramingError: (_c, reason) => this.fail(new Error(`HTTP/2 framing: ${reason}`)) },
       MAX_FRAME,
@@ -168,6 +130,35 @@ export class H2Client {
     return id;
   }
 
+  /**
+   * Opens a stream and sends `payload` with END_STREAM (a unary or server-streaming call): HEADERS
+   * and the DATA frame leave together when the windows allow it, as request + send would.
+   */
+  requestWith(fields: readonly (readonly [string, string])[], events: StreamEvents, payload: Buffer): number {
+    if (this.closedWith) throw this.closedWith;
+    const n = payload.length;
+    if (n === 0 || n > this.peerInitialWindow || n > this.connWindow || n > this.peerMaxFrame) {
+      const id = this.request(fields, events);
+      this.send(id, payload, true);
+      return id;
+    }
+    const id = this.nextId;
+    this.nextId += 2;
+    this.streams.set(id, { id, events, window: this.peerInitialWindow - n, queue: [], endQueued: true, ended: true, unacked: 0 });
+    const block = this.encoder.encode(fields);
+    if (block.length > this.peerMaxFrame) {
+      this.push(headersFrames(id, block, false, this.peerMaxFrame));
+      this.out.frameHeader(n, FrameType.DATA, Flag.END_STREAM, id);
+    } else {
+      this.out.frameHeader(block.length, FrameType.HEADERS, Flag.END_HEADERS, id);
+      this.push(block);
+      this.out.frameHeader(n, FrameType.DATA, Flag.END_STREAM, id);
+    }
+    this.push(payload);
+    this.connWindow -= n;
+    return id;
+  }
+
   /** Queues `payload` on the stream (and its end when `end`); sent as the windows allow. */
   send(id: number, payload: Buffer | undefined, end: boolean): void {
     const s = this.streams.get(id);
@@ -198,9 +189,7 @@ export class H2Client {
         return;
       }
       const last = n === head.length && s.queue.length === 1 && s.endQueued;
-      const header = Buffer.allocUnsafe(FRAME_HEADER);
-      writeFrameHeader(header, 0, n, FrameType.DATA, last ? Flag.END_STREAM : 0, s.id);
-      this.push(header);
+      this.out.frameHeader(n, FrameType.DATA, last ? Flag.END_STREAM : 0, s.id);
       this.push(n === head.length ? head : head.subarray(0, n));
       if (n === head.length) s.queue.shift();
       else s.queue[0] = head.subarray(n);
@@ -213,25 +202,16 @@ export class H2Client {
     }
     if (s.endQueued && !s.ended) {
       s.ended = true;
-      const header = Buffer.allocUnsafe(FRAME_HEADER);
-      writeFrameHeader(header, 0, 0, FrameType.DATA, Flag.END_STREAM, s.id);
-      this.push(header);
+      this.out.frameHeader(0, FrameType.DATA, Flag.END_STREAM, s.id);
     }
   }
 
   private push(buf: Buffer): void {
     this.out.push(buf);
-    if (this.flushing) return;
-    this.flushing = true;
-    setImmediate(() => this.flush());
   }
 
   private flush(): void {
-    this.flushing = false;
-    if (this.out.length === 0 || this.socket.destroyed) return;
-    const bufs = this.out;
-    this.out = [];
-    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    this.out.flush();
   }
 
   private onFrame(type: number, flags: number, id: number, payload: Buffer): void {
@@ -308,9 +288,9 @@ export class H2Client {
   private onHeaderBlock(block: HeaderBlock | BlockError | undefined): void {
     if (!block) return;
     if (!('bytes' in block)) return this.fail(new Error(`HTTP/2: ${block.reason}`));
-    let fields: string[];
+    let fields: readonly string[];
     try {
-      fields = this.decoder.decode(block.bytes, MAX_HEADER_BLOCK);
+      fields = this.decoder.decode(block.bytes);
     } catch (err) {
       return this.fail(new Error(`HTTP/2: a header block the client cannot decode: ${(err as Error).message}`));
     }

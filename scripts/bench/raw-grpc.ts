@@ -45,11 +45,27 @@ export function rawMessaging(endpoint: string, clientId: string, ownConnection =
   };
 }
 
-/** Unique message ids within a run: 34 hex characters like the official clients' ids. */
+/** '00'..'FF'. */
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/**
+ * Unique message ids within a run: 34 hex characters like the official clients' ids — a random
+ * prefix and a 16-digit sequence number (its upper digits formatted once per 65,536 ids).
+ */
 export function messageIdFactory(): () => string {
   const prefix = '01' + randomBytes(8).toString('hex').toUpperCase();
   let seq = 0;
-  return () => prefix + (seq++).toString(16).toUpperCase().padStart(16, '0');
+  let high = -1;
+  let head = '';
+  return () => {
+    const s = seq++;
+    const h = Math.floor(s / 65536);
+    if (h !== high) {
+      high = h;
+      head = prefix + h.toString(16).toUpperCase().padStart(12, '0');
+    }
+    return head + HEX2[(s >>> 8) & 255]! + HEX2[s & 255]!;
+  };
 }
 
 /** A protocol Message for SendMessage. */

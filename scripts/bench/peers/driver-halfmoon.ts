@@ -3,10 +3,13 @@
 // with 10 % rolled back and 10 % left to the checker (a Telemetry stream answers the checks and
 // counts checks for ids it had already decided and duplicated checks: both must stay 0), and
 // batched NORMAL sends; consumption with ReceiveMessage loops (prefetch / batch) acking each
-// batch with one AckMessage.
+// batch with one AckMessage. The hot requests are written by lean-codec.ts and their replies read
+// by lean-replies.ts (every status still checked); the rare calls go through protobufjs.
 import { performance } from 'node:perf_hooks';
 import { messageIdFactory } from '../raw-grpc.js';
-import { LeanGrpc, pbDuration, pbResource, type PbObject, type PbReply } from '../lean-grpc.js';
+import { AckEncoder, EndTransactionEncoder, SendEncoder } from '../lean-codec.js';
+import { frame, LeanGrpc, leanRoot, pbDuration, pbResource, type PbObject, type PbReply } from '../lean-grpc.js';
+import { checkOk, readReceiveReply, readReplyStatus, readSendReply } from '../lean-replies.js';
 import type { Driver, DriverTarget } from './method.js';
 
 /** First check of a transaction left undecided: this long after its send. */
@@ -15,20 +18,6 @@ export const LEFT_RECOVERY_MS = 2_000;
 function ok(what: string, r: PbReply): PbReply {
   if (r.status.code !== 'OK') throw new Error(`${what}: ${r.status.code} ${r.status.message}`);
   return r;
-}
-
-function message(topic: string, id: string, body: Buffer, type: 'NORMAL' | 'TRANSACTION', recoveryMs?: number): PbObject {
-  const now = Date.now();
-  const sp: PbObject = {
-    message_id: id,
-    message_type: type,
-    body_encoding: 'IDENTITY',
-    born_host: 'bench',
-    born_timestamp: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 },
-    queue_id: 0,
-  };
-  if (recoveryMs !== undefined) sp.orphaned_transaction_recovery_duration = pbDuration(recoveryMs);
-  return { topic: pbResource(topic), system_properties: sp, body };
 }
 
 export interface CheckCounters {
@@ -53,6 +42,23 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
   const transactional = t.mode === 'tx' || t.mode === 'tx-mixed' || t.answerChecks === false;
   const group = `${topic}Group`;
 
+  const codeName = (code: number): string => c.codeName(code);
+  const sendNormal = new SendEncoder({ topic, type: 'NORMAL', bornHost: 'bench' });
+  const sendTx = new SendEncoder({ topic, type: 'TRANSACTION', bornHost: 'bench', recoveryMs: LEFT_RECOVERY_MS });
+  const endTx = new EndTransactionEncoder(topic);
+  const ack = new AckEncoder(group, topic);
+  const readNormal = (bytes: Buffer): void => checkOk('SendMessage', readSendReply(bytes, false).status, codeName);
+  const readTx = (bytes: Buffer): string => {
+    const r = readSendReply(bytes, true);
+    checkOk('SendMessage', r.status, codeName);
+    const tx = r.transactionIds[0];
+    if (tx === undefined) throw new Error('SendMessage: a reply without an entry');
+    return tx;
+  };
+  const readEnd = (bytes: Buffer): void => checkOk('EndTransaction', readReplyStatus(bytes), codeName);
+  const readAck = (bytes: Buffer): void => checkOk('AckMessage', readReplyStatus(bytes), codeName);
+  const receiveType = leanRoot().lookupType('apache.rocketmq.v2.ReceiveMessageRequest');
+
   const onCheck = (cmd: PbObject): void => {
     const rec = cmd.recover_orphaned_transaction_command as { transaction_id: string; message: { system_properties: { message_id: string } } } | undefined;
     if (!rec) return;
@@ -67,15 +73,20 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
     }
     answered.add(tx);
     if (t.answerChecks === false) return;
-    void c
-      .unary('EndTransaction', {
-        topic: pbResource(topic),
-        message_id: rec.message.system_properties.message_id,
-        transaction_id: tx,
-        resolution: 'COMMIT',
-        source: 'SOURCE_SERVER_CHECK',
-      })
-      .catch(() => undefined);
+    void c.unaryFramed('EndTransaction', endTx.frame(rec.message.system_properties.message_id, tx, 'COMMIT', 'SOURCE_SERVER_CHECK'), readReplyStatus).catch(() => undefined);
+  };
+
+  const publishTx = async (body: Buffer, seq: number): Promise<void> => {
+    // tx-mixed: of every 10 transactions, one is rolled back and one left to the checker.
+    const kind = t.mode === 'tx-mixed' ? seq % 10 : 0;
+    const id = nextId();
+    const tx = await c.unaryFramed('SendMessage', sendTx.frame([id], [body], Date.now()), readTx);
+    if (kind === 9) {
+      counters.left++;
+      return;
+    }
+    decided.add(tx);
+    await c.unaryFramed('EndTransaction', endTx.frame(id, tx, kind === 8 ? 'ROLLBACK' : 'COMMIT', 'SOURCE_CLIENT'), readEnd);
   };
 
   return {
@@ -98,54 +109,51 @@ export async function halfmoonDriver(t: DriverTarget, clientId: string): Promise
       }
     },
 
-    async publish(bodies, seq) {
-      if (!transactional) {
-        ok('SendMessage', await c.unary('SendMessage', { messages: bodies.map((b) => message(topic, nextId(), b, 'NORMAL')) }));
-        return;
-      }
-      // tx-mixed: of every 10 transactions, one is rolled back and one left to the checker.
-      const kind = t.mode === 'tx-mixed' ? seq % 10 : 0;
-      const id = nextId();
-      const sent = ok('SendMessage', await c.unary('SendMessage', { messages: [message(topic, id, bodies[0]!, 'TRANSACTION', LEFT_RECOVERY_MS)] }));
-      const tx = (sent.entries as { transaction_id: string }[])[0]!.transaction_id;
-      if (kind === 9) {
-        counters.left++;
-        return;
-      }
-      decided.add(tx);
-      const resolution = kind === 8 ? 'ROLLBACK' : 'COMMIT';
-      ok('EndTransaction', await c.unary('EndTransaction', { topic: pbResource(topic), message_id: id, transaction_id: tx, resolution, source: 'SOURCE_CLIENT' }));
+    publish(bodies, seq) {
+      if (!transactional) return c.unaryFramed('SendMessage', sendNormal.frame(bodies.map(nextId), bodies, Date.now()), readNormal);
+      return publishTx(bodies[0]!, seq);
     },
 
     async consume(n, onMessage, deadline) {
       let count = 0;
       const loops = Math.max(1, Math.floor(t.prefetch / t.ackBatch));
+      // The request for a long poll of `wait` ms (the same bytes each time: kept for the last wait).
+      let lastWait = -1;
+      let lastRequest: Buffer | undefined;
+      const receiveRequest = (wait: number): Buffer => {
+        if (wait !== lastWait || !lastRequest) {
+          lastWait = wait;
+          lastRequest = frame(receiveType, {
+            group: pbResource(group),
+            message_queue: { topic: pbResource(topic), id: 0, permission: 'READ_WRITE' },
+            filter_expression: { type: 'TAG', expression: '*' },
+            batch_size: t.ackBatch,
+            invisible_duration: pbDuration(60_000),
+            auto_renew: false,
+            long_polling_timeout: pbDuration(wait),
+          });
+        }
+        return lastRequest;
+      };
       const loop = async (): Promise<void> => {
         while (count < n && performance.now() < deadline) {
           const wait = Math.max(100, Math.min(2_000, deadline - performance.now()));
-          const replies = await c.serverStream(
-            'ReceiveMessage',
-            {
-              group: pbResource(group),
-              message_queue: { topic: pbResource(topic), id: 0, permission: 'READ_WRITE' },
-              filter_expression: { type: 'TAG', expression: '*' },
-              batch_size: t.ackBatch,
-              invisible_duration: pbDuration(60_000),
-              auto_renew: false,
-              long_polling_timeout: pbDuration(wait),
-            },
-            wait + 5_000,
-          );
-          const entries: PbObject[] = [];
-          for (const r of replies) {
-            const m = r.message as { body: Buffer; system_properties: { message_id: string; receipt_handle: string } } | undefined;
-            if (!m) continue;
-            entries.push({ message_id: m.system_properties.message_id, receipt_handle: m.system_properties.receipt_handle });
-            onMessage(m.body);
-          }
-          if (entries.length === 0) continue;
-          ok('AckMessage', await c.unary('AckMessage', { group: pbResource(group), topic: pbResource(topic), entries }));
-          count += entries.length;
+          const request = receiveRequest(wait);
+          const ids: Buffer[] = [];
+          const handles: Buffer[] = [];
+          const bodies: Buffer[] = [];
+          await c.streamFramed('ReceiveMessage', request, wait + 5_000, (bytes) => {
+            const r = readReceiveReply(bytes);
+            if (r.kind !== 'message') return;
+            ids.push(r.messageId);
+            handles.push(r.receiptHandle);
+            bodies.push(r.body);
+          });
+          // Delivered when the stream ended (as before: the bodies are counted then, then acked).
+          for (const body of bodies) onMessage(body);
+          if (ids.length === 0) continue;
+          await c.unaryFramed('AckMessage', ack.frame(ids, handles), readAck);
+          count += ids.length;
         }
       };
       // Resolves at the n-th ack; loops still in a long poll are abandoned (close() ends them).
