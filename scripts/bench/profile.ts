@@ -8,6 +8,9 @@
 //   npm run bench -- profile [--phase publish|tx|drain|batch] [--messages 20000] [--top 25] [--keep DIR]
 //     [--node-args="--max-semi-space-size=32"]   (Node.js flags for the broker, to compare V8 settings)
 //     [--client]   (profile the load generator of the phase's own task instead of the broker)
+//     [--fill N]   (a filled data directory: N runs of the phase's load against an unprofiled broker
+//                   first, each printing its broker CPU per message; the profiled broker then
+//                   starts on the same data directory)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +35,8 @@ export interface ProfileOptions {
   nodeArgs: string[];
   /** Profile the load generator process (the phase's last task) instead of the broker. */
   client: boolean;
+  /** Runs of the phase's load against an unprofiled broker on the same data directory before the profiled one. */
+  fill: number;
 }
 
 export function profileOptions(flags: Flags): ProfileOptions {
@@ -44,6 +49,7 @@ export function profileOptions(flags: Flags): ProfileOptions {
     ...(typeof flags.keep === 'string' ? { keep: flags.keep } : {}),
     nodeArgs: typeof flags['node-args'] === 'string' ? flags['node-args'].split(' ').filter(Boolean) : [],
     client: flags.client === true,
+    fill: numFlag(flags, 'fill', 0),
   };
 }
 
@@ -157,6 +163,29 @@ function taskOf(phase: Phase, endpoint: string, n: number): LoadTask[] {
   return [publish(backlog), { op: 'drain', target: backlog, n, timeoutMs: 180_000 }];
 }
 
+/** Runs of the phase's load against a broker without the profiler on `dir`, the one the profiled broker then opens. */
+async function fillDir(phase: Phase, dir: string, o: ProfileOptions, log: Log): Promise<void> {
+  const broker = await startHalfmoon({ dir, nodeArgs: o.nodeArgs });
+  try {
+    for (let run = 1; run <= o.fill; run++) {
+      const tasks = taskOf(phase, broker.endpoint, o.messages);
+      for (const task of tasks) {
+        const before = sampleTree(broker.pid).cpuS;
+        const t0 = performance.now();
+        await runLoadTask(task, []);
+        if (task !== tasks[tasks.length - 1]) continue;
+        const cpu = sampleTree(broker.pid).cpuS - before;
+        const wall = (performance.now() - t0) / 1000;
+        log(
+          `  fill ${run}/${o.fill}: ${phase} (${o.messages} messages, ${Math.round(o.messages / wall)} msgs/s, broker CPU ${((cpu * 1e6) / o.messages).toFixed(0)} µs/msg, no profiler)`,
+        );
+      }
+    }
+  } finally {
+    await broker.stop();
+  }
+}
+
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 export async function runProfile(o: ProfileOptions, log: Log): Promise<BenchOutcome<Record<string, ProfileSummary>>> {
@@ -166,6 +195,7 @@ export async function runProfile(o: ProfileOptions, log: Log): Promise<BenchOutc
     for (const phase of o.phases) {
       const profDir = o.keep ? join(o.keep, phase) : join(scratch, `prof-${phase}`);
       const prof = ['--cpu-prof', '--cpu-prof-dir', profDir];
+      if (o.fill > 0) await fillDir(phase, join(scratch, phase), o, log);
       const broker = await startHalfmoon({ dir: join(scratch, phase), nodeArgs: [...o.nodeArgs, ...(o.client ? [] : prof)] });
       let cpu = 0;
       let wall = 0;

@@ -3,9 +3,11 @@
 // transaction id: a key's decisions newest first, so findDecisions reads only that key's
 // entries) and `txdecisiontime` (decision time, transaction id: purgeDecisions deletes the
 // oldest first without a scan). Also the migration that indexes decisions of older formats.
+// Records are encoded by decision-codec.ts (binary since format 8; JSON ones of older formats read).
 import type { TransactionDecision } from '../../domain/transactions.js';
 import type { DecisionFilter } from '../broker-store.js';
-import { BULK_BATCH, EMPTY, idRecord, parseIdRecord, tryParseIdRecord, type LevelDb, type Op } from './db.js';
+import { BULK_BATCH, EMPTY, type LevelDb, type Op } from './db.js';
+import { decodeDecision, encodeDecision, tryDecodeDecision } from './decision-codec.js';
 import { decisionKeyKey, decisionTimeKey, prefixRange, split, u64 } from './keys.js';
 
 /** Newest first in key order: the index stores this minus the decision time. */
@@ -16,10 +18,9 @@ export class Decisions {
 
   async get(transactionId: string): Promise<TransactionDecision | undefined> {
     const value = await this.d.decisions.get(transactionId);
-    return value ? parseIdRecord<TransactionDecision>(transactionId, value) : undefined;
+    return value ? decodeDecision(transactionId, value) : undefined;
   }
 
-  /** Whether a decision is recorded (without reading it). */
   /** Whether a decision is recorded for the transaction, looked up synchronously (see LevelDb.has: for ids that are almost always absent). */
   has(transactionId: string): boolean {
     return this.d.has(this.d.decisions, transactionId);
@@ -28,7 +29,7 @@ export class Decisions {
   /** The puts that record a decision: the record, one key-index entry per message key, the time-index entry. */
   puts(decision: TransactionDecision): Op[] {
     const ops = this.indexOps('put', decision.transactionId, decision);
-    ops.unshift({ type: 'put', sublevel: this.d.decisions, key: decision.transactionId, value: idRecord(decision) });
+    ops.unshift({ type: 'put', sublevel: this.d.decisions, key: decision.transactionId, value: encodeDecision(decision) });
     return ops;
   }
 
@@ -61,7 +62,7 @@ export class Decisions {
       ids = [];
       for (let i = 0; i < values.length; i++) {
         const value = values[i];
-        const d = value ? tryParseIdRecord<TransactionDecision>(read[i]!, value) : undefined;
+        const d = value ? tryDecodeDecision(read[i]!, value) : undefined;
         // The key check also guards against a message key that merely starts with filter.key + NUL.
         if (!d?.keys?.includes(filter.key)) continue;
         if ((filter.state && d.state !== filter.state) || (filter.topic && d.topic !== filter.topic)) continue;
@@ -108,7 +109,7 @@ export class Decisions {
       const value = values[i];
       ops.push({ type: 'del', sublevel: this.d.decisions, key: id }, { type: 'del', sublevel: this.d.decisionByTime, key: timeKeys[i]! });
       // Its key-index entries, as far as the record can be read.
-      ops.push(...this.keyIndexOps('del', id, value ? tryParseIdRecord<TransactionDecision>(id, value) : undefined));
+      ops.push(...this.keyIndexOps('del', id, value ? tryDecodeDecision(id, value) : undefined));
     });
     await this.d.write(ops);
     return { deleted: ids.length, more };
@@ -119,7 +120,7 @@ export class Decisions {
     let ops: Op[] = [];
     let count = 0;
     for await (const [id, value] of this.d.decisions.iterator()) {
-      ops.push(...this.indexOps('put', id, tryParseIdRecord<TransactionDecision>(id, value)));
+      ops.push(...this.indexOps('put', id, tryDecodeDecision(id, value)));
       count++;
       if (ops.length >= BULK_BATCH) {
         await this.d.write(ops);

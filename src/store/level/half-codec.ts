@@ -14,6 +14,24 @@
 // still read; a record the binary form cannot hold (a field of an unexpected type) is written
 // as JSON too, so that every record round-trips.
 import { idRecord, parseIdRecord } from './db.js';
+import {
+  assertEnd,
+  checksBytes,
+  isChecks,
+  isCount,
+  isStrings,
+  isText,
+  lenient,
+  readChecks,
+  readF64,
+  readStr,
+  readStrings,
+  readU32,
+  strBytes,
+  stringsBytes,
+  writeChecks,
+  writeStrings,
+} from './binary-fields.js';
 import { writeStr } from './record-codec.js';
 import type { HalfRecord } from '../../domain/transactions.js';
 
@@ -34,9 +52,7 @@ const LAST_CLIENT = 1 << 11;
 const REASON = 1 << 12;
 const CHECKS = 1 << 13;
 
-const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff;
 const isTime = (n: unknown): boolean => n === undefined || typeof n === 'number';
-const isText = (s: unknown): boolean => s === undefined || typeof s === 'string';
 const isFlag = (b: unknown): boolean => b === undefined || typeof b === 'boolean';
 
 /** Whether the binary form holds every field of the record as it is. */
@@ -58,8 +74,8 @@ function fitsBinary(m: HalfRecord): boolean {
     isTime(m.lastCheckDueAtMs) &&
     isText(m.lastCheckClientId) &&
     isText(m.abandonReason) &&
-    (m.checks === undefined || (Array.isArray(m.checks) && m.checks.every((c) => typeof c?.atMs === 'number' && typeof c.clientId === 'string'))) &&
-    (m.keys === undefined || (Array.isArray(m.keys) && m.keys.every((k) => typeof k === 'string')))
+    (m.checks === undefined || isChecks(m.checks)) &&
+    (m.keys === undefined || isStrings(m.keys))
   );
 }
 
@@ -68,7 +84,7 @@ export function encodeHalfMeta(m: HalfRecord): Buffer {
   if (!fitsBinary(m)) return idRecord(m);
   let flags = 0;
   let size = 3 + 16 + 4; // tag and flags, two times, the check count; strings add their own
-  const text = (s: string): void => void (size += 4 + Buffer.byteLength(s, 'utf8'));
+  const text = (s: string): void => void (size += strBytes(s));
   text(m.producerGroup);
   text(m.senderClientId);
   text(m.topic);
@@ -102,16 +118,11 @@ export function encodeHalfMeta(m: HalfRecord): Buffer {
   }
   if (m.checks !== undefined) {
     flags |= CHECKS;
-    size += 4;
-    for (const c of m.checks) {
-      size += 8;
-      text(c.clientId);
-    }
+    size += checksBytes(m.checks);
   }
   if (m.keys !== undefined) {
     flags |= KEYS;
-    size += 4;
-    for (const k of m.keys) text(k);
+    size += stringsBytes(m.keys);
   }
   const b = Buffer.allocUnsafe(size);
   b[0] = BINARY;
@@ -128,32 +139,22 @@ export function encodeHalfMeta(m: HalfRecord): Buffer {
   if (flags & LAST_DUE) at = b.writeDoubleLE(m.lastCheckDueAtMs!, at);
   if (flags & LAST_CLIENT) at = writeStr(b, at, m.lastCheckClientId!);
   if (flags & REASON) at = writeStr(b, at, m.abandonReason!);
-  if (flags & CHECKS) {
-    at = b.writeUInt32LE(m.checks!.length, at);
-    for (const c of m.checks!) {
-      at = b.writeDoubleLE(c.atMs, at);
-      at = writeStr(b, at, c.clientId);
-    }
-  }
-  if (flags & KEYS) {
-    at = b.writeUInt32LE(m.keys!.length, at);
-    for (const k of m.keys!) at = writeStr(b, at, k);
-  }
+  if (flags & CHECKS) at = writeChecks(b, at, m.checks!);
+  if (flags & KEYS) writeStrings(b, at, m.keys!);
   return b;
 }
 
 /** Reads a metadata record of either form; throws when it is unreadable (truncated, not JSON). */
 export function decodeHalfMeta(transactionId: string, b: Buffer): HalfRecord {
   if (b[0] !== BINARY) return parseIdRecord<HalfRecord>(transactionId, b);
-  const r = { at: 3 };
+  const r = { at: 3, what: 'half-message record' };
   const flags = b.readUInt16LE(1);
   const producerGroup = readStr(b, r);
   const senderClientId = readStr(b, r);
   const topic = readStr(b, r);
-  const receivedAtMs = b.readDoubleLE(r.at);
-  const nextCheckAtMs = b.readDoubleLE(r.at + 8);
-  const checkCount = b.readUInt32LE(r.at + 16);
-  r.at += 20;
+  const receivedAtMs = readF64(b, r);
+  const nextCheckAtMs = readF64(b, r);
+  const checkCount = readU32(b, r);
   const m: HalfRecord = {
     transactionId,
     messageId: flags & MESSAGE_ID ? readStr(b, r) : transactionId,
@@ -173,52 +174,11 @@ export function decodeHalfMeta(transactionId: string, b: Buffer): HalfRecord {
   if (flags & LAST_DUE) m.lastCheckDueAtMs = readF64(b, r);
   if (flags & LAST_CLIENT) m.lastCheckClientId = readStr(b, r);
   if (flags & REASON) m.abandonReason = readStr(b, r);
-  if (flags & CHECKS) {
-    const n = readU32(b, r);
-    const checks: { atMs: number; clientId: string }[] = [];
-    for (let i = 0; i < n; i++) {
-      const atMs = readF64(b, r);
-      checks.push({ atMs, clientId: readStr(b, r) });
-    }
-    m.checks = checks;
-  }
-  if (flags & KEYS) {
-    const n = readU32(b, r);
-    const keys: string[] = [];
-    for (let i = 0; i < n; i++) keys.push(readStr(b, r));
-    m.keys = keys;
-  }
-  if (r.at !== b.length) throw new RangeError(`half-message record of ${b.length} bytes has ${b.length - r.at} bytes left over`);
+  if (flags & CHECKS) m.checks = readChecks(b, r);
+  if (flags & KEYS) m.keys = readStrings(b, r);
+  assertEnd(b, r);
   return m;
 }
 
 /** decodeHalfMeta, undefined when unreadable. */
-export function tryDecodeHalfMeta(transactionId: string, b: Buffer): HalfRecord | undefined {
-  try {
-    const m = decodeHalfMeta(transactionId, b);
-    return typeof m === 'object' && m !== null ? m : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function readStr(b: Buffer, r: { at: number }): string {
-  const n = b.readUInt32LE(r.at);
-  const end = r.at + 4 + n;
-  if (end > b.length) throw new RangeError(`half-message record of ${b.length} bytes is truncated`);
-  const s = b.toString('utf8', r.at + 4, end);
-  r.at = end;
-  return s;
-}
-
-function readU32(b: Buffer, r: { at: number }): number {
-  const n = b.readUInt32LE(r.at);
-  r.at += 4;
-  return n;
-}
-
-function readF64(b: Buffer, r: { at: number }): number {
-  const n = b.readDoubleLE(r.at);
-  r.at += 8;
-  return n;
-}
+export const tryDecodeHalfMeta: (transactionId: string, b: Buffer) => HalfRecord | undefined = lenient(decodeHalfMeta);

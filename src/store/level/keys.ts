@@ -3,14 +3,21 @@
 
 const SEP = '\x00';
 
-/** 16 hex digits: offsets and millisecond times up to 2^64 sort correctly as strings. */
+/**
+ * 16 hex digits: offsets and millisecond times up to 2^64 sort correctly as strings. Built from
+ * a table of byte pairs, 32 bits at a time: Number#toString(16) of a time-sized number takes V8's
+ * slow double-to-radix path (~0.4 µs against ~0.15 µs; a transaction builds about six).
+ */
 export function u64(n: number): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`key number out of range: ${n}`);
   // Queue ids (and small offsets) repeat: their keys are kept.
   if (n < SMALL.length) return (SMALL[n] ??= n.toString(16).padStart(16, '0'));
-  return n.toString(16).padStart(16, '0');
+  const high = Math.floor(n / 0x1_0000_0000);
+  return (high === 0 ? '00000000' : hex32(high)) + hex32(n >>> 0);
 }
 const SMALL: string[] = new Array<string>(256);
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex32 = (x: number): string => HEX2[x >>> 24]! + HEX2[(x >>> 16) & 0xff]! + HEX2[(x >>> 8) & 0xff]! + HEX2[x & 0xff]!;
 
 export function parseU64(s: string): number {
   return Number.parseInt(s, 16);

@@ -61,8 +61,10 @@ export interface LevelStoreOptions {
  * 7: delivery history records binary (message-index.ts) and half-message metadata binary
  * (half-codec.ts); the JSON records of older formats are read as they are (a half record is
  * written binary at its next change; no migration).
+ * 8: decision records binary (decision-codec.ts); the JSON ones of older formats are read as they
+ * are (no migration). A version that reads only JSON decisions must not open the directory.
  */
-export const STORAGE_FORMAT_VERSION = 7;
+export const STORAGE_FORMAT_VERSION = 8;
 
 export class LevelStore implements BrokerStore {
   readonly capabilities: StoreCapabilities = { sharedAcrossProcesses: false, persistent: true };

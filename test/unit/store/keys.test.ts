@@ -34,6 +34,26 @@ describe('u64', () => {
     expect(() => u64(1.5)).toThrow(RangeError);
   });
 
+  it('gives the digits of Number#toString(16) at the 32-bit boundaries and for times, offsets and the largest safe integer', () => {
+    const numbers = [
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 32 + 1,
+      2 ** 48 + 0xabcdef,
+      1_700_000_000_123,
+      Number.MAX_SAFE_INTEGER - 1_700_000_000_123,
+      Number.MAX_SAFE_INTEGER,
+    ];
+    // And a spread of others across the whole range (a fixed sequence: the same numbers each run).
+    for (let x = 0x9e3779b9, i = 0; i < 1000; i++) {
+      x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
+      numbers.push(Math.floor((x / 2 ** 32) * Number.MAX_SAFE_INTEGER), x, x * 1024 + (i % 1024));
+    }
+    for (const n of numbers) expect(u64(n)).toBe(n.toString(16).padStart(16, '0'));
+  });
+
   it('builds the log and message-id keys as join() of their parts', () => {
     for (const [q, o] of [
       [0, 0],

@@ -5,7 +5,8 @@
 // before 4: the message index, so that messages stored before are found by id and key). A
 // format-4 directory opens as it is: its JSON in-flight records and per-delivery history are read
 // next to the binary records and per-attempt history of format 5; the JSON history records of
-// formats 5 and 6 are read next to the binary ones of format 7.
+// formats 5 and 6 are read next to the binary ones of format 7, and the JSON decisions of formats
+// up to 7 next to the binary ones of format 8.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerError } from '../../../../src/errors.js';
 import { LevelStore, STORAGE_FORMAT_VERSION } from '../../../../src/store/level/index.js';
@@ -32,7 +33,7 @@ describe('LevelStore storage format', () => {
     await store.close();
     const version = await withRaw(temp.dir, (sub) => sub('meta').get('formatVersion'));
     expect(version?.toString()).toBe(String(STORAGE_FORMAT_VERSION));
-    expect(STORAGE_FORMAT_VERSION).toBe(7);
+    expect(STORAGE_FORMAT_VERSION).toBe(8);
   });
 
   it('refuses a directory of an unknown (newer) format, naming it and what to do, and leaves it unlocked and untouched', async () => {
@@ -163,6 +164,74 @@ describe('LevelStore storage format 6: JSON half-message metadata', () => {
     const again = await temp.openStore(clock);
     expect(await again.getHalf('TX-6B')).toMatchObject({ checkCount: 1, checks: [{ atMs: T0, clientId: 'p1' }], message: { messageId: 'MSG-6B' } });
     expect(await again.getHalf('TX-6A')).toBeUndefined();
+  });
+});
+
+describe('LevelStore storage format 8: binary decisions', () => {
+  const temp = new TempStores();
+  beforeEach(() => temp.setUp());
+  afterEach(() => temp.tearDown());
+
+  it("reads a format-7 directory's JSON decisions next to the binary ones it writes from then on: found, repeated, refused and purged", async () => {
+    const clock = new FakeClock(T0);
+    const decidedAtMs = T0 - 10 * MINUTE;
+    await withRaw(temp.dir, async (sub) => {
+      await sub('meta').put('formatVersion', Buffer.from('7'));
+      await sub('meta').put('topic\x00orders', jsonValue({ name: 'orders', messageType: 'TRANSACTION', queueCount: 1, createdAtMs: T0 - MINUTE }));
+      // As formats 5 to 7 wrote it (idRecord): no transaction id, the message id only when it differs.
+      const old = {
+        topic: 'orders',
+        messageId: 'MSG-7',
+        state: 'COMMITTED',
+        source: 'CLIENT',
+        receivedAtMs: decidedAtMs - 5,
+        decidedAtMs,
+        checkCount: 0,
+        keys: ['k'],
+        offset: 3,
+      };
+      await sub('txdecision').put('TX-7', jsonValue(old));
+      await sub('txdecisionkey').put(`k\x00${(Number.MAX_SAFE_INTEGER - decidedAtMs).toString(16).padStart(16, '0')}\x00TX-7`, Buffer.alloc(0));
+      await sub('txdecisiontime').put(`${decidedAtMs.toString(16).padStart(16, '0')}\x00TX-7`, Buffer.alloc(0));
+    });
+    const store = await temp.openStore(clock);
+    const expected = { transactionId: 'TX-7', messageId: 'MSG-7', topic: 'orders', state: 'COMMITTED', source: 'CLIENT', checkCount: 0, keys: ['k'], offset: 3 };
+    expect(await store.getDecision('TX-7')).toMatchObject(expected);
+    expect(await store.endTransaction('TX-7', 'COMMIT', 'CLIENT')).toMatchObject({ kind: 'duplicate', decision: expected });
+    expect(await store.endTransaction('TX-7', 'ROLLBACK', 'CLIENT')).toMatchObject({ kind: 'conflict' });
+    // A retried SendMessage of the decided transaction stores nothing.
+    const half = {
+      transactionId: 'TX-7',
+      message: message('orders', { messageId: 'MSG-7', messageType: 'TRANSACTION', keys: ['k'] }),
+      producerGroup: 'orders',
+      senderClientId: 'p1',
+      budget: 'checks' as const,
+    };
+    await store.putHalf(half, MINUTE);
+    expect(await store.getHalf('TX-7')).toBeUndefined();
+    await store.putHalf({ ...half, transactionId: 'TX-8', message: { ...half.message, messageId: 'TX-8' } }, MINUTE);
+    expect(await store.endTransaction('TX-8', 'ROLLBACK', 'ADMIN', {}, 'operator', { user: 'ops', clientId: 'cli', address: '10.0.0.1' })).toMatchObject({ kind: 'applied' });
+    await store.close();
+    const raw = (await withRaw(temp.dir, (sub) => sub('txdecision').get('TX-8')))!;
+    expect(raw[0]).toBe(0xd8);
+    const again = await temp.openStore(clock);
+    expect(await again.getDecision('TX-8')).toEqual({
+      transactionId: 'TX-8',
+      topic: 'orders',
+      messageId: 'TX-8',
+      state: 'ROLLED_BACK',
+      source: 'ADMIN',
+      reason: 'operator',
+      receivedAtMs: T0,
+      decidedAtMs: T0,
+      checkCount: 0,
+      keys: ['k'],
+      decidedBy: { user: 'ops', clientId: 'cli', address: '10.0.0.1' },
+    });
+    expect((await again.findDecisions({ key: 'k', limit: 10 })).map((d) => d.transactionId)).toEqual(['TX-8', 'TX-7']);
+    expect(await again.purgeDecisions(5 * MINUTE, 10)).toEqual({ deleted: 1, more: false });
+    expect(await again.getDecision('TX-7')).toBeUndefined();
+    expect((await again.findDecisions({ key: 'k', limit: 10 })).map((d) => d.transactionId)).toEqual(['TX-8']);
   });
 });
 
@@ -423,7 +492,6 @@ describe('LevelStore storage format 5: binary message records', () => {
     await store.putHalf(half('TX-SAME', 'TX-SAME'), MINUTE);
     await store.putHalf(half('TX-OTHER', 'MSG-OTHER'), MINUTE);
     const bytes = async (sub: string, id: string) => (await withRaw(temp.dir, (s) => s(sub).get(id)))!;
-    const raw = async (sub: string, id: string) => JSON.parse((await bytes(sub, id)).toString()) as Record<string, unknown>;
     await store.close();
     // Metadata is binary (format 7): the ids are absent from the value unless they differ.
     expect((await bytes('half', 'TX-SAME')).includes('TX-SAME')).toBe(false);
@@ -439,10 +507,11 @@ describe('LevelStore storage format 5: binary message records', () => {
     await again.endTransaction('TX-SAME', 'COMMIT', 'CLIENT');
     await again.endTransaction('TX-OTHER', 'ROLLBACK', 'CLIENT', { messageId: 'MSG-OTHER' });
     await again.close();
-    expect(await raw('txdecision', 'TX-SAME')).toMatchObject({ state: 'COMMITTED', topic: 'tx' });
-    expect(await raw('txdecision', 'TX-SAME')).not.toHaveProperty('transactionId');
-    expect(await raw('txdecision', 'TX-SAME')).not.toHaveProperty('messageId');
-    expect(await raw('txdecision', 'TX-OTHER')).toMatchObject({ messageId: 'MSG-OTHER', state: 'ROLLED_BACK' });
+    // Decisions are binary (format 8): the ids are absent from the value unless they differ.
+    expect((await bytes('txdecision', 'TX-SAME'))[0]).toBe(0xd8);
+    expect((await bytes('txdecision', 'TX-SAME')).includes('TX-SAME')).toBe(false);
+    expect((await bytes('txdecision', 'TX-OTHER')).includes('TX-OTHER')).toBe(false);
+    expect((await bytes('txdecision', 'TX-OTHER')).includes('MSG-OTHER')).toBe(true);
     const third = await temp.openStore(clock);
     expect(await third.getDecision('TX-SAME')).toMatchObject({ transactionId: 'TX-SAME', messageId: 'TX-SAME', state: 'COMMITTED', offset: 0 });
     expect((await third.findDecisions({ key: 'k', limit: 10 })).map((d) => [d.transactionId, d.messageId]).sort()).toEqual([
