@@ -11,6 +11,8 @@
 //     [--fill N]   (a filled data directory: N runs of the phase's load against an unprofiled broker
 //                   first, each printing its broker CPU per message; the profiled broker then
 //                   starts on the same data directory)
+//     [--drain-only]   (drain: the backlog is written by a broker without the profiler, which then
+//                      restarts on the same data under it, so the profile covers the drain alone)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ export interface ProfileOptions {
   client: boolean;
   /** Runs of the phase's load against an unprofiled broker on the same data directory before the profiled one. */
   fill: number;
+  /** Drain: write the backlog without the profiler, then profile a restarted broker draining it. */
+  drainOnly: boolean;
 }
 
 export function profileOptions(flags: Flags): ProfileOptions {
@@ -50,6 +54,7 @@ export function profileOptions(flags: Flags): ProfileOptions {
     nodeArgs: typeof flags['node-args'] === 'string' ? flags['node-args'].split(' ').filter(Boolean) : [],
     client: flags.client === true,
     fill: numFlag(flags, 'fill', 0),
+    drainOnly: flags['drain-only'] === true,
   };
 }
 
@@ -196,11 +201,21 @@ export async function runProfile(o: ProfileOptions, log: Log): Promise<BenchOutc
       const profDir = o.keep ? join(o.keep, phase) : join(scratch, `prof-${phase}`);
       const prof = ['--cpu-prof', '--cpu-prof-dir', profDir];
       if (o.fill > 0) await fillDir(phase, join(scratch, phase), o, log);
+      const backlogFirst = o.drainOnly && phase === 'drain' && !o.client;
+      if (backlogFirst) {
+        const writer = await startHalfmoon({ dir: join(scratch, phase), nodeArgs: o.nodeArgs });
+        try {
+          await runLoadTask(taskOf(phase, writer.endpoint, o.messages)[0]!, []);
+        } finally {
+          await writer.stop();
+        }
+      }
       const broker = await startHalfmoon({ dir: join(scratch, phase), nodeArgs: [...o.nodeArgs, ...(o.client ? [] : prof)] });
       let cpu = 0;
       let wall = 0;
       try {
-        const tasks = taskOf(phase, broker.endpoint, o.messages);
+        const all = taskOf(phase, broker.endpoint, o.messages);
+        const tasks = backlogFirst ? all.slice(-1) : all;
         for (const task of tasks) {
           const before = sampleTree(broker.pid).cpuS;
           const t0 = performance.now();
