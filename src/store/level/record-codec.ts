@@ -18,7 +18,7 @@ const BINARY = 0xb1;
 
 type Kind = 'string' | 'number' | 'strings' | 'properties';
 
-/** The fields of the binary header, in mask-bit order (bit 13 is TX_IS_ID, bit 15 EXTRA). */
+/** The fields of the binary header, in mask-bit order (bit 13 is TX_IS_ID, bit 15 EXTRA); values() and decodeRecord name them in this order. */
 const FIELDS: readonly (readonly [name: string, kind: Kind])[] = [
   ['topic', 'string'],
   ['messageId', 'string'],
@@ -236,6 +236,10 @@ export function encodeRecords<T extends { body: Buffer }>(records: readonly T[])
   return views;
 }
 
+/**
+ * Reads either form. The binary form's fields are stored by name, in FIELDS order (as values()
+ * reads them): a loop storing `r[name]` was a megamorphic keyed store per field.
+ */
 export function decodeRecord<T extends { body: Buffer }>(buf: Uint8Array): T {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b[0] !== BINARY) return decodeJsonRecord<T>(b);
@@ -247,34 +251,42 @@ export function decodeRecord<T extends { body: Buffer }>(buf: Uint8Array): T {
     o += 4 + n;
     return s;
   };
+  const num = (): number => {
+    o += 8;
+    return b.readDoubleLE(o - 8);
+  };
   const r: Record<string, unknown> = {};
-  for (let bit = 0; bit < FIELDS.length; bit++) {
-    if (!(mask & (1 << bit))) continue;
-    const [name, kind] = FIELDS[bit]!;
-    if (kind === 'string') r[name] = str();
-    else if (kind === 'number') {
-      r[name] = b.readDoubleLE(o);
-      o += 8;
-    } else if (kind === 'strings') {
-      const count = b.readUInt32LE(o);
-      o += 4;
-      const list: string[] = [];
-      for (let i = 0; i < count; i++) list.push(str());
-      r[name] = list;
-    } else {
-      const count = b.readUInt32LE(o);
-      o += 4;
-      const props: Record<string, string> = {};
-      for (let i = 0; i < count; i++) {
-        const k = str();
-        const v = str();
-        // A user property named __proto__ stays a property (as JSON.parse makes it), not the prototype.
-        if (k === '__proto__') Object.defineProperty(props, k, { value: v, enumerable: true, writable: true, configurable: true });
-        else props[k] = v;
-      }
-      r[name] = props;
-    }
+  if (mask & 0x1) r.topic = str();
+  if (mask & 0x2) r.messageId = str();
+  if (mask & 0x4) r.messageType = str();
+  if (mask & 0x8) r.tag = str();
+  if (mask & 0x10) {
+    const count = b.readUInt32LE(o);
+    o += 4;
+    const list: string[] = [];
+    for (let i = 0; i < count; i++) list.push(str());
+    r.keys = list;
   }
+  if (mask & 0x20) r.messageGroup = str();
+  if (mask & 0x40) {
+    const count = b.readUInt32LE(o);
+    o += 4;
+    const props: Record<string, string> = {};
+    for (let i = 0; i < count; i++) {
+      const k = str();
+      const v = str();
+      // A user property named __proto__ stays a property (as JSON.parse makes it), not the prototype.
+      if (k === '__proto__') Object.defineProperty(props, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else props[k] = v;
+    }
+    r.userProperties = props;
+  }
+  if (mask & 0x80) r.bornTimestampMs = num();
+  if (mask & 0x100) r.bornHost = str();
+  if (mask & 0x200) r.deliveryTimestampMs = num();
+  if (mask & 0x400) r.queueId = num();
+  if (mask & 0x800) r.offset = num();
+  if (mask & 0x1000) r.storeTimestampMs = num();
   if (mask & TX_IS_ID) r.transactionId = r.messageId;
   else if (mask & TX_ID) r.transactionId = str();
   if (mask & EXTRA) Object.assign(r, JSON.parse(str()) as Record<string, unknown>);

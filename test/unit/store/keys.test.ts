@@ -184,6 +184,29 @@ describe('record codec', () => {
     expect(decodeRecord(buf)).toEqual(rec);
   });
 
+  it('round-trips every field of the binary header with its type, in the field order of the encoder', () => {
+    const rec = {
+      topic: 'Orders',
+      messageId: 'M1',
+      messageType: 'FIFO',
+      tag: 'TagA',
+      keys: ['k1', 'k2'],
+      messageGroup: 'g-1',
+      userProperties: { a: 'b', c: 'd' },
+      bornTimestampMs: 1_700_000_000_123,
+      bornHost: '10.0.0.1',
+      deliveryTimestampMs: 1_700_000_009_000,
+      queueId: 3,
+      offset: 42,
+      storeTimestampMs: 1_700_000_000_456,
+      transactionId: 'tx-9',
+      body: Buffer.from('payload'),
+    };
+    const back = decodeRecord<typeof rec>(encodeRecord(rec));
+    expect(back).toStrictEqual(rec);
+    expect(Object.keys(back)).toEqual(Object.keys(rec));
+  });
+
   it('reads records with a JSON header (storage formats up to 4)', () => {
     const head = Buffer.from(JSON.stringify({ topic: 'Orders', offset: 7, keys: ['a'], deadLetter: { topic: 'x', messageId: 'y', group: 'g' } }));
     const length = Buffer.alloc(4);
