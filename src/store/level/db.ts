@@ -28,13 +28,6 @@ export interface Op {
 
 export const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v), 'utf8');
 export const parse = <T>(b: Buffer): T => JSON.parse(b.toString('utf8')) as T;
-export const tryParse = <T>(b: Buffer): T | undefined => {
-  try {
-    return parse<T>(b);
-  } catch {
-    return undefined;
-  }
-};
 export const EMPTY = Buffer.alloc(0);
 
 /** A record keyed by its transaction id (half-message metadata, decisions). */
@@ -52,14 +45,7 @@ export function idRecord<T extends ByTransaction>(r: T): Buffer {
   return json(messageId === transactionId ? rest : { messageId, ...rest });
 }
 
-/** Reads what idRecord wrote (or a record of an older format, which has both ids); undefined when unreadable. */
-export function tryParseIdRecord<T extends ByTransaction>(transactionId: string, b: Buffer): T | undefined {
-  const r = tryParse<Partial<T>>(b);
-  if (typeof r !== 'object' || r === null) return undefined;
-  return { transactionId, messageId: transactionId, ...r } as T;
-}
-
-/** tryParseIdRecord that throws on an unreadable value. */
+/** Reads what idRecord wrote (or a record of an older format, which has both ids); throws on an unreadable value. */
 export function parseIdRecord<T extends ByTransaction>(transactionId: string, b: Buffer): T {
   return { transactionId, messageId: transactionId, ...parse<Partial<T>>(b) } as T;
 }
