@@ -103,11 +103,11 @@ export const CONFIG_SPEC = {
   diskRecoveryIntervalMs: { type: 'int', default: 1_000, min: 1, description: 'LevelDB: how often a full disk is checked for free space again' },
   levelWriteBufferBytes: {
     type: 'int',
-    default: 32 * MiB,
+    default: 16 * MiB,
     min: 1 * MiB,
     max: 1024 * MiB,
     description:
-      'LevelDB: memtable size; larger writes fewer bytes per message (a committed half message dies in memory) at up to twice this in memory and a longer log replay after a crash',
+      'LevelDB: memtable size; larger flushes and compacts less often (fewer bytes written per transaction) at up to twice this in memory and a longer log replay after a crash',
   },
   levelMaxOpenFiles: {
     type: 'int',

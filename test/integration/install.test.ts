@@ -99,9 +99,9 @@ describe('npm install -g ./halfmoon-broker-*.tgz', () => {
           if (broker.exitCode !== null || Date.now() > deadline) throw new Error(`the installed broker did not start:\n${log}`);
           await new Promise((r) => setTimeout(r, 100));
         }
-        // The launcher became the broker (exec: same pid, SIGTERM reaches node) with two malloc arenas.
+        // The launcher became the broker (exec: same pid, SIGTERM reaches node) with one malloc arena.
         expect(readFileSync(`/proc/${broker.pid}/cmdline`, 'utf8').split('\0')[0]).toMatch(/node$/);
-        expect(readFileSync(`/proc/${broker.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+        expect(readFileSync(`/proc/${broker.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=1');
         const endpoint = `127.0.0.1:${port}`;
         const created = await halfmoon('topic', 'create', 'Installed', '--type', 'TRANSACTION', '--endpoints', endpoint);
         expect(created, created.stderr).toMatchObject({ code: 0, stdout: 'created: topic Installed (TRANSACTION)\n' });

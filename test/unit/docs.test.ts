@@ -119,12 +119,12 @@ describe('package.json', () => {
     expect(pkg.scripts.start).toBe('sh bin/halfmoon start');
   });
 
-  it('starts the CLI built from src/cli/main.ts from the launcher, with two malloc arenas unless told otherwise', () => {
+  it('starts the CLI built from src/cli/main.ts from the launcher, with one malloc arena unless told otherwise', () => {
     const launcher = readFileSync(join(ROOT, 'bin', 'halfmoon'), 'utf8');
     expect(launcher.startsWith('#!/bin/sh\n')).toBe(true);
     expect(launcher).toContain('exec node --max-semi-space-size=8 ${HALFMOON_NODE_ARGS-} "$here/../dist/src/cli/main.js" "$@"');
     expect(existsSync(join(ROOT, source('dist/src/cli/main.js')))).toBe(true);
-    expect(launcher).toContain(': "${MALLOC_ARENA_MAX:=2}"');
+    expect(launcher).toContain(': "${MALLOC_ARENA_MAX:=1}"');
     expect(statSync(join(ROOT, 'bin', 'halfmoon')).mode & 0o111).not.toBe(0);
   });
 });
