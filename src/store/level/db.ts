@@ -56,10 +56,10 @@ export const BULK_BATCH = 5_000;
 /**
  * Default size of LevelDB's memtable (write buffer). LevelDB's own default is 4 MiB, which flushes
  * and compacts every few thousand transactions; 32 MiB took about 40 % less CPU and fewer bytes
- * per committed transaction than 4 MiB. 16 MiB keeps most of that (3-15 % more CPU and 7-27 %
- * more bytes per transaction than 32 MiB, the same throughput) at half the memory: up to twice
- * this is held (the memtable being filled and the one being flushed), the largest swing of the
- * broker's native memory while a backlog of checks rewrites half-message metadata
+ * per committed transaction than 4 MiB. 16 MiB keeps most of that (a committed transaction 3-4 %
+ * more CPU and 7-15 % more bytes than with 32 MiB, the same throughput) at half the memory: up to
+ * twice this is held (the memtable being filled and the one being flushed), the largest swing of
+ * the broker's native memory while a backlog of checks rewrites half-message metadata
  * (docs/storage.md).
  */
 export const WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
